@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * hash.c - thin wrappers over libcrypto so callers never see OpenSSL types.
+ */
+#include "hash.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+static void digest(const EVP_MD *md, const void *p, size_t n, uint8_t *out)
+{
+    unsigned int len = 0;
+
+    /* EVP_Digest only fails on allocation failure inside OpenSSL; a zeroed
+     * digest then makes any comparison fail rather than pass. */
+    if (!EVP_Digest(p, n, out, &len, md, NULL))
+        OPENSSL_cleanse(out, (size_t)EVP_MD_get_size(md));
+}
+
+void vg_sha1(const void *p, size_t n, uint8_t out[VG_SHA1_LEN])
+{
+    digest(EVP_sha1(), p, n, out);
+}
+
+void vg_sha256(const void *p, size_t n, uint8_t out[VG_SHA256_LEN])
+{
+    digest(EVP_sha256(), p, n, out);
+}
+
+void vg_hex(const uint8_t *p, size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        out[2 * i] = hex[p[i] >> 4];
+        out[2 * i + 1] = hex[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+enum vg_rc vg_random(void *p, size_t n)
+{
+    return RAND_bytes(p, (int)n) == 1 ? VG_OK : VG_INTERNAL;
+}
+
+int vg_equal_ct(const void *a, const void *b, size_t n)
+{
+    return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+void vg_wipe(void *p, size_t n)
+{
+    OPENSSL_cleanse(p, n);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * hash.h - digests, hex, constant-time compare, randomness (OpenSSL libcrypto).
+ */
+#ifndef VG_COMMON_HASH_H
+#define VG_COMMON_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define VG_SHA1_LEN 20
+#define VG_SHA256_LEN 32
+
+void vg_sha1(const void *p, size_t n, uint8_t out[VG_SHA1_LEN]);
+void vg_sha256(const void *p, size_t n, uint8_t out[VG_SHA256_LEN]);
+
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void vg_hex(const uint8_t *p, size_t n, char *out);
+
+/* Fill p with n cryptographically random bytes. VG_INTERNAL if the RNG fails. */
+enum vg_rc vg_random(void *p, size_t n);
+
+/* 1 when the n bytes are equal, in time independent of their contents. */
+int vg_equal_ct(const void *a, const void *b, size_t n);
+
+/* Overwrite n bytes in a way the compiler will not remove. */
+void vg_wipe(void *p, size_t n);
+
+#endif

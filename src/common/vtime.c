@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vtime.c - RFC 3339 UTC timestamps with microseconds.
+ */
+#include "vtime.h"
+
+#include <stdio.h>
+#include <time.h>
+
+int64_t vg_time_now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    int64_t era;
+    unsigned yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+void vg_time_format_us(int64_t us, char *out)
+{
+    int64_t secs = us / 1000000, frac = us % 1000000;
+    struct tm tm;
+    time_t t;
+
+    if (frac < 0) {
+        frac += 1000000;
+        secs--;
+    }
+    t = (time_t)secs;
+    gmtime_r(&t, &tm);
+    snprintf(out, VG_TIME_TEXT_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+}
+
+static int digits(const char *s, size_t n, unsigned *out)
+{
+    unsigned v = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+enum vg_rc vg_time_parse(const char *s, size_t len, int64_t *us)
+{
+    static const unsigned mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    unsigned y, mo, d, h, mi, sec, frac = 0, scale = 100000;
+    size_t i;
+
+    if (len < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+        return VG_INVALID;
+    if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
+        digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) || digits(s + 17, 2, &sec))
+        return VG_INVALID;
+    i = 19;
+    if (s[i] == '.') {
+        i++;
+        if (i >= len || s[i] < '0' || s[i] > '9')
+            return VG_INVALID;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+            if (i - 20 >= 9)
+                return VG_INVALID;
+            frac += (unsigned)(s[i] - '0') * scale;
+            scale /= 10;
+        }
+    }
+    if (i != len - 1 || s[i] != 'Z')
+        return VG_INVALID;
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
+        return VG_INVALID;
+    if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return VG_INVALID;
+    if (sec == 60)
+        sec = 59; /* a leap second sorts as the last second of its minute */
+    *us = ((days_from_civil(y, mo, d) * 86400) + h * 3600 + mi * 60 + sec) * 1000000 + frac;
+    return VG_OK;
+}

@@ -1,0 +1,856 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ingest.c - validation, marking, audience and claims for each incoming object.
+ *
+ * The order of work for one object is: validate (pure, nothing written),
+ * decide TLP and audience, collect the observables it claims, check that the
+ * contributor may write this id, then one vg_store_put_object, which is
+ * atomic.  Validation failures therefore never reach the store.  Claims are
+ * collected into a per-ingest arena (values concatenated in one buffer) that
+ * is reused from object to object, so the steady state allocates only the
+ * canonical JSON text.
+ */
+#include "ingest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/vtime.h"
+#include "model/pattern.h"
+#include "model/uuid.h"
+#include "policy/policy.h"
+
+#define CLAIMS_MAX 10000
+/* UUIDv5 namespace for ids the hub derives itself (indicators from flat records). */
+#define VG_NAMESPACE "8f0d0a3c-5f0e-4a4c-9d47-3c6b2f1e7a15"
+
+struct vg_ingest {
+    struct vg_store *st;
+    struct vg_ingest_opts opts;
+    struct vg_org org;
+    vg_token tokens[VG_POLICY_TOKENS_MAX];
+    size_t ntokens;
+    int in_tx;
+    size_t pending;
+    struct vg_ingest_counts counts;
+    /* claims of the current object: values live in arena at offsets */
+    struct vg_claim *claims;
+    size_t *offsets;
+    size_t nclaims, capclaims;
+    struct vg_buf arena;
+    const char *claim_label;
+    int claim_confidence;
+    int64_t claim_first, claim_last;
+    int claim_rc;
+};
+
+static const char *const sco_types[] = {"artifact",
+                                        "autonomous-system",
+                                        "directory",
+                                        "domain-name",
+                                        "email-addr",
+                                        "email-message",
+                                        "file",
+                                        "ipv4-addr",
+                                        "ipv6-addr",
+                                        "mac-addr",
+                                        "mutex",
+                                        "network-traffic",
+                                        "process",
+                                        "software",
+                                        "url",
+                                        "user-account",
+                                        "windows-registry-key",
+                                        "x509-certificate",
+                                        NULL};
+
+int vg_stix_is_sco(const char *type)
+{
+    size_t i;
+
+    for (i = 0; sco_types[i]; i++) {
+        if (strcmp(type, sco_types[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+enum vg_rc vg_ingest_new(struct vg_store *st, const struct vg_ingest_opts *opts,
+                         struct vg_ingest **out, struct vg_error *err)
+{
+    struct vg_principal p;
+    struct vg_ingest *ing;
+    enum vg_rc rc;
+
+    ing = calloc(1, sizeof(*ing));
+    if (ing == NULL)
+        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    ing->st = st;
+    ing->opts = *opts;
+    if (ing->opts.batch == 0)
+        ing->opts.batch = 5000;
+    vg_buf_init(&ing->arena, 0);
+    rc = vg_store_org_get_by_id(st, opts->org_id, &ing->org, err);
+    if (rc != VG_OK)
+        goto fail;
+    /* A write from an organisation that is disabled is refused on every path. */
+    if (ing->org.disabled) {
+        rc = vg_error_set(err, VG_FORBIDDEN, "org", "organisation '%s' is disabled", ing->org.name);
+        goto fail;
+    }
+    if ((rc = vg_store_principal(st, opts->org_id, &p, err)) != VG_OK)
+        goto fail;
+    ing->ntokens = vg_policy_tokens(&p, ing->tokens);
+    *out = ing;
+    return VG_OK;
+fail:
+    vg_ingest_free(ing);
+    return rc;
+}
+
+void vg_ingest_free(struct vg_ingest *ing)
+{
+    if (ing == NULL)
+        return;
+    if (ing->in_tx)
+        vg_store_rollback(ing->st);
+    free(ing->claims);
+    free(ing->offsets);
+    vg_buf_cleanup(&ing->arena);
+    free(ing);
+}
+
+const struct vg_ingest_counts *vg_ingest_counts(const struct vg_ingest *ing)
+{
+    return &ing->counts;
+}
+
+enum vg_rc vg_ingest_flush(struct vg_ingest *ing, struct vg_error *err)
+{
+    enum vg_rc rc;
+
+    if (!ing->in_tx)
+        return VG_OK;
+    rc = vg_store_commit(ing->st, err);
+    ing->in_tx = 0;
+    ing->pending = 0;
+    return rc;
+}
+
+/* ---- validation helpers ---------------------------------------------------- */
+
+static enum vg_rc get_string(json_t *obj, const char *key, int required, const char **out,
+                             struct vg_error *err)
+{
+    json_t *v = json_object_get(obj, key);
+
+    *out = NULL;
+    if (v == NULL) {
+        if (required)
+            return vg_error_set(err, VG_INVALID, key, "required property '%s' is missing", key);
+        return VG_OK;
+    }
+    if (!json_is_string(v))
+        return vg_error_set(err, VG_INVALID, key, "'%s' must be a string", key);
+    *out = json_string_value(v);
+    return VG_OK;
+}
+
+static enum vg_rc get_time(json_t *obj, const char *key, int required, int64_t *us,
+                           struct vg_error *err)
+{
+    const char *s;
+    enum vg_rc rc;
+
+    *us = 0;
+    if ((rc = get_string(obj, key, required, &s, err)) != VG_OK || s == NULL)
+        return rc;
+    if (vg_time_parse(s, json_string_length(json_object_get(obj, key)), us) != VG_OK)
+        return vg_error_set(err, VG_INVALID, key, "'%s' is not an RFC 3339 UTC timestamp: '%.40s'",
+                            key, s);
+    return VG_OK;
+}
+
+static enum vg_rc get_ref(json_t *obj, const char *key, int required, struct vg_error *err)
+{
+    const char *s;
+    enum vg_rc rc;
+
+    if ((rc = get_string(obj, key, required, &s, err)) != VG_OK || s == NULL)
+        return rc;
+    if (!vg_stix_id_valid(s, strlen(s)))
+        return vg_error_set(err, VG_INVALID, key, "'%s' is not a STIX identifier", key);
+    return VG_OK;
+}
+
+static int type_valid(const char *t)
+{
+    size_t n = strlen(t), i;
+
+    if (n < 3 || n > 250)
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = t[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+            return 0;
+    }
+    return t[0] != '-' && t[n - 1] != '-' && strstr(t, "--") == NULL;
+}
+
+/* Reject over-long strings anywhere in the object (the reader bounds depth). */
+static enum vg_rc check_strings(json_t *v, const char *key, struct vg_error *err)
+{
+    const char *k;
+    json_t *x;
+    size_t i;
+    enum vg_rc rc;
+
+    if (json_is_string(v)) {
+        if (json_string_length(v) > VG_INGEST_STRING_MAX)
+            return vg_error_set(err, VG_LIMIT, key, "string property '%s' longer than %d bytes",
+                                key, VG_INGEST_STRING_MAX);
+    } else if (json_is_object(v)) {
+        json_object_foreach(v, k, x)
+        {
+            if ((rc = check_strings(x, k, err)) != VG_OK)
+                return rc;
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, x)
+        {
+            if ((rc = check_strings(x, key, err)) != VG_OK)
+                return rc;
+        }
+    }
+    return VG_OK;
+}
+
+/* ---- claims ---------------------------------------------------------------- */
+
+static void claims_reset(struct vg_ingest *ing)
+{
+    ing->nclaims = 0;
+    vg_buf_reset(&ing->arena);
+    ing->claim_rc = VG_OK;
+}
+
+static int claim_add(void *ctx, const struct vg_obs *obs)
+{
+    struct vg_ingest *ing = ctx;
+
+    if (ing->nclaims == ing->capclaims) {
+        size_t ncap = ing->capclaims ? ing->capclaims * 2 : 16;
+        struct vg_claim *c;
+        size_t *o;
+
+        if (ncap > CLAIMS_MAX) {
+            ing->claim_rc = VG_LIMIT;
+            return 1;
+        }
+        c = realloc(ing->claims, ncap * sizeof(*c));
+        if (c == NULL) {
+            ing->claim_rc = VG_NOMEM;
+            return 1;
+        }
+        ing->claims = c;
+        o = realloc(ing->offsets, ncap * sizeof(*o));
+        if (o == NULL) {
+            ing->claim_rc = VG_NOMEM;
+            return 1;
+        }
+        ing->offsets = o;
+        ing->capclaims = ncap;
+    }
+    ing->offsets[ing->nclaims] = ing->arena.len;
+    if (vg_buf_append(&ing->arena, obs->value, obs->len + 1) != VG_OK) {
+        ing->claim_rc = VG_NOMEM;
+        return 1;
+    }
+    ing->claims[ing->nclaims] = (struct vg_claim){
+        .kind = obs->kind,
+        .len = obs->len,
+        .label = ing->claim_label,
+        .confidence = ing->claim_confidence,
+        .first_seen_us = ing->claim_first,
+        .last_seen_us = ing->claim_last,
+    };
+    ing->nclaims++;
+    return 0;
+}
+
+static void claims_fix(struct vg_ingest *ing)
+{
+    size_t i;
+
+    for (i = 0; i < ing->nclaims; i++)
+        ing->claims[i].value = ing->arena.data + ing->offsets[i];
+}
+
+/* SCOs that carry a value claim it; file claims each of its hashes. */
+static enum vg_rc sco_claims(struct vg_ingest *ing, json_t *obj, const char *type,
+                             struct vg_error *err)
+{
+    static const struct {
+        const char *type;
+        enum vg_obs_kind kind;
+    } by_value[] = {{"ipv4-addr", VG_OBS_IPV4},
+                    {"ipv6-addr", VG_OBS_IPV6},
+                    {"domain-name", VG_OBS_DOMAIN},
+                    {"url", VG_OBS_URL},
+                    {"email-addr", VG_OBS_EMAIL}};
+    struct vg_obs *obs;
+    enum vg_rc rc = VG_OK;
+    const char *v;
+    size_t i;
+
+    obs = malloc(sizeof(*obs));
+    if (obs == NULL)
+        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    for (i = 0; i < sizeof(by_value) / sizeof(by_value[0]); i++) {
+        enum vg_obs_kind kind = by_value[i].kind;
+
+        if (strcmp(type, by_value[i].type) != 0)
+            continue;
+        if ((rc = get_string(obj, "value", 1, &v, err)) != VG_OK)
+            goto out;
+        if (strchr(v, '/') && kind == VG_OBS_IPV4)
+            kind = VG_OBS_CIDR4;
+        else if (strchr(v, '/') && kind == VG_OBS_IPV6)
+            kind = VG_OBS_CIDR6;
+        rc = vg_obs_parse(kind, v, json_string_length(json_object_get(obj, "value")), obs, err);
+        if (rc != VG_OK) {
+            snprintf(err->field, sizeof(err->field), "value");
+            goto out;
+        }
+        claim_add(ing, obs);
+        goto out;
+    }
+    if (strcmp(type, "file") == 0) {
+        json_t *hashes = json_object_get(obj, "hashes"), *h;
+        const char *algo;
+
+        if (hashes != NULL && !json_is_object(hashes)) {
+            rc = vg_error_set(err, VG_INVALID, "hashes", "'hashes' must be an object");
+            goto out;
+        }
+        json_object_foreach(hashes, algo, h)
+        {
+            enum vg_obs_kind kind = vg_obs_kind_from_name(algo);
+
+            if (!json_is_string(h)) {
+                rc = vg_error_set(err, VG_INVALID, "hashes", "hash '%s' must be a string", algo);
+                goto out;
+            }
+            if (kind < VG_OBS_MD5)
+                continue; /* SSDEEP, TLSH, ...: kept in the object, not claimed */
+            rc = vg_obs_parse(kind, json_string_value(h), json_string_length(h), obs, err);
+            if (rc != VG_OK) {
+                snprintf(err->field, sizeof(err->field), "hashes");
+                goto out;
+            }
+            claim_add(ing, obs);
+        }
+    }
+out:
+    free(obs);
+    if (rc == VG_OK && ing->claim_rc != VG_OK)
+        rc = vg_error_set(err, ing->claim_rc, NULL, "too many observables in one object");
+    return rc;
+}
+
+static enum vg_rc indicator_claims(struct vg_ingest *ing, json_t *obj, struct vg_error *err)
+{
+    struct vg_pattern *pat = NULL;
+    const char *pattern, *ptype;
+    struct vg_error perr;
+    int64_t valid_from, valid_until;
+    enum vg_rc rc;
+
+    if ((rc = get_string(obj, "pattern", 1, &pattern, err)) != VG_OK ||
+        (rc = get_string(obj, "pattern_type", 1, &ptype, err)) != VG_OK ||
+        (rc = get_time(obj, "valid_from", 1, &valid_from, err)) != VG_OK ||
+        (rc = get_time(obj, "valid_until", 0, &valid_until, err)) != VG_OK)
+        return rc;
+    if (valid_until && valid_until <= valid_from)
+        return vg_error_set(err, VG_INVALID, "valid_until",
+                            "'valid_until' is not after 'valid_from'");
+    if (strcmp(ptype, "stix") != 0)
+        return VG_OK; /* sigma, yara, snort...: stored, not interpreted */
+    vg_error_clear(&perr);
+    rc =
+        vg_pattern_parse(pattern, json_string_length(json_object_get(obj, "pattern")), &pat, &perr);
+    if (rc != VG_OK)
+        return vg_error_set(err, rc, "pattern", "invalid pattern at offset %lld: %s", perr.offset,
+                            perr.msg);
+    ing->claim_first = valid_from;
+    ing->claim_last = valid_until;
+    vg_pattern_observables(pat, claim_add, ing);
+    vg_pattern_free(pat);
+    if (ing->claim_rc != VG_OK)
+        return vg_error_set(err, ing->claim_rc, "pattern", "too many observables in one pattern");
+    return VG_OK;
+}
+
+/* ---- TLP and markings -------------------------------------------------------- */
+
+/* The strictest TLP among object_marking_refs; -1 when none is a TLP marking. */
+static enum vg_rc marking_tlp(json_t *obj, int *tlp, struct vg_error *err)
+{
+    json_t *refs = json_object_get(obj, "object_marking_refs"), *r;
+    size_t i;
+
+    *tlp = -1;
+    if (refs == NULL)
+        return VG_OK;
+    if (!json_is_array(refs))
+        return vg_error_set(err, VG_INVALID, "object_marking_refs",
+                            "'object_marking_refs' must be an array");
+    json_array_foreach(refs, i, r)
+    {
+        enum vg_tlp t;
+
+        if (!json_is_string(r) || !vg_stix_id_valid(json_string_value(r), json_string_length(r)))
+            return vg_error_set(err, VG_INVALID, "object_marking_refs",
+                                "'object_marking_refs' must hold marking-definition ids");
+        if (vg_tlp_from_marking_id(json_string_value(r), &t) == VG_OK && (int)t > *tlp)
+            *tlp = (int)t;
+    }
+    return VG_OK;
+}
+
+/* Make object_marking_refs carry exactly one TLP marking: the TLP 2.0 id of tlp. */
+static enum vg_rc set_marking(json_t *obj, enum vg_tlp tlp, struct vg_error *err)
+{
+    json_t *refs = json_object_get(obj, "object_marking_refs"), *r, *nrefs;
+    const char *want = vg_tlp_marking_id(tlp);
+    size_t i, ntlp = 0;
+    int have = 0;
+    enum vg_tlp t;
+
+    json_array_foreach(refs, i, r)
+    {
+        if (vg_tlp_from_marking_id(json_string_value(r), &t) == VG_OK) {
+            ntlp++;
+            have |= strcmp(json_string_value(r), want) == 0;
+        }
+    }
+    if (have && ntlp == 1)
+        return VG_OK;
+    nrefs = json_array();
+    if (nrefs == NULL || json_array_append_new(nrefs, json_string(want)) != 0)
+        goto nomem;
+    json_array_foreach(refs, i, r)
+    {
+        if (vg_tlp_from_marking_id(json_string_value(r), &t) != VG_OK &&
+            json_array_append(nrefs, r) != 0)
+            goto nomem;
+    }
+    if (json_object_set_new(obj, "object_marking_refs", nrefs) != 0)
+        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    return VG_OK;
+nomem:
+    json_decref(nrefs);
+    return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+}
+
+/* ---- ownership ----------------------------------------------------------------- */
+
+struct owner_scan {
+    int64_t me;
+    int mine, foreign;
+};
+
+static int owner_cb(void *ctx, const struct vg_object_row *row)
+{
+    struct owner_scan *o = ctx;
+
+    if (row->org_id == o->me)
+        o->mine = 1;
+    else
+        o->foreign = 1;
+    return o->mine && o->foreign;
+}
+
+/* Which versions of id the contributor can see: its own, or someone else's. */
+static enum vg_rc owners(struct vg_ingest *ing, const char *id, struct owner_scan *o,
+                         struct vg_error *err)
+{
+    struct vg_object_filter f = {0};
+
+    o->me = ing->org.id;
+    o->mine = o->foreign = 0;
+    f.tokens = ing->tokens;
+    f.ntokens = ing->ntokens;
+    f.stix_id = id;
+    f.versions = VG_VERSIONS_ALL;
+    return vg_store_scan_objects(ing->st, &f, owner_cb, o, err);
+}
+
+/* ---- the object path ------------------------------------------------------------ */
+
+static enum vg_rc begin_if_needed(struct vg_ingest *ing, struct vg_error *err)
+{
+    enum vg_rc rc;
+
+    if (ing->in_tx)
+        return VG_OK;
+    if ((rc = vg_store_begin(ing->st, err)) != VG_OK)
+        return rc;
+    ing->in_tx = 1;
+    return VG_OK;
+}
+
+static enum vg_rc store_object(struct vg_ingest *ing, json_t *obj, int dedupe_by_id,
+                               const int64_t *groups, size_t ngroups, const int64_t *orgs,
+                               size_t norgs, enum vg_put_result *result, struct vg_error *err)
+{
+    const char *type, *id, *spec, *creator, *label = NULL;
+    int64_t created = 0, modified = 0;
+    struct vg_object_version v = {0};
+    struct vg_audience aud;
+    json_t *revoked, *conf, *labels;
+    char *text = NULL;
+    int tlp, is_sco, confidence = -1;
+    enum vg_tlp eff;
+    enum vg_rc rc;
+
+    claims_reset(ing);
+    if (!json_is_object(obj))
+        return vg_error_set(err, VG_INVALID, NULL, "not a JSON object");
+    if ((rc = get_string(obj, "type", 1, &type, err)) != VG_OK)
+        return rc;
+    if (!type_valid(type) || strcmp(type, "bundle") == 0)
+        return vg_error_set(err, VG_INVALID, "type", "'%.64s' is not a STIX object type", type);
+    if ((rc = get_string(obj, "id", 1, &id, err)) != VG_OK)
+        return rc;
+    if (!vg_stix_id_valid(id, strlen(id)) || strncmp(id, type, strlen(type)) != 0 ||
+        strncmp(id + strlen(type), "--", 2) != 0)
+        return vg_error_set(err, VG_INVALID, "id", "'%.100s' is not a valid id for type '%s'", id,
+                            type);
+    is_sco = vg_stix_is_sco(type);
+    if ((rc = get_string(obj, "spec_version", !is_sco, &spec, err)) != VG_OK)
+        return rc;
+    if (spec && strcmp(spec, "2.1") != 0)
+        return vg_error_set(err, VG_INVALID, "spec_version", "spec_version '%.16s' is not 2.1",
+                            spec);
+    if ((rc = check_strings(obj, "", err)) != VG_OK)
+        return rc;
+    if (!is_sco) {
+        if ((rc = get_time(obj, "created", 1, &created, err)) != VG_OK)
+            return rc;
+        if ((rc = get_time(obj, "modified", strcmp(type, "marking-definition") != 0, &modified,
+                           err)) != VG_OK)
+            return rc;
+        if (modified == 0)
+            modified = created;
+        if (modified < created)
+            return vg_error_set(err, VG_INVALID, "modified", "'modified' is before 'created'");
+    }
+    if ((revoked = json_object_get(obj, "revoked")) != NULL && !json_is_boolean(revoked))
+        return vg_error_set(err, VG_INVALID, "revoked", "'revoked' must be a boolean");
+    if ((conf = json_object_get(obj, "confidence")) != NULL) {
+        if (!json_is_integer(conf) || json_integer_value(conf) < 0 ||
+            json_integer_value(conf) > 100)
+            return vg_error_set(err, VG_INVALID, "confidence",
+                                "'confidence' must be an integer from 0 to 100");
+        confidence = (int)json_integer_value(conf);
+    }
+    if ((labels = json_object_get(obj, "labels")) != NULL) {
+        if (!json_is_array(labels))
+            return vg_error_set(err, VG_INVALID, "labels", "'labels' must be an array");
+        if (json_array_size(labels) > 0 && json_is_string(json_array_get(labels, 0)))
+            label = json_string_value(json_array_get(labels, 0));
+    }
+    /* The contributor is the authenticated organisation; a payload that claims
+     * another creator is refused rather than silently re-attributed. */
+    if ((rc = get_string(obj, "created_by_ref", 0, &creator, err)) != VG_OK)
+        return rc;
+    if (creator && strcmp(creator, ing->org.stix_id) != 0)
+        return vg_error_set(err, VG_FORBIDDEN, "created_by_ref",
+                            "created_by_ref '%.100s' is not the contributing organisation (%s)",
+                            creator, ing->org.stix_id);
+    if (strcmp(type, "relationship") == 0) {
+        const char *rt;
+
+        if ((rc = get_string(obj, "relationship_type", 1, &rt, err)) != VG_OK ||
+            (rc = get_ref(obj, "source_ref", 1, err)) != VG_OK ||
+            (rc = get_ref(obj, "target_ref", 1, err)) != VG_OK)
+            return rc;
+    } else if (strcmp(type, "sighting") == 0) {
+        if ((rc = get_ref(obj, "sighting_of_ref", 1, err)) != VG_OK)
+            return rc;
+    }
+
+    ing->claim_label = label ? label : ing->opts.label;
+    ing->claim_confidence = confidence;
+    ing->claim_first = ing->claim_last = 0;
+    if (strcmp(type, "indicator") == 0)
+        rc = indicator_claims(ing, obj, err);
+    else if (is_sco)
+        rc = sco_claims(ing, obj, type, err);
+    if (rc != VG_OK)
+        return rc;
+
+    if ((rc = marking_tlp(obj, &tlp, err)) != VG_OK)
+        return rc;
+    eff = tlp >= 0 ? (enum vg_tlp)tlp : ing->opts.default_tlp;
+    if (ing->opts.has_tlp_floor && ing->opts.tlp_floor > eff)
+        eff = ing->opts.tlp_floor;
+    if ((rc = vg_policy_audience(eff, ing->org.id, groups, ngroups, orgs, norgs, &aud)) != VG_OK)
+        return vg_error_set(err, rc, "audience", "audience too large");
+    if ((rc = set_marking(obj, eff, err)) != VG_OK)
+        return rc;
+
+    if ((rc = begin_if_needed(ing, err)) != VG_OK)
+        return rc;
+    if (!is_sco || dedupe_by_id) {
+        struct owner_scan o;
+
+        if ((rc = owners(ing, id, &o, err)) != VG_OK)
+            return rc;
+        if (o.foreign && !is_sco)
+            return vg_error_set(err, VG_FORBIDDEN, "id",
+                                "%s belongs to another organisation: only its contributor may "
+                                "version it",
+                                id);
+        if (o.mine && dedupe_by_id) {
+            *result = VG_PUT_DUPLICATE;
+            ing->counts.duplicates++;
+            return VG_OK;
+        }
+    }
+
+    text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text == NULL)
+        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    claims_fix(ing);
+    v.stix_id = id;
+    v.type = type;
+    v.spec_version = spec;
+    v.created_us = created;
+    v.modified_us = modified;
+    v.revoked = json_is_true(revoked);
+    v.tlp = eff;
+    v.aud = &aud;
+    v.org_id = ing->org.id;
+    v.collection_id = ing->opts.collection_id;
+    v.json = text;
+    v.json_len = strlen(text);
+    v.nclaims = ing->nclaims;
+    v.claims = ing->claims;
+    rc = vg_store_put_object(ing->st, &v, result, NULL, err);
+    free(text);
+    if (rc != VG_OK)
+        return rc;
+    switch (*result) {
+    case VG_PUT_NEW:
+        ing->counts.accepted++;
+        break;
+    case VG_PUT_VERSION:
+        ing->counts.versions++;
+        break;
+    case VG_PUT_DUPLICATE:
+        ing->counts.duplicates++;
+        break;
+    }
+    if (*result != VG_PUT_DUPLICATE && ++ing->pending >= ing->opts.batch)
+        return vg_ingest_flush(ing, err);
+    return VG_OK;
+}
+
+static int fatal(enum vg_rc rc)
+{
+    return rc == VG_STORAGE || rc == VG_IO || rc == VG_NOMEM || rc == VG_INTERNAL;
+}
+
+enum vg_rc vg_ingest_object(struct vg_ingest *ing, json_t *obj, enum vg_put_result *result,
+                            struct vg_error *err)
+{
+    enum vg_rc rc = store_object(ing, obj, 0, ing->opts.groups, ing->opts.ngroups, ing->opts.orgs,
+                                 ing->opts.norgs, result, err);
+
+    if (rc != VG_OK && !fatal(rc))
+        ing->counts.rejected++;
+    return rc;
+}
+
+/* Pattern text for one canonical observable: [type:path = 'value'], or with a
+ * port, the network-traffic form that STIX uses for an address and port. */
+static enum vg_rc pattern_for(const struct vg_obs *obs, unsigned port, struct vg_buf *b)
+{
+    const char *path = "value";
+    char hpath[32];
+    size_t i;
+    enum vg_rc rc;
+
+    if (obs->kind >= VG_OBS_MD5) {
+        snprintf(hpath, sizeof(hpath), "hashes.'%s'", vg_obs_hash_algo(obs->kind));
+        path = hpath;
+    }
+    if (port)
+        rc = vg_buf_printf(b,
+                           "[network-traffic:dst_ref.type = '%s' AND network-traffic:dst_port = %u"
+                           " AND network-traffic:dst_ref.value = '",
+                           vg_obs_stix_type(obs->kind), port);
+    else
+        rc = vg_buf_printf(b, "[%s:%s = '", vg_obs_stix_type(obs->kind), path);
+    if (rc != VG_OK)
+        return rc;
+    for (i = 0; i < obs->len; i++) {
+        char c = obs->value[i];
+
+        if ((c == '\'' || c == '\\') && (rc = vg_buf_putc(b, '\\')) != VG_OK)
+            return rc;
+        if ((rc = vg_buf_putc(b, c)) != VG_OK)
+            return rc;
+    }
+    return vg_buf_puts(b, "']");
+}
+
+/*
+ * "host:port" in a list (1.2.3.4:443, [2001:db8::1]:8080, c2.example.com:8443):
+ * returns the length of the host part and sets *port, or returns len and
+ * *port = 0 when the value has no port.  URLs keep their ports.
+ */
+static size_t split_port(const char *v, size_t len, unsigned *port)
+{
+    size_t colon = len, i;
+    unsigned p = 0;
+
+    *port = 0;
+    for (i = 0; i < len; i++) {
+        if (v[i] == '/' || v[i] == '@')
+            return len;
+        if (v[i] == ':') {
+            if (colon != len && v[0] != '[')
+                return len; /* two colons: an IPv6 address */
+            colon = i;
+        }
+    }
+    if (colon == len || colon == 0 || colon + 1 == len || len - colon > 6)
+        return len;
+    if (v[0] == '[' && v[colon - 1] != ']')
+        return len;
+    for (i = colon + 1; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return len;
+        p = p * 10 + (unsigned)(v[i] - '0');
+    }
+    if (p == 0 || p > 65535)
+        return len;
+    *port = p;
+    return colon;
+}
+
+enum vg_rc vg_ingest_flat(struct vg_ingest *ing, const struct vg_flat_record *rec,
+                          enum vg_put_result *result, struct vg_error *err)
+{
+    char now[VG_TIME_TEXT_MAX], from[VG_TIME_TEXT_MAX], uuid[VG_UUID_TEXT_LEN + 1], id[64];
+    const char *label = rec->label ? rec->label : ing->opts.label;
+    struct vg_obs *obs = NULL;
+    struct vg_buf name, pat;
+    unsigned port;
+    size_t hostlen;
+    int64_t self = ing->org.id, group = 0;
+    json_t *o = NULL;
+    enum vg_rc rc;
+
+    vg_buf_init(&name, 0);
+    vg_buf_init(&pat, 0);
+    obs = malloc(sizeof(*obs));
+    if (obs == NULL) {
+        rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    hostlen = split_port(rec->value, rec->len, &port);
+    if (rec->value[0] == '[' && port) {
+        rc = vg_obs_parse(rec->kind, rec->value + 1, hostlen - 2, obs, err);
+    } else {
+        rc = vg_obs_parse(rec->kind, rec->value, hostlen, obs, err);
+    }
+    if (rc == VG_OK && port && obs->kind != VG_OBS_IPV4 && obs->kind != VG_OBS_IPV6 &&
+        obs->kind != VG_OBS_DOMAIN)
+        rc = vg_error_set(err, VG_INVALID, "value", "a port only goes with an address or a domain");
+    if (rc != VG_OK) {
+        snprintf(err->field, sizeof(err->field), "%s", rec->field ? rec->field : "value");
+        goto reject;
+    }
+    if (rec->uuid) {
+        snprintf(id, sizeof(id), "indicator--%s", rec->uuid);
+        if (!vg_stix_id_valid(id, strlen(id))) {
+            rc = vg_error_set(err, VG_INVALID, "uuid", "'%.40s' is not a UUID", rec->uuid);
+            goto reject;
+        }
+    } else {
+        /* Derived id: the same value (and port) with the same label from the
+         * same organisation is the same indicator, so importing a list twice
+         * adds nothing, while one value in two families makes two claims. */
+        if ((rc = vg_buf_printf(&name, "%s\n%s\n%s\n%u\n", ing->org.stix_id,
+                                vg_obs_kind_name(obs->kind), label ? label : "", port)) != VG_OK ||
+            (rc = vg_buf_append(&name, obs->value, obs->len)) != VG_OK)
+            goto nomem;
+        vg_uuid5(VG_NAMESPACE, name.data, name.len, uuid);
+        snprintf(id, sizeof(id), "indicator--%s", uuid);
+    }
+    if ((rc = pattern_for(obs, port, &pat)) != VG_OK)
+        goto nomem;
+    vg_time_format_us(vg_time_now_us(), now);
+    if (rec->first_seen_us)
+        vg_time_format_us(rec->first_seen_us, from);
+    else
+        memcpy(from, now, sizeof(now));
+    vg_buf_reset(&name);
+    if ((rc = vg_buf_printf(&name, "%s %s", label ? label : "indicator",
+                            vg_obs_kind_name(obs->kind))) != VG_OK)
+        goto nomem;
+    o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:s, s:s, s:s}", "type", "indicator",
+                  "spec_version", "2.1", "id", id, "created", now, "modified", now, "name",
+                  name.data, "indicator_types", "malicious-activity", "pattern", pat.data,
+                  "pattern_type", "stix", "valid_from", from);
+    if (o == NULL)
+        goto nomem;
+    if (rec->last_seen_us > rec->first_seen_us && rec->first_seen_us) {
+        vg_time_format_us(rec->last_seen_us, from);
+        json_object_set_new(o, "valid_until", json_string(from));
+    }
+    if (label && json_object_set_new(o, "labels", json_pack("[s]", label)) != 0)
+        goto nomem;
+    if (rec->confidence >= 0)
+        json_object_set_new(o, "confidence", json_integer(rec->confidence));
+    if (rec->description)
+        json_object_set_new(o, "description", json_string(rec->description));
+    if (rec->has_tlp && json_object_set_new(o, "object_marking_refs",
+                                            json_pack("[s]", vg_tlp_marking_id(rec->tlp))))
+        goto nomem;
+    if (rec->group_name) {
+        struct vg_group g;
+
+        /* An unknown sharing group narrows to the contributor rather than widening. */
+        if (vg_store_group_get(ing->st, rec->group_name, &g, NULL) == VG_OK)
+            group = g.id;
+    }
+    if (group)
+        rc = store_object(ing, o, 1, &group, 1, NULL, 0, result, err);
+    else if (rec->org_only)
+        rc = store_object(ing, o, 1, NULL, 0, &self, 1, result, err);
+    else
+        rc = store_object(ing, o, 1, ing->opts.groups, ing->opts.ngroups, ing->opts.orgs,
+                          ing->opts.norgs, result, err);
+    if (rc != VG_OK && !fatal(rc))
+        ing->counts.rejected++;
+    goto out;
+nomem:
+    rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    goto out;
+reject:
+    ing->counts.rejected++;
+out:
+    json_decref(o);
+    free(obs);
+    vg_buf_cleanup(&name);
+    vg_buf_cleanup(&pat);
+    return rc;
+}

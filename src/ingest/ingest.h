@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ingest.h - from parsed records to stored object versions.
+ *
+ * Every write path (vigie import, TAXII POST, REST) goes through here, so the
+ * rules hold everywhere: an object is validated as STIX 2.1 before anything is
+ * written; its contributor is the authenticated organisation, never what the
+ * payload claims (a created_by_ref naming anyone else is rejected); its TLP is
+ * the strictest of its own marking and the floor the request asks for, and
+ * the hub writes that marking into the stored object; its audience comes from
+ * the policy; the observables it names (SCO values, indicator patterns) become
+ * contributions.  Only the contributor of an object may version it.
+ *
+ * A rejected record changes nothing.  Accepted records are written in
+ * batches: one transaction per `batch` objects, committed by vg_ingest_flush
+ * (and when the batch fills).  Nothing is durable before a flush returns.
+ *
+ * Not thread-safe: one vg_ingest per thread, over its own store handle.
+ */
+#ifndef VG_INGEST_INGEST_H
+#define VG_INGEST_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "codec/flat.h"
+#include "store/store.h"
+
+#define VG_INGEST_STRING_MAX (1024 * 1024) /* longest string property accepted */
+
+struct vg_ingest_opts {
+    int64_t org_id;    /* contributing organisation (required) */
+    int has_tlp_floor; /* objects are stored at least this strict */
+    enum vg_tlp tlp_floor;
+    enum vg_tlp default_tlp; /* for objects and records with no TLP of their own */
+    const int64_t *groups;   /* audience named by the contributor */
+    size_t ngroups;
+    const int64_t *orgs;
+    size_t norgs;
+    int64_t collection_id;
+    const char *label; /* label for flat records that carry none */
+    size_t batch;      /* objects per transaction; 0 = 5000 */
+};
+
+struct vg_ingest_counts {
+    size_t accepted;   /* new objects */
+    size_t versions;   /* new versions of known objects */
+    size_t duplicates; /* already stored, nothing written */
+    size_t rejected;
+};
+
+struct vg_ingest;
+
+enum vg_rc vg_ingest_new(struct vg_store *st, const struct vg_ingest_opts *opts,
+                         struct vg_ingest **out, struct vg_error *err);
+/* Rolls back anything not flushed. */
+void vg_ingest_free(struct vg_ingest *ing);
+
+/*
+ * Validate and store one STIX object (obj is borrowed; it may be modified).
+ * Returns VG_OK and sets *result; a rejection returns its code (VG_INVALID,
+ * VG_FORBIDDEN, VG_LIMIT) with err->field and err->msg and counts it; the
+ * caller goes on with the next record.  VG_STORAGE, VG_IO and VG_NOMEM are
+ * fatal for the batch: the caller should stop (unflushed work is lost).
+ */
+enum vg_rc vg_ingest_object(struct vg_ingest *ing, json_t *obj, enum vg_put_result *result,
+                            struct vg_error *err);
+
+/* Turn a flat record (plain, CSV, MISP) into a STIX indicator and store it. */
+enum vg_rc vg_ingest_flat(struct vg_ingest *ing, const struct vg_flat_record *rec,
+                          enum vg_put_result *result, struct vg_error *err);
+
+/* Commit the open batch. */
+enum vg_rc vg_ingest_flush(struct vg_ingest *ing, struct vg_error *err);
+
+const struct vg_ingest_counts *vg_ingest_counts(const struct vg_ingest *ing);
+
+/* 1 if type is a STIX 2.1 cyber-observable type. */
+int vg_stix_is_sco(const char *type);
+
+#endif

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store.c - backend selection and the dispatchers of store.h.
+ *
+ * Each vg_store_* call forwards to the handle's operations table.  The hub
+ * directory holds the SQLite database today; a later PostgreSQL backend is
+ * chosen here from the hub's configuration, callers unchanged.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum vg_rc vg_store_open(const char *dir, unsigned flags, struct vg_store **out,
+                         struct vg_error *err)
+{
+    char path[4096];
+    struct stat sb;
+
+    if (stat(dir, &sb) != 0) {
+        if (!(flags & VG_STORE_CREATE))
+            return vg_error_set(err, VG_NOT_FOUND, "hub", "no hub at %s (run 'vigie init')", dir);
+        if (mkdir(dir, 0700) != 0)
+            return vg_error_set(err, VG_IO, "hub", "cannot create %s: %s", dir, strerror(errno));
+    } else if (!S_ISDIR(sb.st_mode)) {
+        return vg_error_set(err, VG_INVALID, "hub", "%s is not a directory", dir);
+    }
+    if (snprintf(path, sizeof(path), "%s/vigie.db", dir) >= (int)sizeof(path))
+        return vg_error_set(err, VG_LIMIT, "hub", "hub path too long");
+    if (!(flags & VG_STORE_CREATE) && stat(path, &sb) != 0)
+        return vg_error_set(err, VG_NOT_FOUND, "hub", "no hub at %s (run 'vigie init')", dir);
+    return vg_store_sqlite_open(path, flags, out, err);
+}
+
+void vg_store_close(struct vg_store *st)
+{
+    if (st != NULL)
+        st->ops->close(st);
+}
+
+enum vg_rc vg_store_principal(struct vg_store *st, int64_t org_id, struct vg_principal *out,
+                              struct vg_error *err)
+{
+    struct vg_org org;
+    enum vg_rc rc;
+    size_t n = 0;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = st->ops->org_get_by_id(st, org_id, &org, err)) != VG_OK)
+        return rc;
+    rc = st->ops->org_groups(st, org_id, out->groups, VG_PRINCIPAL_GROUPS_MAX, &n, err);
+    if (rc != VG_OK)
+        return rc;
+    out->org_id = org_id;
+    out->good_standing = !org.disabled;
+    out->ngroups = n;
+    return VG_OK;
+}
+
+enum vg_rc vg_store_begin(struct vg_store *st, struct vg_error *err)
+{
+    return st->ops->begin(st, err);
+}
+
+enum vg_rc vg_store_commit(struct vg_store *st, struct vg_error *err)
+{
+    return st->ops->commit(st, err);
+}
+
+void vg_store_rollback(struct vg_store *st)
+{
+    st->ops->rollback(st);
+}
+
+enum vg_rc vg_store_meta_get(struct vg_store *st, const char *key, char *out, size_t cap,
+                             struct vg_error *err)
+{
+    return st->ops->meta_get(st, key, out, cap, err);
+}
+
+enum vg_rc vg_store_meta_set(struct vg_store *st, const char *key, const char *value,
+                             struct vg_error *err)
+{
+    return st->ops->meta_set(st, key, value, err);
+}
+
+enum vg_rc vg_store_org_add(struct vg_store *st, struct vg_org *org, struct vg_error *err)
+{
+    return st->ops->org_add(st, org, err);
+}
+
+enum vg_rc vg_store_org_update(struct vg_store *st, const struct vg_org *org, struct vg_error *err)
+{
+    return st->ops->org_update(st, org, err);
+}
+
+enum vg_rc vg_store_org_get(struct vg_store *st, const char *name_or_stix_id, struct vg_org *out,
+                            struct vg_error *err)
+{
+    return st->ops->org_get(st, name_or_stix_id, out, err);
+}
+
+enum vg_rc vg_store_org_get_by_id(struct vg_store *st, int64_t id, struct vg_org *out,
+                                  struct vg_error *err)
+{
+    return st->ops->org_get_by_id(st, id, out, err);
+}
+
+enum vg_rc vg_store_org_list(struct vg_store *st, int (*cb)(void *, const struct vg_org *),
+                             void *ctx, struct vg_error *err)
+{
+    return st->ops->org_list(st, cb, ctx, err);
+}
+
+enum vg_rc vg_store_key_add(struct vg_store *st, const struct vg_key *key,
+                            const uint8_t secret_hash[32], struct vg_error *err)
+{
+    return st->ops->key_add(st, key, secret_hash, err);
+}
+
+enum vg_rc vg_store_key_get(struct vg_store *st, const char *id, struct vg_key *out,
+                            uint8_t secret_hash[32], struct vg_error *err)
+{
+    return st->ops->key_get(st, id, out, secret_hash, err);
+}
+
+enum vg_rc vg_store_key_list(struct vg_store *st, int64_t org_id,
+                             int (*cb)(void *, const struct vg_key *), void *ctx,
+                             struct vg_error *err)
+{
+    return st->ops->key_list(st, org_id, cb, ctx, err);
+}
+
+enum vg_rc vg_store_key_revoke(struct vg_store *st, const char *id, struct vg_error *err)
+{
+    return st->ops->key_revoke(st, id, err);
+}
+
+enum vg_rc vg_store_group_add(struct vg_store *st, struct vg_group *g, struct vg_error *err)
+{
+    return st->ops->group_add(st, g, err);
+}
+
+enum vg_rc vg_store_group_get(struct vg_store *st, const char *name, struct vg_group *out,
+                              struct vg_error *err)
+{
+    return st->ops->group_get(st, name, out, err);
+}
+
+enum vg_rc vg_store_group_list(struct vg_store *st, int (*cb)(void *, const struct vg_group *),
+                               void *ctx, struct vg_error *err)
+{
+    return st->ops->group_list(st, cb, ctx, err);
+}
+
+enum vg_rc vg_store_group_member_add(struct vg_store *st, int64_t group_id, int64_t org_id,
+                                     struct vg_error *err)
+{
+    return st->ops->group_member_add(st, group_id, org_id, err);
+}
+
+enum vg_rc vg_store_group_member_remove(struct vg_store *st, int64_t group_id, int64_t org_id,
+                                        struct vg_error *err)
+{
+    return st->ops->group_member_remove(st, group_id, org_id, err);
+}
+
+enum vg_rc vg_store_group_members(struct vg_store *st, int64_t group_id,
+                                  int (*cb)(void *, const struct vg_org *), void *ctx,
+                                  struct vg_error *err)
+{
+    return st->ops->group_members(st, group_id, cb, ctx, err);
+}
+
+enum vg_rc vg_store_put_object(struct vg_store *st, const struct vg_object_version *v,
+                               enum vg_put_result *result, int64_t *seq, struct vg_error *err)
+{
+    return st->ops->put_object(st, v, result, seq, err);
+}
+
+enum vg_rc vg_store_scan_objects(struct vg_store *st, const struct vg_object_filter *f,
+                                 vg_object_cb cb, void *ctx, struct vg_error *err)
+{
+    return st->ops->scan_objects(st, f, cb, ctx, err);
+}
+
+enum vg_rc vg_store_scan_observables(struct vg_store *st, const struct vg_obs_filter *f,
+                                     vg_obs_cb cb, void *ctx, struct vg_error *err)
+{
+    return st->ops->scan_observables(st, f, cb, ctx, err);
+}
+
+enum vg_rc vg_store_stats(struct vg_store *st, struct vg_store_stats *out, struct vg_error *err)
+{
+    return st->ops->stats(st, out, err);
+}
+
+enum vg_rc vg_store_check(struct vg_store *st, struct vg_error *err)
+{
+    return st->ops->check(st, err);
+}

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store.h - persistence behind one interface.
+ *
+ * A hub is one directory.  vg_store_open() opens the backend the hub is
+ * configured for (today: SQLite, file DIR/vigie.db) and returns a handle whose
+ * first member is its operations table; every vg_store_* function below
+ * dispatches through that table, so a PostgreSQL backend can later sit behind
+ * the same calls without touching callers.  Nothing outside src/store/ knows
+ * SQL.
+ *
+ * Sharing rules are applied inside queries: every read of intelligence takes
+ * the requester's policy tokens (vg_policy_tokens) and returns only what an
+ * object-audience row grants to one of them.  Pages and counts therefore never
+ * see what the requester may not.  Administrative reads (organisations, keys,
+ * groups) carry no intelligence.
+ *
+ * Writes: vg_store_begin/commit group many puts in one transaction (the
+ * importer commits every few thousand objects).  vg_store_put_object is
+ * atomic per object: on failure nothing of that object remains.  Every stored
+ * version appends one event to the hub's single event sequence, in the same
+ * transaction.
+ *
+ * Threading: a handle is used by one thread at a time; open one per thread.
+ * Strings in rows passed to callbacks are borrowed and valid only during the
+ * callback.
+ */
+#ifndef VG_STORE_STORE_H
+#define VG_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "model/obs.h"
+#include "model/tlp.h"
+#include "policy/policy.h"
+
+struct vg_store;
+
+enum vg_store_flags {
+    VG_STORE_CREATE = 1, /* create the hub directory and database if absent */
+};
+
+/* Organisations: STIX identities with a kind and a country. */
+#define VG_NAME_MAX 128
+struct vg_org {
+    int64_t id;
+    char stix_id[VG_STIX_ID_MAX]; /* identity--… */
+    char name[VG_NAME_MAX];
+    char kind[32];     /* "law-enforcement", "vendor", "cert", "company", "operator" */
+    char country[8];   /* ISO 3166-1 alpha-2, upper-case, or "" */
+    char sectors[256]; /* comma-separated STIX industry-sector-ov values */
+    int disabled;
+    int is_operator;
+    int64_t created_us;
+};
+
+enum vg_scope { VG_SCOPE_READ = 1, VG_SCOPE_WRITE = 2, VG_SCOPE_ADMIN = 4 };
+
+#define VG_KEY_ID_MAX 40
+struct vg_key {
+    char id[VG_KEY_ID_MAX]; /* public id: the Basic-auth user name */
+    int64_t org_id;
+    unsigned scopes; /* VG_SCOPE_* bits */
+    int64_t created_us;
+    int64_t expires_us; /* 0: never */
+    int revoked;
+    char label[VG_NAME_MAX];
+};
+
+struct vg_group {
+    int64_t id;
+    char name[VG_NAME_MAX];
+    char description[256];
+    int64_t created_us;
+};
+
+/* One observable that one object claims (a contribution). */
+struct vg_claim {
+    enum vg_obs_kind kind;
+    const char *value; /* canonical (vg_obs_parse) */
+    size_t len;
+    const char *label;     /* malware family or label, or NULL */
+    int confidence;        /* 0-100, or -1 unknown */
+    int64_t first_seen_us; /* 0 unknown */
+    int64_t last_seen_us;  /* 0 unknown */
+};
+
+/* One object version to store. */
+struct vg_object_version {
+    const char *stix_id;
+    const char *type;
+    const char *spec_version; /* "2.1" or NULL */
+    int64_t created_us;
+    int64_t modified_us; /* version key; SCOs without one use 0 */
+    int revoked;
+    enum vg_tlp tlp;
+    const struct vg_audience *aud; /* from vg_policy_audience */
+    int64_t org_id;                /* contributor: the authenticated org */
+    int64_t collection_id;         /* 0: none */
+    const char *json;              /* canonical JSON of the object */
+    size_t json_len;
+    size_t nclaims;
+    const struct vg_claim *claims;
+};
+
+enum vg_put_result {
+    VG_PUT_NEW,       /* first version of this id from this contributor */
+    VG_PUT_VERSION,   /* another version of an id already stored */
+    VG_PUT_DUPLICATE, /* this exact version (id, contributor, modified) exists */
+};
+
+/* Event kinds in the single sequence. */
+enum vg_event_kind { VG_EV_ADDED = 1, VG_EV_VERSION, VG_EV_REVOKED, VG_EV_SIGHTING };
+
+/*
+ * A stored object version as reads return it.  Strings are borrowed for the
+ * duration of the callback.
+ */
+struct vg_object_row {
+    int64_t rowid;
+    int64_t seq; /* event that stored it */
+    const char *stix_id;
+    const char *type;
+    int64_t created_us;
+    int64_t modified_us;
+    int64_t date_added_us; /* strictly increasing over the store */
+    int revoked;
+    enum vg_tlp tlp;
+    int64_t org_id;
+    int64_t collection_id;
+    const char *json;
+    size_t json_len;
+};
+
+enum vg_versions { VG_VERSIONS_LAST = 0, VG_VERSIONS_ALL, VG_VERSIONS_FIRST };
+
+/*
+ * What to read.  tokens/ntokens is the requester's token set: with
+ * ntokens == 0 nothing is visible.  Zero-valued fields mean "no filter".
+ */
+struct vg_object_filter {
+    const vg_token *tokens;
+    size_t ntokens;
+    const char *stix_id;
+    const char *type;
+    enum vg_obs_kind kind; /* objects claiming an observable of this kind */
+    int has_max_tlp;
+    enum vg_tlp max_tlp;
+    int64_t org_id; /* contributor */
+    int64_t collection_id;
+    int64_t added_after_us;    /* date_added > this */
+    int64_t after_rowid;       /* resume cursor: rowid > this */
+    enum vg_versions versions; /* among visible versions of an id */
+    size_t limit;              /* 0: no limit */
+};
+
+typedef int (*vg_object_cb)(void *ctx, const struct vg_object_row *row);
+
+/* One visible contribution (observable claimed by a visible object). */
+struct vg_obs_row {
+    int64_t obs_id;
+    enum vg_obs_kind kind;
+    const char *value;
+    size_t len;
+    const char *label; /* may be NULL */
+    int confidence;
+    int64_t first_seen_us, last_seen_us;
+    enum vg_tlp tlp;
+    int64_t org_id;
+    const char *stix_id; /* object making the claim */
+    int64_t date_added_us;
+};
+
+struct vg_obs_filter {
+    const vg_token *tokens;
+    size_t ntokens;
+    enum vg_obs_kind kind;
+    int has_max_tlp;
+    enum vg_tlp max_tlp;
+    int64_t org_id;
+    const char *label;
+    int64_t added_after_us;
+    int distinct; /* one row per observable (the first visible contribution) */
+};
+
+typedef int (*vg_obs_cb)(void *ctx, const struct vg_obs_row *row);
+
+struct vg_store_stats {
+    int64_t orgs, keys, groups, objects, versions, observables, contributions, events;
+    int64_t last_seq;
+};
+
+/* The operations table each backend provides. */
+struct vg_store_ops {
+    const char *name;
+    void (*close)(struct vg_store *st);
+    enum vg_rc (*begin)(struct vg_store *st, struct vg_error *err);
+    enum vg_rc (*commit)(struct vg_store *st, struct vg_error *err);
+    void (*rollback)(struct vg_store *st);
+
+    enum vg_rc (*meta_get)(struct vg_store *st, const char *key, char *out, size_t cap,
+                           struct vg_error *err);
+    enum vg_rc (*meta_set)(struct vg_store *st, const char *key, const char *value,
+                           struct vg_error *err);
+
+    enum vg_rc (*org_add)(struct vg_store *st, struct vg_org *org, struct vg_error *err);
+    enum vg_rc (*org_update)(struct vg_store *st, const struct vg_org *org, struct vg_error *err);
+    enum vg_rc (*org_get)(struct vg_store *st, const char *name_or_stix_id, struct vg_org *out,
+                          struct vg_error *err);
+    enum vg_rc (*org_get_by_id)(struct vg_store *st, int64_t id, struct vg_org *out,
+                                struct vg_error *err);
+    enum vg_rc (*org_list)(struct vg_store *st, int (*cb)(void *, const struct vg_org *), void *ctx,
+                           struct vg_error *err);
+    enum vg_rc (*org_groups)(struct vg_store *st, int64_t org_id, int64_t *out, size_t cap,
+                             size_t *n, struct vg_error *err);
+
+    enum vg_rc (*key_add)(struct vg_store *st, const struct vg_key *key,
+                          const uint8_t secret_hash[32], struct vg_error *err);
+    enum vg_rc (*key_get)(struct vg_store *st, const char *id, struct vg_key *out,
+                          uint8_t secret_hash[32], struct vg_error *err);
+    enum vg_rc (*key_list)(struct vg_store *st, int64_t org_id,
+                           int (*cb)(void *, const struct vg_key *), void *ctx,
+                           struct vg_error *err);
+    enum vg_rc (*key_revoke)(struct vg_store *st, const char *id, struct vg_error *err);
+
+    enum vg_rc (*group_add)(struct vg_store *st, struct vg_group *g, struct vg_error *err);
+    enum vg_rc (*group_get)(struct vg_store *st, const char *name, struct vg_group *out,
+                            struct vg_error *err);
+    enum vg_rc (*group_list)(struct vg_store *st, int (*cb)(void *, const struct vg_group *),
+                             void *ctx, struct vg_error *err);
+    enum vg_rc (*group_member_add)(struct vg_store *st, int64_t group_id, int64_t org_id,
+                                   struct vg_error *err);
+    enum vg_rc (*group_member_remove)(struct vg_store *st, int64_t group_id, int64_t org_id,
+                                      struct vg_error *err);
+    enum vg_rc (*group_members)(struct vg_store *st, int64_t group_id,
+                                int (*cb)(void *, const struct vg_org *), void *ctx,
+                                struct vg_error *err);
+
+    enum vg_rc (*put_object)(struct vg_store *st, const struct vg_object_version *v,
+                             enum vg_put_result *result, int64_t *seq, struct vg_error *err);
+    enum vg_rc (*scan_objects)(struct vg_store *st, const struct vg_object_filter *f,
+                               vg_object_cb cb, void *ctx, struct vg_error *err);
+    enum vg_rc (*scan_observables)(struct vg_store *st, const struct vg_obs_filter *f, vg_obs_cb cb,
+                                   void *ctx, struct vg_error *err);
+    enum vg_rc (*stats)(struct vg_store *st, struct vg_store_stats *out, struct vg_error *err);
+    enum vg_rc (*check)(struct vg_store *st, struct vg_error *err); /* integrity check */
+};
+
+struct vg_store {
+    const struct vg_store_ops *ops;
+};
+
+/* Open the hub in dir.  VG_NOT_FOUND when it does not exist and
+ * VG_STORE_CREATE is not given. */
+enum vg_rc vg_store_open(const char *dir, unsigned flags, struct vg_store **out,
+                         struct vg_error *err);
+void vg_store_close(struct vg_store *st);
+
+/* Build the principal of an organisation (its groups, its standing). */
+enum vg_rc vg_store_principal(struct vg_store *st, int64_t org_id, struct vg_principal *out,
+                              struct vg_error *err);
+
+/* Thin dispatchers, one per operation (see the table above). */
+enum vg_rc vg_store_begin(struct vg_store *st, struct vg_error *err);
+enum vg_rc vg_store_commit(struct vg_store *st, struct vg_error *err);
+void vg_store_rollback(struct vg_store *st);
+enum vg_rc vg_store_meta_get(struct vg_store *st, const char *key, char *out, size_t cap,
+                             struct vg_error *err);
+enum vg_rc vg_store_meta_set(struct vg_store *st, const char *key, const char *value,
+                             struct vg_error *err);
+enum vg_rc vg_store_org_add(struct vg_store *st, struct vg_org *org, struct vg_error *err);
+enum vg_rc vg_store_org_update(struct vg_store *st, const struct vg_org *org, struct vg_error *err);
+enum vg_rc vg_store_org_get(struct vg_store *st, const char *name_or_stix_id, struct vg_org *out,
+                            struct vg_error *err);
+enum vg_rc vg_store_org_get_by_id(struct vg_store *st, int64_t id, struct vg_org *out,
+                                  struct vg_error *err);
+enum vg_rc vg_store_org_list(struct vg_store *st, int (*cb)(void *, const struct vg_org *),
+                             void *ctx, struct vg_error *err);
+enum vg_rc vg_store_key_add(struct vg_store *st, const struct vg_key *key,
+                            const uint8_t secret_hash[32], struct vg_error *err);
+enum vg_rc vg_store_key_get(struct vg_store *st, const char *id, struct vg_key *out,
+                            uint8_t secret_hash[32], struct vg_error *err);
+enum vg_rc vg_store_key_list(struct vg_store *st, int64_t org_id,
+                             int (*cb)(void *, const struct vg_key *), void *ctx,
+                             struct vg_error *err);
+enum vg_rc vg_store_key_revoke(struct vg_store *st, const char *id, struct vg_error *err);
+enum vg_rc vg_store_group_add(struct vg_store *st, struct vg_group *g, struct vg_error *err);
+enum vg_rc vg_store_group_get(struct vg_store *st, const char *name, struct vg_group *out,
+                              struct vg_error *err);
+enum vg_rc vg_store_group_list(struct vg_store *st, int (*cb)(void *, const struct vg_group *),
+                               void *ctx, struct vg_error *err);
+enum vg_rc vg_store_group_member_add(struct vg_store *st, int64_t group_id, int64_t org_id,
+                                     struct vg_error *err);
+enum vg_rc vg_store_group_member_remove(struct vg_store *st, int64_t group_id, int64_t org_id,
+                                        struct vg_error *err);
+enum vg_rc vg_store_group_members(struct vg_store *st, int64_t group_id,
+                                  int (*cb)(void *, const struct vg_org *), void *ctx,
+                                  struct vg_error *err);
+enum vg_rc vg_store_put_object(struct vg_store *st, const struct vg_object_version *v,
+                               enum vg_put_result *result, int64_t *seq, struct vg_error *err);
+enum vg_rc vg_store_scan_objects(struct vg_store *st, const struct vg_object_filter *f,
+                                 vg_object_cb cb, void *ctx, struct vg_error *err);
+enum vg_rc vg_store_scan_observables(struct vg_store *st, const struct vg_obs_filter *f,
+                                     vg_obs_cb cb, void *ctx, struct vg_error *err);
+enum vg_rc vg_store_stats(struct vg_store *st, struct vg_store_stats *out, struct vg_error *err);
+enum vg_rc vg_store_check(struct vg_store *st, struct vg_error *err);
+
+/* Backend constructors (one per backend folder). */
+enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_store **out,
+                                struct vg_error *err);
+
+#endif
