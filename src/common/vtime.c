@@ -41,8 +41,13 @@ void vg_time_format_us(int64_t us, char *out)
     }
     t = (time_t)secs;
     gmtime_r(&t, &tm);
-    snprintf(out, VG_TIME_TEXT_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+    /* Years beyond 9999 cannot be written in RFC 3339; clamp (never met). */
+    if (tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0)
+        tm.tm_year = 9999 - 1900;
+    snprintf(out, VG_TIME_TEXT_MAX, "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ",
+             (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+             (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+             (unsigned)tm.tm_sec % 100u, (unsigned)frac % 1000000u);
 }
 
 static int digits(const char *s, size_t n, unsigned *out)

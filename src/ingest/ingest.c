@@ -767,9 +767,9 @@ enum vg_rc vg_ingest_flat(struct vg_ingest *ing, const struct vg_flat_record *re
     }
     hostlen = split_port(rec->value, rec->len, &port);
     if (rec->value[0] == '[' && port) {
-        rc = vg_obs_parse(rec->kind, rec->value + 1, hostlen - 2, obs, err);
+        rc = vg_obs_parse_ex(rec->kind, VG_OBS_F_LIST, rec->value + 1, hostlen - 2, obs, err);
     } else {
-        rc = vg_obs_parse(rec->kind, rec->value, hostlen, obs, err);
+        rc = vg_obs_parse_ex(rec->kind, VG_OBS_F_LIST, rec->value, hostlen, obs, err);
     }
     if (rc == VG_OK && port && obs->kind != VG_OBS_IPV4 && obs->kind != VG_OBS_IPV6 &&
         obs->kind != VG_OBS_DOMAIN)

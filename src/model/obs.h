@@ -82,6 +82,16 @@ enum vg_rc vg_obs_parse(enum vg_obs_kind kind, const char *in, size_t len, struc
                         struct vg_error *err);
 
 /*
+ * vg_obs_parse with flags.  VG_OBS_F_LIST: the value comes from a list of
+ * indicators, so detection takes a name whose last label is both a TLD and a
+ * common file extension ("invoice.zip", "setup.py") as a domain; strict
+ * detection (flags 0), meant for strings met in the wild, refuses them.
+ */
+#define VG_OBS_F_LIST 1u
+enum vg_rc vg_obs_parse_ex(enum vg_obs_kind kind, unsigned flags, const char *in, size_t len,
+                           struct vg_obs *out, struct vg_error *err);
+
+/*
  * Deterministic STIX 2.1 id (UUIDv5, namespace 00abedb4-aa42-466c-9c01-fed23315a9b7)
  * of the SCO for this observable: ipv4-addr/ipv6-addr/domain-name/url/email-addr
  * from {"value": …}; file from {"hashes":{"MD5"|"SHA-1"|"SHA-256"|"SHA-512": …}}.
