@@ -1,3 +1,1303 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* placeholder: being written */
-typedef int vg_placeholder_sqlite;
+/*
+ * sqlite.c - the embedded store: one SQLite file per hub.
+ *
+ * Layout (see docs/store.md): organisations, keys, groups; one row per object
+ * version in `object`, keyed by (stix_id, org_id, modified_us) so that each
+ * contributor has its own line of versions; `object_audience` lists the
+ * policy tokens that may see each version; `observable` holds each canonical
+ * value once and `claim` links versions to the values they assert; `event`
+ * is the hub's single sequence, one row per stored version.
+ *
+ * Sharing is applied in SQL: every read binds the requester's tokens into an
+ * EXISTS over object_audience, so rows, pages and counts never include what
+ * the requester may not see.  "Latest version" is decided among the versions
+ * the requester can see, so a hidden newer version does not hide, or reveal,
+ * anything.
+ *
+ * Durability: WAL with synchronous=FULL, so a committed transaction survives
+ * a crash or kill -9.  Writers take BEGIN IMMEDIATE; the next event sequence
+ * number and date_added are read once per transaction and advanced in memory
+ * (there is a single writer while the transaction is open), which keeps
+ * date_added strictly increasing over the store.  Each put runs inside a
+ * savepoint, so a failed object leaves nothing behind.
+ *
+ * Statements are prepared once per handle and cached by their SQL text; the
+ * scans build their SQL from the filter (the token list needs one placeholder
+ * per token) and hit the same cache.
+ *
+ * Threading: one handle per thread (SQLITE_OPEN_NOMUTEX).
+ */
+#include "common/buf.h"
+#include "common/vtime.h"
+#include "model/uuid.h"
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CACHE_SIZE 48
+
+struct cached {
+    char *sql;
+    sqlite3_stmt *st;
+};
+
+struct sq {
+    struct vg_store base;
+    sqlite3 *db;
+    int in_tx;
+    int64_t next_seq;   /* valid while in_tx */
+    int64_t last_added; /* valid while in_tx */
+    struct cached cache[CACHE_SIZE];
+    size_t cache_next;
+};
+
+static struct sq *sq_of(struct vg_store *st)
+{
+    return (struct sq *)st;
+}
+
+static enum vg_rc db_error(struct sq *s, struct vg_error *err, const char *what)
+{
+    int code = sqlite3_errcode(s->db);
+    enum vg_rc rc = VG_STORAGE;
+
+    if (code == SQLITE_NOMEM)
+        rc = VG_NOMEM;
+    else if ((code & 0xff) == SQLITE_CONSTRAINT)
+        rc = VG_CONFLICT;
+    else if ((code & 0xff) == SQLITE_FULL || (code & 0xff) == SQLITE_IOERR)
+        rc = VG_IO;
+    return vg_error_set(err, rc, NULL, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+/* Prepared statement for sql, from the cache; reset and unbound. */
+static sqlite3_stmt *prep(struct sq *s, const char *sql, struct vg_error *err)
+{
+    struct cached *c;
+    size_t i;
+
+    for (i = 0; i < CACHE_SIZE; i++) {
+        c = &s->cache[i];
+        if (c->sql && strcmp(c->sql, sql) == 0) {
+            sqlite3_reset(c->st);
+            sqlite3_clear_bindings(c->st);
+            return c->st;
+        }
+    }
+    c = &s->cache[s->cache_next];
+    s->cache_next = (s->cache_next + 1) % CACHE_SIZE;
+    if (c->sql) {
+        sqlite3_finalize(c->st);
+        free(c->sql);
+        c->sql = NULL;
+        c->st = NULL;
+    }
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->st, NULL) != SQLITE_OK) {
+        db_error(s, err, "prepare");
+        c->st = NULL;
+        return NULL;
+    }
+    if ((c->sql = strdup(sql)) == NULL) {
+        sqlite3_finalize(c->st);
+        c->st = NULL;
+        vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    return c->st;
+}
+
+static enum vg_rc exec(struct sq *s, const char *sql, struct vg_error *err)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        enum vg_rc rc = vg_error_set(err, VG_STORAGE, NULL, "%s", msg ? msg : "sqlite error");
+        sqlite3_free(msg);
+        return rc;
+    }
+    return VG_OK;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void copy_col(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+
+    snprintf(out, cap, "%s", t ? (const char *)t : "");
+}
+
+/* ---- schema ------------------------------------------------------------- */
+
+/*
+ * Migrations, applied in order; PRAGMA user_version records how many ran.
+ * Never edit one that has shipped: append a new one.
+ */
+static const char *const migrations[] = {
+    /* 1: the hub core */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE org(id INTEGER PRIMARY KEY AUTOINCREMENT, stix_id TEXT NOT NULL UNIQUE,"
+    " name TEXT NOT NULL UNIQUE COLLATE NOCASE, kind TEXT NOT NULL,"
+    " country TEXT NOT NULL DEFAULT '', sectors TEXT NOT NULL DEFAULT '',"
+    " disabled INTEGER NOT NULL DEFAULT 0, is_operator INTEGER NOT NULL DEFAULT 0,"
+    " created_us INTEGER NOT NULL);"
+    "CREATE TABLE api_key(id TEXT PRIMARY KEY, org_id INTEGER NOT NULL REFERENCES org(id),"
+    " secret_hash BLOB NOT NULL, scopes INTEGER NOT NULL, label TEXT NOT NULL DEFAULT '',"
+    " created_us INTEGER NOT NULL, expires_us INTEGER NOT NULL DEFAULT 0,"
+    " revoked INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX api_key_org ON api_key(org_id);"
+    "CREATE TABLE grp(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE COLLATE "
+    "NOCASE, description TEXT NOT NULL DEFAULT '', created_us INTEGER NOT NULL);"
+    "CREATE TABLE grp_member(group_id INTEGER NOT NULL REFERENCES grp(id),"
+    " org_id INTEGER NOT NULL REFERENCES org(id), PRIMARY KEY(group_id, org_id)) WITHOUT ROWID;"
+    "CREATE INDEX grp_member_org ON grp_member(org_id, group_id);"
+    "CREATE TABLE object(rowid INTEGER PRIMARY KEY AUTOINCREMENT, stix_id TEXT NOT NULL,"
+    " type TEXT NOT NULL, spec_version TEXT, created_us INTEGER NOT NULL,"
+    " modified_us INTEGER NOT NULL, date_added_us INTEGER NOT NULL,"
+    " revoked INTEGER NOT NULL, tlp INTEGER NOT NULL, org_id INTEGER NOT NULL REFERENCES org(id),"
+    " collection_id INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL, json TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX object_version ON object(stix_id, org_id, modified_us);"
+    "CREATE INDEX object_id_modified ON object(stix_id, modified_us);"
+    "CREATE INDEX object_type ON object(type, rowid);"
+    "CREATE UNIQUE INDEX object_added ON object(date_added_us);"
+    "CREATE TABLE object_audience(object_rowid INTEGER NOT NULL, token INTEGER NOT NULL,"
+    " PRIMARY KEY(object_rowid, token)) WITHOUT ROWID;"
+    "CREATE TABLE observable(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, value TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX observable_value ON observable(value, kind);"
+    "CREATE TABLE claim(object_rowid INTEGER NOT NULL, obs_id INTEGER NOT NULL,"
+    " label TEXT, confidence INTEGER NOT NULL DEFAULT -1, first_seen_us INTEGER NOT NULL DEFAULT 0,"
+    " last_seen_us INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(object_rowid, obs_id)) WITHOUT ROWID;"
+    "CREATE INDEX claim_obs ON claim(obs_id, object_rowid);"
+    "CREATE TABLE event(seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL,"
+    " object_rowid INTEGER NOT NULL, at_us INTEGER NOT NULL);",
+};
+
+static enum vg_rc migrate(struct sq *s, struct vg_error *err)
+{
+    sqlite3_stmt *st;
+    int version = 0, i, n = (int)(sizeof(migrations) / sizeof(migrations[0]));
+    char sql[64];
+    enum vg_rc rc;
+
+    if ((rc = exec(s, "BEGIN IMMEDIATE", err)) != VG_OK)
+        return rc;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
+        rc = db_error(s, err, "schema version");
+        goto fail;
+    }
+    if (sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (version > n) {
+        rc =
+            vg_error_set(err, VG_STORAGE, NULL,
+                         "the hub's schema (version %d) is newer than this vigie (%d)", version, n);
+        goto fail;
+    }
+    for (i = version; i < n; i++) {
+        if ((rc = exec(s, migrations[i], err)) != VG_OK)
+            goto fail;
+    }
+    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", n);
+    if ((rc = exec(s, sql, err)) != VG_OK)
+        goto fail;
+    return exec(s, "COMMIT", err);
+fail:
+    exec(s, "ROLLBACK", NULL);
+    return rc;
+}
+
+/* ---- transactions -------------------------------------------------------- */
+
+static int64_t scalar(struct sq *s, const char *sql, int64_t dflt)
+{
+    sqlite3_stmt *st = prep(s, sql, NULL);
+    int64_t v = dflt;
+
+    if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_int64(st, 0);
+    if (st)
+        sqlite3_reset(st);
+    return v;
+}
+
+static enum vg_rc sq_begin(struct vg_store *st, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    enum vg_rc rc;
+
+    if (s->in_tx)
+        return vg_error_set(err, VG_INTERNAL, NULL, "transaction already open");
+    if ((rc = exec(s, "BEGIN IMMEDIATE", err)) != VG_OK)
+        return rc;
+    s->in_tx = 1;
+    s->next_seq = scalar(s, "SELECT max(seq) FROM event", 0) + 1;
+    s->last_added = scalar(s, "SELECT max(date_added_us) FROM object", 0);
+    return VG_OK;
+}
+
+static enum vg_rc sq_commit(struct vg_store *st, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    enum vg_rc rc;
+
+    if (!s->in_tx)
+        return vg_error_set(err, VG_INTERNAL, NULL, "no transaction open");
+    rc = exec(s, "COMMIT", err);
+    if (rc != VG_OK) {
+        exec(s, "ROLLBACK", NULL);
+        rc = vg_error_set(err, VG_STORAGE, NULL, "commit failed: %s", sqlite3_errmsg(s->db));
+    }
+    s->in_tx = 0;
+    return rc;
+}
+
+static void sq_rollback(struct vg_store *st)
+{
+    struct sq *s = sq_of(st);
+
+    if (s->in_tx)
+        exec(s, "ROLLBACK", NULL);
+    s->in_tx = 0;
+}
+
+/* Run a single write as its own transaction when none is open. */
+#define AUTO_TX_BEGIN(s, err)                                                                      \
+    int auto_tx = !(s)->in_tx;                                                                     \
+    if (auto_tx && (rc = sq_begin(&(s)->base, err)) != VG_OK)                                      \
+        return rc;
+
+static enum vg_rc auto_tx_end(struct sq *s, int auto_tx, enum vg_rc rc, struct vg_error *err)
+{
+    if (!auto_tx)
+        return rc;
+    if (rc != VG_OK) {
+        sq_rollback(&s->base);
+        return rc;
+    }
+    return sq_commit(&s->base, err);
+}
+
+/* ---- meta ----------------------------------------------------------------- */
+
+static enum vg_rc sq_meta_get(struct vg_store *st, const char *key, char *out, size_t cap,
+                              struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q = prep(s, "SELECT value FROM meta WHERE key = ?", err);
+    int r;
+
+    if (q == NULL)
+        return err->code;
+    bind_text(q, 1, key);
+    r = sqlite3_step(q);
+    if (r == SQLITE_ROW) {
+        copy_col(q, 0, out, cap);
+        sqlite3_reset(q);
+        return VG_OK;
+    }
+    sqlite3_reset(q);
+    if (r == SQLITE_DONE)
+        return vg_error_set(err, VG_NOT_FOUND, key, "no setting '%s'", key);
+    return db_error(s, err, "meta");
+}
+
+static enum vg_rc step_done(struct sq *s, sqlite3_stmt *q, struct vg_error *err, const char *what)
+{
+    int r = sqlite3_step(q);
+    enum vg_rc rc = VG_OK;
+
+    if (r != SQLITE_DONE && r != SQLITE_ROW)
+        rc = db_error(s, err, what);
+    sqlite3_reset(q);
+    return rc;
+}
+
+static enum vg_rc sq_meta_set(struct vg_store *st, const char *key, const char *value,
+                              struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q = prep(
+        s, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = ?2",
+        err);
+
+    if (q == NULL)
+        return err->code;
+    bind_text(q, 1, key);
+    bind_text(q, 2, value);
+    return step_done(s, q, err, "meta");
+}
+
+/* ---- organisations ------------------------------------------------------- */
+
+#define ORG_COLS "id, stix_id, name, kind, country, sectors, disabled, is_operator, created_us"
+
+static void org_row(sqlite3_stmt *q, struct vg_org *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->id = sqlite3_column_int64(q, 0);
+    copy_col(q, 1, o->stix_id, sizeof(o->stix_id));
+    copy_col(q, 2, o->name, sizeof(o->name));
+    copy_col(q, 3, o->kind, sizeof(o->kind));
+    copy_col(q, 4, o->country, sizeof(o->country));
+    copy_col(q, 5, o->sectors, sizeof(o->sectors));
+    o->disabled = sqlite3_column_int(q, 6);
+    o->is_operator = sqlite3_column_int(q, 7);
+    o->created_us = sqlite3_column_int64(q, 8);
+}
+
+static enum vg_rc sq_org_add(struct vg_store *st, struct vg_org *org, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q;
+    char uuid[VG_UUID_TEXT_LEN + 1];
+    enum vg_rc rc;
+
+    if (org->stix_id[0] == '\0') {
+        if ((rc = vg_uuid4(uuid)) != VG_OK)
+            return vg_error_set(err, rc, NULL, "no randomness for a new identity");
+        snprintf(org->stix_id, sizeof(org->stix_id), "identity--%s", uuid);
+    }
+    if (org->created_us == 0)
+        org->created_us = vg_time_now_us();
+    q = prep(s,
+             "INSERT INTO org(stix_id, name, kind, country, sectors, disabled, is_operator, "
+             "created_us) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+             err);
+    if (q == NULL)
+        return err->code;
+    bind_text(q, 1, org->stix_id);
+    bind_text(q, 2, org->name);
+    bind_text(q, 3, org->kind);
+    bind_text(q, 4, org->country);
+    bind_text(q, 5, org->sectors);
+    sqlite3_bind_int(q, 6, org->disabled);
+    sqlite3_bind_int(q, 7, org->is_operator);
+    sqlite3_bind_int64(q, 8, org->created_us);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        int ext = sqlite3_extended_errcode(s->db);
+        sqlite3_reset(q);
+        if (ext == SQLITE_CONSTRAINT_UNIQUE)
+            return vg_error_set(err, VG_CONFLICT, "name",
+                                "an organisation named '%s' or with id %s already exists",
+                                org->name, org->stix_id);
+        return db_error(s, err, "org add");
+    }
+    sqlite3_reset(q);
+    org->id = sqlite3_last_insert_rowid(s->db);
+    return VG_OK;
+}
+
+static enum vg_rc sq_org_update(struct vg_store *st, const struct vg_org *org, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q = prep(s,
+                           "UPDATE org SET kind = ?, country = ?, sectors = ?, disabled = ? "
+                           "WHERE id = ?",
+                           err);
+    enum vg_rc rc;
+
+    if (q == NULL)
+        return err->code;
+    bind_text(q, 1, org->kind);
+    bind_text(q, 2, org->country);
+    bind_text(q, 3, org->sectors);
+    sqlite3_bind_int(q, 4, org->disabled);
+    sqlite3_bind_int64(q, 5, org->id);
+    if ((rc = step_done(s, q, err, "org update")) != VG_OK)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return vg_error_set(err, VG_NOT_FOUND, "org", "no such organisation");
+    return VG_OK;
+}
+
+static enum vg_rc org_one(struct sq *s, sqlite3_stmt *q, struct vg_org *out, const char *what,
+                          struct vg_error *err)
+{
+    int r = sqlite3_step(q);
+
+    if (r == SQLITE_ROW) {
+        org_row(q, out);
+        sqlite3_reset(q);
+        return VG_OK;
+    }
+    sqlite3_reset(q);
+    if (r == SQLITE_DONE)
+        return vg_error_set(err, VG_NOT_FOUND, "org", "no organisation '%s'", what);
+    return db_error(s, err, "org");
+}
+
+static enum vg_rc sq_org_get(struct vg_store *st, const char *name_or_stix_id, struct vg_org *out,
+                             struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q =
+        prep(s, "SELECT " ORG_COLS " FROM org WHERE name = ?1 OR stix_id = ?1 LIMIT 1", err);
+
+    if (q == NULL)
+        return err->code;
+    bind_text(q, 1, name_or_stix_id);
+    return org_one(s, q, out, name_or_stix_id, err);
+}
+
+static enum vg_rc sq_org_get_by_id(struct vg_store *st, int64_t id, struct vg_org *out,
+                                   struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q = prep(s, "SELECT " ORG_COLS " FROM org WHERE id = ?", err);
+    char what[32];
+
+    if (q == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, id);
+    snprintf(what, sizeof(what), "#%lld", (long long)id);
+    return org_one(s, q, out, what, err);
+}
+
+/* Run q and call cb with each organisation; q is not cached (may nest). */
+static enum vg_rc org_rows(struct sq *s, sqlite3_stmt *q, int (*cb)(void *, const struct vg_org *),
+                           void *ctx, struct vg_error *err)
+{
+    struct vg_org o;
+    int r;
+
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        org_row(q, &o);
+        if (cb(ctx, &o))
+            break;
+    }
+    if (r != SQLITE_ROW && r != SQLITE_DONE) {
+        enum vg_rc rc = db_error(s, err, "org list");
+        sqlite3_finalize(q);
+        return rc;
+    }
+    sqlite3_finalize(q);
+    return VG_OK;
+}
+
+static enum vg_rc sq_org_list(struct vg_store *st, int (*cb)(void *, const struct vg_org *),
+                              void *ctx, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q;
+
+    if (sqlite3_prepare_v2(s->db, "SELECT " ORG_COLS " FROM org ORDER BY name", -1, &q, NULL) !=
+        SQLITE_OK)
+        return db_error(s, err, "org list");
+    return org_rows(s, q, cb, ctx, err);
+}
+
+static enum vg_rc sq_org_groups(struct vg_store *st, int64_t org_id, int64_t *out, size_t cap,
+                                size_t *n, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q = prep(s, "SELECT group_id FROM grp_member WHERE org_id = ?", err);
+    int r;
+
+    *n = 0;
+    if (q == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, org_id);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap) {
+            sqlite3_reset(q);
+            return vg_error_set(err, VG_LIMIT, "groups", "organisation in more than %zu groups",
+                                cap);
+        }
+        out[(*n)++] = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_reset(q);
+    return r == SQLITE_DONE ? VG_OK : db_error(s, err, "org groups");
+}
+
+/* ---- keys -------------------------------------------------------------------- */
+
+#define KEY_COLS "id, org_id, scopes, created_us, expires_us, revoked, label, secret_hash"
+
+static void key_row(sqlite3_stmt *q, struct vg_key *k)
+{
+    memset(k, 0, sizeof(*k));
+    copy_col(q, 0, k->id, sizeof(k->id));
+    k->org_id = sqlite3_column_int64(q, 1);
+    k->scopes = (unsigned)sqlite3_column_int(q, 2);
+    k->created_us = sqlite3_column_int64(q, 3);
+    k->expires_us = sqlite3_column_int64(q, 4);
+    k->revoked = sqlite3_column_int(q, 5);
+    copy_col(q, 6, k->label, sizeof(k->label));
+}
+
+static enum vg_rc sq_key_add(struct vg_store *st, const struct vg_key *key,
+                             const uint8_t secret_hash[32], struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q = prep(s,
+                           "INSERT INTO api_key(id, org_id, secret_hash, scopes, label, "
+                           "created_us, expires_us, revoked) VALUES(?, ?, ?, ?, ?, ?, ?, 0)",
+                           err);
+
+    if (q == NULL)
+        return err->code;
+    bind_text(q, 1, key->id);
+    sqlite3_bind_int64(q, 2, key->org_id);
+    sqlite3_bind_blob(q, 3, secret_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int(q, 4, (int)key->scopes);
+    bind_text(q, 5, key->label);
+    sqlite3_bind_int64(q, 6, key->created_us);
+    sqlite3_bind_int64(q, 7, key->expires_us);
+    return step_done(s, q, err, "key add");
+}
+
+static enum vg_rc sq_key_get(struct vg_store *st, const char *id, struct vg_key *out,
+                             uint8_t secret_hash[32], struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q = prep(s, "SELECT " KEY_COLS " FROM api_key WHERE id = ?", err);
+    int r;
+
+    if (q == NULL)
+        return err->code;
+    bind_text(q, 1, id);
+    r = sqlite3_step(q);
+    if (r == SQLITE_ROW) {
+        key_row(q, out);
+        if (secret_hash) {
+            const void *h = sqlite3_column_blob(q, 7);
+            if (h == NULL || sqlite3_column_bytes(q, 7) != 32) {
+                sqlite3_reset(q);
+                return vg_error_set(err, VG_STORAGE, NULL, "key %s has a bad hash", id);
+            }
+            memcpy(secret_hash, h, 32);
+        }
+        sqlite3_reset(q);
+        return VG_OK;
+    }
+    sqlite3_reset(q);
+    if (r == SQLITE_DONE)
+        return vg_error_set(err, VG_NOT_FOUND, "key", "no key '%s'", id);
+    return db_error(s, err, "key get");
+}
+
+static enum vg_rc sq_key_list(struct vg_store *st, int64_t org_id,
+                              int (*cb)(void *, const struct vg_key *), void *ctx,
+                              struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q;
+    struct vg_key k;
+    enum vg_rc rc = VG_OK;
+    int r;
+
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT " KEY_COLS " FROM api_key WHERE ?1 = 0 OR org_id = ?1 "
+                           "ORDER BY created_us, id",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_error(s, err, "key list");
+    sqlite3_bind_int64(q, 1, org_id);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        key_row(q, &k);
+        if (cb(ctx, &k))
+            break;
+    }
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        rc = db_error(s, err, "key list");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static enum vg_rc sq_key_revoke(struct vg_store *st, const char *id, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q = prep(s, "UPDATE api_key SET revoked = 1 WHERE id = ?", err);
+    enum vg_rc rc;
+
+    if (q == NULL)
+        return err->code;
+    bind_text(q, 1, id);
+    if ((rc = step_done(s, q, err, "key revoke")) != VG_OK)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return vg_error_set(err, VG_NOT_FOUND, "key", "no key '%s'", id);
+    return VG_OK;
+}
+
+/* ---- groups ------------------------------------------------------------------- */
+
+static void group_row(sqlite3_stmt *q, struct vg_group *g)
+{
+    memset(g, 0, sizeof(*g));
+    g->id = sqlite3_column_int64(q, 0);
+    copy_col(q, 1, g->name, sizeof(g->name));
+    copy_col(q, 2, g->description, sizeof(g->description));
+    g->created_us = sqlite3_column_int64(q, 3);
+}
+
+static enum vg_rc sq_group_add(struct vg_store *st, struct vg_group *g, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q =
+        prep(s, "INSERT INTO grp(name, description, created_us) VALUES(?, ?, ?)", err);
+
+    if (q == NULL)
+        return err->code;
+    if (g->created_us == 0)
+        g->created_us = vg_time_now_us();
+    bind_text(q, 1, g->name);
+    bind_text(q, 2, g->description);
+    sqlite3_bind_int64(q, 3, g->created_us);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        int ext = sqlite3_extended_errcode(s->db);
+        sqlite3_reset(q);
+        if (ext == SQLITE_CONSTRAINT_UNIQUE)
+            return vg_error_set(err, VG_CONFLICT, "name", "a group named '%s' already exists",
+                                g->name);
+        return db_error(s, err, "group add");
+    }
+    sqlite3_reset(q);
+    g->id = sqlite3_last_insert_rowid(s->db);
+    return VG_OK;
+}
+
+static enum vg_rc sq_group_get(struct vg_store *st, const char *name, struct vg_group *out,
+                               struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q =
+        prep(s, "SELECT id, name, description, created_us FROM grp WHERE name = ?", err);
+    int r;
+
+    if (q == NULL)
+        return err->code;
+    bind_text(q, 1, name);
+    r = sqlite3_step(q);
+    if (r == SQLITE_ROW) {
+        group_row(q, out);
+        sqlite3_reset(q);
+        return VG_OK;
+    }
+    sqlite3_reset(q);
+    if (r == SQLITE_DONE)
+        return vg_error_set(err, VG_NOT_FOUND, "group", "no group '%s'", name);
+    return db_error(s, err, "group get");
+}
+
+static enum vg_rc sq_group_list(struct vg_store *st, int (*cb)(void *, const struct vg_group *),
+                                void *ctx, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q;
+    struct vg_group g;
+    enum vg_rc rc = VG_OK;
+    int r;
+
+    if (sqlite3_prepare_v2(s->db, "SELECT id, name, description, created_us FROM grp ORDER BY name",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_error(s, err, "group list");
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        group_row(q, &g);
+        if (cb(ctx, &g))
+            break;
+    }
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        rc = db_error(s, err, "group list");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static enum vg_rc sq_group_member_add(struct vg_store *st, int64_t group_id, int64_t org_id,
+                                      struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q =
+        prep(s, "INSERT OR IGNORE INTO grp_member(group_id, org_id) VALUES(?, ?)", err);
+
+    if (q == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, group_id);
+    sqlite3_bind_int64(q, 2, org_id);
+    return step_done(s, q, err, "group member add");
+}
+
+static enum vg_rc sq_group_member_remove(struct vg_store *st, int64_t group_id, int64_t org_id,
+                                         struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q = prep(s, "DELETE FROM grp_member WHERE group_id = ? AND org_id = ?", err);
+    enum vg_rc rc;
+
+    if (q == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, group_id);
+    sqlite3_bind_int64(q, 2, org_id);
+    if ((rc = step_done(s, q, err, "group member remove")) != VG_OK)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return vg_error_set(err, VG_NOT_FOUND, "org", "not a member of this group");
+    return VG_OK;
+}
+
+static enum vg_rc sq_group_members(struct vg_store *st, int64_t group_id,
+                                   int (*cb)(void *, const struct vg_org *), void *ctx,
+                                   struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q;
+
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT " ORG_COLS " FROM org WHERE id IN (SELECT org_id FROM "
+                           "grp_member WHERE group_id = ?) ORDER BY name",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_error(s, err, "group members");
+    sqlite3_bind_int64(q, 1, group_id);
+    return org_rows(s, q, cb, ctx, err);
+}
+
+/* ---- objects ---------------------------------------------------------------- */
+
+static enum vg_event_kind event_kind(const struct vg_object_version *v, enum vg_put_result r)
+{
+    if (strcmp(v->type, "sighting") == 0)
+        return VG_EV_SIGHTING;
+    if (v->revoked)
+        return VG_EV_REVOKED;
+    return r == VG_PUT_NEW ? VG_EV_ADDED : VG_EV_VERSION;
+}
+
+static enum vg_rc put_claims(struct sq *s, int64_t rowid, const struct vg_object_version *v,
+                             struct vg_error *err)
+{
+    size_t i;
+
+    for (i = 0; i < v->nclaims; i++) {
+        const struct vg_claim *c = &v->claims[i];
+        sqlite3_stmt *q = prep(s, "SELECT id FROM observable WHERE value = ? AND kind = ?", err);
+        int64_t obs_id = 0;
+        enum vg_rc rc;
+        int r;
+
+        if (q == NULL)
+            return err->code;
+        sqlite3_bind_text(q, 1, c->value, (int)c->len, SQLITE_STATIC);
+        sqlite3_bind_int(q, 2, (int)c->kind);
+        r = sqlite3_step(q);
+        if (r == SQLITE_ROW)
+            obs_id = sqlite3_column_int64(q, 0);
+        sqlite3_reset(q);
+        if (r != SQLITE_ROW && r != SQLITE_DONE)
+            return db_error(s, err, "observable");
+        if (r == SQLITE_DONE) {
+            if ((q = prep(s, "INSERT INTO observable(kind, value) VALUES(?, ?)", err)) == NULL)
+                return err->code;
+            sqlite3_bind_int(q, 1, (int)c->kind);
+            sqlite3_bind_text(q, 2, c->value, (int)c->len, SQLITE_STATIC);
+            if ((rc = step_done(s, q, err, "observable")) != VG_OK)
+                return rc;
+            obs_id = sqlite3_last_insert_rowid(s->db);
+        }
+        q = prep(s,
+                 "INSERT OR IGNORE INTO claim(object_rowid, obs_id, label, confidence, "
+                 "first_seen_us, last_seen_us) VALUES(?, ?, ?, ?, ?, ?)",
+                 err);
+        if (q == NULL)
+            return err->code;
+        sqlite3_bind_int64(q, 1, rowid);
+        sqlite3_bind_int64(q, 2, obs_id);
+        bind_text(q, 3, c->label);
+        sqlite3_bind_int(q, 4, c->confidence);
+        sqlite3_bind_int64(q, 5, c->first_seen_us);
+        sqlite3_bind_int64(q, 6, c->last_seen_us);
+        if ((rc = step_done(s, q, err, "claim")) != VG_OK)
+            return rc;
+    }
+    return VG_OK;
+}
+
+static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
+                              enum vg_put_result *result, int64_t *seq_out, struct vg_error *err)
+{
+    sqlite3_stmt *q;
+    enum vg_put_result res = VG_PUT_NEW;
+    int64_t rowid, seq, added, now;
+    enum vg_rc rc;
+    size_t i;
+    int r;
+
+    /* Which versions of this id does this contributor already have? */
+    q = prep(s, "SELECT modified_us FROM object WHERE stix_id = ? AND org_id = ?", err);
+    if (q == NULL)
+        return err->code;
+    bind_text(q, 1, v->stix_id);
+    sqlite3_bind_int64(q, 2, v->org_id);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        res = VG_PUT_VERSION;
+        if (sqlite3_column_int64(q, 0) == v->modified_us) {
+            res = VG_PUT_DUPLICATE;
+            break;
+        }
+    }
+    sqlite3_reset(q);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return db_error(s, err, "object lookup");
+    if (res == VG_PUT_DUPLICATE) {
+        *result = res;
+        if (seq_out)
+            *seq_out = 0;
+        return VG_OK;
+    }
+    if (v->aud == NULL || v->aud->n == 0)
+        return vg_error_set(err, VG_INTERNAL, NULL, "object without an audience");
+
+    now = vg_time_now_us();
+    added = now > s->last_added ? now : s->last_added + 1;
+    seq = s->next_seq;
+    q = prep(s,
+             "INSERT INTO object(stix_id, type, spec_version, created_us, modified_us, "
+             "date_added_us, revoked, tlp, org_id, collection_id, seq, json) "
+             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             err);
+    if (q == NULL)
+        return err->code;
+    bind_text(q, 1, v->stix_id);
+    bind_text(q, 2, v->type);
+    bind_text(q, 3, v->spec_version);
+    sqlite3_bind_int64(q, 4, v->created_us);
+    sqlite3_bind_int64(q, 5, v->modified_us);
+    sqlite3_bind_int64(q, 6, added);
+    sqlite3_bind_int(q, 7, v->revoked ? 1 : 0);
+    sqlite3_bind_int(q, 8, (int)v->tlp);
+    sqlite3_bind_int64(q, 9, v->org_id);
+    sqlite3_bind_int64(q, 10, v->collection_id);
+    sqlite3_bind_int64(q, 11, seq);
+    sqlite3_bind_text(q, 12, v->json, (int)v->json_len, SQLITE_STATIC);
+    if ((rc = step_done(s, q, err, "object insert")) != VG_OK)
+        return rc;
+    rowid = sqlite3_last_insert_rowid(s->db);
+
+    for (i = 0; i < v->aud->n; i++) {
+        if ((q = prep(s, "INSERT OR IGNORE INTO object_audience(object_rowid, token) VALUES(?, ?)",
+                      err)) == NULL)
+            return err->code;
+        sqlite3_bind_int64(q, 1, rowid);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)v->aud->tok[i]);
+        if ((rc = step_done(s, q, err, "audience")) != VG_OK)
+            return rc;
+    }
+    if ((rc = put_claims(s, rowid, v, err)) != VG_OK)
+        return rc;
+    if ((q = prep(s, "INSERT INTO event(seq, kind, object_rowid, at_us) VALUES(?, ?, ?, ?)",
+                  err)) == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, seq);
+    sqlite3_bind_int(q, 2, (int)event_kind(v, res));
+    sqlite3_bind_int64(q, 3, rowid);
+    sqlite3_bind_int64(q, 4, now);
+    if ((rc = step_done(s, q, err, "event")) != VG_OK)
+        return rc;
+    /* Advance only once everything is written: a failed put reuses both. */
+    s->next_seq = seq + 1;
+    s->last_added = added;
+    *result = res;
+    if (seq_out)
+        *seq_out = seq;
+    return VG_OK;
+}
+
+static enum vg_rc sq_put_object(struct vg_store *st, const struct vg_object_version *v,
+                                enum vg_put_result *result, int64_t *seq, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    enum vg_rc rc;
+    AUTO_TX_BEGIN(s, err)
+
+    if ((rc = exec(s, "SAVEPOINT put", err)) == VG_OK) {
+        rc = put_version(s, v, result, seq, err);
+        if (rc != VG_OK)
+            exec(s, "ROLLBACK TO put", NULL);
+        exec(s, "RELEASE put", NULL);
+    }
+    return auto_tx_end(s, auto_tx, rc, err);
+}
+
+/* ---- reads -------------------------------------------------------------------- */
+
+/*
+ * "(?,?,...)" with one placeholder per token: the visibility test of an
+ * object alias A is  EXISTS(SELECT 1 FROM object_audience WHERE
+ * object_rowid = A.rowid AND token IN <list>).
+ */
+static enum vg_rc visible_sql(struct vg_buf *b, const char *alias, size_t ntokens)
+{
+    size_t i;
+    enum vg_rc rc = vg_buf_printf(b,
+                                  "EXISTS(SELECT 1 FROM object_audience WHERE object_rowid = "
+                                  "%s.rowid AND token IN (",
+                                  alias);
+
+    for (i = 0; rc == VG_OK && i < ntokens; i++)
+        rc = vg_buf_puts(b, i ? ",?" : "?");
+    return rc == VG_OK ? vg_buf_puts(b, "))") : rc;
+}
+
+/* The version-selection clause: no other visible version of the same id is
+ * newer (LAST) or older (FIRST).  Ties on modified break on rowid. */
+static enum vg_rc version_sql(struct vg_buf *b, enum vg_versions versions, size_t ntokens)
+{
+    enum vg_rc rc;
+
+    if (versions == VG_VERSIONS_ALL)
+        return VG_OK;
+    rc = vg_buf_printf(b,
+                       " AND NOT EXISTS(SELECT 1 FROM object o2 WHERE o2.stix_id = o.stix_id AND "
+                       "(o2.modified_us %s o.modified_us OR (o2.modified_us = o.modified_us AND "
+                       "o2.rowid %s o.rowid)) AND ",
+                       versions == VG_VERSIONS_LAST ? ">" : "<",
+                       versions == VG_VERSIONS_LAST ? ">" : "<");
+    if (rc == VG_OK)
+        rc = visible_sql(b, "o2", ntokens);
+    return rc == VG_OK ? vg_buf_putc(b, ')') : rc;
+}
+
+/* Bind tokens at 1..n twice when two lists are present (visible + version). */
+static int bind_tokens(sqlite3_stmt *q, int at, const vg_token *t, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        sqlite3_bind_int64(q, at++, (sqlite3_int64)t[i]);
+    return at;
+}
+
+static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_filter *f,
+                                  vg_object_cb cb, void *ctx, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    struct vg_buf sql;
+    sqlite3_stmt *q = NULL;
+    enum vg_rc rc = VG_OK;
+    int at = 1, r;
+
+    if (f->ntokens == 0)
+        return VG_OK; /* nothing is visible without a token */
+    vg_buf_init(&sql, 0);
+    rc = vg_buf_puts(&sql, "SELECT o.rowid, o.seq, o.stix_id, o.type, o.created_us, "
+                           "o.modified_us, o.date_added_us, o.revoked, o.tlp, o.org_id, "
+                           "o.collection_id, o.json FROM object o ");
+    if (rc == VG_OK)
+        rc = vg_buf_puts(&sql, "WHERE o.rowid > ? AND ");
+    if (rc == VG_OK)
+        rc = visible_sql(&sql, "o", f->ntokens);
+    if (rc == VG_OK && f->stix_id)
+        rc = vg_buf_puts(&sql, " AND o.stix_id = ?");
+    if (rc == VG_OK && f->type)
+        rc = vg_buf_puts(&sql, " AND o.type = ?");
+    if (rc == VG_OK && f->has_max_tlp)
+        rc = vg_buf_puts(&sql, " AND o.tlp <= ?");
+    if (rc == VG_OK && f->org_id)
+        rc = vg_buf_puts(&sql, " AND o.org_id = ?");
+    if (rc == VG_OK && f->collection_id)
+        rc = vg_buf_puts(&sql, " AND o.collection_id = ?");
+    if (rc == VG_OK && f->added_after_us)
+        rc = vg_buf_puts(&sql, " AND o.date_added_us > ?");
+    if (rc == VG_OK && f->kind)
+        rc = vg_buf_puts(&sql, " AND EXISTS(SELECT 1 FROM claim c JOIN observable ob ON ob.id = "
+                               "c.obs_id WHERE c.object_rowid = o.rowid AND ob.kind = ?)");
+    if (rc == VG_OK)
+        rc = version_sql(&sql, f->versions, f->ntokens);
+    if (rc == VG_OK)
+        rc = vg_buf_puts(&sql, " ORDER BY o.rowid");
+    if (rc == VG_OK && f->limit)
+        rc = vg_buf_puts(&sql, " LIMIT ?");
+    if (rc != VG_OK) {
+        vg_buf_cleanup(&sql);
+        return vg_error_set(err, rc, NULL, "out of memory");
+    }
+    if ((q = prep(s, sql.data, err)) == NULL) {
+        vg_buf_cleanup(&sql);
+        return err->code;
+    }
+    sqlite3_bind_int64(q, at++, f->after_rowid);
+    at = bind_tokens(q, at, f->tokens, f->ntokens);
+    if (f->stix_id)
+        sqlite3_bind_text(q, at++, f->stix_id, -1, SQLITE_TRANSIENT);
+    if (f->type)
+        sqlite3_bind_text(q, at++, f->type, -1, SQLITE_TRANSIENT);
+    if (f->has_max_tlp)
+        sqlite3_bind_int(q, at++, (int)f->max_tlp);
+    if (f->org_id)
+        sqlite3_bind_int64(q, at++, f->org_id);
+    if (f->collection_id)
+        sqlite3_bind_int64(q, at++, f->collection_id);
+    if (f->added_after_us)
+        sqlite3_bind_int64(q, at++, f->added_after_us);
+    if (f->kind)
+        sqlite3_bind_int(q, at++, (int)f->kind);
+    if (f->versions != VG_VERSIONS_ALL)
+        at = bind_tokens(q, at, f->tokens, f->ntokens);
+    if (f->limit)
+        sqlite3_bind_int64(q, at++, (sqlite3_int64)f->limit);
+    vg_buf_cleanup(&sql);
+
+    /* The statement stays in the cache; a callback that reads the store
+     * again with the same SQL would reset it under us, so callbacks must not
+     * nest scans of the same shape (none do). */
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        struct vg_object_row row;
+
+        row.rowid = sqlite3_column_int64(q, 0);
+        row.seq = sqlite3_column_int64(q, 1);
+        row.stix_id = (const char *)sqlite3_column_text(q, 2);
+        row.type = (const char *)sqlite3_column_text(q, 3);
+        row.created_us = sqlite3_column_int64(q, 4);
+        row.modified_us = sqlite3_column_int64(q, 5);
+        row.date_added_us = sqlite3_column_int64(q, 6);
+        row.revoked = sqlite3_column_int(q, 7);
+        row.tlp = (enum vg_tlp)sqlite3_column_int(q, 8);
+        row.org_id = sqlite3_column_int64(q, 9);
+        row.collection_id = sqlite3_column_int64(q, 10);
+        row.json = (const char *)sqlite3_column_text(q, 11);
+        row.json_len = (size_t)sqlite3_column_bytes(q, 11);
+        if (cb(ctx, &row))
+            break;
+    }
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        rc = db_error(s, err, "scan objects");
+    sqlite3_reset(q);
+    return rc;
+}
+
+static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_filter *f,
+                                      vg_obs_cb cb, void *ctx, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    struct vg_buf sql;
+    sqlite3_stmt *q;
+    enum vg_rc rc;
+    int at = 1, r;
+    int64_t last_obs = -1;
+
+    if (f->ntokens == 0)
+        return VG_OK;
+    vg_buf_init(&sql, 0);
+    rc = vg_buf_puts(&sql, "SELECT ob.id, ob.kind, ob.value, c.label, c.confidence, "
+                           "c.first_seen_us, c.last_seen_us, o.tlp, o.org_id, o.stix_id, "
+                           "o.date_added_us FROM claim c JOIN object o ON o.rowid = "
+                           "c.object_rowid JOIN observable ob ON ob.id = c.obs_id WHERE "
+                           "o.revoked = 0 AND ");
+    if (rc == VG_OK)
+        rc = visible_sql(&sql, "o", f->ntokens);
+    if (rc == VG_OK && f->kind)
+        rc = vg_buf_puts(&sql, " AND ob.kind = ?");
+    if (rc == VG_OK && f->has_max_tlp)
+        rc = vg_buf_puts(&sql, " AND o.tlp <= ?");
+    if (rc == VG_OK && f->org_id)
+        rc = vg_buf_puts(&sql, " AND o.org_id = ?");
+    if (rc == VG_OK && f->label)
+        rc = vg_buf_puts(&sql, " AND c.label = ?");
+    if (rc == VG_OK && f->added_after_us)
+        rc = vg_buf_puts(&sql, " AND o.date_added_us > ?");
+    if (rc == VG_OK)
+        rc = version_sql(&sql, VG_VERSIONS_LAST, f->ntokens);
+    if (rc == VG_OK)
+        rc = vg_buf_puts(&sql, f->distinct ? " ORDER BY ob.id, o.rowid" : " ORDER BY o.rowid");
+    if (rc != VG_OK) {
+        vg_buf_cleanup(&sql);
+        return vg_error_set(err, rc, NULL, "out of memory");
+    }
+    if ((q = prep(s, sql.data, err)) == NULL) {
+        vg_buf_cleanup(&sql);
+        return err->code;
+    }
+    vg_buf_cleanup(&sql);
+    at = bind_tokens(q, at, f->tokens, f->ntokens);
+    if (f->kind)
+        sqlite3_bind_int(q, at++, (int)f->kind);
+    if (f->has_max_tlp)
+        sqlite3_bind_int(q, at++, (int)f->max_tlp);
+    if (f->org_id)
+        sqlite3_bind_int64(q, at++, f->org_id);
+    if (f->label)
+        sqlite3_bind_text(q, at++, f->label, -1, SQLITE_TRANSIENT);
+    if (f->added_after_us)
+        sqlite3_bind_int64(q, at++, f->added_after_us);
+    at = bind_tokens(q, at, f->tokens, f->ntokens);
+
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        struct vg_obs_row row;
+
+        row.obs_id = sqlite3_column_int64(q, 0);
+        if (f->distinct && row.obs_id == last_obs)
+            continue;
+        last_obs = row.obs_id;
+        row.kind = (enum vg_obs_kind)sqlite3_column_int(q, 1);
+        row.value = (const char *)sqlite3_column_text(q, 2);
+        row.len = (size_t)sqlite3_column_bytes(q, 2);
+        row.label = (const char *)sqlite3_column_text(q, 3);
+        row.confidence = sqlite3_column_int(q, 4);
+        row.first_seen_us = sqlite3_column_int64(q, 5);
+        row.last_seen_us = sqlite3_column_int64(q, 6);
+        row.tlp = (enum vg_tlp)sqlite3_column_int(q, 7);
+        row.org_id = sqlite3_column_int64(q, 8);
+        row.stix_id = (const char *)sqlite3_column_text(q, 9);
+        row.date_added_us = sqlite3_column_int64(q, 10);
+        if (cb(ctx, &row))
+            break;
+    }
+    rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? VG_OK : db_error(s, err, "scan observables");
+    sqlite3_reset(q);
+    return rc;
+}
+
+/* ---- maintenance ---------------------------------------------------------------- */
+
+static enum vg_rc sq_stats(struct vg_store *st, struct vg_store_stats *out, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+
+    memset(out, 0, sizeof(*out));
+    out->orgs = scalar(s, "SELECT count(*) FROM org", 0);
+    out->keys = scalar(s, "SELECT count(*) FROM api_key", 0);
+    out->groups = scalar(s, "SELECT count(*) FROM grp", 0);
+    out->versions = scalar(s, "SELECT count(*) FROM object", 0);
+    out->objects = scalar(s, "SELECT count(DISTINCT stix_id) FROM object", 0);
+    out->observables = scalar(s, "SELECT count(*) FROM observable", 0);
+    out->contributions = scalar(s, "SELECT count(*) FROM claim", 0);
+    out->events = scalar(s, "SELECT count(*) FROM event", 0);
+    out->last_seq = scalar(s, "SELECT max(seq) FROM event", 0);
+    (void)err;
+    return VG_OK;
+}
+
+/*
+ * Integrity: SQLite's own check, then the hub's invariants - every version
+ * has an audience and exactly one event, and no claim points nowhere.
+ */
+static enum vg_rc sq_check(struct vg_store *st, struct vg_error *err)
+{
+    static const struct {
+        const char *sql, *what;
+    } inv[] = {
+        {"SELECT count(*) FROM object o WHERE NOT EXISTS(SELECT 1 FROM object_audience a "
+         "WHERE a.object_rowid = o.rowid)",
+         "object versions without an audience"},
+        {"SELECT count(*) FROM object o WHERE NOT EXISTS(SELECT 1 FROM event e WHERE e.seq = "
+         "o.seq AND e.object_rowid = o.rowid)",
+         "object versions without their event"},
+        {"SELECT count(*) FROM claim c WHERE NOT EXISTS(SELECT 1 FROM observable ob WHERE "
+         "ob.id = c.obs_id) OR NOT EXISTS(SELECT 1 FROM object o WHERE o.rowid = c.object_rowid)",
+         "dangling claims"},
+        {"SELECT count(*) FROM event e WHERE NOT EXISTS(SELECT 1 FROM object o WHERE o.rowid = "
+         "e.object_rowid)",
+         "events without their object"},
+    };
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q;
+    char result[256] = "";
+    size_t i;
+
+    if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &q, NULL) != SQLITE_OK)
+        return db_error(s, err, "check");
+    if (sqlite3_step(q) == SQLITE_ROW)
+        copy_col(q, 0, result, sizeof(result));
+    sqlite3_finalize(q);
+    if (strcmp(result, "ok") != 0)
+        return vg_error_set(err, VG_STORAGE, NULL, "database damaged: %s", result);
+    for (i = 0; i < sizeof(inv) / sizeof(inv[0]); i++) {
+        int64_t n = scalar(s, inv[i].sql, -1);
+        if (n != 0)
+            return vg_error_set(err, VG_STORAGE, NULL, "%lld %s", (long long)n, inv[i].what);
+    }
+    return VG_OK;
+}
+
+static void sq_close(struct vg_store *st)
+{
+    struct sq *s = sq_of(st);
+    size_t i;
+
+    if (s == NULL)
+        return;
+    if (s->in_tx)
+        sq_rollback(st);
+    for (i = 0; i < CACHE_SIZE; i++) {
+        sqlite3_finalize(s->cache[i].st);
+        free(s->cache[i].sql);
+    }
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static const struct vg_store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .meta_get = sq_meta_get,
+    .meta_set = sq_meta_set,
+    .org_add = sq_org_add,
+    .org_update = sq_org_update,
+    .org_get = sq_org_get,
+    .org_get_by_id = sq_org_get_by_id,
+    .org_list = sq_org_list,
+    .org_groups = sq_org_groups,
+    .key_add = sq_key_add,
+    .key_get = sq_key_get,
+    .key_list = sq_key_list,
+    .key_revoke = sq_key_revoke,
+    .group_add = sq_group_add,
+    .group_get = sq_group_get,
+    .group_list = sq_group_list,
+    .group_member_add = sq_group_member_add,
+    .group_member_remove = sq_group_member_remove,
+    .group_members = sq_group_members,
+    .put_object = sq_put_object,
+    .scan_objects = sq_scan_objects,
+    .scan_observables = sq_scan_observables,
+    .stats = sq_stats,
+    .check = sq_check,
+};
+
+enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_store **out,
+                                struct vg_error *err)
+{
+    struct sq *s = calloc(1, sizeof(*s));
+    int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    enum vg_rc rc;
+
+    if (s == NULL)
+        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    s->base.ops = &sqlite_ops;
+    if (flags & VG_STORE_CREATE)
+        oflags |= SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
+        rc = vg_error_set(err, s->db ? VG_STORAGE : VG_NOMEM, "hub", "cannot open %s: %s", path,
+                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        if (s->db && sqlite3_errcode(s->db) == SQLITE_CANTOPEN)
+            rc = err->code = VG_NOT_FOUND;
+        goto fail;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 10000);
+    if ((rc = exec(s,
+                   "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                   "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; "
+                   "PRAGMA temp_store = MEMORY;",
+                   err)) != VG_OK)
+        goto fail;
+    if ((rc = migrate(s, err)) != VG_OK)
+        goto fail;
+    *out = &s->base;
+    return VG_OK;
+fail:
+    sq_close(&s->base);
+    return rc;
+}

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_store.c - the SQLite store on a real file: organisations, keys,
+ * groups, versions, the event sequence, and sharing applied inside queries.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "policy/policy.h"
+#include "store/store.h"
+
+struct fx {
+    char dir[64];
+    struct vg_store *st;
+    struct vg_org a, b, c; /* a, b in group g; c outside */
+    struct vg_group g;
+};
+
+static int setup(void **state)
+{
+    struct fx *fx = calloc(1, sizeof(*fx));
+    struct vg_error err;
+
+    snprintf(fx->dir, sizeof(fx->dir), "/tmp/vg-test-store-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    strcat(fx->dir, "/hub");
+    assert_int_equal(vg_store_open(fx->dir, VG_STORE_CREATE, &fx->st, &err), VG_OK);
+    snprintf(fx->a.name, sizeof(fx->a.name), "ACME");
+    snprintf(fx->a.kind, sizeof(fx->a.kind), "vendor");
+    snprintf(fx->b.name, sizeof(fx->b.name), "Police");
+    snprintf(fx->b.kind, sizeof(fx->b.kind), "law-enforcement");
+    snprintf(fx->c.name, sizeof(fx->c.name), "Other");
+    snprintf(fx->c.kind, sizeof(fx->c.kind), "company");
+    assert_int_equal(vg_store_org_add(fx->st, &fx->a, &err), VG_OK);
+    assert_int_equal(vg_store_org_add(fx->st, &fx->b, &err), VG_OK);
+    assert_int_equal(vg_store_org_add(fx->st, &fx->c, &err), VG_OK);
+    snprintf(fx->g.name, sizeof(fx->g.name), "op-x");
+    assert_int_equal(vg_store_group_add(fx->st, &fx->g, &err), VG_OK);
+    assert_int_equal(vg_store_group_member_add(fx->st, fx->g.id, fx->a.id, &err), VG_OK);
+    assert_int_equal(vg_store_group_member_add(fx->st, fx->g.id, fx->b.id, &err), VG_OK);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *fx = *state;
+    char cmd[160];
+
+    vg_store_close(fx->st);
+    fx->dir[strlen(fx->dir) - 4] = '\0';
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(fx);
+    return 0;
+}
+
+/* Tokens of an organisation as the policy computes them. */
+static size_t tokens_of(struct fx *fx, int64_t org, vg_token *tok)
+{
+    struct vg_principal p;
+    struct vg_error err;
+
+    assert_int_equal(vg_store_principal(fx->st, org, &p, &err), VG_OK);
+    return vg_policy_tokens(&p, tok);
+}
+
+static enum vg_rc put(struct fx *fx, const char *id, int64_t org, int64_t modified, enum vg_tlp tlp,
+                      const int64_t *groups, size_t ngroups, const char *value,
+                      enum vg_put_result *res)
+{
+    struct vg_object_version v = {0};
+    struct vg_audience aud;
+    struct vg_claim claim = {0};
+    struct vg_error err;
+    char json[256];
+
+    assert_int_equal(vg_policy_audience(tlp, org, groups, ngroups, NULL, 0, &aud), VG_OK);
+    snprintf(json, sizeof(json), "{\"id\":\"%s\",\"modified\":%lld}", id, (long long)modified);
+    v.stix_id = id;
+    v.type = "indicator";
+    v.spec_version = "2.1";
+    v.created_us = 1;
+    v.modified_us = modified;
+    v.tlp = tlp;
+    v.aud = &aud;
+    v.org_id = org;
+    v.json = json;
+    v.json_len = strlen(json);
+    if (value) {
+        claim.kind = VG_OBS_DOMAIN;
+        claim.value = value;
+        claim.len = strlen(value);
+        claim.label = "emotet";
+        claim.confidence = 80;
+        v.nclaims = 1;
+        v.claims = &claim;
+    }
+    return vg_store_put_object(fx->st, &v, res, NULL, &err);
+}
+
+struct collect {
+    int n;
+    int64_t last_added;
+    int64_t modified[16];
+    int increasing;
+};
+
+static int collect_cb(void *ctx, const struct vg_object_row *row)
+{
+    struct collect *c = ctx;
+
+    if (row->date_added_us <= c->last_added)
+        c->increasing = 0;
+    c->last_added = row->date_added_us;
+    if (c->n < 16)
+        c->modified[c->n] = row->modified_us;
+    c->n++;
+    return 0;
+}
+
+static struct collect scan(struct fx *fx, int64_t org, const char *id, enum vg_versions versions)
+{
+    vg_token tok[VG_POLICY_TOKENS_MAX];
+    struct vg_object_filter f = {0};
+    struct collect c = {0, 0, {0}, 1};
+    struct vg_error err;
+
+    f.tokens = tok;
+    f.ntokens = tokens_of(fx, org, tok);
+    f.stix_id = id;
+    f.versions = versions;
+    assert_int_equal(vg_store_scan_objects(fx->st, &f, collect_cb, &c, &err), VG_OK);
+    return c;
+}
+
+#define ID1 "indicator--11111111-1111-4111-8111-111111111111"
+#define ID2 "indicator--22222222-2222-4222-8222-222222222222"
+
+static void test_admin(void **state)
+{
+    struct fx *fx = *state;
+    struct vg_org o, dup;
+    struct vg_key k = {0}, got;
+    uint8_t h[32], h2[32];
+    struct vg_error err;
+    char v[32];
+
+    assert_int_equal(vg_store_org_get(fx->st, "acme", &o, &err), VG_OK); /* case-insensitive */
+    assert_int_equal(o.id, fx->a.id);
+    assert_int_equal(strncmp(o.stix_id, "identity--", 10), 0);
+    assert_int_equal(vg_store_org_get(fx->st, fx->b.stix_id, &o, &err), VG_OK);
+    assert_string_equal(o.name, "Police");
+    assert_int_equal(vg_store_org_get(fx->st, "nobody", &o, &err), VG_NOT_FOUND);
+    memset(&dup, 0, sizeof(dup));
+    snprintf(dup.name, sizeof(dup.name), "ACME");
+    snprintf(dup.kind, sizeof(dup.kind), "vendor");
+    assert_int_equal(vg_store_org_add(fx->st, &dup, &err), VG_CONFLICT);
+
+    snprintf(k.id, sizeof(k.id), "vk_0123456789abcdef");
+    k.org_id = fx->a.id;
+    k.scopes = VG_SCOPE_READ;
+    k.created_us = 5;
+    memset(h, 0xab, sizeof(h));
+    assert_int_equal(vg_store_key_add(fx->st, &k, h, &err), VG_OK);
+    assert_int_equal(vg_store_key_get(fx->st, k.id, &got, h2, &err), VG_OK);
+    assert_memory_equal(h, h2, 32);
+    assert_int_equal(got.scopes, VG_SCOPE_READ);
+    assert_int_equal(vg_store_key_revoke(fx->st, k.id, &err), VG_OK);
+    assert_int_equal(vg_store_key_get(fx->st, k.id, &got, NULL, &err), VG_OK);
+    assert_true(got.revoked);
+    assert_int_equal(vg_store_key_revoke(fx->st, "vk_nope", &err), VG_NOT_FOUND);
+
+    assert_int_equal(vg_store_meta_set(fx->st, "operator", "x", &err), VG_OK);
+    assert_int_equal(vg_store_meta_set(fx->st, "operator", "y", &err), VG_OK);
+    assert_int_equal(vg_store_meta_get(fx->st, "operator", v, sizeof(v), &err), VG_OK);
+    assert_string_equal(v, "y");
+    assert_int_equal(vg_store_meta_get(fx->st, "absent", v, sizeof(v), &err), VG_NOT_FOUND);
+}
+
+static void test_versions_and_duplicates(void **state)
+{
+    struct fx *fx = *state;
+    enum vg_put_result r;
+    struct collect c;
+    struct vg_store_stats s;
+    struct vg_error err;
+
+    assert_int_equal(put(fx, ID1, fx->a.id, 100, VG_TLP_GREEN, NULL, 0, "evil.example", &r), VG_OK);
+    assert_int_equal(r, VG_PUT_NEW);
+    assert_int_equal(put(fx, ID1, fx->a.id, 200, VG_TLP_GREEN, NULL, 0, "evil.example", &r), VG_OK);
+    assert_int_equal(r, VG_PUT_VERSION);
+    assert_int_equal(put(fx, ID1, fx->a.id, 200, VG_TLP_GREEN, NULL, 0, "evil.example", &r), VG_OK);
+    assert_int_equal(r, VG_PUT_DUPLICATE);
+    /* A newer version only the contributor may see (RED). */
+    assert_int_equal(put(fx, ID1, fx->a.id, 300, VG_TLP_RED, NULL, 0, NULL, &r), VG_OK);
+
+    c = scan(fx, fx->b.id, ID1, VG_VERSIONS_ALL);
+    assert_int_equal(c.n, 2);
+    assert_true(c.increasing);
+    c = scan(fx, fx->b.id, ID1, VG_VERSIONS_LAST);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.modified[0], 200); /* the hidden 300 neither shows nor hides */
+    c = scan(fx, fx->a.id, ID1, VG_VERSIONS_LAST);
+    assert_int_equal(c.modified[0], 300);
+    c = scan(fx, fx->a.id, ID1, VG_VERSIONS_FIRST);
+    assert_int_equal(c.modified[0], 100);
+    c = scan(fx, fx->a.id, NULL, VG_VERSIONS_ALL);
+    assert_int_equal(c.n, 3);
+    assert_true(c.increasing);
+
+    assert_int_equal(vg_store_stats(fx->st, &s, &err), VG_OK);
+    assert_int_equal(s.versions, 3);
+    assert_int_equal(s.objects, 1);
+    assert_int_equal(s.events, 3);
+    assert_int_equal(s.last_seq, 3);
+    assert_int_equal(s.observables, 1);
+    assert_int_equal(s.contributions, 2);
+    assert_int_equal(vg_store_check(fx->st, &err), VG_OK);
+}
+
+static void test_sharing_in_queries(void **state)
+{
+    struct fx *fx = *state;
+    enum vg_put_result r;
+    int64_t groups[1];
+    struct vg_org o;
+    struct vg_error err;
+
+    groups[0] = fx->g.id;
+    /* AMBER for the group only */
+    assert_int_equal(put(fx, ID2, fx->a.id, 100, VG_TLP_AMBER, groups, 1, "c2.example", &r), VG_OK);
+    assert_int_equal(scan(fx, fx->a.id, ID2, VG_VERSIONS_ALL).n, 1);
+    assert_int_equal(scan(fx, fx->b.id, ID2, VG_VERSIONS_ALL).n, 1);
+    assert_int_equal(scan(fx, fx->c.id, ID2, VG_VERSIONS_ALL).n, 0);
+    assert_int_equal(scan(fx, fx->c.id, NULL, VG_VERSIONS_ALL).n, 0);
+
+    /* Leaving the group removes access at once; disabling an org too. */
+    assert_int_equal(vg_store_group_member_remove(fx->st, fx->g.id, fx->b.id, &err), VG_OK);
+    assert_int_equal(scan(fx, fx->b.id, ID2, VG_VERSIONS_ALL).n, 0);
+    assert_int_equal(vg_store_org_get_by_id(fx->st, fx->a.id, &o, &err), VG_OK);
+    o.disabled = 1;
+    assert_int_equal(vg_store_org_update(fx->st, &o, &err), VG_OK);
+    assert_int_equal(scan(fx, fx->a.id, ID2, VG_VERSIONS_ALL).n, 0);
+}
+
+static int count_obs(void *ctx, const struct vg_obs_row *row)
+{
+    int *n = ctx;
+
+    assert_string_equal(row->label, "emotet");
+    (*n)++;
+    return 0;
+}
+
+static void test_observables_visible_only(void **state)
+{
+    struct fx *fx = *state;
+    enum vg_put_result r;
+    vg_token tok[VG_POLICY_TOKENS_MAX];
+    struct vg_obs_filter of = {0};
+    int64_t groups[1] = {fx->g.id};
+    struct vg_error err;
+    int n = 0;
+
+    assert_int_equal(put(fx, ID1, fx->a.id, 1, VG_TLP_CLEAR, NULL, 0, "seen.example", &r), VG_OK);
+    assert_int_equal(put(fx, ID2, fx->a.id, 1, VG_TLP_AMBER, groups, 1, "hidden.example", &r),
+                     VG_OK);
+    of.tokens = tok;
+    of.ntokens = tokens_of(fx, fx->c.id, tok);
+    assert_int_equal(vg_store_scan_observables(fx->st, &of, count_obs, &n, &err), VG_OK);
+    assert_int_equal(n, 1);
+    n = 0;
+    of.ntokens = tokens_of(fx, fx->b.id, tok);
+    assert_int_equal(vg_store_scan_observables(fx->st, &of, count_obs, &n, &err), VG_OK);
+    assert_int_equal(n, 2);
+    n = 0;
+    of.ntokens = 0; /* no token: nothing */
+    assert_int_equal(vg_store_scan_observables(fx->st, &of, count_obs, &n, &err), VG_OK);
+    assert_int_equal(n, 0);
+}
+
+/* A put that fails half-way leaves the store exactly as it was. */
+static void test_failed_put_is_atomic(void **state)
+{
+    struct fx *fx = *state;
+    struct vg_store_stats before, after;
+    struct vg_object_version v = {0};
+    struct vg_audience aud;
+    struct vg_claim claim = {0};
+    enum vg_put_result r;
+    struct vg_error err;
+
+    assert_int_equal(put(fx, ID1, fx->a.id, 1, VG_TLP_CLEAR, NULL, 0, "ok.example", &r), VG_OK);
+    assert_int_equal(vg_store_stats(fx->st, &before, &err), VG_OK);
+    assert_int_equal(vg_policy_audience(VG_TLP_CLEAR, fx->a.id, NULL, 0, NULL, 0, &aud), VG_OK);
+    v.stix_id = ID2;
+    v.type = "indicator";
+    v.modified_us = 5;
+    v.aud = &aud;
+    v.org_id = fx->a.id;
+    v.json = "{}";
+    v.json_len = 2;
+    claim.kind = VG_OBS_DOMAIN;
+    claim.value = NULL; /* NOT NULL constraint fails after the object row is written */
+    v.nclaims = 1;
+    v.claims = &claim;
+    assert_int_not_equal(vg_store_put_object(fx->st, &v, &r, NULL, &err), VG_OK);
+    assert_int_equal(vg_store_stats(fx->st, &after, &err), VG_OK);
+    assert_memory_equal(&before, &after, sizeof(before));
+    assert_int_equal(vg_store_check(fx->st, &err), VG_OK);
+
+    /* Inside a batch too: the rest of the batch commits. */
+    assert_int_equal(vg_store_begin(fx->st, &err), VG_OK);
+    assert_int_not_equal(vg_store_put_object(fx->st, &v, &r, NULL, &err), VG_OK);
+    assert_int_equal(put(fx, ID2, fx->a.id, 6, VG_TLP_CLEAR, NULL, 0, "ok2.example", &r), VG_OK);
+    assert_int_equal(vg_store_commit(fx->st, &err), VG_OK);
+    assert_int_equal(vg_store_stats(fx->st, &after, &err), VG_OK);
+    assert_int_equal(after.versions, before.versions + 1);
+    assert_int_equal(after.last_seq, before.last_seq + 1);
+    assert_int_equal(vg_store_check(fx->st, &err), VG_OK);
+}
+
+static void test_reopen(void **state)
+{
+    struct fx *fx = *state;
+    enum vg_put_result r;
+    struct vg_store_stats s;
+    struct vg_error err;
+    struct vg_store *st2;
+
+    assert_int_equal(put(fx, ID1, fx->a.id, 1, VG_TLP_CLEAR, NULL, 0, "a.example", &r), VG_OK);
+    vg_store_close(fx->st);
+    assert_int_equal(vg_store_open(fx->dir, 0, &fx->st, &err), VG_OK);
+    assert_int_equal(vg_store_stats(fx->st, &s, &err), VG_OK);
+    assert_int_equal(s.versions, 1);
+    assert_int_equal(vg_store_open("/tmp/vg-no-such-hub-dir", 0, &st2, &err), VG_NOT_FOUND);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_admin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_versions_and_duplicates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sharing_in_queries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_observables_visible_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_put_is_atomic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
