@@ -8,11 +8,20 @@
  * finds the element boundaries of the bundle's "objects" array (it tracks
  * strings, escapes and nesting only; it does not interpret values) and jansson
  * parses each element on its own, rejecting duplicate keys, invalid UTF-8 and
- * NUL characters.  An element that fails (bad JSON, too deep, too large) is
- * reported with its line and byte offset and the reader goes on with the next
- * element.  Input may be a bundle, a bare JSON array of objects, or a single
- * object.  Errors in the framing itself (truncated file, garbage between
- * elements) end the stream with a clear error; everything before stays read.
+ * NUL characters.  An element that fails (bad JSON, not an object, too deep,
+ * too large) is reported with its line and byte offset and the reader goes on
+ * with the next element.
+ *
+ * Input may be a bundle, a bare JSON array of objects, or a single object, with
+ * or without a UTF-8 byte order mark.  A top-level object with an "objects" key
+ * whose value is an array is a bundle: its other keys are skipped, before or
+ * after "objects", but "type", if present, must be "bundle".  A top-level
+ * object without one is a single object (element 0), unless its "type" is
+ * "bundle": then it is an empty bundle.
+ *
+ * Errors in the framing itself (empty or truncated input, garbage between or
+ * after elements, mismatched brackets, a bundle whose "type" is not "bundle")
+ * end the stream with a clear error; everything before stays read.
  */
 #ifndef VG_CODEC_STIX_READER_H
 #define VG_CODEC_STIX_READER_H
@@ -47,11 +56,20 @@ long vg_read_file(void *fp, char *buf, size_t cap);
 /*
  * Next object.  Returns:
  *   VG_OK        *obj is a new reference to a JSON object (caller json_decref)
- *   VG_INVALID   this element is rejected (err says why, with line/offset);
- *                call again for the next one.  *obj is NULL.
- *   VG_NOT_FOUND end of input, nothing more.
- *   other        fatal: the stream cannot go on (err says why and where).
+ *   VG_INVALID   this element is rejected (err says why, with the line and
+ *                offset where the element starts): invalid JSON, duplicate
+ *                key, invalid UTF-8, \u0000, not an object, nested deeper
+ *                than VG_STIX_DEPTH_MAX, or longer than VG_STIX_OBJECT_MAX.
+ *                Call again for the next one.  *obj is NULL.
+ *   VG_NOT_FOUND end of input, nothing more (and on every later call).
+ *   other        fatal: the stream cannot go on; err says why and where (line
+ *                and offset of the offending byte, of the end of input, or of
+ *                an unfinished element).  VG_IO when the callback fails or the
+ *                bytes cannot be framed (see above); VG_NOMEM when memory runs
+ *                out.  Never VG_LIMIT: size and depth limits reject one
+ *                element only.  Every later call returns the same code and err.
  * pos (may be NULL) receives the element's position in both OK and INVALID.
+ * err may be NULL.  Not thread-safe: one reader belongs to one thread at a time.
  */
 enum vg_rc vg_stix_reader_next(struct vg_stix_reader *r, json_t **obj, struct vg_stix_pos *pos,
                                struct vg_error *err);

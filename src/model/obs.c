@@ -329,8 +329,12 @@ static enum vg_rc ip6(enum vg_obs_kind want, const char *s, size_t len, struct v
 
 /*
  * Canonical host name into out (cap bytes).  Returns the length, or 0 with
- * err set.  strict: detection rules (known TLD, not file-like).
+ * err set.  mode: CHECK_NONE for an explicit kind, CHECK_TLD for values from
+ * indicator lists (the last label must be a TLD in use), CHECK_STRICT for
+ * detection in the wild (also not a file-like TLD on a two-label name).
  */
+enum { CHECK_NONE, CHECK_TLD, CHECK_STRICT };
+
 static size_t domain(const char *s, size_t len, char *out, size_t cap, int strict,
                      struct vg_error *err)
 {
@@ -424,13 +428,13 @@ static size_t domain(const char *s, size_t len, char *out, size_t cap, int stric
         vg_error_set(err, VG_INVALID, NULL, "'%s' ends in a number, not a top-level domain", out);
         return 0;
     }
-    if (strict) {
+    if (strict >= CHECK_TLD) {
         if (!known_tld(out + last)) {
             vg_error_set(err, VG_INVALID, NULL, "'.%s' is not a known top-level domain",
                          out + last);
             return 0;
         }
-        if (labels == 2 && file_like_tld(out + last)) {
+        if (strict == CHECK_STRICT && labels == 2 && file_like_tld(out + last)) {
             vg_error_set(err, VG_INVALID, NULL,
                          "'%s' may be a file name; give the kind to take it as a domain", out);
             return 0;
@@ -560,7 +564,7 @@ static enum vg_rc url(const char *s, size_t len, int strict, struct vg_obs *out,
         memcpy(buf + o, auth, ulen);
         o += ulen;
     }
-    o = host(hs, (size_t)(he - hs), buf, o, sizeof(buf), strict && auth == s, err);
+    o = host(hs, (size_t)(he - hs), buf, o, sizeof(buf), auth == s ? strict : CHECK_NONE, err);
     if (o == 0)
         return err->code ? err->code : VG_INVALID;
     if (port && port != default_port(scheme))
@@ -723,7 +727,7 @@ enum vg_rc vg_obs_parse_ex(enum vg_obs_kind kind, unsigned flags, const char *in
     struct vg_obs tmp;
     struct vg_error scratch;
     enum vg_rc rc;
-    int strict = !(flags & VG_OBS_F_LIST);
+    int strict = flags & VG_OBS_F_LIST ? CHECK_TLD : CHECK_STRICT;
     size_t n;
 
     if (err == NULL)

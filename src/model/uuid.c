@@ -95,33 +95,37 @@ void vg_uuid5(const char *ns, const void *name, size_t len, char out[VG_UUID_TEX
     format(md, out);
 }
 
+/*
+ * The STIX 2.1 identifier as its JSON schema states it:
+ * ^[a-z][a-z0-9-]+[a-z0-9]--<8-4-4-4-12 hex>$ with version 1-5 and the
+ * RFC 4122 variant.  Hex digits may be upper-case (the OASIS examples use
+ * them); ids are compared as given.
+ */
 int vg_stix_id_valid(const char *s, size_t len)
 {
-    const char *sep;
+    const char *u;
     size_t tlen, i;
 
-    if (len < VG_UUID_TEXT_LEN + 3 || len > 250)
+    if (len < VG_UUID_TEXT_LEN + 5 || len > 250)
         return 0;
     tlen = len - VG_UUID_TEXT_LEN - 2;
-    sep = s + tlen;
-    if (sep[0] != '-' || sep[1] != '-')
+    u = s + tlen + 2;
+    if (s[tlen] != '-' || s[tlen + 1] != '-')
         return 0;
-    for (i = 0; i < tlen; i++) {
+    if (!(s[0] >= 'a' && s[0] <= 'z') || s[tlen - 1] == '-')
+        return 0;
+    for (i = 1; i < tlen; i++) {
         char c = s[i];
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
             return 0;
     }
-    if (s[0] == '-' || s[tlen - 1] == '-')
-        return 0;
     for (i = 0; i < VG_UUID_TEXT_LEN; i++) {
-        char c = sep[2 + i];
         if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-')
+            if (u[i] != '-')
                 return 0;
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+        } else if (hexval(u[i]) < 0) {
             return 0;
         }
     }
-    /* RFC 4122 variant (10xx); STIX requires it for all identifiers. */
-    return strchr("89ab", sep[2 + 19]) != NULL;
+    return u[14] >= '1' && u[14] <= '5' && strchr("89abAB", u[19]) != NULL;
 }

@@ -81,7 +81,8 @@ bad = {
 for name, b in bad.items():
     doc = '{"type":"bundle","id":"bundle--6b1c8a5e-0f0f-4b0e-9a8a-222222222222","objects":[' + g1 + ',\n' + b + ',\n' + g2 + ']}'
     open(f"{t}/bad-{name}.json", "wb").write(doc.encode("utf-8", "surrogateescape") if isinstance(doc, str) else doc)
-open(f"{t}/bad-badutf8.json", "wb").write(open(f"{t}/bad-badutf8.json", "rb").read().replace("\u00ff\u00fe".encode(), b"\xff\xfe"))
+raw = open(f"{t}/bad-badutf8.json", "rb").read()
+open(f"{t}/bad-badutf8.json", "wb").write(raw.replace("\u00ff\u00fe".encode(), b"\xff\xfe"))
 trunc = '{"type":"bundle","id":"bundle--6b1c8a5e-0f0f-4b0e-9a8a-333333333333","objects":[' + g1 + ',' + g2[:40]
 open(f"{t}/bad-truncated.json", "w").write(trunc)
 open(f"{t}/bad-empty.json", "w").write("")
