@@ -157,15 +157,46 @@ static void psl_load(void)
         psl = psl_builtin();
 }
 
-/* 1 if tld (lower-case ASCII, NUL-terminated) is a top-level domain in use. */
-static int known_tld(const char *tld)
+/*
+ * Alternative roots that malware uses (Namecoin, Tor, I2P, OpenNIC, EmerCoin):
+ * not in the public suffix list, but real in every C2 feed.
+ */
+static int alt_root(const char *tld)
 {
+    static const char *const roots[] = {"bit", "onion", "i2p", "bazar", "coin", "emc", "lib"};
+    size_t i;
+
+    for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+        if (strcmp(tld, roots[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * 1 if the name (lower-case ASCII) ends in a suffix in use: its last label,
+ * or its last two or three labels, is a public suffix without the list's
+ * "*" default rule.  Some countries list only their second-level suffixes
+ * ("co.za" but not "za"), hence the walk.  tld points at the last label.
+ */
+static int known_tld(const char *name, const char *tld)
+{
+    const char *p = tld;
+    int up;
+
     pthread_once(&psl_once, psl_load);
-    if (strncmp(tld, "xn--", 4) == 0)
+    if (strncmp(tld, "xn--", 4) == 0 || alt_root(tld))
         return 1;
     if (psl == NULL)
         return 1; /* no list on this system: do not refuse every name */
-    return psl_is_public_suffix2(psl, tld, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
+    for (up = 0; up < 3; up++) {
+        if (psl_is_public_suffix2(psl, p, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE))
+            return 1;
+        if (p == name)
+            break;
+        for (p -= 2; p > name && p[-1] != '.'; p--)
+            ;
+    }
+    return 0;
 }
 
 /*
@@ -429,7 +460,7 @@ static size_t domain(const char *s, size_t len, char *out, size_t cap, int stric
         return 0;
     }
     if (strict >= CHECK_TLD) {
-        if (!known_tld(out + last)) {
+        if (!known_tld(out, out + last)) {
             vg_error_set(err, VG_INVALID, NULL, "'.%s' is not a known top-level domain",
                          out + last);
             return 0;
@@ -697,6 +728,9 @@ static enum vg_rc detect(const char *s, size_t len, int strict, struct vg_obs *o
     }
     if (memchr(s, '@', len) && !slash)
         return email(s, len, strict, out, err);
+    if (s[0] == '/')
+        return vg_error_set(err, VG_INVALID, NULL,
+                            "a URL path without a host is not an observable");
     for (i = 0; i < len && s[i] != '/'; i++)
         if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '.'))
             dotted = 0;

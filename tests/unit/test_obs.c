@@ -111,6 +111,9 @@ static void test_domain(void **state)
     expect_obs(VG_OBS_NONE, "xn--80ak6aa92e.com", VG_OBS_DOMAIN, "xn--80ak6aa92e.com");
     expect_obs(VG_OBS_NONE, "c2.evil.co.uk", VG_OBS_DOMAIN, "c2.evil.co.uk");
     expect_obs(VG_OBS_DOMAIN, "invoice.zip", VG_OBS_DOMAIN, "invoice.zip");
+    expect_obs(VG_OBS_NONE, "cp-4.hkdns.co.za", VG_OBS_DOMAIN, "cp-4.hkdns.co.za");
+    expect_obs(VG_OBS_NONE, "docusign.bit", VG_OBS_DOMAIN, "docusign.bit");
+    expect_obs(VG_OBS_NONE, "duskgytldkxiuqc6.onion", VG_OBS_DOMAIN, "duskgytldkxiuqc6.onion");
     expect_bad(VG_OBS_DOMAIN, "-bad.com");
     expect_bad(VG_OBS_DOMAIN, "bad-.com");
     expect_bad(VG_OBS_DOMAIN, "a..com");
@@ -216,7 +219,9 @@ static void test_uuid(void **state)
     assert_int_equal(a[14], '4');
     snprintf(id, sizeof(id), "indicator--%s", a);
     assert_true(vg_stix_id_valid(id, strlen(id)));
-    assert_false(vg_stix_id_valid("indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F", 47));
+    assert_true(vg_stix_id_valid("indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F", 47));
+    assert_false(vg_stix_id_valid("indicator--8e2e2d2b-17d4-0cbf-938f-98ee46b3cd3f", 47));
+    assert_false(vg_stix_id_valid("indicator--8e2e2d2b-17d4-4cbf-738f-98ee46b3cd3f", 47));
     assert_false(vg_stix_id_valid("Indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", 47));
     assert_false(vg_stix_id_valid("indicator-8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", 46));
     assert_false(vg_stix_id_valid("--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", 38));
