@@ -623,7 +623,7 @@ static enum vg_rc store_object(struct vg_ingest *ing, json_t *obj, int dedupe_by
         }
     }
 
-    text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+    text = json_dumps(obj, JSON_COMPACT);
     if (text == NULL)
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     claims_fix(ing);

@@ -33,6 +33,7 @@
 #include "model/uuid.h"
 #include "store/store.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,23 @@ static enum vg_rc exec(struct sq *s, const char *sql, struct vg_error *err)
     return VG_OK;
 }
 
+/* A cached statement without parameters or rows (SAVEPOINT and friends,
+ * which sqlite3_exec would parse again on every call). */
+static enum vg_rc run(struct sq *s, const char *sql, struct vg_error *err)
+{
+    struct vg_error scratch;
+    sqlite3_stmt *q = prep(s, sql, err ? err : &scratch);
+    int r;
+
+    if (q == NULL)
+        return err ? err->code : VG_STORAGE;
+    r = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (r != SQLITE_DONE)
+        return err ? db_error(s, err, sql) : VG_STORAGE;
+    return VG_OK;
+}
+
 static void bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     if (v)
@@ -167,7 +185,6 @@ static const char *const migrations[] = {
     " revoked INTEGER NOT NULL, tlp INTEGER NOT NULL, org_id INTEGER NOT NULL REFERENCES org(id),"
     " collection_id INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL, json TEXT NOT NULL);"
     "CREATE UNIQUE INDEX object_version ON object(stix_id, org_id, modified_us);"
-    "CREATE INDEX object_id_modified ON object(stix_id, modified_us);"
     "CREATE INDEX object_type ON object(type, rowid);"
     "CREATE UNIQUE INDEX object_added ON object(date_added_us);"
     "CREATE TABLE object_audience(object_rowid INTEGER NOT NULL, token INTEGER NOT NULL,"
@@ -779,29 +796,36 @@ static enum vg_rc put_claims(struct sq *s, int64_t rowid, const struct vg_object
 
     for (i = 0; i < v->nclaims; i++) {
         const struct vg_claim *c = &v->claims[i];
-        sqlite3_stmt *q = prep(s, "SELECT id FROM observable WHERE value = ? AND kind = ?", err);
+        sqlite3_stmt *q;
         int64_t obs_id = 0;
         enum vg_rc rc;
         int r;
 
+        /* Most values in a feed are new: try the insert first and look the
+         * id up only when the value was already known. */
+        q = prep(s, "INSERT INTO observable(kind, value) VALUES(?, ?) ON CONFLICT DO NOTHING", err);
         if (q == NULL)
             return err->code;
-        sqlite3_bind_text(q, 1, c->value, (int)c->len, SQLITE_STATIC);
-        sqlite3_bind_int(q, 2, (int)c->kind);
-        r = sqlite3_step(q);
-        if (r == SQLITE_ROW)
-            obs_id = sqlite3_column_int64(q, 0);
-        sqlite3_reset(q);
-        if (r != SQLITE_ROW && r != SQLITE_DONE)
-            return db_error(s, err, "observable");
-        if (r == SQLITE_DONE) {
-            if ((q = prep(s, "INSERT INTO observable(kind, value) VALUES(?, ?)", err)) == NULL)
-                return err->code;
-            sqlite3_bind_int(q, 1, (int)c->kind);
-            sqlite3_bind_text(q, 2, c->value, (int)c->len, SQLITE_STATIC);
-            if ((rc = step_done(s, q, err, "observable")) != VG_OK)
-                return rc;
+        sqlite3_bind_int(q, 1, (int)c->kind);
+        sqlite3_bind_text(q, 2, c->value, (int)c->len, SQLITE_STATIC);
+        if ((rc = step_done(s, q, err, "observable")) != VG_OK)
+            return rc;
+        if (sqlite3_changes(s->db) == 1) {
             obs_id = sqlite3_last_insert_rowid(s->db);
+        } else {
+            if ((q = prep(s, "SELECT id FROM observable WHERE value = ? AND kind = ?", err)) ==
+                NULL)
+                return err->code;
+            sqlite3_bind_text(q, 1, c->value, (int)c->len, SQLITE_STATIC);
+            sqlite3_bind_int(q, 2, (int)c->kind);
+            r = sqlite3_step(q);
+            if (r == SQLITE_ROW)
+                obs_id = sqlite3_column_int64(q, 0);
+            sqlite3_reset(q);
+            if (r != SQLITE_ROW)
+                return r == SQLITE_DONE
+                           ? vg_error_set(err, VG_INTERNAL, NULL, "observable vanished")
+                           : db_error(s, err, "observable");
         }
         q = prep(s,
                  "INSERT OR IGNORE INTO claim(object_rowid, obs_id, label, confidence, "
@@ -918,11 +942,11 @@ static enum vg_rc sq_put_object(struct vg_store *st, const struct vg_object_vers
     enum vg_rc rc;
     AUTO_TX_BEGIN(s, err)
 
-    if ((rc = exec(s, "SAVEPOINT put", err)) == VG_OK) {
+    if ((rc = run(s, "SAVEPOINT put", err)) == VG_OK) {
         rc = put_version(s, v, result, seq, err);
         if (rc != VG_OK)
-            exec(s, "ROLLBACK TO put", NULL);
-        exec(s, "RELEASE put", NULL);
+            run(s, "ROLLBACK TO put", NULL);
+        run(s, "RELEASE put", NULL);
     }
     return auto_tx_end(s, auto_tx, rc, err);
 }
@@ -1266,6 +1290,15 @@ static const struct vg_store_ops sqlite_ops = {
     .check = sq_check,
 };
 
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+
+/* Process-wide settings, before SQLite initialises: no memory statistics
+ * (they take a global mutex on every allocation). */
+static void configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_store **out,
                                 struct vg_error *err)
 {
@@ -1273,6 +1306,7 @@ enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_stor
     int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
     enum vg_rc rc;
 
+    pthread_once(&config_once, configure);
     if (s == NULL)
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     s->base.ops = &sqlite_ops;
@@ -1290,7 +1324,7 @@ enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_stor
     if ((rc = exec(s,
                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
                    "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; "
-                   "PRAGMA temp_store = MEMORY;",
+                   "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 8192;",
                    err)) != VG_OK)
         goto fail;
     if ((rc = migrate(s, err)) != VG_OK)
