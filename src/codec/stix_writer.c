@@ -16,14 +16,16 @@ enum vg_rc vg_stix_writer_begin(struct vg_stix_writer *w, FILE *f)
     w->count = 0;
     if (vg_uuid4(uuid) != VG_OK)
         return VG_INTERNAL;
-    if (fprintf(f, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", uuid) < 0)
+    /* "objects" is opened with the first object: STIX wants it absent, not
+     * empty, in a bundle with nothing in it. */
+    if (fprintf(f, "{\"type\":\"bundle\",\"id\":\"bundle--%s\"", uuid) < 0)
         return VG_IO;
     return VG_OK;
 }
 
 enum vg_rc vg_stix_writer_object(struct vg_stix_writer *w, const char *json, size_t len)
 {
-    if (fputs(w->count ? ",\n" : "\n", w->f) < 0 || fwrite(json, 1, len, w->f) != len)
+    if (fputs(w->count ? ",\n" : ",\"objects\":[\n", w->f) < 0 || fwrite(json, 1, len, w->f) != len)
         return VG_IO;
     w->count++;
     return VG_OK;
@@ -31,7 +33,7 @@ enum vg_rc vg_stix_writer_object(struct vg_stix_writer *w, const char *json, siz
 
 enum vg_rc vg_stix_writer_end(struct vg_stix_writer *w)
 {
-    if (fputs("\n]}\n", w->f) < 0 || fflush(w->f) != 0)
+    if (fputs(w->count ? "\n]}\n" : "}\n", w->f) < 0 || fflush(w->f) != 0)
         return VG_IO;
     return VG_OK;
 }

@@ -26,6 +26,31 @@
 /* UUIDv5 namespace for ids the hub derives itself (indicators from flat records). */
 #define VG_NAMESPACE "8f0d0a3c-5f0e-4a4c-9d47-3c6b2f1e7a15"
 
+/*
+ * One object made ready to store: everything that needs no store (validation,
+ * TLP, audience, claims, the JSON text) is done by vg_ingest_prepare, so that
+ * it can run on another thread than the store writes (vg_ingest_commit).
+ * Strings are copied into the item: it outlives the parsed JSON.
+ */
+struct vg_ingest_item {
+    enum vg_rc rc; /* outcome of preparation */
+    struct vg_error err;
+    int is_sco, dedupe_by_id;
+    struct vg_object_version v;
+    struct vg_audience aud;
+    char *text;
+    char id[256], type[256], spec[8];
+    /* claims: values (and the label, at label_off) live in arena at offsets */
+    struct vg_claim *claims;
+    size_t *offsets;
+    size_t nclaims, capclaims;
+    struct vg_buf arena;
+    size_t label_off; /* (size_t)-1: no label */
+    int claim_confidence;
+    int64_t claim_first, claim_last;
+    int claim_rc;
+};
+
 struct vg_ingest {
     struct vg_store *st;
     struct vg_ingest_opts opts;
@@ -35,15 +60,7 @@ struct vg_ingest {
     int in_tx;
     size_t pending;
     struct vg_ingest_counts counts;
-    /* claims of the current object: values live in arena at offsets */
-    struct vg_claim *claims;
-    size_t *offsets;
-    size_t nclaims, capclaims;
-    struct vg_buf arena;
-    const char *claim_label;
-    int claim_confidence;
-    int64_t claim_first, claim_last;
-    int claim_rc;
+    struct vg_ingest_item *item; /* for the one-call paths */
 };
 
 static const char *const sco_types[] = {"artifact",
@@ -91,7 +108,10 @@ enum vg_rc vg_ingest_new(struct vg_store *st, const struct vg_ingest_opts *opts,
     ing->opts = *opts;
     if (ing->opts.batch == 0)
         ing->opts.batch = 5000;
-    vg_buf_init(&ing->arena, 0);
+    if ((ing->item = vg_ingest_item_new()) == NULL) {
+        rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+        goto fail;
+    }
     rc = vg_store_org_get_by_id(st, opts->org_id, &ing->org, err);
     if (rc != VG_OK)
         goto fail;
@@ -116,9 +136,7 @@ void vg_ingest_free(struct vg_ingest *ing)
         return;
     if (ing->in_tx)
         vg_store_rollback(ing->st);
-    free(ing->claims);
-    free(ing->offsets);
-    vg_buf_cleanup(&ing->arena);
+    vg_ingest_item_free(ing->item);
     free(ing);
 }
 
@@ -230,67 +248,97 @@ static enum vg_rc check_strings(json_t *v, const char *key, struct vg_error *err
 
 /* ---- claims ---------------------------------------------------------------- */
 
-static void claims_reset(struct vg_ingest *ing)
+struct vg_ingest_item *vg_ingest_item_new(void)
 {
-    ing->nclaims = 0;
-    vg_buf_reset(&ing->arena);
-    ing->claim_rc = VG_OK;
+    struct vg_ingest_item *it = calloc(1, sizeof(*it));
+
+    if (it != NULL)
+        vg_buf_init(&it->arena, 0);
+    return it;
+}
+
+void vg_ingest_item_free(struct vg_ingest_item *it)
+{
+    if (it == NULL)
+        return;
+    free(it->text);
+    free(it->claims);
+    free(it->offsets);
+    vg_buf_cleanup(&it->arena);
+    free(it);
+}
+
+static void item_reset(struct vg_ingest_item *it)
+{
+    free(it->text);
+    it->text = NULL;
+    it->rc = VG_OK;
+    vg_error_clear(&it->err);
+    it->nclaims = 0;
+    vg_buf_reset(&it->arena);
+    it->label_off = (size_t)-1;
+    it->claim_rc = VG_OK;
+    it->claim_first = it->claim_last = 0;
+    memset(&it->v, 0, sizeof(it->v));
 }
 
 static int claim_add(void *ctx, const struct vg_obs *obs)
 {
-    struct vg_ingest *ing = ctx;
+    struct vg_ingest_item *it = ctx;
 
-    if (ing->nclaims == ing->capclaims) {
-        size_t ncap = ing->capclaims ? ing->capclaims * 2 : 16;
+    if (it->nclaims == it->capclaims) {
+        size_t ncap = it->capclaims ? it->capclaims * 2 : 16;
         struct vg_claim *c;
         size_t *o;
 
         if (ncap > CLAIMS_MAX) {
-            ing->claim_rc = VG_LIMIT;
+            it->claim_rc = VG_LIMIT;
             return 1;
         }
-        c = realloc(ing->claims, ncap * sizeof(*c));
+        c = realloc(it->claims, ncap * sizeof(*c));
         if (c == NULL) {
-            ing->claim_rc = VG_NOMEM;
+            it->claim_rc = VG_NOMEM;
             return 1;
         }
-        ing->claims = c;
-        o = realloc(ing->offsets, ncap * sizeof(*o));
+        it->claims = c;
+        o = realloc(it->offsets, ncap * sizeof(*o));
         if (o == NULL) {
-            ing->claim_rc = VG_NOMEM;
+            it->claim_rc = VG_NOMEM;
             return 1;
         }
-        ing->offsets = o;
-        ing->capclaims = ncap;
+        it->offsets = o;
+        it->capclaims = ncap;
     }
-    ing->offsets[ing->nclaims] = ing->arena.len;
-    if (vg_buf_append(&ing->arena, obs->value, obs->len + 1) != VG_OK) {
-        ing->claim_rc = VG_NOMEM;
+    it->offsets[it->nclaims] = it->arena.len;
+    if (vg_buf_append(&it->arena, obs->value, obs->len + 1) != VG_OK) {
+        it->claim_rc = VG_NOMEM;
         return 1;
     }
-    ing->claims[ing->nclaims] = (struct vg_claim){
+    it->claims[it->nclaims] = (struct vg_claim){
         .kind = obs->kind,
         .len = obs->len,
-        .label = ing->claim_label,
-        .confidence = ing->claim_confidence,
-        .first_seen_us = ing->claim_first,
-        .last_seen_us = ing->claim_last,
+        .confidence = it->claim_confidence,
+        .first_seen_us = it->claim_first,
+        .last_seen_us = it->claim_last,
     };
-    ing->nclaims++;
+    it->nclaims++;
     return 0;
 }
 
-static void claims_fix(struct vg_ingest *ing)
+/* Point claims at their values and label once the arena stops moving. */
+static void claims_fix(struct vg_ingest_item *it)
 {
+    const char *label = it->label_off == (size_t)-1 ? NULL : it->arena.data + it->label_off;
     size_t i;
 
-    for (i = 0; i < ing->nclaims; i++)
-        ing->claims[i].value = ing->arena.data + ing->offsets[i];
+    for (i = 0; i < it->nclaims; i++) {
+        it->claims[i].value = it->arena.data + it->offsets[i];
+        it->claims[i].label = label;
+    }
 }
 
 /* SCOs that carry a value claim it; file claims each of its hashes. */
-static enum vg_rc sco_claims(struct vg_ingest *ing, json_t *obj, const char *type,
+static enum vg_rc sco_claims(struct vg_ingest_item *it, json_t *obj, const char *type,
                              struct vg_error *err)
 {
     static const struct {
@@ -325,7 +373,7 @@ static enum vg_rc sco_claims(struct vg_ingest *ing, json_t *obj, const char *typ
             snprintf(err->field, sizeof(err->field), "value");
             goto out;
         }
-        claim_add(ing, obs);
+        claim_add(it, obs);
         goto out;
     }
     if (strcmp(type, "file") == 0) {
@@ -351,17 +399,17 @@ static enum vg_rc sco_claims(struct vg_ingest *ing, json_t *obj, const char *typ
                 snprintf(err->field, sizeof(err->field), "hashes");
                 goto out;
             }
-            claim_add(ing, obs);
+            claim_add(it, obs);
         }
     }
 out:
     free(obs);
-    if (rc == VG_OK && ing->claim_rc != VG_OK)
-        rc = vg_error_set(err, ing->claim_rc, NULL, "too many observables in one object");
+    if (rc == VG_OK && it->claim_rc != VG_OK)
+        rc = vg_error_set(err, it->claim_rc, NULL, "too many observables in one object");
     return rc;
 }
 
-static enum vg_rc indicator_claims(struct vg_ingest *ing, json_t *obj, struct vg_error *err)
+static enum vg_rc indicator_claims(struct vg_ingest_item *it, json_t *obj, struct vg_error *err)
 {
     struct vg_pattern *pat = NULL;
     const char *pattern, *ptype;
@@ -385,12 +433,12 @@ static enum vg_rc indicator_claims(struct vg_ingest *ing, json_t *obj, struct vg
     if (rc != VG_OK)
         return vg_error_set(err, rc, "pattern", "invalid pattern at offset %lld: %s", perr.offset,
                             perr.msg);
-    ing->claim_first = valid_from;
-    ing->claim_last = valid_until;
-    vg_pattern_observables(pat, claim_add, ing);
+    it->claim_first = valid_from;
+    it->claim_last = valid_until;
+    vg_pattern_observables(pat, claim_add, it);
     vg_pattern_free(pat);
-    if (ing->claim_rc != VG_OK)
-        return vg_error_set(err, ing->claim_rc, "pattern", "too many observables in one pattern");
+    if (it->claim_rc != VG_OK)
+        return vg_error_set(err, it->claim_rc, "pattern", "too many observables in one pattern");
     return VG_OK;
 }
 
@@ -503,21 +551,23 @@ static enum vg_rc begin_if_needed(struct vg_ingest *ing, struct vg_error *err)
     return VG_OK;
 }
 
-static enum vg_rc store_object(struct vg_ingest *ing, json_t *obj, int dedupe_by_id,
-                               const int64_t *groups, size_t ngroups, const int64_t *orgs,
-                               size_t norgs, enum vg_put_result *result, struct vg_error *err)
+/*
+ * Everything about one object that needs no store, into it.  Reads only the
+ * ingest's options and organisation, so it may run on another thread than
+ * vg_ingest_commit.  obj is borrowed and may be modified.
+ */
+static enum vg_rc prepare(const struct vg_ingest *ing, json_t *obj, int dedupe_by_id,
+                          const int64_t *groups, size_t ngroups, const int64_t *orgs, size_t norgs,
+                          struct vg_ingest_item *it, struct vg_error *err)
 {
     const char *type, *id, *spec, *creator, *label = NULL;
     int64_t created = 0, modified = 0;
-    struct vg_object_version v = {0};
-    struct vg_audience aud;
     json_t *revoked, *conf, *labels;
-    char *text = NULL;
     int tlp, is_sco, confidence = -1;
     enum vg_tlp eff;
     enum vg_rc rc;
 
-    claims_reset(ing);
+    item_reset(it);
     if (!json_is_object(obj))
         return vg_error_set(err, VG_INVALID, NULL, "not a JSON object");
     if ((rc = get_string(obj, "type", 1, &type, err)) != VG_OK)
@@ -584,13 +634,18 @@ static enum vg_rc store_object(struct vg_ingest *ing, json_t *obj, int dedupe_by
             return rc;
     }
 
-    ing->claim_label = label ? label : ing->opts.label;
-    ing->claim_confidence = confidence;
-    ing->claim_first = ing->claim_last = 0;
+    if (label == NULL)
+        label = ing->opts.label;
+    if (label) {
+        it->label_off = it->arena.len;
+        if (vg_buf_append(&it->arena, label, strlen(label) + 1) != VG_OK)
+            return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    }
+    it->claim_confidence = confidence;
     if (strcmp(type, "indicator") == 0)
-        rc = indicator_claims(ing, obj, err);
+        rc = indicator_claims(it, obj, err);
     else if (is_sco)
-        rc = sco_claims(ing, obj, type, err);
+        rc = sco_claims(it, obj, type, err);
     if (rc != VG_OK)
         return rc;
 
@@ -599,52 +654,87 @@ static enum vg_rc store_object(struct vg_ingest *ing, json_t *obj, int dedupe_by
     eff = tlp >= 0 ? (enum vg_tlp)tlp : ing->opts.default_tlp;
     if (ing->opts.has_tlp_floor && ing->opts.tlp_floor > eff)
         eff = ing->opts.tlp_floor;
-    if ((rc = vg_policy_audience(eff, ing->org.id, groups, ngroups, orgs, norgs, &aud)) != VG_OK)
+    if ((rc = vg_policy_audience(eff, ing->org.id, groups, ngroups, orgs, norgs, &it->aud)) !=
+        VG_OK)
         return vg_error_set(err, rc, "audience", "audience too large");
     if ((rc = set_marking(obj, eff, err)) != VG_OK)
         return rc;
+    if ((it->text = json_dumps(obj, JSON_COMPACT)) == NULL)
+        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
 
+    /* Lengths were checked: an id is at most 250 bytes, a type shorter. */
+    snprintf(it->id, sizeof(it->id), "%s", id);
+    snprintf(it->type, sizeof(it->type), "%s", type);
+    snprintf(it->spec, sizeof(it->spec), "%s", spec ? spec : "");
+    it->is_sco = is_sco;
+    it->dedupe_by_id = dedupe_by_id;
+    it->v.stix_id = it->id;
+    it->v.type = it->type;
+    it->v.spec_version = spec ? it->spec : NULL;
+    it->v.created_us = created;
+    it->v.modified_us = modified;
+    it->v.revoked = json_is_true(revoked);
+    it->v.tlp = eff;
+    it->v.aud = &it->aud;
+    it->v.org_id = ing->org.id;
+    it->v.collection_id = ing->opts.collection_id;
+    it->v.json = it->text;
+    it->v.json_len = strlen(it->text);
+    return VG_OK;
+}
+
+static int fatal(enum vg_rc rc)
+{
+    return rc == VG_STORAGE || rc == VG_IO || rc == VG_NOMEM || rc == VG_INTERNAL;
+}
+
+enum vg_rc vg_ingest_prepare(const struct vg_ingest *ing, json_t *obj, struct vg_ingest_item *it)
+{
+    it->rc = prepare(ing, obj, 0, ing->opts.groups, ing->opts.ngroups, ing->opts.orgs,
+                     ing->opts.norgs, it, &it->err);
+    return it->rc;
+}
+
+const char *vg_ingest_item_id(const struct vg_ingest_item *it)
+{
+    return it->id[0] ? it->id : NULL;
+}
+
+enum vg_rc vg_ingest_commit(struct vg_ingest *ing, struct vg_ingest_item *it,
+                            enum vg_put_result *result, struct vg_error *err)
+{
+    enum vg_rc rc;
+
+    if (it->rc != VG_OK) {
+        *err = it->err;
+        rc = it->rc;
+        goto out;
+    }
     if ((rc = begin_if_needed(ing, err)) != VG_OK)
-        return rc;
-    if (!is_sco || dedupe_by_id) {
+        goto out;
+    if (!it->is_sco || it->dedupe_by_id) {
         struct owner_scan o;
 
-        if ((rc = owners(ing, id, &o, err)) != VG_OK)
-            return rc;
-        if (o.foreign && !is_sco)
-            return vg_error_set(err, VG_FORBIDDEN, "id",
-                                "%s belongs to another organisation: only its contributor may "
-                                "version it",
-                                id);
-        if (o.mine && dedupe_by_id) {
+        if ((rc = owners(ing, it->id, &o, err)) != VG_OK)
+            goto out;
+        if (o.foreign && !it->is_sco) {
+            rc = vg_error_set(err, VG_FORBIDDEN, "id",
+                              "%s belongs to another organisation: only its contributor may "
+                              "version it",
+                              it->id);
+            goto out;
+        }
+        if (o.mine && it->dedupe_by_id) {
             *result = VG_PUT_DUPLICATE;
             ing->counts.duplicates++;
             return VG_OK;
         }
     }
-
-    text = json_dumps(obj, JSON_COMPACT);
-    if (text == NULL)
-        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
-    claims_fix(ing);
-    v.stix_id = id;
-    v.type = type;
-    v.spec_version = spec;
-    v.created_us = created;
-    v.modified_us = modified;
-    v.revoked = json_is_true(revoked);
-    v.tlp = eff;
-    v.aud = &aud;
-    v.org_id = ing->org.id;
-    v.collection_id = ing->opts.collection_id;
-    v.json = text;
-    v.json_len = strlen(text);
-    v.nclaims = ing->nclaims;
-    v.claims = ing->claims;
-    rc = vg_store_put_object(ing->st, &v, result, NULL, err);
-    free(text);
-    if (rc != VG_OK)
-        return rc;
+    claims_fix(it);
+    it->v.nclaims = it->nclaims;
+    it->v.claims = it->claims;
+    if ((rc = vg_store_put_object(ing->st, &it->v, result, NULL, err)) != VG_OK)
+        goto out;
     switch (*result) {
     case VG_PUT_NEW:
         ing->counts.accepted++;
@@ -657,24 +747,18 @@ static enum vg_rc store_object(struct vg_ingest *ing, json_t *obj, int dedupe_by
         break;
     }
     if (*result != VG_PUT_DUPLICATE && ++ing->pending >= ing->opts.batch)
-        return vg_ingest_flush(ing, err);
-    return VG_OK;
-}
-
-static int fatal(enum vg_rc rc)
-{
-    return rc == VG_STORAGE || rc == VG_IO || rc == VG_NOMEM || rc == VG_INTERNAL;
+        rc = vg_ingest_flush(ing, err);
+out:
+    if (rc != VG_OK && !fatal(rc))
+        ing->counts.rejected++;
+    return rc;
 }
 
 enum vg_rc vg_ingest_object(struct vg_ingest *ing, json_t *obj, enum vg_put_result *result,
                             struct vg_error *err)
 {
-    enum vg_rc rc = store_object(ing, obj, 0, ing->opts.groups, ing->opts.ngroups, ing->opts.orgs,
-                                 ing->opts.norgs, result, err);
-
-    if (rc != VG_OK && !fatal(rc))
-        ing->counts.rejected++;
-    return rc;
+    vg_ingest_prepare(ing, obj, ing->item);
+    return vg_ingest_commit(ing, ing->item, result, err);
 }
 
 /* Pattern text for one canonical observable: [type:path = 'value'], or with a
@@ -833,14 +917,13 @@ enum vg_rc vg_ingest_flat(struct vg_ingest *ing, const struct vg_flat_record *re
             group = g.id;
     }
     if (group)
-        rc = store_object(ing, o, 1, &group, 1, NULL, 0, result, err);
+        ing->item->rc = prepare(ing, o, 1, &group, 1, NULL, 0, ing->item, &ing->item->err);
     else if (rec->org_only)
-        rc = store_object(ing, o, 1, NULL, 0, &self, 1, result, err);
+        ing->item->rc = prepare(ing, o, 1, NULL, 0, &self, 1, ing->item, &ing->item->err);
     else
-        rc = store_object(ing, o, 1, ing->opts.groups, ing->opts.ngroups, ing->opts.orgs,
-                          ing->opts.norgs, result, err);
-    if (rc != VG_OK && !fatal(rc))
-        ing->counts.rejected++;
+        ing->item->rc = prepare(ing, o, 1, ing->opts.groups, ing->opts.ngroups, ing->opts.orgs,
+                                ing->opts.norgs, ing->item, &ing->item->err);
+    rc = vg_ingest_commit(ing, ing->item, result, err);
     goto out;
 nomem:
     rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");

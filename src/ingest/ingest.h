@@ -15,7 +15,8 @@
  * batches: one transaction per `batch` objects, committed by vg_ingest_flush
  * (and when the batch fills).  Nothing is durable before a flush returns.
  *
- * Not thread-safe: one vg_ingest per thread, over its own store handle.
+ * Threading: one thread writes through a vg_ingest (its own store handle);
+ * vg_ingest_prepare may run on other threads at the same time (see below).
  */
 #ifndef VG_INGEST_INGEST_H
 #define VG_INGEST_INGEST_H
@@ -67,6 +68,23 @@ void vg_ingest_free(struct vg_ingest *ing);
  */
 enum vg_rc vg_ingest_object(struct vg_ingest *ing, json_t *obj, enum vg_put_result *result,
                             struct vg_error *err);
+
+/*
+ * The same in two steps, so that the work that needs no store can run on
+ * another thread than the writes: vg_ingest_prepare validates obj and makes
+ * the item ready (it reads only the ingest's fixed settings, so any number of
+ * threads may prepare while one commits); vg_ingest_commit stores the item,
+ * or reports and counts the rejection preparation found, with the same
+ * results as vg_ingest_object.  An item is reused from object to object.
+ */
+struct vg_ingest_item;
+struct vg_ingest_item *vg_ingest_item_new(void);
+void vg_ingest_item_free(struct vg_ingest_item *it);
+enum vg_rc vg_ingest_prepare(const struct vg_ingest *ing, json_t *obj, struct vg_ingest_item *it);
+enum vg_rc vg_ingest_commit(struct vg_ingest *ing, struct vg_ingest_item *it,
+                            enum vg_put_result *result, struct vg_error *err);
+/* The prepared object's id, or NULL when preparation failed before it. */
+const char *vg_ingest_item_id(const struct vg_ingest_item *it);
 
 /* Turn a flat record (plain, CSV, MISP) into a STIX indicator and store it. */
 enum vg_rc vg_ingest_flat(struct vg_ingest *ing, const struct vg_flat_record *rec,

@@ -20,7 +20,7 @@ while IFS= read -r -d '' f; do
   n=$((n + 1))
   hub=$TMP/hub$n
   "$VIGIE" --hub "$hub" init --name op >/dev/null
-  creator=$(jq -r '[(.objects // [.])[] | .created_by_ref // empty] | unique | .[0] // empty' "$f")
+  creator=$(jq -r '[(if .type == "bundle" then (.objects // []) else [.] end)[] | .created_by_ref // empty] | unique | .[0] // empty' "$f")
   as=op
   if [ -n "$creator" ]; then
     "$VIGIE" --hub "$hub" org add author --kind vendor --stix-id "$creator" >/dev/null
@@ -33,7 +33,7 @@ while IFS= read -r -d '' f; do
   "$VIGIE" --hub "$hub" export --for "$as" -o "$TMP/out$n.json" 2>/dev/null
   # TLP:RED (1.0 or 2.0 id) never leaves the hub in an export.
   red='["marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed","marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]'
-  norm="[(.objects // [.])[] | select((.object_marking_refs // []) - $red == (.object_marking_refs // [])) | del(.object_marking_refs)] | sort_by(.id, .modified)"
+  norm="[(if .type == "bundle" then (.objects // []) else [.] end)[] | select((.object_marking_refs // []) - $red == (.object_marking_refs // [])) | del(.object_marking_refs)] | sort_by(.id, .modified)"
   eq "$name: same objects back" "$(jq -S "$norm" "$f")" "$(jq -S "$norm" "$TMP/out$n.json")"
   if [ $have_validator = 1 ]; then
     check "$name: export valid against the OASIS schemas" node "$VALIDATOR" "$TMP/out$n.json"
