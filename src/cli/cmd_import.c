@@ -4,13 +4,15 @@
  * events into the hub, as one contributing organisation.
  *
  * Each file is streamed (memory bounded by the largest single record) and
- * committed in batches; a rejected record is reported with its file, line or
- * id and field, and the import goes on.  The format is detected from the
- * first bytes unless --format says otherwise.  A plain list without --label
- * takes its label (the malware family) from the file name.
+ * committed in batches; STIX files are parsed and validated on a second
+ * thread while this one writes (see import_stix); a rejected record is reported with its file, line
+ * or id and field, and the import goes on.  The format is detected from the first bytes unless
+ * --format says otherwise.  A plain list without --label takes its label (the malware family) from
+ * the file name.
  */
 #include <getopt.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -92,57 +94,172 @@ static int fatal_rc(enum vg_rc rc)
     return rc == VG_STORAGE || rc == VG_IO || rc == VG_NOMEM || rc == VG_INTERNAL;
 }
 
+/*
+ * STIX import runs as a two-stage pipeline: a reader thread pulls objects
+ * from the file, parses them and prepares them (validation, claims, TLP, the
+ * JSON text: vg_ingest_prepare), while this thread commits them to the
+ * store in order.  A ring of slots between the two bounds memory; each slot
+ * keeps its prepared item from one use to the next.
+ */
+#define RING 256
+
+enum slot_kind { SLOT_OBJECT, SLOT_REJECTED, SLOT_END, SLOT_BROKEN };
+
+struct slot {
+    enum slot_kind kind;
+    struct vg_ingest_item *item;
+    struct vg_error err;
+    struct vg_stix_pos pos;
+    long long bytes;
+};
+
+struct pipeline {
+    struct vg_ingest *ing;
+    struct vg_stix_reader *rd;
+    struct source *src;
+    pthread_mutex_t mu;
+    pthread_cond_t filled, emptied;
+    size_t head, tail; /* slots filled, slots consumed */
+    int stop;          /* the committing side gave up */
+    struct slot slots[RING];
+};
+
+static void *reader_main(void *arg)
+{
+    struct pipeline *p = arg;
+
+    for (;;) {
+        struct slot *sl;
+        json_t *obj = NULL;
+        enum vg_rc rc;
+
+        pthread_mutex_lock(&p->mu);
+        while (p->head - p->tail == RING && !p->stop)
+            pthread_cond_wait(&p->emptied, &p->mu);
+        if (p->stop) {
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        pthread_mutex_unlock(&p->mu);
+
+        /* Slot head is ours until it is published below. */
+        sl = &p->slots[p->head % RING];
+        vg_error_clear(&sl->err);
+        rc = vg_stix_reader_next(p->rd, &obj, &sl->pos, &sl->err);
+        if (rc == VG_OK) {
+            sl->kind = SLOT_OBJECT;
+            vg_ingest_prepare(p->ing, obj, sl->item);
+            json_decref(obj);
+        } else if (rc == VG_INVALID || rc == VG_LIMIT) {
+            sl->kind = SLOT_REJECTED;
+        } else if (rc == VG_NOT_FOUND) {
+            sl->kind = SLOT_END;
+        } else {
+            sl->kind = SLOT_BROKEN; /* truncated, not JSON: what came before stays */
+        }
+        sl->bytes = p->src->bytes;
+
+        pthread_mutex_lock(&p->mu);
+        p->head++;
+        pthread_cond_signal(&p->filled);
+        pthread_mutex_unlock(&p->mu);
+        if (sl->kind == SLOT_END || sl->kind == SLOT_BROKEN)
+            break;
+    }
+    return NULL;
+}
+
+static void pipeline_cleanup(struct pipeline *p)
+{
+    size_t i;
+
+    for (i = 0; i < RING; i++)
+        vg_ingest_item_free(p->slots[i].item);
+    vg_stix_reader_free(p->rd);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->filled);
+    pthread_cond_destroy(&p->emptied);
+    free(p);
+}
+
 static enum vg_rc import_stix(struct vg_ingest *ing, struct source *src, const char *file,
                               struct report *r, struct tool_progress *pg, struct vg_error *ferr)
 {
-    struct vg_stix_reader *rd = NULL;
-    struct vg_stix_pos pos;
-    struct vg_error err;
+    struct pipeline *p = calloc(1, sizeof(*p));
     enum vg_put_result res;
-    enum vg_rc rc;
-    size_t n = 0;
-    json_t *obj;
+    struct vg_error err;
+    pthread_t reader;
+    enum vg_rc rc = VG_OK;
+    size_t n = 0, i;
+    int done = 0;
 
-    if ((rc = vg_stix_reader_new(source_read, src, &rd)) != VG_OK)
-        return vg_error_set(ferr, rc, NULL, "out of memory");
-    for (;;) {
-        vg_error_clear(&err);
-        obj = NULL;
-        rc = vg_stix_reader_next(rd, &obj, &pos, &err);
-        if (rc == VG_NOT_FOUND) {
-            rc = VG_OK;
-            break;
+    if (p == NULL)
+        return vg_error_set(ferr, VG_NOMEM, NULL, "out of memory");
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->filled, NULL);
+    pthread_cond_init(&p->emptied, NULL);
+    p->ing = ing;
+    p->src = src;
+    for (i = 0; i < RING; i++) {
+        if ((p->slots[i].item = vg_ingest_item_new()) == NULL) {
+            pipeline_cleanup(p);
+            return vg_error_set(ferr, VG_NOMEM, NULL, "out of memory");
         }
-        if (rc == VG_INVALID || rc == VG_LIMIT) {
-            r->rejected_by_reader++;
-            reject(r, file, &err, NULL);
-            continue;
-        }
-        if (rc != VG_OK) {
-            /* The stream cannot go on (truncated, not JSON): what came before stays. */
-            r->rejected_by_reader++;
-            reject(r, file, &err, NULL);
-            rc = VG_OK;
-            break;
-        }
-        rc = vg_ingest_object(ing, obj, &res, &err);
-        if (rc != VG_OK) {
-            json_t *id = json_object_get(obj, "id");
-
-            err.line = pos.line;
-            err.offset = pos.offset;
-            if (fatal_rc(rc)) {
-                *ferr = err;
-                json_decref(obj);
-                break;
-            }
-            reject(r, file, &err, json_is_string(id) ? json_string_value(id) : NULL);
-            rc = VG_OK;
-        }
-        json_decref(obj);
-        tool_progress_update(pg, ++n, src->bytes);
     }
-    vg_stix_reader_free(rd);
+    if (vg_stix_reader_new(source_read, src, &p->rd) != VG_OK ||
+        pthread_create(&reader, NULL, reader_main, p) != 0) {
+        pipeline_cleanup(p);
+        return vg_error_set(ferr, VG_NOMEM, NULL, "cannot start the reader");
+    }
+    while (!done) {
+        struct slot *sl;
+
+        pthread_mutex_lock(&p->mu);
+        while (p->head == p->tail)
+            pthread_cond_wait(&p->filled, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+        sl = &p->slots[p->tail % RING];
+
+        switch (sl->kind) {
+        case SLOT_OBJECT:
+            vg_error_clear(&err);
+            rc = vg_ingest_commit(ing, sl->item, &res, &err);
+            if (rc != VG_OK) {
+                err.line = sl->pos.line;
+                err.offset = sl->pos.offset;
+                if (fatal_rc(rc)) {
+                    *ferr = err;
+                    done = 1;
+                    break;
+                }
+                reject(r, file, &err, vg_ingest_item_id(sl->item));
+                rc = VG_OK;
+            }
+            tool_progress_update(pg, ++n, sl->bytes);
+            break;
+        case SLOT_REJECTED:
+            r->rejected_by_reader++;
+            reject(r, file, &sl->err, NULL);
+            break;
+        case SLOT_BROKEN:
+            r->rejected_by_reader++;
+            reject(r, file, &sl->err, NULL);
+            done = 1;
+            break;
+        case SLOT_END:
+            done = 1;
+            break;
+        }
+
+        pthread_mutex_lock(&p->mu);
+        p->tail++;
+        if (done)
+            p->stop = 1;
+        pthread_cond_signal(&p->emptied);
+        pthread_mutex_unlock(&p->mu);
+    }
+    pthread_join(reader, NULL);
+    pipeline_cleanup(p);
     return rc;
 }
 

@@ -33,8 +33,11 @@ while IFS= read -r -d '' f; do
   "$VIGIE" --hub "$hub" export --for "$as" -o "$TMP/out$n.json" 2>/dev/null
   # TLP:RED (1.0 or 2.0 id) never leaves the hub in an export.
   red='["marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed","marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]'
-  norm="[(if .type == "bundle" then (.objects // []) else [.] end)[] | select((.object_marking_refs // []) - $red == (.object_marking_refs // [])) | del(.object_marking_refs)] | sort_by(.id, .modified)"
-  eq "$name: same objects back" "$(jq -S "$norm" "$f")" "$(jq -S "$norm" "$TMP/out$n.json")"
+  norm="[(if .type == \"bundle\" then (.objects // []) else [.] end)[] | select((.object_marking_refs // []) - $red == (.object_marking_refs // [])) | del(.object_marking_refs)] | sort_by(.id, .modified)"
+  want=$(jq -S "$norm" "$f") || want="(jq failed on the input)"
+  got=$(jq -S "$norm" "$TMP/out$n.json") || got="(jq failed on the export)"
+  check "$name: comparison computed" test -n "$want"
+  eq "$name: same objects back" "$want" "$got"
   if [ $have_validator = 1 ]; then
     check "$name: export valid against the OASIS schemas" node "$VALIDATOR" "$TMP/out$n.json"
   fi
