@@ -5,9 +5,9 @@
  * Plain and CSV are streamed: bytes come from the caller's vg_read_fn in
  * chunks of FLAT_CHUNK into one input buffer, and one line (plain) or one
  * record (CSV) at a time is assembled in a second buffer, so memory stays at
- * about two chunks plus VG_FLAT_LINE_MAX whatever the file's size.  A line or
- * record longer than VG_FLAT_LINE_MAX is rejected on its own: the reader
- * discards input up to the next newline and goes on.  For CSV that newline
+ * one chunk plus a small multiple of VG_FLAT_LINE_MAX whatever the file's
+ * size.  A line or record longer than VG_FLAT_LINE_MAX is rejected on its
+ * own: the reader discards input up to the next newline and goes on.  For CSV that newline
  * may fall inside a quoted field; resynchronising there rather than at the
  * (unknowable) end of the quoted field bounds the damage a stray quote can
  * do to one VG_FLAT_LINE_MAX window instead of the rest of the file.
@@ -24,6 +24,10 @@
  * link, regkey, ...) are skipped silently; deleted attributes and objects are
  * skipped too.  Sharing is never widened: distribution 4 without a sharing
  * group name narrows to the contributing organisation.
+ *
+ * vg_codec_detect answers "stix" for an input with nothing but white space,
+ * so that the STIX reader reports the empty file rather than an empty plain
+ * list being imported silently.
  *
  * A reader is used by one thread at a time.  vg_codec_detect is pure.
  */
@@ -55,8 +59,7 @@ enum col {
 };
 
 static const char *const col_canon[COL_COUNT] = {
-    "value",      "kind",      "label",     "tlp",
-    "confidence", "first_seen", "last_seen", "description",
+    "value", "kind", "label", "tlp", "confidence", "first_seen", "last_seen", "description",
 };
 
 /* Header names and aliases, case-insensitive. */
@@ -319,8 +322,7 @@ static enum vg_rc skip_bom(struct vg_flat_reader *r, struct vg_error *err)
  * input.  Past VG_FLAT_LINE_MAX (+1 for a CR) the bytes are dropped and
  * *too_long is set, but the line is still consumed up to its newline.
  */
-static enum vg_rc read_line(struct vg_flat_reader *r, int *got, int *too_long,
-                            struct vg_error *err)
+static enum vg_rc read_line(struct vg_flat_reader *r, int *got, int *too_long, struct vg_error *err)
 {
     int seen = 0;
     enum vg_rc rc;
@@ -583,14 +585,21 @@ nomem:
     return fail_at(err, VG_NOMEM, r->rec_line, r->rec_offset, NULL, "out of memory");
 }
 
-/* Field i of the current record, trimmed and NUL-terminated in place. */
+/*
+ * Field i of the current record, trimmed and NUL-terminated in place.  The
+ * field is narrowed to the trimmed text so that a second call (and the NUL
+ * check) sees the same bytes.
+ */
 static char *csv_field(struct vg_flat_reader *r, size_t i, size_t *n)
 {
-    char *s = r->text.data + r->fields[i].off;
+    struct field *f = &r->fields[i];
+    char *start = r->text.data + f->off, *s;
 
-    *n = r->fields[i].len;
-    s = trim(s, n);
+    *n = f->len;
+    s = trim(start, n);
     s[*n] = '\0';
+    f->off += (size_t)(s - start);
+    f->len = *n;
     return s;
 }
 
@@ -633,8 +642,7 @@ static enum vg_rc csv_check(struct vg_flat_reader *r, const struct csv_flags *fl
         return fail_at(err, VG_INVALID, r->rec_line, r->rec_offset, NULL, msg);
     }
     if (fl->unterminated) {
-        snprintf(msg, sizeof(msg), "quoted field opened at line %ld is not closed",
-                 r->rec_line);
+        snprintf(msg, sizeof(msg), "quoted field opened at line %ld is not closed", r->rec_line);
         return fail_at(err, VG_INVALID, r->rec_line, r->rec_offset, NULL, msg);
     }
     if (fl->stray) {
@@ -934,9 +942,8 @@ static int distribution(const json_t *o)
     if (v == NULL || json_is_null(v))
         return -1;
     if (json_is_integer(v))
-        return json_integer_value(v) >= 0 && json_integer_value(v) <= 5
-                   ? (int)json_integer_value(v)
-                   : -2;
+        return json_integer_value(v) >= 0 && json_integer_value(v) <= 5 ? (int)json_integer_value(v)
+                                                                        : -2;
     s = json_is_string(v) ? json_string_value(v) : NULL;
     if (s == NULL || s[0] < '0' || s[0] > '5' || s[1] != '\0')
         return -2;

@@ -79,8 +79,8 @@ static long file_read(void *ctx, char *buf, size_t cap)
 /* ---- traces ---- */
 
 static const char *const kind_names[VG_OBS_KIND_COUNT] = {
-    "",       "ipv4", "ipv6", "ipv4-cidr", "ipv6-cidr", "domain", "url", "email",
-    "md5",    "sha1", "sha256", "sha512",
+    "",    "ipv4",  "ipv6", "ipv4-cidr", "ipv6-cidr", "domain",
+    "url", "email", "md5",  "sha1",      "sha256",    "sha512",
 };
 
 /* Text with CR, LF and tabs made visible so that a trace stays one line. */
@@ -308,7 +308,9 @@ static void test_plain_basic(void **state)
 static void test_plain_crlf_bom(void **state)
 {
     (void)state;
-    expect(VG_FLAT_PLAIN, "\xEF\xBB\xBF" "a.example\r\n# c\r\n\r\nb.example # x\r\nc.example\r",
+    expect(VG_FLAT_PLAIN,
+           "\xEF\xBB\xBF"
+           "a.example\r\n# c\r\n\r\nb.example # x\r\nc.example\r",
            "ok 1 a.example\n"
            "ok 4 b.example\n"
            "ok 5 c.example\n"
@@ -370,12 +372,12 @@ static void test_plain_nul_utf8(void **state)
                              "nul\0.example\n"
                              "\xff.example\n"
                              "ok.example # comment \xff\xfe is not read\n"
-                             "\xc0\xaf.example\n"          /* overlong '/' */
-                             "\xed\xa0\x80.example\n"      /* surrogate */
-                             "\xf4\x90\x80\x80.example\n"  /* past U+10FFFF */
-                             "\xe2\x82.example\n"          /* truncated */
+                             "\xc0\xaf.example\n"                  /* overlong '/' */
+                             "\xed\xa0\x80.example\n"              /* surrogate */
+                             "\xf4\x90\x80\x80.example\n"          /* past U+10FFFF */
+                             "\xe2\x82.example\n"                  /* truncated */
                              "\xd0\xbf\xd1\x80.\xd1\x80\xd1\x84\n" /* valid Cyrillic */
-                             "\xf0\x9f\x98\x80.example\n"  /* valid 4-byte */
+                             "\xf0\x9f\x98\x80.example\n"          /* valid 4-byte */
                              "end.example\n";
 
     (void)state;
@@ -494,6 +496,9 @@ static void test_csv_aliases(void **state)
     expect(VG_FLAT_CSV, "Indicator,Malware\na.example,m\n", "ok 2 a.example label=m\nend\n");
     expect(VG_FLAT_CSV, "observable,tag\na.example,t\n", "ok 2 a.example label=t\nend\n");
     expect(VG_FLAT_CSV, "Value\na.example\n", "ok 2 a.example\nend\n");
+    /* One column: the blank-line check and the value read the same field. */
+    expect(VG_FLAT_CSV, " value \n  a.example \t\n\" b.example \"  \r\n",
+           "ok 2 a.example\nok 3 b.example\nend\n");
     /* The record names the value column as the file spells it, for errors. */
     s = (struct mem_src){"x,Indicator\n,a.example\n", 23, 0, 64, 0};
     assert_int_equal(vg_flat_reader_new(VG_FLAT_CSV, mem_read, &s, &r, &err), VG_OK);
@@ -570,8 +575,7 @@ static void test_csv_header_errors(void **state)
            "new invalid 1 ioc: CSV header: columns 'value' and 'ioc' are both value\n");
     expect(VG_FLAT_CSV, "Type,value,kind\n",
            "new invalid 1 kind: CSV header: columns 'Type' and 'kind' are both kind\n");
-    expect(VG_FLAT_CSV, "value,\xff\n",
-           "new invalid 1 CSV header: invalid UTF-8 at line 1\n");
+    expect(VG_FLAT_CSV, "value,\xff\n", "new invalid 1 CSV header: invalid UTF-8 at line 1\n");
     expect(VG_FLAT_CSV, "\"value,kind\n",
            "new invalid 1 CSV header: quoted field opened at line 1 is not closed\n");
     /* A header alone: no rows. */
@@ -799,122 +803,126 @@ static void test_misp_event(void **state)
 static void test_misp_composite(void **state)
 {
     (void)state;
-    expect(VG_FLAT_MISP,
-           "{\"Event\": {\"Attribute\": [\n"
-           "  {\"type\": \"ip-dst|port\", \"value\": \"198.51.100.7|443\"},\n"
-           "  {\"type\": \"ip-src|port\", \"value\": \"2001:db8::1|8080\"},\n"
-           "  {\"type\": \"hostname|port\", \"value\": \"c2.example|8443\"},\n"
-           "  {\"type\": \"domain|ip\", \"value\": \"evil.example|198.51.100.8\"},\n"
-           "  {\"type\": \"filename|md5\", \"value\": \"a.exe|5f4dcc3b5aa765d61d8327deb882cf99\"},\n"
-           "  {\"type\": \"filename|sha1\", \"value\": \"we|ird.exe|s1\"},\n"
-           "  {\"type\": \"filename|sha256\", \"value\": \"b.dll|s256\"},\n"
-           "  {\"type\": \"filename|sha512\", \"value\": \"c|s512\"},\n"
-           "  {\"type\": \"ip-dst|port\", \"value\": \"198.51.100.7\"},\n"
-           "  {\"type\": \"ip-dst|port\", \"value\": \"198.51.100.7|0\"},\n"
-           "  {\"type\": \"ip-dst|port\", \"value\": \"198.51.100.7|65536\"},\n"
-           "  {\"type\": \"ip-dst|port\", \"value\": \"198.51.100.7|http\"},\n"
-           "  {\"type\": \"ip-dst|port\", \"value\": \"|80\"},\n"
-           "  {\"type\": \"domain|ip\", \"value\": \"no-bar.example\"},\n"
-           "  {\"type\": \"filename|md5\", \"value\": \"a.exe|\"},\n"
-           "  {\"type\": \"ip-dst|port\", \"value\": \"198.51.100.9|65535\"}\n"
-           " ]}}",
-           "ok 0 198.51.100.7:443 kind=ipv4\n"
-           "ok 0 [2001:db8::1]:8080 kind=ipv6\n"
-           "ok 0 c2.example:8443 kind=domain\n"
-           "ok 0 evil.example kind=domain\n"
-           "ok 0 5f4dcc3b5aa765d61d8327deb882cf99 kind=md5\n"
-           "ok 0 s1 kind=sha1\n"
-           "ok 0 s256 kind=sha256\n"
-           "ok 0 s512 kind=sha512\n"
-           "invalid 0 value: event 1 attribute 9: composite value without '|'\n"
-           "invalid 0 value: event 1 attribute 10: the port is not a number from 1 to 65535\n"
-           "invalid 0 value: event 1 attribute 11: the port is not a number from 1 to 65535\n"
-           "invalid 0 value: event 1 attribute 12: the port is not a number from 1 to 65535\n"
-           "invalid 0 value: event 1 attribute 13: empty value\n"
-           "invalid 0 value: event 1 attribute 14: composite value without '|'\n"
-           "invalid 0 value: event 1 attribute 15: empty value\n"
-           "ok 0 198.51.100.9:65535 kind=ipv4\n"
-           "end\n");
+    expect(
+        VG_FLAT_MISP,
+        "{\"Event\": {\"Attribute\": [\n"
+        "  {\"type\": \"ip-dst|port\", \"value\": \"198.51.100.7|443\"},\n"
+        "  {\"type\": \"ip-src|port\", \"value\": \"2001:db8::1|8080\"},\n"
+        "  {\"type\": \"hostname|port\", \"value\": \"c2.example|8443\"},\n"
+        "  {\"type\": \"domain|ip\", \"value\": \"evil.example|198.51.100.8\"},\n"
+        "  {\"type\": \"filename|md5\", \"value\": \"a.exe|5f4dcc3b5aa765d61d8327deb882cf99\"},\n"
+        "  {\"type\": \"filename|sha1\", \"value\": \"we|ird.exe|s1\"},\n"
+        "  {\"type\": \"filename|sha256\", \"value\": \"b.dll|s256\"},\n"
+        "  {\"type\": \"filename|sha512\", \"value\": \"c|s512\"},\n"
+        "  {\"type\": \"ip-dst|port\", \"value\": \"198.51.100.7\"},\n"
+        "  {\"type\": \"ip-dst|port\", \"value\": \"198.51.100.7|0\"},\n"
+        "  {\"type\": \"ip-dst|port\", \"value\": \"198.51.100.7|65536\"},\n"
+        "  {\"type\": \"ip-dst|port\", \"value\": \"198.51.100.7|http\"},\n"
+        "  {\"type\": \"ip-dst|port\", \"value\": \"|80\"},\n"
+        "  {\"type\": \"domain|ip\", \"value\": \"no-bar.example\"},\n"
+        "  {\"type\": \"filename|md5\", \"value\": \"a.exe|\"},\n"
+        "  {\"type\": \"ip-dst|port\", \"value\": \"198.51.100.9|65535\"}\n"
+        " ]}}",
+        "ok 0 198.51.100.7:443 kind=ipv4\n"
+        "ok 0 [2001:db8::1]:8080 kind=ipv6\n"
+        "ok 0 c2.example:8443 kind=domain\n"
+        "ok 0 evil.example kind=domain\n"
+        "ok 0 5f4dcc3b5aa765d61d8327deb882cf99 kind=md5\n"
+        "ok 0 s1 kind=sha1\n"
+        "ok 0 s256 kind=sha256\n"
+        "ok 0 s512 kind=sha512\n"
+        "invalid 0 value: event 1 attribute 9: composite value without '|'\n"
+        "invalid 0 value: event 1 attribute 10: the port is not a number from 1 to 65535\n"
+        "invalid 0 value: event 1 attribute 11: the port is not a number from 1 to 65535\n"
+        "invalid 0 value: event 1 attribute 12: the port is not a number from 1 to 65535\n"
+        "invalid 0 value: event 1 attribute 13: empty value\n"
+        "invalid 0 value: event 1 attribute 14: composite value without '|'\n"
+        "invalid 0 value: event 1 attribute 15: empty value\n"
+        "ok 0 198.51.100.9:65535 kind=ipv4\n"
+        "end\n");
 }
 
 static void test_misp_objects_tags(void **state)
 {
     (void)state;
-    expect(VG_FLAT_MISP,
-           "{\"Event\": {\"Tag\": [{\"name\": \"TLP:AMBER\"}, {\"name\": \"tlp:clear\"}],\n"
-           " \"Attribute\": [\n"
-           "  {\"type\": \"domain\", \"value\": \"a.example\",\n"
-           "   \"Tag\": [{\"name\": \"tlp:red\"}, {\"name\": \"misp-galaxy:malpedia=\\\"Emotet\\\"\"},\n"
-           "            {\"name\": \"second\"}]},\n"
-           "  {\"type\": \"domain\", \"value\": \"b.example\", \"Tag\": [{\"name\": \"fam\"}]},\n"
-           "  {\"type\": \"domain\", \"value\": \"c.example\",\n"
-           "   \"Tag\": [{\"name\": \"tlp:amber+strict\"}, {\"name\": \"tlp:green\"},\n"
-           "            {\"name\": \"tlp:ex:chr\"}, {\"nom\": \"x\"}, \"str\", {\"name\": 5}]}\n"
-           " ],\n"
-           " \"Object\": [\n"
-           "  {\"name\": \"domain-ip\", \"Attribute\": [\n"
-           "    {\"type\": \"domain\", \"value\": \"o1.example\", \"uuid\": \"u1\"},\n"
-           "    {\"type\": \"ip-dst\", \"value\": \"198.51.100.1\"},\n"
-           "    {\"type\": \"text\", \"value\": \"skipped\"}]},\n"
-           "  {\"name\": \"empty\", \"Attribute\": []},\n"
-           "  {\"name\": \"none\"},\n"
-           "  {\"name\": \"gone\", \"deleted\": true, \"Attribute\": [\n"
-           "    {\"type\": \"domain\", \"value\": \"deleted.example\"}]},\n"
-           "  {\"name\": \"file\", \"Attribute\": [\n"
-           "    {\"type\": \"sha256\", \"value\": \"s256\", \"Tag\": [{\"name\": \"tlp:white\"}]}]}\n"
-           " ]}}",
-           "ok 0 a.example kind=domain label=misp-galaxy:malpedia=\"Emotet\" tlp=red\n"
-           "ok 0 b.example kind=domain label=fam tlp=amber\n"
-           "ok 0 c.example kind=domain tlp=amber+strict\n"
-           "ok 0 o1.example kind=domain tlp=amber uuid=u1\n"
-           "ok 0 198.51.100.1 kind=ipv4 tlp=amber\n"
-           "ok 0 s256 kind=sha256 tlp=clear\n"
-           "end\n");
+    expect(
+        VG_FLAT_MISP,
+        "{\"Event\": {\"Tag\": [{\"name\": \"TLP:AMBER\"}, {\"name\": \"tlp:clear\"}],\n"
+        " \"Attribute\": [\n"
+        "  {\"type\": \"domain\", \"value\": \"a.example\",\n"
+        "   \"Tag\": [{\"name\": \"tlp:red\"}, {\"name\": "
+        "\"misp-galaxy:malpedia=\\\"Emotet\\\"\"},\n"
+        "            {\"name\": \"second\"}]},\n"
+        "  {\"type\": \"domain\", \"value\": \"b.example\", \"Tag\": [{\"name\": \"fam\"}]},\n"
+        "  {\"type\": \"domain\", \"value\": \"c.example\",\n"
+        "   \"Tag\": [{\"name\": \"tlp:amber+strict\"}, {\"name\": \"tlp:green\"},\n"
+        "            {\"name\": \"tlp:ex:chr\"}, {\"nom\": \"x\"}, \"str\", {\"name\": 5}]}\n"
+        " ],\n"
+        " \"Object\": [\n"
+        "  {\"name\": \"domain-ip\", \"Attribute\": [\n"
+        "    {\"type\": \"domain\", \"value\": \"o1.example\", \"uuid\": \"u1\"},\n"
+        "    {\"type\": \"ip-dst\", \"value\": \"198.51.100.1\"},\n"
+        "    {\"type\": \"text\", \"value\": \"skipped\"}]},\n"
+        "  {\"name\": \"empty\", \"Attribute\": []},\n"
+        "  {\"name\": \"none\"},\n"
+        "  {\"name\": \"gone\", \"deleted\": true, \"Attribute\": [\n"
+        "    {\"type\": \"domain\", \"value\": \"deleted.example\"}]},\n"
+        "  {\"name\": \"file\", \"Attribute\": [\n"
+        "    {\"type\": \"sha256\", \"value\": \"s256\", \"Tag\": [{\"name\": \"tlp:white\"}]}]}\n"
+        " ]}}",
+        "ok 0 a.example kind=domain label=misp-galaxy:malpedia=\"Emotet\" tlp=red\n"
+        "ok 0 b.example kind=domain label=fam tlp=amber\n"
+        "ok 0 c.example kind=domain tlp=amber+strict\n"
+        "ok 0 o1.example kind=domain tlp=amber uuid=u1\n"
+        "ok 0 198.51.100.1 kind=ipv4 tlp=amber\n"
+        "ok 0 s256 kind=sha256 tlp=clear\n"
+        "end\n");
 }
 
 static void test_misp_distribution(void **state)
 {
     (void)state;
     /* Event shared with a sharing group; attributes narrow or inherit. */
-    expect(VG_FLAT_MISP,
-           "{\"Event\": {\"distribution\": \"4\", \"SharingGroup\": {\"name\": \"ev-group\"},\n"
-           " \"Attribute\": [\n"
-           "  {\"type\": \"domain\", \"value\": \"inherit.example\", \"distribution\": \"5\"},\n"
-           "  {\"type\": \"domain\", \"value\": \"absent.example\"},\n"
-           "  {\"type\": \"domain\", \"value\": \"org.example\", \"distribution\": \"0\"},\n"
-           "  {\"type\": \"domain\", \"value\": \"community.example\", \"distribution\": 1},\n"
-           "  {\"type\": \"domain\", \"value\": \"connected.example\", \"distribution\": \"2\"},\n"
-           "  {\"type\": \"domain\", \"value\": \"all.example\", \"distribution\": 3},\n"
-           "  {\"type\": \"domain\", \"value\": \"sg.example\", \"distribution\": \"4\",\n"
-           "   \"SharingGroup\": {\"name\": \"attr-group\"}},\n"
-           "  {\"type\": \"domain\", \"value\": \"sg-unnamed.example\", \"distribution\": \"4\"},\n"
-           "  {\"type\": \"domain\", \"value\": \"bad.example\", \"distribution\": \"6\"},\n"
-           "  {\"type\": \"domain\", \"value\": \"bad2.example\", \"distribution\": [0]},\n"
-           "  {\"type\": \"domain\", \"value\": \"null.example\", \"distribution\": null}\n"
-           " ],\n"
-           " \"Object\": [{\"distribution\": \"0\", \"Attribute\": [\n"
-           "  {\"type\": \"domain\", \"value\": \"obj-inherit.example\", \"distribution\": \"5\"},\n"
-           "  {\"type\": \"domain\", \"value\": \"obj-own.example\", \"distribution\": \"3\"}]},\n"
-           "  {\"distribution\": \"5\", \"Attribute\": [\n"
-           "  {\"type\": \"domain\", \"value\": \"obj-event.example\", \"distribution\": \"5\"}]}]\n"
-           "}}",
-           "ok 0 inherit.example kind=domain group=ev-group\n"
-           "ok 0 absent.example kind=domain group=ev-group\n"
-           "ok 0 org.example kind=domain org_only\n"
-           "ok 0 community.example kind=domain\n"
-           "ok 0 connected.example kind=domain\n"
-           "ok 0 all.example kind=domain\n"
-           "ok 0 sg.example kind=domain group=attr-group\n"
-           "ok 0 sg-unnamed.example kind=domain org_only\n"
-           "invalid 0 distribution: event 1 attribute 9: distribution is not a number from 0 "
-           "to 5\n"
-           "invalid 0 distribution: event 1 attribute 10: distribution is not a number from 0 "
-           "to 5\n"
-           "ok 0 null.example kind=domain group=ev-group\n"
-           "ok 0 obj-inherit.example kind=domain org_only\n"
-           "ok 0 obj-own.example kind=domain\n"
-           "ok 0 obj-event.example kind=domain group=ev-group\n"
-           "end\n");
+    expect(
+        VG_FLAT_MISP,
+        "{\"Event\": {\"distribution\": \"4\", \"SharingGroup\": {\"name\": \"ev-group\"},\n"
+        " \"Attribute\": [\n"
+        "  {\"type\": \"domain\", \"value\": \"inherit.example\", \"distribution\": \"5\"},\n"
+        "  {\"type\": \"domain\", \"value\": \"absent.example\"},\n"
+        "  {\"type\": \"domain\", \"value\": \"org.example\", \"distribution\": \"0\"},\n"
+        "  {\"type\": \"domain\", \"value\": \"community.example\", \"distribution\": 1},\n"
+        "  {\"type\": \"domain\", \"value\": \"connected.example\", \"distribution\": \"2\"},\n"
+        "  {\"type\": \"domain\", \"value\": \"all.example\", \"distribution\": 3},\n"
+        "  {\"type\": \"domain\", \"value\": \"sg.example\", \"distribution\": \"4\",\n"
+        "   \"SharingGroup\": {\"name\": \"attr-group\"}},\n"
+        "  {\"type\": \"domain\", \"value\": \"sg-unnamed.example\", \"distribution\": \"4\"},\n"
+        "  {\"type\": \"domain\", \"value\": \"bad.example\", \"distribution\": \"6\"},\n"
+        "  {\"type\": \"domain\", \"value\": \"bad2.example\", \"distribution\": [0]},\n"
+        "  {\"type\": \"domain\", \"value\": \"null.example\", \"distribution\": null}\n"
+        " ],\n"
+        " \"Object\": [{\"distribution\": \"0\", \"Attribute\": [\n"
+        "  {\"type\": \"domain\", \"value\": \"obj-inherit.example\", \"distribution\": \"5\"},\n"
+        "  {\"type\": \"domain\", \"value\": \"obj-own.example\", \"distribution\": \"3\"}]},\n"
+        "  {\"distribution\": \"5\", \"Attribute\": [\n"
+        "  {\"type\": \"domain\", \"value\": \"obj-event.example\", \"distribution\": \"5\"}]}]\n"
+        "}}",
+        "ok 0 inherit.example kind=domain group=ev-group\n"
+        "ok 0 absent.example kind=domain group=ev-group\n"
+        "ok 0 org.example kind=domain org_only\n"
+        "ok 0 community.example kind=domain\n"
+        "ok 0 connected.example kind=domain\n"
+        "ok 0 all.example kind=domain\n"
+        "ok 0 sg.example kind=domain group=attr-group\n"
+        "ok 0 sg-unnamed.example kind=domain org_only\n"
+        "invalid 0 distribution: event 1 attribute 9: distribution is not a number from 0 "
+        "to 5\n"
+        "invalid 0 distribution: event 1 attribute 10: distribution is not a number from 0 "
+        "to 5\n"
+        "ok 0 null.example kind=domain group=ev-group\n"
+        "ok 0 obj-inherit.example kind=domain org_only\n"
+        "ok 0 obj-own.example kind=domain\n"
+        "ok 0 obj-event.example kind=domain group=ev-group\n"
+        "end\n");
     /* A sharing group the event does not name: narrowed to the organisation. */
     expect(VG_FLAT_MISP,
            "{\"Event\": {\"distribution\": 4, \"Attribute\": [{\"type\": \"domain\", "
@@ -924,7 +932,8 @@ static void test_misp_distribution(void **state)
 
 static void test_misp_wrappers(void **state)
 {
-    static const char ev1[] = "{\"Attribute\": [{\"type\": \"domain\", \"value\": \"one.example\"}]}";
+    static const char ev1[] =
+        "{\"Attribute\": [{\"type\": \"domain\", \"value\": \"one.example\"}]}";
     static const char ev2[] =
         "{\"Attribute\": [{\"type\": \"domain\", \"value\": \"two.example\"}], "
         "\"Object\": [{\"Attribute\": [{\"type\": \"md5\", \"value\": \"m\"}]}]}";
@@ -967,11 +976,13 @@ static void test_misp_malformed(void **state)
            "  \"attr\",\n"
            "  {\"type\": \"domain\", \"value\": \"\", \"uuid\": \"u-empty\"},\n"
            "  {\"type\": \"domain\", \"value\": \"t.example\", \"first_seen\": \"tomorrow\"},\n"
-           "  {\"type\": \"domain\", \"value\": \"t.example\", \"last_seen\": \"2019-13-01T00:00:00Z\"},\n"
+           "  {\"type\": \"domain\", \"value\": \"t.example\", \"last_seen\": "
+           "\"2019-13-01T00:00:00Z\"},\n"
            "  {\"type\": \"domain\", \"value\": \"t.example\", \"timestamp\": \"12ab\"},\n"
            "  {\"type\": \"domain\", \"value\": \"t.example\", \"timestamp\": -5},\n"
            "  {\"type\": \"domain\", \"value\": \"t.example\", \"timestamp\": 1.5},\n"
-           "  {\"type\": \"domain\", \"value\": \"n.example\", \"first_seen\": null, \"timestamp\": null},\n"
+           "  {\"type\": \"domain\", \"value\": \"n.example\", \"first_seen\": null, "
+           "\"timestamp\": null},\n"
            "  {\"type\": \"unknown-type\", \"value\": 5},\n"
            "  {\"type\": \"domain\", \"value\": \"good.example\"}\n"
            " ],\n"
