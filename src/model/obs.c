@@ -103,13 +103,19 @@ size_t vg_obs_refang(const char *in, size_t len, char *out, size_t cap)
 {
     size_t i = 0, o = 0, k;
 
-    /* hxxp:// hxxps:// fxp:// at the start, any case. */
-    if (len >= 4 && strncasecmp(in, "hxxp", 4) == 0) {
+    /* hxxp:// hxxps:// fxp:// at the start, any case; only as a scheme
+     * ("fxpro.com" and "hxxpdomain.net" are names). */
+    if (len >= 4 && strncasecmp(in, "hxxp", 4) == 0 &&
+        ((len >= 7 && memcmp(in + 4, "://", 3) == 0) ||
+         (len >= 8 && (in[4] == 's' || in[4] == 'S') && memcmp(in + 5, "://", 3) == 0) ||
+         (len >= 6 && in[4] == '[') ||
+         (len >= 7 && (in[4] == 's' || in[4] == 'S') && in[5] == '['))) {
         if (cap < 5)
             return (size_t)-1;
         memcpy(out, "http", 4);
         i = o = 4;
-    } else if (len >= 3 && strncasecmp(in, "fxp", 3) == 0) {
+    } else if (len >= 6 && strncasecmp(in, "fxp", 3) == 0 &&
+               (memcmp(in + 3, "://", 3) == 0 || in[3] == '[')) {
         if (cap < 4)
             return (size_t)-1;
         memcpy(out, "ftp", 3);
@@ -163,7 +169,10 @@ static void psl_load(void)
  */
 static int alt_root(const char *tld)
 {
-    static const char *const roots[] = {"bit", "onion", "i2p", "bazar", "coin", "emc", "lib"};
+    static const char *const roots[] = {
+        "bit",    "onion", "i2p",   "bazar", "coin", "emc",  "lib",  /* Namecoin, Tor, ... */
+        "bbs",    "chan",  "cyb",   "dyn",   "epic", "geek", "glue", /* OpenNIC */
+        "gopher", "indy",  "libre", "neo",   "null", "oss",  "oz",   "parody", "pirate", "free"};
     size_t i;
 
     for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
@@ -710,19 +719,20 @@ static int is_space(char c)
 static enum vg_rc detect(const char *s, size_t len, int strict, struct vg_obs *out,
                          struct vg_error *err)
 {
-    const char *colon = memchr(s, ':', len), *slash = memchr(s, '/', len);
-    size_t i;
-    int dotted = 1;
+    const char *slash = memchr(s, '/', len), *colon = memchr(s, ':', len);
+    size_t i, hostlen = slash ? (size_t)(slash - s) : len;
+    int dotted = 1, prefix = slash != NULL;
 
     if (hash_kind(len) != VG_OBS_NONE && all_hex(s, len))
         return hash(hash_kind(len), s, len, out, err);
     if (colon && colon + 2 < s + len && colon[1] == '/' && colon[2] == '/')
         return url(s, len, strict, out, err);
-    if (colon) {
+    if (colon && colon < s + hostlen) {
+        /* An IPv6 address or range, or host:port/path. */
         if (ip6(VG_OBS_NONE, s, len, out, err) == VG_OK)
             return VG_OK;
-        if (slash && colon < slash)
-            return url(s, len, strict, out, err); /* host:port/path */
+        if (slash)
+            return url(s, len, strict, out, err);
         return vg_error_set(err, VG_INVALID, NULL, "'%.*s' is not an observable",
                             (int)(len > 64 ? 64 : len), s);
     }
@@ -731,10 +741,13 @@ static enum vg_rc detect(const char *s, size_t len, int strict, struct vg_obs *o
     if (s[0] == '/')
         return vg_error_set(err, VG_INVALID, NULL,
                             "a URL path without a host is not an observable");
-    for (i = 0; i < len && s[i] != '/'; i++)
+    for (i = 0; i < hostlen; i++)
         if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '.'))
             dotted = 0;
-    if (dotted) {
+    for (i = hostlen + 1; prefix && i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            prefix = 0;
+    if (dotted && (!slash || prefix)) {
         if (ip4(VG_OBS_NONE, s, len, out, err) == VG_OK)
             return VG_OK;
         return vg_error_set(err, VG_INVALID, NULL,

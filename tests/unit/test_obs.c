@@ -105,6 +105,10 @@ static void test_domain(void **state)
 {
     (void)state;
     expect_obs(VG_OBS_NONE, "Evil.Example.COM.", VG_OBS_DOMAIN, "evil.example.com");
+    expect_obs(VG_OBS_NONE, "fxpae.com", VG_OBS_DOMAIN, "fxpae.com");
+    expect_obs(VG_OBS_NONE, "hxxpdomain.net", VG_OBS_DOMAIN, "hxxpdomain.net");
+    expect_obs(VG_OBS_NONE, "fxp://files.example.org/a", VG_OBS_URL, "ftp://files.example.org/a");
+    expect_obs(VG_OBS_NONE, "hxxps[://]evil.example.com", VG_OBS_URL, "https://evil.example.com/");
     expect_obs(VG_OBS_NONE, "evil[.]example[.]com", VG_OBS_DOMAIN, "evil.example.com");
     expect_obs(VG_OBS_NONE, "bücher.de", VG_OBS_DOMAIN, "xn--bcher-kva.de");
     expect_obs(VG_OBS_DOMAIN, "BÜCHER.example", VG_OBS_DOMAIN, "xn--bcher-kva.example");
@@ -157,6 +161,12 @@ static void test_url(void **state)
     expect_obs(VG_OBS_NONE, "evil.example.com/gate.php", VG_OBS_URL,
                "http://evil.example.com/gate.php");
     expect_obs(VG_OBS_NONE, "1.2.3.4:8080/x", VG_OBS_URL, "http://1.2.3.4:8080/x");
+    expect_obs(VG_OBS_NONE, "109.248.148.42/agr-enum/cube.php", VG_OBS_URL,
+               "http://109.248.148.42/agr-enum/cube.php");
+    expect_obs(VG_OBS_NONE, "111.90.149.143/cfg/", VG_OBS_URL, "http://111.90.149.143/cfg/");
+    expect_obs(VG_OBS_NONE, "turbo-services.com/C:/hE1eMB/", VG_OBS_URL,
+               "http://turbo-services.com/C:/hE1eMB/");
+    expect_obs(VG_OBS_NONE, "amazingkanye.geek", VG_OBS_DOMAIN, "amazingkanye.geek");
     expect_obs(VG_OBS_URL, "http://[2001:DB8::1]:80/", VG_OBS_URL, "http://[2001:db8::1]/");
     expect_obs(VG_OBS_URL, "ftp://user@files.example.org/x", VG_OBS_URL,
                "ftp://user@files.example.org/x");
