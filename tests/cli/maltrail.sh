@@ -58,7 +58,7 @@ for kind in ipv4 url domain; do
   # reported: a regular expression, a file name, a bad address or port.
   comm -23 "$TMP/want-$kind.txt" "$TMP/got-$kind.txt" >"$TMP/missing-$kind.txt"
   echo "$kind: $(wc -l <"$TMP/missing-$kind.txt") input values not taken"
-  sed 's/^/    not taken: /' "$TMP/missing-$kind.txt" | head -3
+  head -3 "$TMP/missing-$kind.txt" | sed 's/^/    not taken: /'
 done
 # Top-level domains in use, from the public suffix list (independent of vigie's
 # libpsl lookup): a name whose last label is not one is fairly refused.
