@@ -6,8 +6,9 @@
 # every file (1.5M lines); sanitizer builds (VG_SANITIZED=ON) every 25th, to
 # stay fast.  Exceptions are explained, not tolerated: the only input values
 # not exported are regular expressions, file names, names under top-level
-# domains that are not in use, bad ports and URL paths without a host, and
-# every rejection is reported.
+# domains that are not in use, labels longer than DNS allows, names IDNA
+# refuses (checked with the idn2 tool), bad ports and URL paths without a
+# host, and every rejection is reported.
 source "$(dirname "$0")/lib/common.bash"
 M=$SHARED/maltrail/trails/static/malware
 [ -d "$M" ] || skip_all "$M not found (../shared/data is absent)"
@@ -68,7 +69,14 @@ unexplained() { # values whose refusal no rule here explains
   grep -v '[][{}\\|()*+?^$ ]' | grep -v '\.exe$' | awk -F/ -v tl="$TMP/tlds.txt" '
     BEGIN { while ((getline t < tl) > 0) tld[t] = 1 }
     { h = ($0 ~ /:\/\//) ? $3 : $1; sub(/:[0-9]*$/, "", h); n = split(h, l, ".")
-      if (h ~ /:[0-9]{6,}$/ || !(tolower(l[n]) in tld)) next; print }'
+      if (h ~ /:[0-9]{6,}$/ || !(tolower(l[n]) in tld)) next
+      for (i = 1; i <= n; i++) if (length(l[i]) > 63) next  # longer than DNS allows
+      print }' |
+    while IFS= read -r v; do
+      # Non-ASCII names: refused by IDNA 2008 as the idn2 tool applies it.
+      if LC_ALL=C grep -q '[^ -~]' <<<"$v" && ! idn2 -- "$v" >/dev/null 2>&1; then continue; fi
+      printf '%s\n' "$v"
+    done
 }
 eq "ipv4: the same values" 0 "$(wc -l <"$TMP/missing-ipv4.txt")"
 eq "domains not taken are only patterns, file names or unknown TLDs" "" "$(unexplained <"$TMP/missing-domain.txt" | head -5)"
