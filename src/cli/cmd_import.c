@@ -121,6 +121,7 @@ struct pipeline {
     pthread_cond_t filled, emptied;
     size_t head, tail; /* slots filled, slots consumed */
     int stop;          /* the committing side gave up */
+    int rwait, cwait;  /* reader / committer asleep: wake only then (few futex calls) */
     struct slot slots[RING];
 };
 
@@ -134,8 +135,11 @@ static void *reader_main(void *arg)
         enum vg_rc rc;
 
         pthread_mutex_lock(&p->mu);
-        while (p->head - p->tail == RING && !p->stop)
+        while (p->head - p->tail == RING && !p->stop) {
+            p->rwait = 1;
             pthread_cond_wait(&p->emptied, &p->mu);
+            p->rwait = 0;
+        }
         if (p->stop) {
             pthread_mutex_unlock(&p->mu);
             break;
@@ -161,7 +165,8 @@ static void *reader_main(void *arg)
 
         pthread_mutex_lock(&p->mu);
         p->head++;
-        pthread_cond_signal(&p->filled);
+        if (p->cwait)
+            pthread_cond_signal(&p->filled);
         pthread_mutex_unlock(&p->mu);
         if (sl->kind == SLOT_END || sl->kind == SLOT_BROKEN)
             break;
@@ -215,8 +220,11 @@ static enum vg_rc import_stix(struct vg_ingest *ing, struct source *src, const c
         struct slot *sl;
 
         pthread_mutex_lock(&p->mu);
-        while (p->head == p->tail)
+        while (p->head == p->tail) {
+            p->cwait = 1;
             pthread_cond_wait(&p->filled, &p->mu);
+            p->cwait = 0;
+        }
         pthread_mutex_unlock(&p->mu);
         sl = &p->slots[p->tail % RING];
 
@@ -255,7 +263,10 @@ static enum vg_rc import_stix(struct vg_ingest *ing, struct source *src, const c
         p->tail++;
         if (done)
             p->stop = 1;
-        pthread_cond_signal(&p->emptied);
+        /* Wake the reader when it sleeps on a full ring, and only once half
+         * of it is free again, so that it refills in a run. */
+        if (p->rwait && (done || p->head - p->tail <= RING / 2))
+            pthread_cond_signal(&p->emptied);
         pthread_mutex_unlock(&p->mu);
     }
     pthread_join(reader, NULL);

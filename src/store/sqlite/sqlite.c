@@ -1324,7 +1324,7 @@ enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_stor
     if ((rc = exec(s,
                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
                    "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; "
-                   "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 8192;",
+                   "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 65536;",
                    err)) != VG_OK)
         goto fail;
     if ((rc = migrate(s, err)) != VG_OK)
