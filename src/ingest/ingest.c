@@ -504,39 +504,6 @@ nomem:
     return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
 }
 
-/* ---- ownership ----------------------------------------------------------------- */
-
-struct owner_scan {
-    int64_t me;
-    int mine, foreign;
-};
-
-static int owner_cb(void *ctx, const struct vg_object_row *row)
-{
-    struct owner_scan *o = ctx;
-
-    if (row->org_id == o->me)
-        o->mine = 1;
-    else
-        o->foreign = 1;
-    return o->mine && o->foreign;
-}
-
-/* Which versions of id the contributor can see: its own, or someone else's. */
-static enum vg_rc owners(struct vg_ingest *ing, const char *id, struct owner_scan *o,
-                         struct vg_error *err)
-{
-    struct vg_object_filter f = {0};
-
-    o->me = ing->org.id;
-    o->mine = o->foreign = 0;
-    f.tokens = ing->tokens;
-    f.ntokens = ing->ntokens;
-    f.stix_id = id;
-    f.versions = VG_VERSIONS_ALL;
-    return vg_store_scan_objects(ing->st, &f, owner_cb, o, err);
-}
-
 /* ---- the object path ------------------------------------------------------------ */
 
 static enum vg_rc begin_if_needed(struct vg_ingest *ing, struct vg_error *err)
@@ -712,27 +679,15 @@ enum vg_rc vg_ingest_commit(struct vg_ingest *ing, struct vg_ingest_item *it,
     }
     if ((rc = begin_if_needed(ing, err)) != VG_OK)
         goto out;
-    if (!it->is_sco || it->dedupe_by_id) {
-        struct owner_scan o;
-
-        if ((rc = owners(ing, it->id, &o, err)) != VG_OK)
-            goto out;
-        if (o.foreign && !it->is_sco) {
-            rc = vg_error_set(err, VG_FORBIDDEN, "id",
-                              "%s belongs to another organisation: only its contributor may "
-                              "version it",
-                              it->id);
-            goto out;
-        }
-        if (o.mine && it->dedupe_by_id) {
-            *result = VG_PUT_DUPLICATE;
-            ing->counts.duplicates++;
-            return VG_OK;
-        }
-    }
     claims_fix(it);
     it->v.nclaims = it->nclaims;
     it->v.claims = it->claims;
+    /* Only an object's contributor versions it; the store decides, among the
+     * versions the contributor can see, inside the same write. */
+    it->v.writer_tokens = ing->tokens;
+    it->v.nwriter_tokens = ing->ntokens;
+    it->v.shared_id = it->is_sco;
+    it->v.dedupe_by_id = it->dedupe_by_id;
     if ((rc = vg_store_put_object(ing->st, &it->v, result, NULL, err)) != VG_OK)
         goto out;
     switch (*result) {

@@ -103,6 +103,17 @@ struct vg_object_version {
     size_t json_len;
     size_t nclaims;
     const struct vg_claim *claims;
+    /*
+     * Ownership, decided inside the write: with writer_tokens set, a version
+     * of this id stored by another organisation and visible to those tokens
+     * makes the put VG_FORBIDDEN (only an object's contributor versions it),
+     * unless shared_id (SCOs: each contributor keeps its own version).  What
+     * the writer cannot see neither blocks it nor is revealed to it.
+     */
+    const vg_token *writer_tokens;
+    size_t nwriter_tokens;
+    int shared_id;
+    int dedupe_by_id; /* any version of this id from this contributor: duplicate */
 };
 
 enum vg_put_result {

@@ -12,7 +12,12 @@ BATCH=1000
 "$VIGIE" init --name op >/dev/null
 "$VIGIE" org add A --kind vendor >/dev/null
 
-"$VIGIE" import --as A --batch $BATCH --json "$TMP/bundle.json" >"$TMP/first.json" 2>/dev/null &
+# The file reaches the importer through a FIFO that stalls after 4 MB, so the
+# kill lands mid-import whatever the machine's speed.
+mkfifo "$TMP/fifo"
+{ head -c 4000000 "$TMP/bundle.json"; sleep 60; tail -c +4000001 "$TMP/bundle.json"; } >"$TMP/fifo" 2>/dev/null &
+writer=$!
+"$VIGIE" import --as A --batch $BATCH --format stix --json - <"$TMP/fifo" >"$TMP/first.json" 2>/dev/null &
 pid=$!
 stored=0
 for _ in $(seq 1 600); do
@@ -22,6 +27,8 @@ for _ in $(seq 1 600); do
 done
 kill -9 $pid 2>/dev/null || true
 wait $pid 2>/dev/null || true
+pkill -P $writer 2>/dev/null || true
+kill $writer 2>/dev/null || true
 check "import was killed part-way" test "$stored" -ge 2000
 r=$("$VIGIE" check --json)
 eq "integrity check passes after kill -9" true "$(jq .ok <<<"$r")"

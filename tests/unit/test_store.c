@@ -346,6 +346,66 @@ static void test_reopen(void **state)
     assert_int_equal(vg_store_open("/tmp/vg-no-such-hub-dir", 0, &st2, &err), VG_NOT_FOUND);
 }
 
+/* Readers never wait for a writer: a hub opens and reads while a batch is open. */
+static void test_reader_during_write(void **state)
+{
+    struct fx *fx = *state;
+    struct vg_store *rd;
+    struct vg_store_stats st;
+    enum vg_put_result r;
+    struct vg_error err;
+
+    assert_int_equal(put(fx, ID1, fx->a.id, 1, VG_TLP_CLEAR, NULL, 0, "a.example", &r), VG_OK);
+    assert_int_equal(vg_store_begin(fx->st, &err), VG_OK);
+    assert_int_equal(put(fx, ID2, fx->a.id, 1, VG_TLP_CLEAR, NULL, 0, "b.example", &r), VG_OK);
+    assert_int_equal(vg_store_open(fx->dir, 0, &rd, &err), VG_OK);
+    assert_int_equal(vg_store_stats(rd, &st, &err), VG_OK);
+    assert_int_equal(st.versions, 1); /* the open batch is not visible yet */
+    assert_int_equal(vg_store_check(rd, &err), VG_OK);
+    assert_int_equal(vg_store_commit(fx->st, &err), VG_OK);
+    assert_int_equal(vg_store_stats(rd, &st, &err), VG_OK);
+    assert_int_equal(st.versions, 2);
+    vg_store_close(rd);
+}
+
+/* Only an object's contributor versions it, among the versions it can see. */
+static void test_ownership(void **state)
+{
+    struct fx *fx = *state;
+    struct vg_object_version v = {0};
+    struct vg_audience aud;
+    vg_token tok[VG_POLICY_TOKENS_MAX];
+    enum vg_put_result r;
+    struct vg_error err;
+
+    assert_int_equal(put(fx, ID1, fx->a.id, 1, VG_TLP_GREEN, NULL, 0, "a.example", &r), VG_OK);
+    assert_int_equal(put(fx, ID2, fx->a.id, 1, VG_TLP_RED, NULL, 0, "b.example", &r), VG_OK);
+    assert_int_equal(vg_policy_audience(VG_TLP_GREEN, fx->b.id, NULL, 0, NULL, 0, &aud), VG_OK);
+    v.type = "indicator";
+    v.modified_us = 2;
+    v.aud = &aud;
+    v.org_id = fx->b.id;
+    v.json = "{}";
+    v.json_len = 2;
+    v.writer_tokens = tok;
+    v.nwriter_tokens = tokens_of(fx, fx->b.id, tok);
+    v.stix_id = ID1; /* visible to B and A's: refused */
+    assert_int_equal(vg_store_put_object(fx->st, &v, &r, NULL, &err), VG_FORBIDDEN);
+    assert_string_equal(err.field, "id");
+    v.shared_id = 1; /* an SCO: B keeps its own version */
+    assert_int_equal(vg_store_put_object(fx->st, &v, &r, NULL, &err), VG_OK);
+    assert_int_equal(r, VG_PUT_NEW);
+    v.shared_id = 0;
+    v.stix_id = ID2; /* A's RED version is invisible to B: neither blocks nor leaks */
+    assert_int_equal(vg_store_put_object(fx->st, &v, &r, NULL, &err), VG_OK);
+    assert_int_equal(r, VG_PUT_NEW);
+    v.modified_us = 3;
+    v.dedupe_by_id = 1;
+    assert_int_equal(vg_store_put_object(fx->st, &v, &r, NULL, &err), VG_OK);
+    assert_int_equal(r, VG_PUT_DUPLICATE);
+    assert_int_equal(vg_store_check(fx->st, &err), VG_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -355,6 +415,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_observables_visible_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_put_is_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_during_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ownership, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

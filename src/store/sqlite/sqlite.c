@@ -155,6 +155,9 @@ static void copy_col(sqlite3_stmt *st, int i, char *out, size_t cap)
     snprintf(out, cap, "%s", t ? (const char *)t : "");
 }
 
+static enum vg_rc visible_sql(struct vg_buf *b, const char *alias, int first, size_t ntokens);
+static int bind_tokens(sqlite3_stmt *q, int at, const vg_token *t, size_t n);
+
 /* ---- schema ------------------------------------------------------------- */
 
 /*
@@ -179,18 +182,22 @@ static const char *const migrations[] = {
     "CREATE TABLE grp_member(group_id INTEGER NOT NULL REFERENCES grp(id),"
     " org_id INTEGER NOT NULL REFERENCES org(id), PRIMARY KEY(group_id, org_id)) WITHOUT ROWID;"
     "CREATE INDEX grp_member_org ON grp_member(org_id, group_id);"
+    /* id_hash: FNV-1a of stix_id, so that the index with random keys holds
+     * 8-byte integers rather than 40-byte strings.  aud0: the first audience
+     * token (most objects have one); object_audience holds the others. */
     "CREATE TABLE object(rowid INTEGER PRIMARY KEY AUTOINCREMENT, stix_id TEXT NOT NULL,"
-    " type TEXT NOT NULL, spec_version TEXT, created_us INTEGER NOT NULL,"
-    " modified_us INTEGER NOT NULL, date_added_us INTEGER NOT NULL,"
+    " id_hash INTEGER NOT NULL, type TEXT NOT NULL, spec_version TEXT,"
+    " created_us INTEGER NOT NULL, modified_us INTEGER NOT NULL, date_added_us INTEGER NOT NULL,"
     " revoked INTEGER NOT NULL, tlp INTEGER NOT NULL, org_id INTEGER NOT NULL REFERENCES org(id),"
-    " collection_id INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL, json TEXT NOT NULL);"
-    "CREATE UNIQUE INDEX object_version ON object(stix_id, org_id, modified_us);"
+    " collection_id INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL, aud0 INTEGER NOT NULL,"
+    " json TEXT NOT NULL);"
+    "CREATE INDEX object_version ON object(id_hash, org_id, modified_us);"
     "CREATE INDEX object_type ON object(type, rowid);"
     "CREATE UNIQUE INDEX object_added ON object(date_added_us);"
     "CREATE TABLE object_audience(object_rowid INTEGER NOT NULL, token INTEGER NOT NULL,"
     " PRIMARY KEY(object_rowid, token)) WITHOUT ROWID;"
+    /* id: FNV-1a of kind and value, probing upwards on a collision. */
     "CREATE TABLE observable(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, value TEXT NOT NULL);"
-    "CREATE UNIQUE INDEX observable_value ON observable(value, kind);"
     "CREATE TABLE claim(object_rowid INTEGER NOT NULL, obs_id INTEGER NOT NULL,"
     " label TEXT, confidence INTEGER NOT NULL DEFAULT -1, first_seen_us INTEGER NOT NULL DEFAULT 0,"
     " last_seen_us INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(object_rowid, obs_id)) WITHOUT ROWID;"
@@ -199,27 +206,43 @@ static const char *const migrations[] = {
     " object_rowid INTEGER NOT NULL, at_us INTEGER NOT NULL);",
 };
 
-static enum vg_rc migrate(struct sq *s, struct vg_error *err)
+static int schema_version(struct sq *s)
 {
     sqlite3_stmt *st;
-    int version = 0, i, n = (int)(sizeof(migrations) / sizeof(migrations[0]));
-    char sql[64];
-    enum vg_rc rc;
+    int version = -1;
 
-    if ((rc = exec(s, "BEGIN IMMEDIATE", err)) != VG_OK)
-        return rc;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
-        rc = db_error(s, err, "schema version");
-        goto fail;
-    }
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return -1;
     if (sqlite3_step(st) == SQLITE_ROW)
         version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
-    if (version > n) {
-        rc =
-            vg_error_set(err, VG_STORAGE, NULL,
-                         "the hub's schema (version %d) is newer than this vigie (%d)", version, n);
+    return version;
+}
+
+/*
+ * Bring the schema up to date.  The common case (up to date) takes no lock,
+ * so opening a hub never waits for a writer; otherwise the migrations run
+ * under the write lock, after checking again.
+ */
+static enum vg_rc migrate(struct sq *s, struct vg_error *err)
+{
+    int version, i, n = (int)(sizeof(migrations) / sizeof(migrations[0]));
+    char sql[64];
+    enum vg_rc rc;
+
+    if ((version = schema_version(s)) == n)
+        return VG_OK;
+    if (version > n)
+        goto newer;
+    if ((rc = exec(s, "BEGIN IMMEDIATE", err)) != VG_OK)
+        return rc;
+    if ((version = schema_version(s)) < 0) {
+        rc = db_error(s, err, "schema version");
         goto fail;
+    }
+    if (version > n) {
+        exec(s, "ROLLBACK", NULL);
+        goto newer;
     }
     for (i = version; i < n; i++) {
         if ((rc = exec(s, migrations[i], err)) != VG_OK)
@@ -232,6 +255,9 @@ static enum vg_rc migrate(struct sq *s, struct vg_error *err)
 fail:
     exec(s, "ROLLBACK", NULL);
     return rc;
+newer:
+    return vg_error_set(err, VG_STORAGE, NULL,
+                        "the hub's schema (version %d) is newer than this vigie (%d)", version, n);
 }
 
 /* ---- transactions -------------------------------------------------------- */
@@ -780,6 +806,76 @@ static enum vg_rc sq_group_members(struct vg_store *st, int64_t group_id,
 
 /* ---- objects ---------------------------------------------------------------- */
 
+/* FNV-1a, 63 bits: keys of the indexes that would otherwise hold strings. */
+static int64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        h = (h ^ c[i]) * 0x100000001b3ull;
+    return (int64_t)(h & 0x7fffffffffffffffull);
+}
+
+static int64_t id_hash(const char *stix_id)
+{
+    return fnv(0xcbf29ce484222325ull, stix_id, strlen(stix_id));
+}
+
+#define OBS_PROBES 16
+
+/*
+ * The id of an observable: its hash, or the next free slot above it when
+ * another value holds the hash (open addressing; with 63-bit hashes a
+ * collision is a curiosity, but it must not merge two values).  With
+ * insert, a new value is stored; otherwise VG_NOT_FOUND when absent.
+ */
+static enum vg_rc obs_id(struct sq *s, enum vg_obs_kind kind, const char *value, size_t len,
+                         int insert, int64_t *out, struct vg_error *err)
+{
+    unsigned char k = (unsigned char)kind;
+    int64_t h = fnv(fnv(0xcbf29ce484222325ull, &k, 1), value, len);
+    sqlite3_stmt *q;
+    enum vg_rc rc;
+    int i, r;
+
+    for (i = 0; i < OBS_PROBES; i++) {
+        int64_t id = (h + i) & 0x7fffffffffffffffll;
+
+        if (insert) {
+            q = prep(s, "INSERT OR IGNORE INTO observable(id, kind, value) VALUES(?, ?, ?)", err);
+            if (q == NULL)
+                return err->code;
+            sqlite3_bind_int64(q, 1, id);
+            sqlite3_bind_int(q, 2, (int)kind);
+            sqlite3_bind_text(q, 3, value, (int)len, SQLITE_STATIC);
+            if ((rc = step_done(s, q, err, "observable")) != VG_OK)
+                return rc;
+            if (sqlite3_changes(s->db) == 1) {
+                *out = id;
+                return VG_OK;
+            }
+        }
+        if ((q = prep(s, "SELECT kind, value FROM observable WHERE id = ?", err)) == NULL)
+            return err->code;
+        sqlite3_bind_int64(q, 1, id);
+        r = sqlite3_step(q);
+        if (r == SQLITE_ROW && sqlite3_column_int(q, 0) == (int)kind &&
+            (size_t)sqlite3_column_bytes(q, 1) == len &&
+            memcmp(sqlite3_column_blob(q, 1), value, len) == 0) {
+            sqlite3_reset(q);
+            *out = id;
+            return VG_OK;
+        }
+        sqlite3_reset(q);
+        if (r == SQLITE_DONE && !insert)
+            return VG_NOT_FOUND;
+        if (r != SQLITE_ROW && r != SQLITE_DONE)
+            return db_error(s, err, "observable");
+    }
+    return vg_error_set(err, VG_INTERNAL, NULL, "observable hash: %d collisions", OBS_PROBES);
+}
+
 static enum vg_event_kind event_kind(const struct vg_object_version *v, enum vg_put_result r)
 {
     if (strcmp(v->type, "sighting") == 0)
@@ -797,36 +893,11 @@ static enum vg_rc put_claims(struct sq *s, int64_t rowid, const struct vg_object
     for (i = 0; i < v->nclaims; i++) {
         const struct vg_claim *c = &v->claims[i];
         sqlite3_stmt *q;
-        int64_t obs_id = 0;
+        int64_t obs_id_v = 0;
         enum vg_rc rc;
-        int r;
 
-        /* Most values in a feed are new: try the insert first and look the
-         * id up only when the value was already known. */
-        q = prep(s, "INSERT INTO observable(kind, value) VALUES(?, ?) ON CONFLICT DO NOTHING", err);
-        if (q == NULL)
-            return err->code;
-        sqlite3_bind_int(q, 1, (int)c->kind);
-        sqlite3_bind_text(q, 2, c->value, (int)c->len, SQLITE_STATIC);
-        if ((rc = step_done(s, q, err, "observable")) != VG_OK)
+        if ((rc = obs_id(s, c->kind, c->value, c->len, 1, &obs_id_v, err)) != VG_OK)
             return rc;
-        if (sqlite3_changes(s->db) == 1) {
-            obs_id = sqlite3_last_insert_rowid(s->db);
-        } else {
-            if ((q = prep(s, "SELECT id FROM observable WHERE value = ? AND kind = ?", err)) ==
-                NULL)
-                return err->code;
-            sqlite3_bind_text(q, 1, c->value, (int)c->len, SQLITE_STATIC);
-            sqlite3_bind_int(q, 2, (int)c->kind);
-            r = sqlite3_step(q);
-            if (r == SQLITE_ROW)
-                obs_id = sqlite3_column_int64(q, 0);
-            sqlite3_reset(q);
-            if (r != SQLITE_ROW)
-                return r == SQLITE_DONE
-                           ? vg_error_set(err, VG_INTERNAL, NULL, "observable vanished")
-                           : db_error(s, err, "observable");
-        }
         q = prep(s,
                  "INSERT OR IGNORE INTO claim(object_rowid, obs_id, label, confidence, "
                  "first_seen_us, last_seen_us) VALUES(?, ?, ?, ?, ?, ?)",
@@ -834,7 +905,7 @@ static enum vg_rc put_claims(struct sq *s, int64_t rowid, const struct vg_object
         if (q == NULL)
             return err->code;
         sqlite3_bind_int64(q, 1, rowid);
-        sqlite3_bind_int64(q, 2, obs_id);
+        sqlite3_bind_int64(q, 2, obs_id_v);
         bind_text(q, 3, c->label);
         sqlite3_bind_int(q, 4, c->confidence);
         sqlite3_bind_int64(q, 5, c->first_seen_us);
@@ -850,27 +921,55 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
 {
     sqlite3_stmt *q;
     enum vg_put_result res = VG_PUT_NEW;
-    int64_t rowid, seq, added, now;
+    int64_t rowid, seq, added, now, hash = id_hash(v->stix_id);
     enum vg_rc rc;
     size_t i;
-    int r;
+    int r, foreign = 0;
 
-    /* Which versions of this id does this contributor already have? */
-    q = prep(s, "SELECT modified_us FROM object WHERE stix_id = ? AND org_id = ?", err);
-    if (q == NULL)
-        return err->code;
-    bind_text(q, 1, v->stix_id);
-    sqlite3_bind_int64(q, 2, v->org_id);
+    /* The versions of this id already stored: this contributor's decide
+     * new / version / duplicate; another's that the writer can see make the
+     * put a forbidden takeover (unless every contributor keeps its own). */
+    {
+        struct vg_buf sql;
+
+        vg_buf_init(&sql, 0);
+        rc = vg_buf_puts(&sql, "SELECT o.org_id, o.modified_us, ");
+        if (rc == VG_OK && v->nwriter_tokens)
+            rc = visible_sql(&sql, "o", 3, v->nwriter_tokens);
+        else if (rc == VG_OK)
+            rc = vg_buf_puts(&sql, "0");
+        if (rc == VG_OK)
+            rc = vg_buf_puts(&sql, " FROM object o WHERE o.id_hash = ?1 AND o.stix_id = ?2");
+        if (rc != VG_OK) {
+            vg_buf_cleanup(&sql);
+            return vg_error_set(err, rc, NULL, "out of memory");
+        }
+        q = prep(s, sql.data, err);
+        vg_buf_cleanup(&sql);
+        if (q == NULL)
+            return err->code;
+    }
+    sqlite3_bind_int64(q, 1, hash);
+    bind_text(q, 2, v->stix_id);
+    bind_tokens(q, 3, v->writer_tokens, v->nwriter_tokens);
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        res = VG_PUT_VERSION;
-        if (sqlite3_column_int64(q, 0) == v->modified_us) {
-            res = VG_PUT_DUPLICATE;
-            break;
+        if (sqlite3_column_int64(q, 0) == v->org_id) {
+            if (res == VG_PUT_NEW)
+                res = VG_PUT_VERSION;
+            if (v->dedupe_by_id || sqlite3_column_int64(q, 1) == v->modified_us)
+                res = VG_PUT_DUPLICATE;
+        } else if (sqlite3_column_int(q, 2) && !v->shared_id) {
+            foreign = 1;
         }
     }
     sqlite3_reset(q);
-    if (r != SQLITE_ROW && r != SQLITE_DONE)
+    if (r != SQLITE_DONE)
         return db_error(s, err, "object lookup");
+    if (foreign)
+        return vg_error_set(err, VG_FORBIDDEN, "id",
+                            "%s belongs to another organisation: only its contributor may "
+                            "version it",
+                            v->stix_id);
     if (res == VG_PUT_DUPLICATE) {
         *result = res;
         if (seq_out)
@@ -885,8 +984,8 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
     seq = s->next_seq;
     q = prep(s,
              "INSERT INTO object(stix_id, type, spec_version, created_us, modified_us, "
-             "date_added_us, revoked, tlp, org_id, collection_id, seq, json) "
-             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             "date_added_us, revoked, tlp, org_id, collection_id, seq, json, id_hash, aud0) "
+             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
              err);
     if (q == NULL)
         return err->code;
@@ -902,11 +1001,13 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
     sqlite3_bind_int64(q, 10, v->collection_id);
     sqlite3_bind_int64(q, 11, seq);
     sqlite3_bind_text(q, 12, v->json, (int)v->json_len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 13, hash);
+    sqlite3_bind_int64(q, 14, (sqlite3_int64)v->aud->tok[0]);
     if ((rc = step_done(s, q, err, "object insert")) != VG_OK)
         return rc;
     rowid = sqlite3_last_insert_rowid(s->db);
 
-    for (i = 0; i < v->aud->n; i++) {
+    for (i = 1; i < v->aud->n; i++) {
         if ((q = prep(s, "INSERT OR IGNORE INTO object_audience(object_rowid, token) VALUES(?, ?)",
                       err)) == NULL)
             return err->code;
@@ -954,25 +1055,29 @@ static enum vg_rc sq_put_object(struct vg_store *st, const struct vg_object_vers
 /* ---- reads -------------------------------------------------------------------- */
 
 /*
- * "(?,?,...)" with one placeholder per token: the visibility test of an
- * object alias A is  EXISTS(SELECT 1 FROM object_audience WHERE
- * object_rowid = A.rowid AND token IN <list>).
+ * The visibility test of object alias A for the tokens bound at
+ * ?first..?first+n-1: its first audience token, or one of the others.
  */
-static enum vg_rc visible_sql(struct vg_buf *b, const char *alias, size_t ntokens)
+static enum vg_rc visible_sql(struct vg_buf *b, const char *alias, int first, size_t ntokens)
 {
+    enum vg_rc rc = vg_buf_printf(b, "(%s.aud0 IN (", alias);
     size_t i;
-    enum vg_rc rc = vg_buf_printf(b,
-                                  "EXISTS(SELECT 1 FROM object_audience WHERE object_rowid = "
-                                  "%s.rowid AND token IN (",
-                                  alias);
 
     for (i = 0; rc == VG_OK && i < ntokens; i++)
-        rc = vg_buf_puts(b, i ? ",?" : "?");
-    return rc == VG_OK ? vg_buf_puts(b, "))") : rc;
+        rc = vg_buf_printf(b, i ? ",?%zu" : "?%zu", (size_t)first + i);
+    if (rc == VG_OK)
+        rc = vg_buf_printf(b,
+                           ") OR EXISTS(SELECT 1 FROM object_audience WHERE object_rowid = "
+                           "%s.rowid AND token IN (",
+                           alias);
+    for (i = 0; rc == VG_OK && i < ntokens; i++)
+        rc = vg_buf_printf(b, i ? ",?%zu" : "?%zu", (size_t)first + i);
+    return rc == VG_OK ? vg_buf_puts(b, ")))") : rc;
 }
 
 /* The version-selection clause: no other visible version of the same id is
- * newer (LAST) or older (FIRST).  Ties on modified break on rowid. */
+ * newer (LAST) or older (FIRST).  Ties on modified break on rowid.  Tokens
+ * are bound at ?1..?ntokens. */
 static enum vg_rc version_sql(struct vg_buf *b, enum vg_versions versions, size_t ntokens)
 {
     enum vg_rc rc;
@@ -980,17 +1085,17 @@ static enum vg_rc version_sql(struct vg_buf *b, enum vg_versions versions, size_
     if (versions == VG_VERSIONS_ALL)
         return VG_OK;
     rc = vg_buf_printf(b,
-                       " AND NOT EXISTS(SELECT 1 FROM object o2 WHERE o2.stix_id = o.stix_id AND "
-                       "(o2.modified_us %s o.modified_us OR (o2.modified_us = o.modified_us AND "
-                       "o2.rowid %s o.rowid)) AND ",
+                       " AND NOT EXISTS(SELECT 1 FROM object o2 WHERE o2.id_hash = o.id_hash AND "
+                       "o2.stix_id = o.stix_id AND (o2.modified_us %s o.modified_us OR "
+                       "(o2.modified_us = o.modified_us AND o2.rowid %s o.rowid)) AND ",
                        versions == VG_VERSIONS_LAST ? ">" : "<",
                        versions == VG_VERSIONS_LAST ? ">" : "<");
     if (rc == VG_OK)
-        rc = visible_sql(b, "o2", ntokens);
+        rc = visible_sql(b, "o2", 1, ntokens);
     return rc == VG_OK ? vg_buf_putc(b, ')') : rc;
 }
 
-/* Bind tokens at 1..n twice when two lists are present (visible + version). */
+/* Bind n tokens from parameter number at on; returns the next number. */
 static int bind_tokens(sqlite3_stmt *q, int at, const vg_token *t, size_t n)
 {
     size_t i;
@@ -1000,6 +1105,12 @@ static int bind_tokens(sqlite3_stmt *q, int at, const vg_token *t, size_t n)
     return at;
 }
 
+/* Append " AND <cond> ?N" with the next parameter number. */
+static enum vg_rc cond(struct vg_buf *b, const char *expr, int *at)
+{
+    return vg_buf_printf(b, " AND %s ?%d", expr, (*at)++);
+}
+
 static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_filter *f,
                                   vg_object_cb cb, void *ctx, struct vg_error *err)
 {
@@ -1007,51 +1118,57 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
     struct vg_buf sql;
     sqlite3_stmt *q = NULL;
     enum vg_rc rc = VG_OK;
-    int at = 1, r;
+    int at = (int)f->ntokens + 1, r;
 
     if (f->ntokens == 0)
         return VG_OK; /* nothing is visible without a token */
+    /* Parameters: tokens at ?1..?n, then one number per condition, in the
+     * order the conditions are written below and bound further down. */
     vg_buf_init(&sql, 0);
     rc = vg_buf_puts(&sql, "SELECT o.rowid, o.seq, o.stix_id, o.type, o.created_us, "
                            "o.modified_us, o.date_added_us, o.revoked, o.tlp, o.org_id, "
-                           "o.collection_id, o.json FROM object o ");
+                           "o.collection_id, o.json FROM object o WHERE ");
     if (rc == VG_OK)
-        rc = vg_buf_puts(&sql, "WHERE o.rowid > ? AND ");
+        rc = visible_sql(&sql, "o", 1, f->ntokens);
     if (rc == VG_OK)
-        rc = visible_sql(&sql, "o", f->ntokens);
-    if (rc == VG_OK && f->stix_id)
-        rc = vg_buf_puts(&sql, " AND o.stix_id = ?");
+        rc = cond(&sql, "o.rowid >", &at);
+    if (rc == VG_OK && f->stix_id && (rc = cond(&sql, "o.id_hash =", &at)) == VG_OK)
+        rc = cond(&sql, "o.stix_id =", &at);
     if (rc == VG_OK && f->type)
-        rc = vg_buf_puts(&sql, " AND o.type = ?");
+        rc = cond(&sql, "o.type =", &at);
     if (rc == VG_OK && f->has_max_tlp)
-        rc = vg_buf_puts(&sql, " AND o.tlp <= ?");
+        rc = cond(&sql, "o.tlp <=", &at);
     if (rc == VG_OK && f->org_id)
-        rc = vg_buf_puts(&sql, " AND o.org_id = ?");
+        rc = cond(&sql, "o.org_id =", &at);
     if (rc == VG_OK && f->collection_id)
-        rc = vg_buf_puts(&sql, " AND o.collection_id = ?");
+        rc = cond(&sql, "o.collection_id =", &at);
     if (rc == VG_OK && f->added_after_us)
-        rc = vg_buf_puts(&sql, " AND o.date_added_us > ?");
+        rc = cond(&sql, "o.date_added_us >", &at);
     if (rc == VG_OK && f->kind)
-        rc = vg_buf_puts(&sql, " AND EXISTS(SELECT 1 FROM claim c JOIN observable ob ON ob.id = "
-                               "c.obs_id WHERE c.object_rowid = o.rowid AND ob.kind = ?)");
+        rc = vg_buf_printf(&sql,
+                           " AND EXISTS(SELECT 1 FROM claim c JOIN observable ob ON ob.id = "
+                           "c.obs_id WHERE c.object_rowid = o.rowid AND ob.kind = ?%d)",
+                           at++);
     if (rc == VG_OK)
         rc = version_sql(&sql, f->versions, f->ntokens);
     if (rc == VG_OK)
         rc = vg_buf_puts(&sql, " ORDER BY o.rowid");
     if (rc == VG_OK && f->limit)
-        rc = vg_buf_puts(&sql, " LIMIT ?");
+        rc = vg_buf_printf(&sql, " LIMIT ?%d", at++);
     if (rc != VG_OK) {
         vg_buf_cleanup(&sql);
         return vg_error_set(err, rc, NULL, "out of memory");
     }
-    if ((q = prep(s, sql.data, err)) == NULL) {
-        vg_buf_cleanup(&sql);
+    q = prep(s, sql.data, err);
+    vg_buf_cleanup(&sql);
+    if (q == NULL)
         return err->code;
-    }
+    at = bind_tokens(q, 1, f->tokens, f->ntokens);
     sqlite3_bind_int64(q, at++, f->after_rowid);
-    at = bind_tokens(q, at, f->tokens, f->ntokens);
-    if (f->stix_id)
+    if (f->stix_id) {
+        sqlite3_bind_int64(q, at++, id_hash(f->stix_id));
         sqlite3_bind_text(q, at++, f->stix_id, -1, SQLITE_TRANSIENT);
+    }
     if (f->type)
         sqlite3_bind_text(q, at++, f->type, -1, SQLITE_TRANSIENT);
     if (f->has_max_tlp)
@@ -1064,11 +1181,8 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
         sqlite3_bind_int64(q, at++, f->added_after_us);
     if (f->kind)
         sqlite3_bind_int(q, at++, (int)f->kind);
-    if (f->versions != VG_VERSIONS_ALL)
-        at = bind_tokens(q, at, f->tokens, f->ntokens);
     if (f->limit)
         sqlite3_bind_int64(q, at++, (sqlite3_int64)f->limit);
-    vg_buf_cleanup(&sql);
 
     /* The statement stays in the cache; a callback that reads the store
      * again with the same SQL would reset it under us, so callbacks must not
@@ -1105,7 +1219,7 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     struct vg_buf sql;
     sqlite3_stmt *q;
     enum vg_rc rc;
-    int at = 1, r;
+    int at = (int)f->ntokens + 1, r;
     int64_t last_obs = -1;
 
     if (f->ntokens == 0)
@@ -1117,17 +1231,17 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
                            "c.object_rowid JOIN observable ob ON ob.id = c.obs_id WHERE "
                            "o.revoked = 0 AND ");
     if (rc == VG_OK)
-        rc = visible_sql(&sql, "o", f->ntokens);
+        rc = visible_sql(&sql, "o", 1, f->ntokens);
     if (rc == VG_OK && f->kind)
-        rc = vg_buf_puts(&sql, " AND ob.kind = ?");
+        rc = cond(&sql, "ob.kind =", &at);
     if (rc == VG_OK && f->has_max_tlp)
-        rc = vg_buf_puts(&sql, " AND o.tlp <= ?");
+        rc = cond(&sql, "o.tlp <=", &at);
     if (rc == VG_OK && f->org_id)
-        rc = vg_buf_puts(&sql, " AND o.org_id = ?");
+        rc = cond(&sql, "o.org_id =", &at);
     if (rc == VG_OK && f->label)
-        rc = vg_buf_puts(&sql, " AND c.label = ?");
+        rc = cond(&sql, "c.label =", &at);
     if (rc == VG_OK && f->added_after_us)
-        rc = vg_buf_puts(&sql, " AND o.date_added_us > ?");
+        rc = cond(&sql, "o.date_added_us >", &at);
     if (rc == VG_OK)
         rc = version_sql(&sql, VG_VERSIONS_LAST, f->ntokens);
     if (rc == VG_OK)
@@ -1136,12 +1250,11 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
         vg_buf_cleanup(&sql);
         return vg_error_set(err, rc, NULL, "out of memory");
     }
-    if ((q = prep(s, sql.data, err)) == NULL) {
-        vg_buf_cleanup(&sql);
-        return err->code;
-    }
+    q = prep(s, sql.data, err);
     vg_buf_cleanup(&sql);
-    at = bind_tokens(q, at, f->tokens, f->ntokens);
+    if (q == NULL)
+        return err->code;
+    at = bind_tokens(q, 1, f->tokens, f->ntokens);
     if (f->kind)
         sqlite3_bind_int(q, at++, (int)f->kind);
     if (f->has_max_tlp)
@@ -1152,7 +1265,6 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
         sqlite3_bind_text(q, at++, f->label, -1, SQLITE_TRANSIENT);
     if (f->added_after_us)
         sqlite3_bind_int64(q, at++, f->added_after_us);
-    at = bind_tokens(q, at, f->tokens, f->ntokens);
 
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         struct vg_obs_row row;
@@ -1209,9 +1321,10 @@ static enum vg_rc sq_check(struct vg_store *st, struct vg_error *err)
     static const struct {
         const char *sql, *what;
     } inv[] = {
-        {"SELECT count(*) FROM object o WHERE NOT EXISTS(SELECT 1 FROM object_audience a "
-         "WHERE a.object_rowid = o.rowid)",
+        {"SELECT count(*) FROM object o WHERE o.aud0 IS NULL OR o.aud0 <= 0",
          "object versions without an audience"},
+        {"SELECT count(*) FROM object o WHERE o.id_hash IS NOT vg_id_hash(o.stix_id)",
+         "object versions with a wrong id hash"},
         {"SELECT count(*) FROM object o WHERE NOT EXISTS(SELECT 1 FROM event e WHERE e.seq = "
          "o.seq AND e.object_rowid = o.rowid)",
          "object versions without their event"},
@@ -1290,6 +1403,18 @@ static const struct vg_store_ops sqlite_ops = {
     .check = sq_check,
 };
 
+/* vg_id_hash(text): the id hash in SQL, for the integrity check. */
+static void sql_id_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const unsigned char *t = sqlite3_value_text(argv[0]);
+
+    (void)argc;
+    if (t == NULL)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_int64(ctx, id_hash((const char *)t));
+}
+
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 
 /* Process-wide settings, before SQLite initialises: no memory statistics
@@ -1320,6 +1445,8 @@ enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_stor
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_create_function_v2(s->db, "vg_id_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                               sql_id_hash, NULL, NULL, NULL);
     sqlite3_busy_timeout(s->db, 10000);
     if ((rc = exec(s,
                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
