@@ -196,8 +196,12 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX object_added ON object(date_added_us);"
     "CREATE TABLE object_audience(object_rowid INTEGER NOT NULL, token INTEGER NOT NULL,"
     " PRIMARY KEY(object_rowid, token)) WITHOUT ROWID;"
-    /* id: FNV-1a of kind and value, probing upwards on a collision. */
-    "CREATE TABLE observable(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, value TEXT NOT NULL);"
+    /* ids in order of arrival (claims of new values append); vhash, the
+     * FNV-1a of kind and value, is the small random-order index that finds
+     * a value. */
+    "CREATE TABLE observable(id INTEGER PRIMARY KEY, vhash INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL, value TEXT NOT NULL);"
+    "CREATE INDEX observable_hash ON observable(vhash);"
     "CREATE TABLE claim(object_rowid INTEGER NOT NULL, obs_id INTEGER NOT NULL,"
     " label TEXT, confidence INTEGER NOT NULL DEFAULT -1, first_seen_us INTEGER NOT NULL DEFAULT 0,"
     " last_seen_us INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(object_rowid, obs_id)) WITHOUT ROWID;"
@@ -822,13 +826,11 @@ static int64_t id_hash(const char *stix_id)
     return fnv(0xcbf29ce484222325ull, stix_id, strlen(stix_id));
 }
 
-#define OBS_PROBES 16
-
 /*
- * The id of an observable: its hash, or the next free slot above it when
- * another value holds the hash (open addressing; with 63-bit hashes a
- * collision is a curiosity, but it must not merge two values).  With
- * insert, a new value is stored; otherwise VG_NOT_FOUND when absent.
+ * The id of an observable, found through the hash of its kind and value
+ * (every row with that hash is compared: a collision must not merge two
+ * values).  With insert, a new value is stored; otherwise VG_NOT_FOUND
+ * when absent.
  */
 static enum vg_rc obs_id(struct sq *s, enum vg_obs_kind kind, const char *value, size_t len,
                          int insert, int64_t *out, struct vg_error *err)
@@ -836,44 +838,37 @@ static enum vg_rc obs_id(struct sq *s, enum vg_obs_kind kind, const char *value,
     unsigned char k = (unsigned char)kind;
     int64_t h = fnv(fnv(0xcbf29ce484222325ull, &k, 1), value, len);
     sqlite3_stmt *q;
-    enum vg_rc rc;
-    int i, r;
+    int r;
 
-    for (i = 0; i < OBS_PROBES; i++) {
-        int64_t id = (h + i) & 0x7fffffffffffffffll;
-
-        if (insert) {
-            q = prep(s, "INSERT OR IGNORE INTO observable(id, kind, value) VALUES(?, ?, ?)", err);
-            if (q == NULL)
-                return err->code;
-            sqlite3_bind_int64(q, 1, id);
-            sqlite3_bind_int(q, 2, (int)kind);
-            sqlite3_bind_text(q, 3, value, (int)len, SQLITE_STATIC);
-            if ((rc = step_done(s, q, err, "observable")) != VG_OK)
-                return rc;
-            if (sqlite3_changes(s->db) == 1) {
-                *out = id;
-                return VG_OK;
-            }
-        }
-        if ((q = prep(s, "SELECT kind, value FROM observable WHERE id = ?", err)) == NULL)
-            return err->code;
-        sqlite3_bind_int64(q, 1, id);
-        r = sqlite3_step(q);
-        if (r == SQLITE_ROW && sqlite3_column_int(q, 0) == (int)kind &&
-            (size_t)sqlite3_column_bytes(q, 1) == len &&
-            memcmp(sqlite3_column_blob(q, 1), value, len) == 0) {
+    if ((q = prep(s, "SELECT id, kind, value FROM observable WHERE vhash = ?", err)) == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, h);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        if (sqlite3_column_int(q, 1) == (int)kind && (size_t)sqlite3_column_bytes(q, 2) == len &&
+            memcmp(sqlite3_column_blob(q, 2), value, len) == 0) {
+            *out = sqlite3_column_int64(q, 0);
             sqlite3_reset(q);
-            *out = id;
             return VG_OK;
         }
-        sqlite3_reset(q);
-        if (r == SQLITE_DONE && !insert)
-            return VG_NOT_FOUND;
-        if (r != SQLITE_ROW && r != SQLITE_DONE)
-            return db_error(s, err, "observable");
     }
-    return vg_error_set(err, VG_INTERNAL, NULL, "observable hash: %d collisions", OBS_PROBES);
+    sqlite3_reset(q);
+    if (r != SQLITE_DONE)
+        return db_error(s, err, "observable");
+    if (!insert)
+        return VG_NOT_FOUND;
+    if ((q = prep(s, "INSERT INTO observable(vhash, kind, value) VALUES(?, ?, ?)", err)) == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, h);
+    sqlite3_bind_int(q, 2, (int)kind);
+    sqlite3_bind_text(q, 3, value, (int)len, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        enum vg_rc rc = db_error(s, err, "observable");
+        sqlite3_reset(q);
+        return rc;
+    }
+    sqlite3_reset(q);
+    *out = sqlite3_last_insert_rowid(s->db);
+    return VG_OK;
 }
 
 static enum vg_event_kind event_kind(const struct vg_object_version *v, enum vg_put_result r)
@@ -1450,7 +1445,7 @@ enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_stor
     sqlite3_busy_timeout(s->db, 10000);
     if ((rc = exec(s,
                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                   "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; "
+                   "PRAGMA foreign_keys = ON; PRAGMA cache_size = -131072; "
                    "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 65536;",
                    err)) != VG_OK)
         goto fail;
