@@ -17,37 +17,10 @@
 #include <string.h>
 
 #include "codec/flat.h"
-
-struct src {
-    const uint8_t *data;
-    size_t len, at, chunk;
-};
-
-static long src_read(void *ctx, char *buf, size_t cap)
-{
-    struct src *s = ctx;
-    size_t n = s->len - s->at;
-
-    if (n > cap)
-        n = cap;
-    if (n > s->chunk)
-        n = s->chunk;
-    memcpy(buf, s->data + s->at, n);
-    s->at += n;
-    return (long)n;
-}
+#include "common/hash.h"
 
 /* FNV-1a, to fold a run into one number. */
-static uint64_t mix(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-
-    while (n--) {
-        h ^= *b++;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
+#define mix vg_fnv1a
 
 static uint64_t mix_str(uint64_t h, const char *s)
 {
@@ -81,16 +54,16 @@ static int utf8_ok(const unsigned char *s, size_t n)
 
 static uint64_t run(enum vg_flat_format fmt, const uint8_t *data, size_t len, size_t chunk)
 {
-    struct src s = {data, len, 0, chunk};
+    struct vg_mem_source s = {(const char *)data, len, 0, chunk};
     struct vg_flat_reader *r = NULL;
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = VG_FNV_SEED;
     struct vg_error err;
     long last_line = 0;
     size_t calls = 0;
     enum vg_rc rc;
 
     vg_error_clear(&err);
-    rc = vg_flat_reader_new(fmt, src_read, &s, &r, &err);
+    rc = vg_flat_reader_new(fmt, vg_read_mem, &s, &r, &err);
     h = mix(h, &rc, sizeof(rc));
     if (rc != VG_OK) {
         if (r != NULL || err.code != rc || err.msg[0] == '\0')

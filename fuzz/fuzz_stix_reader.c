@@ -15,48 +15,21 @@
 #include <string.h>
 
 #include "codec/stix_reader.h"
-
-struct src {
-    const uint8_t *data;
-    size_t len, at, chunk;
-};
-
-static long src_read(void *ctx, char *buf, size_t cap)
-{
-    struct src *s = ctx;
-    size_t n = s->len - s->at;
-
-    if (n > cap)
-        n = cap;
-    if (n > s->chunk)
-        n = s->chunk;
-    memcpy(buf, s->data + s->at, n);
-    s->at += n;
-    return (long)n;
-}
+#include "common/hash.h"
 
 /* FNV-1a, to fold a run into one number. */
-static uint64_t mix(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-
-    while (n--) {
-        h ^= *b++;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
+#define mix vg_fnv1a
 
 static uint64_t run(const uint8_t *data, size_t len, size_t chunk)
 {
-    struct src s = {data, len, 0, chunk};
+    struct vg_mem_source s = {(const char *)data, len, 0, chunk};
     struct vg_stix_reader *r;
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = VG_FNV_SEED;
     long long last_off = -1;
     size_t calls = 0;
     enum vg_rc rc;
 
-    if (vg_stix_reader_new(src_read, &s, &r) != VG_OK)
+    if (vg_stix_reader_new(vg_read_mem, &s, &r) != VG_OK)
         abort();
     for (;;) {
         struct vg_stix_pos pos = {0, 0, 0};

@@ -665,6 +665,20 @@ void vg_stix_reader_free(struct vg_stix_reader *r)
     free(r);
 }
 
+long vg_read_mem(void *src, char *buf, size_t cap)
+{
+    struct vg_mem_source *m = src;
+    size_t n = m->len - m->at;
+
+    if (n > cap)
+        n = cap;
+    if (m->chunk && n > m->chunk)
+        n = m->chunk;
+    memcpy(buf, m->data + m->at, n);
+    m->at += n;
+    return (long)n;
+}
+
 long vg_read_file(void *fp, char *buf, size_t cap)
 {
     size_t n;

@@ -53,6 +53,14 @@ void vg_stix_reader_free(struct vg_stix_reader *r);
 /* Helper: a vg_read_fn over a FILE *. */
 long vg_read_file(void *fp, char *buf, size_t cap);
 
+/* Helper: a vg_read_fn over bytes in memory (a request body, a test case),
+ * at most chunk bytes per call (0: no limit). */
+struct vg_mem_source {
+    const char *data;
+    size_t len, at, chunk;
+};
+long vg_read_mem(void *src, char *buf, size_t cap);
+
 /*
  * Next object.  Returns:
  *   VG_OK        *obj is a new reference to a JSON object (caller json_decref)

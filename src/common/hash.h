@@ -28,4 +28,16 @@ int vg_equal_ct(const void *a, const void *b, size_t n);
 /* Overwrite n bytes in a way the compiler will not remove. */
 void vg_wipe(void *p, size_t n);
 
+/* FNV-1a 64-bit: a fast non-cryptographic hash for index keys and checks.
+ * Start with h = VG_FNV_SEED; chain calls to hash several parts. */
+#define VG_FNV_SEED 0xcbf29ce484222325ull
+static inline uint64_t vg_fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+
+    while (n--)
+        h = (h ^ *c++) * 0x100000001b3ull;
+    return h;
+}
+
 #endif

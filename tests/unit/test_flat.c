@@ -25,32 +25,9 @@
 #include "codec/flat.h"
 #include "common/buf.h"
 #include "common/vtime.h"
+#include "mem_source.h"
 
 /* ---- sources ---- */
-
-struct mem_src {
-    const char *data;
-    size_t len, at, chunk;
-    size_t fail_at; /* return -1 once this many bytes are served; 0 = never */
-};
-
-static long mem_read(void *ctx, char *buf, size_t cap)
-{
-    struct mem_src *s = ctx;
-    size_t n = s->len - s->at;
-
-    if (s->fail_at && s->at >= s->fail_at)
-        return -1;
-    if (n > cap)
-        n = cap;
-    if (n > s->chunk)
-        n = s->chunk;
-    if (s->fail_at && n > s->fail_at - s->at)
-        n = s->fail_at - s->at;
-    memcpy(buf, s->data + s->at, n);
-    s->at += n;
-    return (long)n;
-}
 
 /* An endless stream of one byte, up to limit bytes. */
 struct fill_src {

@@ -24,6 +24,7 @@
 
 #include "codec/stix_reader.h"
 #include "common/buf.h"
+#include "mem_source.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -34,30 +35,6 @@
 #endif
 
 /* ---- sources ---- */
-
-struct mem_src {
-    const char *data;
-    size_t len, at, chunk;
-    size_t fail_at; /* return -1 once this many bytes are served; 0 = never */
-};
-
-static long mem_read(void *ctx, char *buf, size_t cap)
-{
-    struct mem_src *s = ctx;
-    size_t n = s->len - s->at;
-
-    if (s->fail_at && s->at >= s->fail_at)
-        return -1;
-    if (n > cap)
-        n = cap;
-    if (n > s->chunk)
-        n = s->chunk;
-    if (s->fail_at && n > s->fail_at - s->at)
-        n = s->fail_at - s->at;
-    memcpy(buf, s->data + s->at, n);
-    s->at += n;
-    return (long)n;
-}
 
 /* A generated input: segments, each a text repeated some times. */
 struct seg {

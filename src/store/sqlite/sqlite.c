@@ -29,6 +29,7 @@
  * Threading: one handle per thread (SQLITE_OPEN_NOMUTEX).
  */
 #include "common/buf.h"
+#include "common/hash.h"
 #include "common/vtime.h"
 #include "model/uuid.h"
 #include "store/store.h"
@@ -813,17 +814,12 @@ static enum vg_rc sq_group_members(struct vg_store *st, int64_t group_id,
 /* FNV-1a, 63 bits: keys of the indexes that would otherwise hold strings. */
 static int64_t fnv(uint64_t h, const void *p, size_t n)
 {
-    const unsigned char *c = p;
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        h = (h ^ c[i]) * 0x100000001b3ull;
-    return (int64_t)(h & 0x7fffffffffffffffull);
+    return (int64_t)(vg_fnv1a(h, p, n) & 0x7fffffffffffffffull);
 }
 
 static int64_t id_hash(const char *stix_id)
 {
-    return fnv(0xcbf29ce484222325ull, stix_id, strlen(stix_id));
+    return fnv(VG_FNV_SEED, stix_id, strlen(stix_id));
 }
 
 /*
@@ -836,7 +832,7 @@ static enum vg_rc obs_id(struct sq *s, enum vg_obs_kind kind, const char *value,
                          int insert, int64_t *out, struct vg_error *err)
 {
     unsigned char k = (unsigned char)kind;
-    int64_t h = fnv(fnv(0xcbf29ce484222325ull, &k, 1), value, len);
+    int64_t h = fnv(fnv(VG_FNV_SEED, &k, 1), value, len);
     sqlite3_stmt *q;
     int r;
 
