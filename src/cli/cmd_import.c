@@ -152,7 +152,10 @@ static void *reader_main(void *arg)
         rc = vg_stix_reader_next(p->rd, &obj, &sl->pos, &sl->err);
         if (rc == VG_OK) {
             sl->kind = SLOT_OBJECT;
-            vg_ingest_prepare(p->ing, obj, sl->item);
+            size_t tlen;
+            const char *text = vg_stix_reader_text(p->rd, &tlen);
+
+            vg_ingest_prepare(p->ing, obj, text, tlen, sl->item);
             json_decref(obj);
         } else if (rc == VG_INVALID || rc == VG_LIMIT) {
             sl->kind = SLOT_REJECTED;

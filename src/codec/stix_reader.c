@@ -102,6 +102,7 @@ struct vg_stix_reader {
 
     /* Current element. */
     struct vg_buf elem;
+    int kept;      /* elem holds the text of the object last returned */
     int buffering; /* element bytes are being copied */
     size_t span;   /* chunk index where bytes not yet copied start */
     int elem_obj, too_large, too_deep;
@@ -612,7 +613,12 @@ static enum vg_rc finish_elem(struct vg_stix_reader *r, json_t **obj, struct vg_
     if (r->too_large)
         return reject(r, err, "object larger than %u MiB", VG_STIX_OBJECT_MAX / (1024 * 1024));
     j = json_loadb(r->elem.data, r->elem.len, JSON_REJECT_DUPLICATES, &jerr);
-    drop_elem(r);
+    if (j != NULL && json_is_object(j)) {
+        r->kept = 1; /* vg_stix_reader_text until the next call */
+        r->buffering = 0;
+    } else {
+        drop_elem(r);
+    }
     if (j == NULL) {
         if (jerr.line > 0)
             rc = reject(r, err, "invalid JSON (line %ld, column %d): %s",
@@ -665,6 +671,16 @@ void vg_stix_reader_free(struct vg_stix_reader *r)
     free(r);
 }
 
+const char *vg_stix_reader_text(const struct vg_stix_reader *r, size_t *len)
+{
+    if (!r->kept) {
+        *len = 0;
+        return NULL;
+    }
+    *len = r->elem.len;
+    return r->elem.data;
+}
+
 long vg_read_mem(void *src, char *buf, size_t cap)
 {
     struct vg_mem_source *m = src;
@@ -694,6 +710,10 @@ long vg_read_file(void *fp, char *buf, size_t cap)
 enum vg_rc vg_stix_reader_next(struct vg_stix_reader *r, json_t **obj, struct vg_stix_pos *pos,
                                struct vg_error *err)
 {
+    if (r->kept) {
+        drop_elem(r);
+        r->kept = 0;
+    }
     enum step s;
 
     if (obj)

@@ -82,6 +82,10 @@ long vg_read_mem(void *src, char *buf, size_t cap);
 enum vg_rc vg_stix_reader_next(struct vg_stix_reader *r, json_t **obj, struct vg_stix_pos *pos,
                                struct vg_error *err);
 
+/* The exact text of the object the last call returned (borrowed until the
+ * next call), so that it can be stored as sent; NULL after other results. */
+const char *vg_stix_reader_text(const struct vg_stix_reader *r, size_t *len);
+
 /* Bytes consumed so far (for progress). */
 long long vg_stix_reader_offset(const struct vg_stix_reader *r);
 

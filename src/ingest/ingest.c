@@ -470,7 +470,10 @@ static enum vg_rc marking_tlp(json_t *obj, int *tlp, struct vg_error *err)
 }
 
 /* Make object_marking_refs carry exactly one TLP marking: the TLP 2.0 id of tlp. */
-static enum vg_rc set_marking(json_t *obj, enum vg_tlp tlp, struct vg_error *err)
+enum mark_edit { MARK_KEPT, MARK_ADDED, MARK_REPLACED };
+
+static enum vg_rc set_marking(json_t *obj, enum vg_tlp tlp, enum mark_edit *edit,
+                              struct vg_error *err)
 {
     json_t *refs = json_object_get(obj, "object_marking_refs"), *r, *nrefs;
     const char *want = vg_tlp_marking_id(tlp);
@@ -485,8 +488,11 @@ static enum vg_rc set_marking(json_t *obj, enum vg_tlp tlp, struct vg_error *err
             have |= strcmp(json_string_value(r), want) == 0;
         }
     }
-    if (have && ntlp == 1)
+    *edit = refs == NULL ? MARK_ADDED : MARK_REPLACED;
+    if (have && ntlp == 1) {
+        *edit = MARK_KEPT;
         return VG_OK;
+    }
     nrefs = json_array();
     if (nrefs == NULL || json_array_append_new(nrefs, json_string(want)) != 0)
         goto nomem;
@@ -502,6 +508,36 @@ static enum vg_rc set_marking(json_t *obj, enum vg_tlp tlp, struct vg_error *err
 nomem:
     json_decref(nrefs);
     return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+}
+
+/*
+ * The text to store: the object as it was sent when the hub changed nothing
+ * or only added its marking (spliced in before the closing brace), which
+ * keeps the partner's bytes and spares a serialisation; otherwise the
+ * object re-serialised.  NULL when out of memory.
+ */
+static char *object_text(json_t *obj, const char *text, size_t len, enum mark_edit edit,
+                         const char *marking)
+{
+    static const char key[] = ",\"object_marking_refs\":[\"";
+    size_t end = len, mlen = strlen(marking);
+    char *out;
+
+    if (text == NULL || edit == MARK_REPLACED)
+        return json_dumps(obj, JSON_COMPACT);
+    while (end > 0 && text[end - 1] != '}')
+        end--;
+    if (end == 0)
+        return json_dumps(obj, JSON_COMPACT); /* defensive: not an object's text */
+    if (edit == MARK_KEPT)
+        return strndup(text, end);
+    if ((out = malloc(end + sizeof(key) + mlen + 4)) == NULL)
+        return NULL;
+    memcpy(out, text, end - 1);
+    memcpy(out + end - 1, key, sizeof(key) - 1);
+    memcpy(out + end - 1 + sizeof(key) - 1, marking, mlen);
+    memcpy(out + end - 1 + sizeof(key) - 1 + mlen, "\"]}", 4);
+    return out;
 }
 
 /* ---- the object path ------------------------------------------------------------ */
@@ -523,14 +559,16 @@ static enum vg_rc begin_if_needed(struct vg_ingest *ing, struct vg_error *err)
  * ingest's options and organisation, so it may run on another thread than
  * vg_ingest_commit.  obj is borrowed and may be modified.
  */
-static enum vg_rc prepare(const struct vg_ingest *ing, json_t *obj, int dedupe_by_id,
-                          const int64_t *groups, size_t ngroups, const int64_t *orgs, size_t norgs,
-                          struct vg_ingest_item *it, struct vg_error *err)
+static enum vg_rc prepare(const struct vg_ingest *ing, json_t *obj, const char *text,
+                          size_t text_len, int dedupe_by_id, const int64_t *groups, size_t ngroups,
+                          const int64_t *orgs, size_t norgs, struct vg_ingest_item *it,
+                          struct vg_error *err)
 {
     const char *type, *id, *spec, *creator, *label = NULL;
     int64_t created = 0, modified = 0;
     json_t *revoked, *conf, *labels;
     int tlp, is_sco, confidence = -1;
+    enum mark_edit edit;
     enum vg_tlp eff;
     enum vg_rc rc;
 
@@ -624,9 +662,9 @@ static enum vg_rc prepare(const struct vg_ingest *ing, json_t *obj, int dedupe_b
     if ((rc = vg_policy_audience(eff, ing->org.id, groups, ngroups, orgs, norgs, &it->aud)) !=
         VG_OK)
         return vg_error_set(err, rc, "audience", "audience too large");
-    if ((rc = set_marking(obj, eff, err)) != VG_OK)
+    if ((rc = set_marking(obj, eff, &edit, err)) != VG_OK)
         return rc;
-    if ((it->text = json_dumps(obj, JSON_COMPACT)) == NULL)
+    if ((it->text = object_text(obj, text, text_len, edit, vg_tlp_marking_id(eff))) == NULL)
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
 
     /* Lengths were checked: an id is at most 250 bytes, a type shorter. */
@@ -655,9 +693,10 @@ static int fatal(enum vg_rc rc)
     return rc == VG_STORAGE || rc == VG_IO || rc == VG_NOMEM || rc == VG_INTERNAL;
 }
 
-enum vg_rc vg_ingest_prepare(const struct vg_ingest *ing, json_t *obj, struct vg_ingest_item *it)
+enum vg_rc vg_ingest_prepare(const struct vg_ingest *ing, json_t *obj, const char *text, size_t len,
+                             struct vg_ingest_item *it)
 {
-    it->rc = prepare(ing, obj, 0, ing->opts.groups, ing->opts.ngroups, ing->opts.orgs,
+    it->rc = prepare(ing, obj, text, len, 0, ing->opts.groups, ing->opts.ngroups, ing->opts.orgs,
                      ing->opts.norgs, it, &it->err);
     return it->rc;
 }
@@ -712,7 +751,7 @@ out:
 enum vg_rc vg_ingest_object(struct vg_ingest *ing, json_t *obj, enum vg_put_result *result,
                             struct vg_error *err)
 {
-    vg_ingest_prepare(ing, obj, ing->item);
+    vg_ingest_prepare(ing, obj, NULL, 0, ing->item);
     return vg_ingest_commit(ing, ing->item, result, err);
 }
 
@@ -872,12 +911,12 @@ enum vg_rc vg_ingest_flat(struct vg_ingest *ing, const struct vg_flat_record *re
             group = g.id;
     }
     if (group)
-        ing->item->rc = prepare(ing, o, 1, &group, 1, NULL, 0, ing->item, &ing->item->err);
+        ing->item->rc = prepare(ing, o, NULL, 0, 1, &group, 1, NULL, 0, ing->item, &ing->item->err);
     else if (rec->org_only)
-        ing->item->rc = prepare(ing, o, 1, NULL, 0, &self, 1, ing->item, &ing->item->err);
+        ing->item->rc = prepare(ing, o, NULL, 0, 1, NULL, 0, &self, 1, ing->item, &ing->item->err);
     else
-        ing->item->rc = prepare(ing, o, 1, ing->opts.groups, ing->opts.ngroups, ing->opts.orgs,
-                                ing->opts.norgs, ing->item, &ing->item->err);
+        ing->item->rc = prepare(ing, o, NULL, 0, 1, ing->opts.groups, ing->opts.ngroups,
+                                ing->opts.orgs, ing->opts.norgs, ing->item, &ing->item->err);
     rc = vg_ingest_commit(ing, ing->item, result, err);
     goto out;
 nomem:

@@ -76,11 +76,14 @@ enum vg_rc vg_ingest_object(struct vg_ingest *ing, json_t *obj, enum vg_put_resu
  * threads may prepare while one commits); vg_ingest_commit stores the item,
  * or reports and counts the rejection preparation found, with the same
  * results as vg_ingest_object.  An item is reused from object to object.
+ * text/len (may be NULL) is the object's JSON as received: stored as sent
+ * when the hub changes nothing but its marking.
  */
 struct vg_ingest_item;
 struct vg_ingest_item *vg_ingest_item_new(void);
 void vg_ingest_item_free(struct vg_ingest_item *it);
-enum vg_rc vg_ingest_prepare(const struct vg_ingest *ing, json_t *obj, struct vg_ingest_item *it);
+enum vg_rc vg_ingest_prepare(const struct vg_ingest *ing, json_t *obj, const char *text, size_t len,
+                             struct vg_ingest_item *it);
 enum vg_rc vg_ingest_commit(struct vg_ingest *ing, struct vg_ingest_item *it,
                             enum vg_put_result *result, struct vg_error *err);
 /* The prepared object's id, or NULL when preparation failed before it. */

@@ -319,15 +319,21 @@ static void test_failed_put_is_atomic(void **state)
     assert_memory_equal(&before, &after, sizeof(before));
     assert_int_equal(vg_store_check(fx->st, &err), VG_OK);
 
-    /* Inside a batch too: the rest of the batch commits. */
+    /* Inside a batch: the failure is fatal and the whole batch is rolled back,
+     * the object stored before it in the batch too (nothing was acknowledged). */
     assert_int_equal(vg_store_begin(fx->st, &err), VG_OK);
-    assert_int_not_equal(vg_store_put_object(fx->st, &v, &r, NULL, &err), VG_OK);
     assert_int_equal(put(fx, ID2, fx->a.id, 6, VG_TLP_CLEAR, NULL, 0, "ok2.example", &r), VG_OK);
-    assert_int_equal(vg_store_commit(fx->st, &err), VG_OK);
+    assert_int_equal(vg_store_put_object(fx->st, &v, &r, NULL, &err), VG_STORAGE);
+    assert_non_null(strstr(err.msg, "rolled back"));
+    assert_int_not_equal(vg_store_commit(fx->st, &err), VG_OK); /* nothing left to commit */
+    assert_int_equal(vg_store_stats(fx->st, &after, &err), VG_OK);
+    assert_memory_equal(&before, &after, sizeof(before));
+    assert_int_equal(vg_store_check(fx->st, &err), VG_OK);
+    /* and the store goes on */
+    assert_int_equal(put(fx, ID2, fx->a.id, 7, VG_TLP_CLEAR, NULL, 0, "ok3.example", &r), VG_OK);
     assert_int_equal(vg_store_stats(fx->st, &after, &err), VG_OK);
     assert_int_equal(after.versions, before.versions + 1);
     assert_int_equal(after.last_seq, before.last_seq + 1);
-    assert_int_equal(vg_store_check(fx->st, &err), VG_OK);
 }
 
 static void test_reopen(void **state)

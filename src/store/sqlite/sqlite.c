@@ -19,8 +19,9 @@
  * a crash or kill -9.  Writers take BEGIN IMMEDIATE; the next event sequence
  * number and date_added are read once per transaction and advanced in memory
  * (there is a single writer while the transaction is open), which keeps
- * date_added strictly increasing over the store.  Each put runs inside a
- * savepoint, so a failed object leaves nothing behind.
+ * date_added strictly increasing over the store.  A put decides every
+ * refusal before it writes; a failure after that rolls the transaction back
+ * (see sq_put_object), so no object is ever half-stored.
  *
  * Statements are prepared once per handle and cached by their SQL text; the
  * scans build their SQL from the filter (the token list needs one placeholder
@@ -121,23 +122,6 @@ static enum vg_rc exec(struct sq *s, const char *sql, struct vg_error *err)
         sqlite3_free(msg);
         return rc;
     }
-    return VG_OK;
-}
-
-/* A cached statement without parameters or rows (SAVEPOINT and friends,
- * which sqlite3_exec would parse again on every call). */
-static enum vg_rc run(struct sq *s, const char *sql, struct vg_error *err)
-{
-    struct vg_error scratch;
-    sqlite3_stmt *q = prep(s, sql, err ? err : &scratch);
-    int r;
-
-    if (q == NULL)
-        return err ? err->code : VG_STORAGE;
-    r = sqlite3_step(q);
-    sqlite3_reset(q);
-    if (r != SQLITE_DONE)
-        return err ? db_error(s, err, sql) : VG_STORAGE;
     return VG_OK;
 }
 
@@ -908,7 +892,8 @@ static enum vg_rc put_claims(struct sq *s, int64_t rowid, const struct vg_object
 }
 
 static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
-                              enum vg_put_result *result, int64_t *seq_out, struct vg_error *err)
+                              enum vg_put_result *result, int64_t *seq_out, int *wrote,
+                              struct vg_error *err)
 {
     sqlite3_stmt *q;
     enum vg_put_result res = VG_PUT_NEW;
@@ -980,6 +965,7 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
              err);
     if (q == NULL)
         return err->code;
+    *wrote = 1; /* from here on a failure leaves a partial object: fatal */
     bind_text(q, 1, v->stix_id);
     bind_text(q, 2, v->type);
     bind_text(q, 3, v->spec_version);
@@ -1027,18 +1013,29 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
     return VG_OK;
 }
 
+/*
+ * Every refusal (forbidden, duplicate) is decided before the first write.
+ * A failure after it can only be the storage failing (full disk, I/O, out
+ * of memory, a broken invariant): the whole transaction is rolled back and
+ * the error is fatal for the batch, so that no object is ever half-stored
+ * and no savepoint is paid for on every put.
+ */
 static enum vg_rc sq_put_object(struct vg_store *st, const struct vg_object_version *v,
                                 enum vg_put_result *result, int64_t *seq, struct vg_error *err)
 {
     struct sq *s = sq_of(st);
+    int wrote = 0;
     enum vg_rc rc;
     AUTO_TX_BEGIN(s, err)
 
-    if ((rc = run(s, "SAVEPOINT put", err)) == VG_OK) {
-        rc = put_version(s, v, result, seq, err);
-        if (rc != VG_OK)
-            run(s, "ROLLBACK TO put", NULL);
-        run(s, "RELEASE put", NULL);
+    rc = put_version(s, v, result, seq, &wrote, err);
+    if (rc != VG_OK && wrote) {
+        char msg[VG_ERROR_MSG_MAX];
+
+        sq_rollback(st);
+        snprintf(msg, sizeof(msg), "%s", err->msg);
+        return vg_error_set(err, rc == VG_NOMEM || rc == VG_IO ? rc : VG_STORAGE, NULL,
+                            "storing %.100s failed, transaction rolled back: %s", v->stix_id, msg);
     }
     return auto_tx_end(s, auto_tx, rc, err);
 }
