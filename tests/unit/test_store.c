@@ -412,6 +412,50 @@ static void test_ownership(void **state)
     assert_int_equal(vg_store_check(fx->st, &err), VG_OK);
 }
 
+/* Two handles writing in turn: a value one of them stored is never stored
+ * again by the other (each writer's filter of known values catches up when
+ * it begins, and forgets what a rollback undid). */
+static void test_two_writers_share_observables(void **state)
+{
+    static const struct {
+        int other, commit;
+        const char *value;
+    } steps[] = {
+        {0, 1, "v0.example"}, /* new */
+        {1, 1, "v1.example"}, /* new, by the other handle */
+        {0, 1, "v1.example"}, /* known: mine must catch up */
+        {0, 0, "v2.example"}, /* new, rolled back: its id is given again */
+        {1, 1, "v3.example"}, /* new, takes that id */
+        {0, 1, "v3.example"}, /* known: mine must not trust its rolled-back bits */
+    };
+    struct fx *fx = *state;
+    struct vg_store *other, *mine = fx->st;
+    struct vg_store_stats st;
+    enum vg_put_result r;
+    struct vg_error err;
+    char id[64];
+    size_t i;
+
+    assert_int_equal(vg_store_open(fx->dir, 0, &other, &err), VG_OK);
+    for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        snprintf(id, sizeof(id), "indicator--%08zu-1111-4111-8111-111111111111", i);
+        fx->st = steps[i].other ? other : mine;
+        assert_int_equal(vg_store_begin(fx->st, &err), VG_OK);
+        assert_int_equal(put(fx, id, fx->a.id, 1, VG_TLP_CLEAR, NULL, 0, steps[i].value, &r),
+                         VG_OK);
+        if (steps[i].commit)
+            assert_int_equal(vg_store_commit(fx->st, &err), VG_OK);
+        else
+            vg_store_rollback(fx->st);
+    }
+    fx->st = mine;
+    vg_store_close(other);
+    assert_int_equal(vg_store_stats(fx->st, &st, &err), VG_OK);
+    assert_int_equal(st.observables, 3);
+    assert_int_equal(st.contributions, 5);
+    assert_int_equal(vg_store_check(fx->st, &err), VG_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -423,6 +467,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_during_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ownership, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_writers_share_observables, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

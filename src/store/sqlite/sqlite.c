@@ -48,6 +48,21 @@ struct cached {
     sqlite3_stmt *st;
 };
 
+/*
+ * A Bloom filter over the observables' hashes, kept by a writing handle:
+ * most values in a feed are new, and "certainly absent" spares the index
+ * look-up before their insert.  It is caught up at the start of every write
+ * transaction with the rows added since (observable ids only grow; the
+ * writer lock orders writers), and it may only err towards "maybe present".
+ */
+struct bloom {
+    uint64_t *bits;
+    size_t nbits; /* power of two */
+    size_t count;
+    int64_t max_id;   /* highest observable id added */
+    int64_t begin_id; /* max_id when the transaction began (rollback) */
+};
+
 struct sq {
     struct vg_store base;
     sqlite3 *db;
@@ -56,6 +71,7 @@ struct sq {
     int64_t last_added; /* valid while in_tx */
     struct cached cache[CACHE_SIZE];
     size_t cache_next;
+    struct bloom seen; /* observable hashes in the store (writers only) */
 };
 
 static struct sq *sq_of(struct vg_store *st)
@@ -263,6 +279,68 @@ static int64_t scalar(struct sq *s, const char *sql, int64_t dflt)
     return v;
 }
 
+static void bloom_add(struct bloom *b, int64_t h)
+{
+    uint64_t x = (uint64_t)h, step = (x >> 29) | 1;
+    int i;
+
+    for (i = 0; i < 4; i++, x += step)
+        b->bits[(x & (b->nbits - 1)) >> 6] |= 1ull << (x & 63);
+    b->count++;
+}
+
+static int bloom_maybe(const struct bloom *b, int64_t h)
+{
+    uint64_t x = (uint64_t)h, step = (x >> 29) | 1;
+    int i;
+
+    if (b->bits == NULL)
+        return 1;
+    for (i = 0; i < 4; i++, x += step)
+        if (!(b->bits[(x & (b->nbits - 1)) >> 6] & (1ull << (x & 63))))
+            return 0;
+    return 1;
+}
+
+/* Add the observables with id > b->max_id; rebuild larger when too full
+ * (about 16 bits per value keeps false positives near 0.2%).  Any failure
+ * just drops the filter: look-ups then always ask the index. */
+static void bloom_sync(struct sq *s)
+{
+    struct bloom *b = &s->seen;
+    sqlite3_stmt *q;
+    int64_t n;
+
+    if (b->bits == NULL || (b->count + 1024) * 16 > b->nbits) {
+        size_t want = 1u << 20;
+
+        n = scalar(s, "SELECT count(*) FROM observable", -1);
+        if (n < 0)
+            return;
+        while (want < ((size_t)n + 65536) * 32)
+            want <<= 1;
+        free(b->bits);
+        memset(b, 0, sizeof(*b));
+        if ((b->bits = calloc(want / 64, sizeof(uint64_t))) == NULL)
+            return;
+        b->nbits = want;
+        b->max_id = -1;
+    }
+    q = prep(s, "SELECT id, vhash FROM observable WHERE id > ? ORDER BY id", NULL);
+    if (q == NULL) {
+        free(b->bits);
+        memset(b, 0, sizeof(*b));
+        return;
+    }
+    sqlite3_bind_int64(q, 1, b->max_id);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        bloom_add(b, sqlite3_column_int64(q, 1));
+        b->max_id = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_reset(q);
+    b->begin_id = b->max_id;
+}
+
 static enum vg_rc sq_begin(struct vg_store *st, struct vg_error *err)
 {
     struct sq *s = sq_of(st);
@@ -275,6 +353,7 @@ static enum vg_rc sq_begin(struct vg_store *st, struct vg_error *err)
     s->in_tx = 1;
     s->next_seq = scalar(s, "SELECT max(seq) FROM event", 0) + 1;
     s->last_added = scalar(s, "SELECT max(date_added_us) FROM object", 0);
+    bloom_sync(s);
     return VG_OK;
 }
 
@@ -298,8 +377,12 @@ static void sq_rollback(struct vg_store *st)
 {
     struct sq *s = sq_of(st);
 
-    if (s->in_tx)
+    if (s->in_tx) {
         exec(s, "ROLLBACK", NULL);
+        /* The ids of rolled-back rows will be given again: catch up from
+         * where the transaction began (the extra bits are harmless). */
+        s->seen.max_id = s->seen.begin_id;
+    }
     s->in_tx = 0;
 }
 
@@ -820,6 +903,8 @@ static enum vg_rc obs_id(struct sq *s, enum vg_obs_kind kind, const char *value,
     sqlite3_stmt *q;
     int r;
 
+    if (insert && s->in_tx && !bloom_maybe(&s->seen, h))
+        goto add; /* certainly new */
     if ((q = prep(s, "SELECT id, kind, value FROM observable WHERE vhash = ?", err)) == NULL)
         return err->code;
     sqlite3_bind_int64(q, 1, h);
@@ -836,6 +921,7 @@ static enum vg_rc obs_id(struct sq *s, enum vg_obs_kind kind, const char *value,
         return db_error(s, err, "observable");
     if (!insert)
         return VG_NOT_FOUND;
+add:
     if ((q = prep(s, "INSERT INTO observable(vhash, kind, value) VALUES(?, ?, ?)", err)) == NULL)
         return err->code;
     sqlite3_bind_int64(q, 1, h);
@@ -848,6 +934,11 @@ static enum vg_rc obs_id(struct sq *s, enum vg_obs_kind kind, const char *value,
     }
     sqlite3_reset(q);
     *out = sqlite3_last_insert_rowid(s->db);
+    if (s->seen.bits && s->in_tx) {
+        bloom_add(&s->seen, h);
+        if (*out > s->seen.max_id)
+            s->seen.max_id = *out;
+    }
     return VG_OK;
 }
 
@@ -1357,6 +1448,7 @@ static void sq_close(struct vg_store *st)
         free(s->cache[i].sql);
     }
     sqlite3_close(s->db);
+    free(s->seen.bits);
     free(s);
 }
 
