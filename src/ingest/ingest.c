@@ -107,7 +107,7 @@ enum vg_rc vg_ingest_new(struct vg_store *st, const struct vg_ingest_opts *opts,
     ing->st = st;
     ing->opts = *opts;
     if (ing->opts.batch == 0)
-        ing->opts.batch = 50000;
+        ing->opts.batch = 100000;
     if ((ing->item = vg_ingest_item_new()) == NULL) {
         rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
         goto fail;

@@ -42,7 +42,7 @@ struct vg_ingest_opts {
     size_t norgs;
     int64_t collection_id;
     const char *label; /* label for flat records that carry none */
-    size_t batch;      /* objects per transaction; 0 = 50000 */
+    size_t batch;      /* objects per transaction; 0 = 100000 */
 };
 
 struct vg_ingest_counts {

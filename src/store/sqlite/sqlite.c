@@ -49,17 +49,17 @@ struct cached {
 };
 
 /*
- * A Bloom filter over the observables' hashes, kept by a writing handle:
- * most values in a feed are new, and "certainly absent" spares the index
- * look-up before their insert.  It is caught up at the start of every write
- * transaction with the rows added since (observable ids only grow; the
- * writer lock orders writers), and it may only err towards "maybe present".
+ * Bloom filters over the observables' hashes and the objects' id hashes,
+ * kept by a writing handle: most values and ids in a feed are new, and
+ * "certainly absent" spares an index look-up before their insert.  It is caught up at the start of
+ * every write transaction with the rows added since (observable ids only grow; the writer lock
+ * orders writers), and it may only err towards "maybe present".
  */
 struct bloom {
     uint64_t *bits;
     size_t nbits; /* power of two */
     size_t count;
-    int64_t max_id;   /* highest observable id added */
+    int64_t max_id;   /* highest row id added */
     int64_t begin_id; /* max_id when the transaction began (rollback) */
 };
 
@@ -72,6 +72,7 @@ struct sq {
     struct cached cache[CACHE_SIZE];
     size_t cache_next;
     struct bloom seen; /* observable hashes in the store (writers only) */
+    struct bloom ids;  /* object id hashes in the store (writers only) */
 };
 
 static struct sq *sq_of(struct vg_store *st)
@@ -189,12 +190,12 @@ static const char *const migrations[] = {
     "CREATE TABLE object(rowid INTEGER PRIMARY KEY AUTOINCREMENT, stix_id TEXT NOT NULL,"
     " id_hash INTEGER NOT NULL, type TEXT NOT NULL, spec_version TEXT,"
     " created_us INTEGER NOT NULL, modified_us INTEGER NOT NULL, date_added_us INTEGER NOT NULL,"
-    " revoked INTEGER NOT NULL, tlp INTEGER NOT NULL, org_id INTEGER NOT NULL REFERENCES org(id),"
+    " revoked INTEGER NOT NULL, tlp INTEGER NOT NULL, org_id INTEGER NOT NULL,"
     " collection_id INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL, aud0 INTEGER NOT NULL,"
     " json TEXT NOT NULL);"
     "CREATE INDEX object_version ON object(id_hash, org_id, modified_us);"
     "CREATE INDEX object_type ON object(type, rowid);"
-    "CREATE UNIQUE INDEX object_added ON object(date_added_us);"
+    "CREATE INDEX object_added ON object(date_added_us);"
     "CREATE TABLE object_audience(object_rowid INTEGER NOT NULL, token INTEGER NOT NULL,"
     " PRIMARY KEY(object_rowid, token)) WITHOUT ROWID;"
     /* ids in order of arrival (claims of new values append); vhash, the
@@ -302,19 +303,19 @@ static int bloom_maybe(const struct bloom *b, int64_t h)
     return 1;
 }
 
-/* Add the observables with id > b->max_id; rebuild larger when too full
- * (about 16 bits per value keeps false positives near 0.2%).  Any failure
- * just drops the filter: look-ups then always ask the index. */
-static void bloom_sync(struct sq *s)
+/* Add the rows with id > b->max_id (rows_sql: id and hash of rows past ?,
+ * in id order); rebuild larger when too full (about 16 bits per entry keeps
+ * false positives near 0.2%).  Any failure just drops the filter: look-ups
+ * then always ask the index. */
+static void bloom_sync(struct sq *s, struct bloom *b, const char *count_sql, const char *rows_sql)
 {
-    struct bloom *b = &s->seen;
     sqlite3_stmt *q;
     int64_t n;
 
     if (b->bits == NULL || (b->count + 1024) * 16 > b->nbits) {
         size_t want = 1u << 20;
 
-        n = scalar(s, "SELECT count(*) FROM observable", -1);
+        n = scalar(s, count_sql, -1);
         if (n < 0)
             return;
         while (want < ((size_t)n + 65536) * 32)
@@ -326,7 +327,7 @@ static void bloom_sync(struct sq *s)
         b->nbits = want;
         b->max_id = -1;
     }
-    q = prep(s, "SELECT id, vhash FROM observable WHERE id > ? ORDER BY id", NULL);
+    q = prep(s, rows_sql, NULL);
     if (q == NULL) {
         free(b->bits);
         memset(b, 0, sizeof(*b));
@@ -341,6 +342,15 @@ static void bloom_sync(struct sq *s)
     b->begin_id = b->max_id;
 }
 
+static void bloom_note(struct bloom *b, int64_t id, int64_t h)
+{
+    if (b->bits == NULL)
+        return;
+    bloom_add(b, h);
+    if (id > b->max_id)
+        b->max_id = id;
+}
+
 static enum vg_rc sq_begin(struct vg_store *st, struct vg_error *err)
 {
     struct sq *s = sq_of(st);
@@ -353,7 +363,10 @@ static enum vg_rc sq_begin(struct vg_store *st, struct vg_error *err)
     s->in_tx = 1;
     s->next_seq = scalar(s, "SELECT max(seq) FROM event", 0) + 1;
     s->last_added = scalar(s, "SELECT max(date_added_us) FROM object", 0);
-    bloom_sync(s);
+    bloom_sync(s, &s->seen, "SELECT count(*) FROM observable",
+               "SELECT id, vhash FROM observable WHERE id > ? ORDER BY id");
+    bloom_sync(s, &s->ids, "SELECT count(*) FROM object",
+               "SELECT rowid, id_hash FROM object WHERE rowid > ? ORDER BY rowid");
     return VG_OK;
 }
 
@@ -382,6 +395,7 @@ static void sq_rollback(struct vg_store *st)
         /* The ids of rolled-back rows will be given again: catch up from
          * where the transaction began (the extra bits are harmless). */
         s->seen.max_id = s->seen.begin_id;
+        s->ids.max_id = s->ids.begin_id;
     }
     s->in_tx = 0;
 }
@@ -934,11 +948,8 @@ add:
     }
     sqlite3_reset(q);
     *out = sqlite3_last_insert_rowid(s->db);
-    if (s->seen.bits && s->in_tx) {
-        bloom_add(&s->seen, h);
-        if (*out > s->seen.max_id)
-            s->seen.max_id = *out;
-    }
+    if (s->in_tx)
+        bloom_note(&s->seen, *out, h);
     return VG_OK;
 }
 
@@ -995,8 +1006,9 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
 
     /* The versions of this id already stored: this contributor's decide
      * new / version / duplicate; another's that the writer can see make the
-     * put a forbidden takeover (unless every contributor keeps its own). */
-    {
+     * put a forbidden takeover (unless every contributor keeps its own).
+     * An id the filter has certainly never seen has no versions. */
+    if (!s->in_tx || bloom_maybe(&s->ids, hash)) {
         struct vg_buf sql;
 
         vg_buf_init(&sql, 0);
@@ -1015,23 +1027,23 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
         vg_buf_cleanup(&sql);
         if (q == NULL)
             return err->code;
-    }
-    sqlite3_bind_int64(q, 1, hash);
-    bind_text(q, 2, v->stix_id);
-    bind_tokens(q, 3, v->writer_tokens, v->nwriter_tokens);
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        if (sqlite3_column_int64(q, 0) == v->org_id) {
-            if (res == VG_PUT_NEW)
-                res = VG_PUT_VERSION;
-            if (v->dedupe_by_id || sqlite3_column_int64(q, 1) == v->modified_us)
-                res = VG_PUT_DUPLICATE;
-        } else if (sqlite3_column_int(q, 2) && !v->shared_id) {
-            foreign = 1;
+        sqlite3_bind_int64(q, 1, hash);
+        bind_text(q, 2, v->stix_id);
+        bind_tokens(q, 3, v->writer_tokens, v->nwriter_tokens);
+        while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+            if (sqlite3_column_int64(q, 0) == v->org_id) {
+                if (res == VG_PUT_NEW)
+                    res = VG_PUT_VERSION;
+                if (v->dedupe_by_id || sqlite3_column_int64(q, 1) == v->modified_us)
+                    res = VG_PUT_DUPLICATE;
+            } else if (sqlite3_column_int(q, 2) && !v->shared_id) {
+                foreign = 1;
+            }
         }
+        sqlite3_reset(q);
+        if (r != SQLITE_DONE)
+            return db_error(s, err, "object lookup");
     }
-    sqlite3_reset(q);
-    if (r != SQLITE_DONE)
-        return db_error(s, err, "object lookup");
     if (foreign)
         return vg_error_set(err, VG_FORBIDDEN, "id",
                             "%s belongs to another organisation: only its contributor may "
@@ -1074,6 +1086,7 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
     if ((rc = step_done(s, q, err, "object insert")) != VG_OK)
         return rc;
     rowid = sqlite3_last_insert_rowid(s->db);
+    bloom_note(&s->ids, rowid, hash);
 
     for (i = 1; i < v->aud->n; i++) {
         if ((q = prep(s, "INSERT OR IGNORE INTO object_audience(object_rowid, token) VALUES(?, ?)",
@@ -1402,6 +1415,9 @@ static enum vg_rc sq_check(struct vg_store *st, struct vg_error *err)
     } inv[] = {
         {"SELECT count(*) FROM object o WHERE o.aud0 IS NULL OR o.aud0 <= 0",
          "object versions without an audience"},
+        {"SELECT count(*) FROM object o WHERE NOT EXISTS(SELECT 1 FROM org WHERE org.id = "
+         "o.org_id)",
+         "object versions of an unknown organisation"},
         {"SELECT count(*) FROM object o WHERE o.id_hash IS NOT vg_id_hash(o.stix_id)",
          "object versions with a wrong id hash"},
         {"SELECT count(*) FROM object o WHERE NOT EXISTS(SELECT 1 FROM event e WHERE e.seq = "
@@ -1449,6 +1465,7 @@ static void sq_close(struct vg_store *st)
     }
     sqlite3_close(s->db);
     free(s->seen.bits);
+    free(s->ids.bits);
     free(s);
 }
 
