@@ -1415,6 +1415,9 @@ static enum vg_rc sq_check(struct vg_store *st, struct vg_error *err)
     } inv[] = {
         {"SELECT count(*) FROM object o WHERE o.aud0 IS NULL OR o.aud0 <= 0",
          "object versions without an audience"},
+        {"SELECT count(*) FROM (SELECT date_added_us - lag(date_added_us) OVER (ORDER BY rowid) "
+         "AS d FROM object) WHERE d <= 0",
+         "object versions whose date_added does not increase"},
         {"SELECT count(*) FROM object o WHERE NOT EXISTS(SELECT 1 FROM org WHERE org.id = "
          "o.org_id)",
          "object versions of an unknown organisation"},
