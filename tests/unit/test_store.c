@@ -456,6 +456,60 @@ static void test_two_writers_share_observables(void **state)
     assert_int_equal(vg_store_check(fx->st, &err), VG_OK);
 }
 
+struct added {
+    int n;
+    int64_t at[8];
+};
+
+static int added_cb(void *ctx, const struct vg_object_row *row)
+{
+    struct added *a = ctx;
+
+    if (a->n < 8)
+        a->at[a->n] = row->date_added_us;
+    a->n++;
+    return 0;
+}
+
+/* "Added after" follows date_added exactly, whatever the rowid gaps. */
+static void test_added_after(void **state)
+{
+    struct fx *fx = *state;
+    vg_token tok[VG_POLICY_TOKENS_MAX];
+    struct vg_object_filter f = {0};
+    struct added all = {0}, some;
+    enum vg_put_result r;
+    struct vg_error err;
+    char id[64];
+    int i;
+
+    for (i = 0; i < 5; i++) {
+        snprintf(id, sizeof(id), "indicator--%08d-1111-4111-8111-111111111111", i);
+        assert_int_equal(put(fx, id, fx->a.id, 1, VG_TLP_CLEAR, NULL, 0, NULL, &r), VG_OK);
+    }
+    f.tokens = tok;
+    f.ntokens = tokens_of(fx, fx->b.id, tok);
+    f.versions = VG_VERSIONS_ALL;
+    assert_int_equal(vg_store_scan_objects(fx->st, &f, added_cb, &all, &err), VG_OK);
+    assert_int_equal(all.n, 5);
+    for (i = 0; i < 5; i++) {
+        memset(&some, 0, sizeof(some));
+        f.added_after_us = all.at[i];
+        assert_int_equal(vg_store_scan_objects(fx->st, &f, added_cb, &some, &err), VG_OK);
+        assert_int_equal(some.n, 4 - i);
+        if (some.n)
+            assert_true(some.at[0] > all.at[i]);
+        memset(&some, 0, sizeof(some));
+        f.added_after_us = all.at[i] - 1; /* just before: this one too */
+        assert_int_equal(vg_store_scan_objects(fx->st, &f, added_cb, &some, &err), VG_OK);
+        assert_int_equal(some.n, 5 - i);
+    }
+    memset(&some, 0, sizeof(some));
+    f.added_after_us = 1; /* long ago */
+    assert_int_equal(vg_store_scan_objects(fx->st, &f, added_cb, &some, &err), VG_OK);
+    assert_int_equal(some.n, 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -468,6 +522,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reader_during_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ownership, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_writers_share_observables, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_added_after, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

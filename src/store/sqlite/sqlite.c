@@ -6,8 +6,9 @@
  * version in `object`, keyed by (stix_id, org_id, modified_us) so that each
  * contributor has its own line of versions; `object_audience` lists the
  * policy tokens that may see each version; `observable` holds each canonical
- * value once and `claim` links versions to the values they assert; `event`
- * is the hub's single sequence, one row per stored version.
+ * value once and `claim` links versions to the values they assert.  Each
+ * stored version is one event of the hub's single sequence: its `seq` and
+ * `event_kind` are columns of its row, in rowid order.
  *
  * Sharing is applied in SQL: every read binds the requester's tokens into an
  * EXISTS over object_audience, so rows, pages and counts never include what
@@ -191,11 +192,11 @@ static const char *const migrations[] = {
     " id_hash INTEGER NOT NULL, type TEXT NOT NULL, spec_version TEXT,"
     " created_us INTEGER NOT NULL, modified_us INTEGER NOT NULL, date_added_us INTEGER NOT NULL,"
     " revoked INTEGER NOT NULL, tlp INTEGER NOT NULL, org_id INTEGER NOT NULL,"
-    " collection_id INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL, aud0 INTEGER NOT NULL,"
+    " collection_id INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL, event_kind INTEGER NOT NULL,"
+    " aud0 INTEGER NOT NULL,"
     " json TEXT NOT NULL);"
     "CREATE INDEX object_version ON object(id_hash, org_id, modified_us);"
     "CREATE INDEX object_type ON object(type, rowid);"
-    "CREATE INDEX object_added ON object(date_added_us);"
     "CREATE TABLE object_audience(object_rowid INTEGER NOT NULL, token INTEGER NOT NULL,"
     " PRIMARY KEY(object_rowid, token)) WITHOUT ROWID;"
     /* ids in order of arrival (claims of new values append); vhash, the
@@ -208,8 +209,7 @@ static const char *const migrations[] = {
     " label TEXT, confidence INTEGER NOT NULL DEFAULT -1, first_seen_us INTEGER NOT NULL DEFAULT 0,"
     " last_seen_us INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(object_rowid, obs_id)) WITHOUT ROWID;"
     "CREATE INDEX claim_obs ON claim(obs_id, object_rowid);"
-    "CREATE TABLE event(seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL,"
-    " object_rowid INTEGER NOT NULL, at_us INTEGER NOT NULL);",
+
 };
 
 static int schema_version(struct sq *s)
@@ -361,8 +361,9 @@ static enum vg_rc sq_begin(struct vg_store *st, struct vg_error *err)
     if ((rc = exec(s, "BEGIN IMMEDIATE", err)) != VG_OK)
         return rc;
     s->in_tx = 1;
-    s->next_seq = scalar(s, "SELECT max(seq) FROM event", 0) + 1;
-    s->last_added = scalar(s, "SELECT max(date_added_us) FROM object", 0);
+    /* The last version stored (rowid order is seq and date_added order). */
+    s->next_seq = scalar(s, "SELECT seq FROM object ORDER BY rowid DESC LIMIT 1", 0) + 1;
+    s->last_added = scalar(s, "SELECT date_added_us FROM object ORDER BY rowid DESC LIMIT 1", 0);
     bloom_sync(s, &s->seen, "SELECT count(*) FROM observable",
                "SELECT id, vhash FROM observable WHERE id > ? ORDER BY id");
     bloom_sync(s, &s->ids, "SELECT count(*) FROM object",
@@ -1063,8 +1064,8 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
     seq = s->next_seq;
     q = prep(s,
              "INSERT INTO object(stix_id, type, spec_version, created_us, modified_us, "
-             "date_added_us, revoked, tlp, org_id, collection_id, seq, json, id_hash, aud0) "
-             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             "date_added_us, revoked, tlp, org_id, collection_id, seq, json, id_hash, aud0, "
+             "event_kind) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
              err);
     if (q == NULL)
         return err->code;
@@ -1083,6 +1084,7 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
     sqlite3_bind_text(q, 12, v->json, (int)v->json_len, SQLITE_STATIC);
     sqlite3_bind_int64(q, 13, hash);
     sqlite3_bind_int64(q, 14, (sqlite3_int64)v->aud->tok[0]);
+    sqlite3_bind_int(q, 15, (int)event_kind(v, res));
     if ((rc = step_done(s, q, err, "object insert")) != VG_OK)
         return rc;
     rowid = sqlite3_last_insert_rowid(s->db);
@@ -1098,15 +1100,6 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
             return rc;
     }
     if ((rc = put_claims(s, rowid, v, err)) != VG_OK)
-        return rc;
-    if ((q = prep(s, "INSERT INTO event(seq, kind, object_rowid, at_us) VALUES(?, ?, ?, ?)",
-                  err)) == NULL)
-        return err->code;
-    sqlite3_bind_int64(q, 1, seq);
-    sqlite3_bind_int(q, 2, (int)event_kind(v, res));
-    sqlite3_bind_int64(q, 3, rowid);
-    sqlite3_bind_int64(q, 4, now);
-    if ((rc = step_done(s, q, err, "event")) != VG_OK)
         return rc;
     /* Advance only once everything is written: a failed put reuses both. */
     s->next_seq = seq + 1;
@@ -1203,6 +1196,45 @@ static enum vg_rc cond(struct vg_buf *b, const char *expr, int *at)
     return vg_buf_printf(b, " AND %s ?%d", expr, (*at)++);
 }
 
+/*
+ * The last rowid whose date_added is <= us (0 when none): date_added grows
+ * with rowid, so a binary search over rowids answers "added after" without
+ * an index on date_added, one point look-up per step.
+ */
+static int64_t rowid_added_after(struct sq *s, int64_t us)
+{
+    sqlite3_stmt *q;
+    int64_t lo = 0, hi, found = 0;
+
+    hi = scalar(s, "SELECT max(rowid) FROM object", 0);
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo + 1) / 2, rowid, added;
+
+        q = prep(s,
+                 "SELECT rowid, date_added_us FROM object WHERE rowid >= ? ORDER BY rowid "
+                 "LIMIT 1",
+                 NULL);
+        if (q == NULL)
+            return 0;
+        sqlite3_bind_int64(q, 1, mid);
+        if (sqlite3_step(q) != SQLITE_ROW) {
+            sqlite3_reset(q);
+            hi = mid - 1;
+            continue;
+        }
+        rowid = sqlite3_column_int64(q, 0);
+        added = sqlite3_column_int64(q, 1);
+        sqlite3_reset(q);
+        if (added <= us) {
+            found = rowid;
+            lo = rowid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    return found;
+}
+
 static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_filter *f,
                                   vg_object_cb cb, void *ctx, struct vg_error *err)
 {
@@ -1211,9 +1243,14 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
     sqlite3_stmt *q = NULL;
     enum vg_rc rc = VG_OK;
     int at = (int)f->ntokens + 1, r;
+    int64_t after = f->after_rowid, bound;
 
     if (f->ntokens == 0)
         return VG_OK; /* nothing is visible without a token */
+    /* date_added grows with rowid: "added after" is a rowid bound (found
+     * before the scan's statement is prepared: the helper uses the cache). */
+    if (f->added_after_us && (bound = rowid_added_after(s, f->added_after_us)) > after)
+        after = bound;
     /* Parameters: tokens at ?1..?n, then one number per condition, in the
      * order the conditions are written below and bound further down. */
     vg_buf_init(&sql, 0);
@@ -1234,8 +1271,6 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
         rc = cond(&sql, "o.org_id =", &at);
     if (rc == VG_OK && f->collection_id)
         rc = cond(&sql, "o.collection_id =", &at);
-    if (rc == VG_OK && f->added_after_us)
-        rc = cond(&sql, "o.date_added_us >", &at);
     if (rc == VG_OK && f->kind)
         rc = vg_buf_printf(&sql,
                            " AND EXISTS(SELECT 1 FROM claim c JOIN observable ob ON ob.id = "
@@ -1256,7 +1291,7 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
     if (q == NULL)
         return err->code;
     at = bind_tokens(q, 1, f->tokens, f->ntokens);
-    sqlite3_bind_int64(q, at++, f->after_rowid);
+    sqlite3_bind_int64(q, at++, after);
     if (f->stix_id) {
         sqlite3_bind_int64(q, at++, id_hash(f->stix_id));
         sqlite3_bind_text(q, at++, f->stix_id, -1, SQLITE_TRANSIENT);
@@ -1269,8 +1304,6 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
         sqlite3_bind_int64(q, at++, f->org_id);
     if (f->collection_id)
         sqlite3_bind_int64(q, at++, f->collection_id);
-    if (f->added_after_us)
-        sqlite3_bind_int64(q, at++, f->added_after_us);
     if (f->kind)
         sqlite3_bind_int(q, at++, (int)f->kind);
     if (f->limit)
@@ -1312,10 +1345,12 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     sqlite3_stmt *q;
     enum vg_rc rc;
     int at = (int)f->ntokens + 1, r;
-    int64_t last_obs = -1;
+    int64_t last_obs = -1, after = 0;
 
     if (f->ntokens == 0)
         return VG_OK;
+    if (f->added_after_us)
+        after = rowid_added_after(s, f->added_after_us);
     vg_buf_init(&sql, 0);
     rc = vg_buf_puts(&sql, "SELECT ob.id, ob.kind, ob.value, c.label, c.confidence, "
                            "c.first_seen_us, c.last_seen_us, o.tlp, o.org_id, o.stix_id, "
@@ -1333,7 +1368,7 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     if (rc == VG_OK && f->label)
         rc = cond(&sql, "c.label =", &at);
     if (rc == VG_OK && f->added_after_us)
-        rc = cond(&sql, "o.date_added_us >", &at);
+        rc = cond(&sql, "o.rowid >", &at);
     if (rc == VG_OK)
         rc = version_sql(&sql, VG_VERSIONS_LAST, f->ntokens);
     if (rc == VG_OK)
@@ -1356,7 +1391,7 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     if (f->label)
         sqlite3_bind_text(q, at++, f->label, -1, SQLITE_TRANSIENT);
     if (f->added_after_us)
-        sqlite3_bind_int64(q, at++, f->added_after_us);
+        sqlite3_bind_int64(q, at++, after);
 
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         struct vg_obs_row row;
@@ -1398,15 +1433,16 @@ static enum vg_rc sq_stats(struct vg_store *st, struct vg_store_stats *out, stru
     out->objects = scalar(s, "SELECT count(DISTINCT stix_id) FROM object", 0);
     out->observables = scalar(s, "SELECT count(*) FROM observable", 0);
     out->contributions = scalar(s, "SELECT count(*) FROM claim", 0);
-    out->events = scalar(s, "SELECT count(*) FROM event", 0);
-    out->last_seq = scalar(s, "SELECT max(seq) FROM event", 0);
+    out->events = out->versions; /* one event per stored version */
+    out->last_seq = scalar(s, "SELECT seq FROM object ORDER BY rowid DESC LIMIT 1", 0);
     (void)err;
     return VG_OK;
 }
 
 /*
  * Integrity: SQLite's own check, then the hub's invariants - every version
- * has an audience and exactly one event, and no claim points nowhere.
+ * has an audience and its place in the event sequence, and no claim points
+ * nowhere.
  */
 static enum vg_rc sq_check(struct vg_store *st, struct vg_error *err)
 {
@@ -1423,15 +1459,13 @@ static enum vg_rc sq_check(struct vg_store *st, struct vg_error *err)
          "object versions of an unknown organisation"},
         {"SELECT count(*) FROM object o WHERE o.id_hash IS NOT vg_id_hash(o.stix_id)",
          "object versions with a wrong id hash"},
-        {"SELECT count(*) FROM object o WHERE NOT EXISTS(SELECT 1 FROM event e WHERE e.seq = "
-         "o.seq AND e.object_rowid = o.rowid)",
-         "object versions without their event"},
+        {"SELECT count(*) FROM (SELECT seq - lag(seq) OVER (ORDER BY rowid) AS d FROM object) "
+         "WHERE d <> 1",
+         "gaps or disorder in the event sequence"},
         {"SELECT count(*) FROM claim c WHERE NOT EXISTS(SELECT 1 FROM observable ob WHERE "
          "ob.id = c.obs_id) OR NOT EXISTS(SELECT 1 FROM object o WHERE o.rowid = c.object_rowid)",
          "dangling claims"},
-        {"SELECT count(*) FROM event e WHERE NOT EXISTS(SELECT 1 FROM object o WHERE o.rowid = "
-         "e.object_rowid)",
-         "events without their object"},
+
     };
     struct sq *s = sq_of(st);
     sqlite3_stmt *q;
