@@ -1585,13 +1585,17 @@ enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_stor
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
+    /* The WAL is durable: closing need not copy it into the database (the
+     * next writer's checkpoints will), so a command ends when its work is. */
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     sqlite3_create_function_v2(s->db, "vg_id_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                sql_id_hash, NULL, NULL, NULL);
     sqlite3_busy_timeout(s->db, 10000);
     if ((rc = exec(s,
-                   "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                   "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
                    "PRAGMA foreign_keys = ON; PRAGMA cache_size = -131072; "
-                   "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 65536;",
+                   "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 65536; PRAGMA "
+                   "journal_size_limit = 67108864;",
                    err)) != VG_OK)
         goto fail;
     if ((rc = migrate(s, err)) != VG_OK)
