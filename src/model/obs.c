@@ -103,24 +103,6 @@ size_t vg_obs_refang(const char *in, size_t len, char *out, size_t cap)
 {
     size_t i = 0, o = 0, k;
 
-    /* hxxp:// hxxps:// fxp:// at the start, any case; only as a scheme
-     * ("fxpro.com" and "hxxpdomain.net" are names). */
-    if (len >= 4 && strncasecmp(in, "hxxp", 4) == 0 &&
-        ((len >= 7 && memcmp(in + 4, "://", 3) == 0) ||
-         (len >= 8 && (in[4] == 's' || in[4] == 'S') && memcmp(in + 5, "://", 3) == 0) ||
-         (len >= 6 && in[4] == '[') ||
-         (len >= 7 && (in[4] == 's' || in[4] == 'S') && in[5] == '['))) {
-        if (cap < 5)
-            return (size_t)-1;
-        memcpy(out, "http", 4);
-        i = o = 4;
-    } else if (len >= 6 && strncasecmp(in, "fxp", 3) == 0 &&
-               (memcmp(in + 3, "://", 3) == 0 || in[3] == '[')) {
-        if (cap < 4)
-            return (size_t)-1;
-        memcpy(out, "ftp", 3);
-        i = o = 3;
-    }
     while (i < len) {
         const char *rep = NULL;
         size_t flen = 0;
@@ -148,6 +130,15 @@ size_t vg_obs_refang(const char *in, size_t len, char *out, size_t cap)
         }
     }
     out[o] = '\0';
+    /* Then the scheme, now that "[:]" and "[/]" are gone: hxxp:// hxxps://
+     * fxp://, any case, and only as a scheme ("fxpro.com" is a name).  The
+     * replacement has the same length. */
+    if (o >= 7 && strncasecmp(out, "hxxp", 4) == 0 &&
+        (memcmp(out + 4, "://", 3) == 0 ||
+         (o >= 8 && (out[4] == 's' || out[4] == 'S') && memcmp(out + 5, "://", 3) == 0)))
+        memcpy(out, "http", 4);
+    else if (o >= 6 && strncasecmp(out, "fxp://", 6) == 0)
+        memcpy(out, "ftp", 3);
     return o;
 }
 

@@ -109,6 +109,8 @@ static void test_domain(void **state)
     expect_obs(VG_OBS_NONE, "hxxpdomain.net", VG_OBS_DOMAIN, "hxxpdomain.net");
     expect_obs(VG_OBS_NONE, "fxp://files.example.org/a", VG_OBS_URL, "ftp://files.example.org/a");
     expect_obs(VG_OBS_NONE, "hxxps[://]evil.example.com", VG_OBS_URL, "https://evil.example.com/");
+    expect_obs(VG_OBS_NONE, "hxxps:/[/]vc.example.com:2", VG_OBS_URL,
+               "https://vc.example.com:2/"); /* found by fuzzing */
     expect_obs(VG_OBS_NONE, "evil[.]example[.]com", VG_OBS_DOMAIN, "evil.example.com");
     expect_obs(VG_OBS_NONE, "bücher.de", VG_OBS_DOMAIN, "xn--bcher-kva.de");
     expect_obs(VG_OBS_DOMAIN, "BÜCHER.example", VG_OBS_DOMAIN, "xn--bcher-kva.example");
