@@ -280,6 +280,7 @@ static void item_reset(struct vg_ingest_item *it)
     it->claim_rc = VG_OK;
     it->claim_first = it->claim_last = 0;
     memset(&it->v, 0, sizeof(it->v));
+    it->id[0] = '\0';
 }
 
 static int claim_add(void *ctx, const struct vg_obs *obs)
@@ -581,6 +582,8 @@ static enum vg_rc prepare(const struct vg_ingest *ing, json_t *obj, const char *
         return vg_error_set(err, VG_INVALID, "type", "'%.64s' is not a STIX object type", type);
     if ((rc = get_string(obj, "id", 1, &id, err)) != VG_OK)
         return rc;
+    /* Known from here on, so that a rejection names its object. */
+    snprintf(it->id, sizeof(it->id), "%s", id);
     if (!vg_stix_id_valid(id, strlen(id)) || strncmp(id, type, strlen(type)) != 0 ||
         strncmp(id + strlen(type), "--", 2) != 0)
         return vg_error_set(err, VG_INVALID, "id", "'%.100s' is not a valid id for type '%s'", id,
@@ -668,7 +671,6 @@ static enum vg_rc prepare(const struct vg_ingest *ing, json_t *obj, const char *
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
 
     /* Lengths were checked: an id is at most 250 bytes, a type shorter. */
-    snprintf(it->id, sizeof(it->id), "%s", id);
     snprintf(it->type, sizeof(it->type), "%s", type);
     snprintf(it->spec, sizeof(it->spec), "%s", spec ? spec : "");
     it->is_sco = is_sco;
@@ -704,6 +706,11 @@ enum vg_rc vg_ingest_prepare(const struct vg_ingest *ing, json_t *obj, const cha
 const char *vg_ingest_item_id(const struct vg_ingest_item *it)
 {
     return it->id[0] ? it->id : NULL;
+}
+
+const char *vg_ingest_item_text(const struct vg_ingest_item *it)
+{
+    return it->rc == VG_OK ? it->text : NULL;
 }
 
 enum vg_rc vg_ingest_commit(struct vg_ingest *ing, struct vg_ingest_item *it,

@@ -88,6 +88,8 @@ enum vg_rc vg_ingest_commit(struct vg_ingest *ing, struct vg_ingest_item *it,
                             enum vg_put_result *result, struct vg_error *err);
 /* The prepared object's id, or NULL when preparation failed before it. */
 const char *vg_ingest_item_id(const struct vg_ingest_item *it);
+/* The JSON text that will be stored, or NULL when preparation failed. */
+const char *vg_ingest_item_text(const struct vg_ingest_item *it);
 
 /* Turn a flat record (plain, CSV, MISP) into a STIX indicator and store it. */
 enum vg_rc vg_ingest_flat(struct vg_ingest *ing, const struct vg_flat_record *rec,

@@ -93,6 +93,10 @@ for f in wrongtype badpattern bigstring deep badutf8 nul dupkey badid; do
   eq "$f: good records still stored or known" 2 "$(jq '.accepted + .duplicates' <<<"$r")"
   check "$f: rejection has a message" test -n "$(jq -r '.errors[0].message' <<<"$r")"
 done
+r=$("$VIGIE" import --as A --json "$TMP/bad-badpattern.json" || true)
+eq "a rejection names its object" "indicator--bbbbbbbb-0000-4000-8000-000000000002" \
+  "$(jq -r '.errors[0].id' <<<"$r")"
+eq "a rejection names its field" pattern "$(jq -r '.errors[0].field' <<<"$r")"
 r=$("$VIGIE" import --as A --json "$TMP/bad-truncated.json" || true)
 eq "truncated: object before the cut kept" 1 "$(jq '.accepted + .duplicates' <<<"$r")"
 check "truncated: error reported" test "$(jq .rejected <<<"$r")" -ge 1
