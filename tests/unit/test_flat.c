@@ -25,7 +25,7 @@
 #include "codec/flat.h"
 #include "common/buf.h"
 #include "common/vtime.h"
-#include "mem_source.h"
+#include "support.h"
 
 /* ---- sources ---- */
 
@@ -188,35 +188,6 @@ static char *trace_mem(enum vg_flat_format fmt, const char *data, size_t len, si
     vg_buf_puts(&t, "");
     read_all(fmt, mem_read, &s, &t);
     return t.data;
-}
-
-/*
- * Does text match pattern, where '*' matches any run of bytes but '\n' and
- * "**" any run of bytes at all?
- */
-static int match(const char *p, const char *s)
-{
-    if (*p == '\0')
-        return *s == '\0';
-    if (p[0] == '*' && p[1] == '*') {
-        for (;;) {
-            if (match(p + 2, s))
-                return 1;
-            if (*s == '\0')
-                return 0;
-            s++;
-        }
-    }
-    if (*p == '*') {
-        for (;;) {
-            if (match(p + 1, s))
-                return 1;
-            if (*s == '\0' || *s == '\n')
-                return 0;
-            s++;
-        }
-    }
-    return *p == *s && match(p + 1, s + 1);
 }
 
 static void expect_len(enum vg_flat_format fmt, const char *data, size_t len, const char *expected)

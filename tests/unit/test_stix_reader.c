@@ -24,7 +24,7 @@
 
 #include "codec/stix_reader.h"
 #include "common/buf.h"
-#include "mem_source.h"
+#include "support.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -149,23 +149,6 @@ static char *trace_mem(const char *data, size_t len, size_t chunk)
     vg_buf_puts(&t, "");
     read_all(mem_read, &s, &t, NULL);
     return t.data;
-}
-
-/* Does text match pattern, where '*' matches any run of bytes but '\n'? */
-static int match(const char *p, const char *s)
-{
-    if (*p == '\0')
-        return *s == '\0';
-    if (*p == '*') {
-        for (;;) {
-            if (match(p + 1, s))
-                return 1;
-            if (*s == '\0' || *s == '\n')
-                return 0;
-            s++;
-        }
-    }
-    return *p == *s && match(p + 1, s + 1);
 }
 
 static void expect_len(const char *data, size_t len, const char *expected)
