@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "merkle.h"
+typedef int vg_ledger_placeholder;
