@@ -115,4 +115,10 @@ r=$("$VIGIE" import --as A --json "$TMP/p.txt" || true)
 eq "plain: version number and file name rejected" 2 "$(jq .rejected <<<"$r")"
 eq "plain: domain kept" 1 "$(jq .accepted <<<"$r")"
 check "store integrity" sqlite3 "$VIGIE_HUB/vigie.db" "PRAGMA integrity_check" >/dev/null
+# Filters are bound as parameters, never spliced into SQL (scenario 13).
+eq "hostile label matches nothing" 0 \
+  "$("$VIGIE" export --for op --format plain --label "x' OR '1'='1" | wc -l)"
+eq "hostile type matches nothing" 0 \
+  "$("$VIGIE" export --for op --type "indicator' OR 1=1 --" | jq '.objects // [] | length')"
+check "the hub is intact after them" "$VIGIE" check
 finish
