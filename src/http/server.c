@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * server.c - the HTTP server on libmicrohttpd (see server.h).
+ *
+ * Threads: libmicrohttpd's pool runs the handlers; each worker keeps a store
+ * handle in thread-local storage, registered so that shutdown closes them
+ * all.  The main thread blocks SIGTERM and SIGINT before the pool starts (so
+ * the workers inherit the mask) and waits for them with sigwait().
+ *
+ * Requests in flight are counted (a request starts when its handler is
+ * first called and ends in the completion callback): at shutdown the
+ * listening socket is closed at once (MHD_quiesce_daemon), then the count is
+ * allowed to drain for the grace period before the daemon stops.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "auth.h"
+#include "common/log.h"
+#include "common/vtime.h"
+#include "store/store.h"
+
+#define STORES_MAX 256
+
+struct server {
+    const struct vg_server_opts *opts;
+    atomic_int in_flight;
+    pthread_mutex_t mu; /* guards stores */
+    struct vg_store *stores[STORES_MAX];
+    size_t nstores;
+};
+
+/* Per request: when it started, for the log line. */
+struct request {
+    int64_t start_us;
+    unsigned status;
+};
+
+static _Thread_local struct vg_store *tls_store;
+
+/* This worker's store handle, opened on first use. */
+static struct vg_store *worker_store(struct server *srv, struct vg_error *err)
+{
+    struct vg_store *st;
+
+    if (tls_store != NULL)
+        return tls_store;
+    if (vg_store_open(srv->opts->hub, 0, &st, err) != VG_OK)
+        return NULL;
+    pthread_mutex_lock(&srv->mu);
+    if (srv->nstores == STORES_MAX) {
+        pthread_mutex_unlock(&srv->mu);
+        vg_store_close(st);
+        vg_error_set(err, VG_LIMIT, NULL, "too many worker threads");
+        return NULL;
+    }
+    srv->stores[srv->nstores++] = st;
+    pthread_mutex_unlock(&srv->mu);
+    tls_store = st;
+    return st;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *conn, struct request *rq, unsigned status,
+                                 json_t *doc, const char *www_auth)
+{
+    char *text = json_dumps(doc, JSON_COMPACT);
+    struct MHD_Response *resp;
+    enum MHD_Result r;
+
+    json_decref(doc);
+    if (text == NULL)
+        return MHD_NO; /* out of memory: libmicrohttpd closes the connection */
+    resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (www_auth)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, www_auth);
+    rq->status = status;
+    r = MHD_queue_response(conn, status, resp);
+    MHD_destroy_response(resp);
+    return r;
+}
+
+/* The TAXII-shaped error body for err (status from the error table). */
+static enum MHD_Result send_error(struct MHD_Connection *conn, struct request *rq,
+                                  const struct vg_error *err)
+{
+    unsigned status = (unsigned)vg_rc_http_status(err->code);
+
+    return send_json(conn, rq, status,
+                     json_pack("{s:s, s:s, s:i}", "title", vg_rc_title(err->code), "description",
+                               err->msg, "http_status", (int)status),
+                     err->code == VG_AUTH ? "Basic realm=\"vigie\", charset=\"UTF-8\"" : NULL);
+}
+
+static json_t *scopes_json(unsigned scopes)
+{
+    json_t *a = json_array();
+
+    if (scopes & VG_SCOPE_READ)
+        json_array_append_new(a, json_string("read"));
+    if (scopes & VG_SCOPE_WRITE)
+        json_array_append_new(a, json_string("write"));
+    if (scopes & VG_SCOPE_ADMIN)
+        json_array_append_new(a, json_string("admin"));
+    return a;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **con_cls)
+{
+    struct server *srv = cls;
+    struct request *rq = *con_cls;
+    struct vg_error err;
+    struct vg_store *st;
+    struct vg_auth who;
+
+    (void)version;
+    (void)upload;
+    if (rq == NULL) { /* first call: headers only */
+        if ((rq = calloc(1, sizeof(*rq))) == NULL)
+            return MHD_NO;
+        rq->start_us = vg_time_now_us();
+        atomic_fetch_add(&srv->in_flight, 1);
+        *con_cls = rq;
+        return MHD_YES;
+    }
+    if (*upload_size != 0) { /* no route takes a body yet */
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    vg_error_clear(&err);
+    if (strcmp(url, "/api/v1/health") == 0) {
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+            vg_error_set(&err, VG_INVALID, NULL, "%s is not allowed here", method);
+            return send_error(conn, rq, &err);
+        }
+        if (worker_store(srv, &err) == NULL)
+            return send_error(conn, rq, &err);
+        return send_json(conn, rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"), NULL);
+    }
+    if (strcmp(url, "/api/v1/whoami") == 0) {
+        if ((st = worker_store(srv, &err)) == NULL)
+            return send_error(conn, rq, &err);
+        if (vg_auth_header(
+                st,
+                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+                vg_time_now_us(), 0, &who, &err) != VG_OK)
+            return send_error(conn, rq, &err);
+        return send_json(conn, rq, MHD_HTTP_OK,
+                         json_pack("{s:s, s:s, s:s, s:o}", "key", who.key.id, "organisation",
+                                   who.org.name, "identity", who.org.stix_id, "scopes",
+                                   scopes_json(who.key.scopes)),
+                         NULL);
+    }
+    vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
+    return send_error(conn, rq, &err);
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    struct server *srv = cls;
+    struct request *rq = *con_cls;
+    const union MHD_ConnectionInfo *ci;
+    char addr[INET6_ADDRSTRLEN] = "?";
+
+    if (rq == NULL)
+        return;
+    ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr, sizeof(addr));
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr, sizeof(addr));
+    }
+    vg_log(VG_LOG_INFO, "request", "status=%u client=%s us=%lld%s", rq->status, addr,
+           (long long)(vg_time_now_us() - rq->start_us),
+           toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+    free(rq);
+    *con_cls = NULL;
+    atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err)
+{
+    struct server srv;
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    struct MHD_Daemon *d;
+    const union MHD_DaemonInfo *info;
+    sigset_t sigs, old;
+    unsigned threads = opts->threads;
+    enum vg_rc rc = VG_OK;
+    int sig = 0, waited;
+    size_t i;
+
+    memset(&srv, 0, sizeof(srv));
+    srv.opts = opts;
+    atomic_init(&srv.in_flight, 0);
+    pthread_mutex_init(&srv.mu, NULL);
+    memset(&ss, 0, sizeof(ss));
+    if (inet_pton(AF_INET, opts->address, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+        ((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+        ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)opts->port);
+        sslen = sizeof(struct sockaddr_in);
+    } else if (inet_pton(AF_INET6, opts->address, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+        ((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+        ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)opts->port);
+        sslen = sizeof(struct sockaddr_in6);
+    } else {
+        return vg_error_set(err, VG_INVALID, "listen", "'%s' is not an IP address", opts->address);
+    }
+    (void)sslen;
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)n : 2;
+    }
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, &old);
+    d = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL,
+        NULL, handle, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        opts->max_connections ? opts->max_connections : 1024, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        opts->max_per_address ? opts->max_per_address : 64, MHD_OPTION_CONNECTION_TIMEOUT,
+        opts->timeout_s ? opts->timeout_s : 30, MHD_OPTION_NOTIFY_COMPLETED, completed, &srv,
+        MHD_OPTION_END);
+    if (d == NULL) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_mutex_destroy(&srv.mu);
+        return vg_error_set(err, VG_IO, "listen", "cannot listen on %s port %u: %s", opts->address,
+                            opts->port, strerror(errno));
+    }
+    info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    printf("listening on %s%s%s:%u\n", ss.ss_family == AF_INET6 ? "[" : "", opts->address,
+           ss.ss_family == AF_INET6 ? "]" : "", info ? (unsigned)info->port : opts->port);
+    fflush(stdout);
+    vg_log(VG_LOG_INFO, "start", "hub=%s threads=%u", opts->hub, threads);
+
+    while (sigwait(&sigs, &sig) != 0)
+        ;
+    vg_log(VG_LOG_INFO, "stop", "signal %d: finishing requests in flight", sig);
+    MHD_quiesce_daemon(d); /* no new connections */
+    for (waited = 0; atomic_load(&srv.in_flight) > 0 &&
+                     waited < (int)(opts->grace_s ? opts->grace_s : 10) * 100;
+         waited++)
+        usleep(10000);
+    MHD_stop_daemon(d);
+    for (i = 0; i < srv.nstores; i++)
+        vg_store_close(srv.stores[i]);
+    pthread_mutex_destroy(&srv.mu);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    vg_log(VG_LOG_INFO, "stopped", "clean shutdown");
+    return rc;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * server.h - `vigie serve`: the HTTP server of a hub.
+ *
+ * libmicrohttpd with an epoll thread pool (no thread per connection).  Each
+ * worker thread opens its own store handle on first use.  Every answer that
+ * is not a success carries a JSON error body {"title", "description",
+ * "http_status"} (the TAXII 2.1 error shape); a request without valid
+ * credentials gets 401 with WWW-Authenticate: Basic.  One JSON log line per
+ * request on stderr.  SIGTERM or SIGINT stops accepting connections, lets
+ * requests in flight finish (up to a grace period), then returns.
+ *
+ * Routes today (the TAXII 2.1 API of issue 3 is built on this):
+ *   GET /api/v1/health   {"status":"ok"}: no authentication, no data
+ *   GET /api/v1/whoami   the authenticated key, its organisation and scopes
+ */
+#ifndef VG_HTTP_SERVER_H
+#define VG_HTTP_SERVER_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+
+struct vg_server_opts {
+    const char *hub;     /* hub directory */
+    const char *address; /* IPv4 or IPv6 literal to listen on */
+    unsigned port;       /* 0: any free port (printed at start) */
+    unsigned threads;    /* worker threads; 0: one per CPU */
+    unsigned max_connections;
+    unsigned max_per_address;
+    unsigned timeout_s; /* idle connection timeout */
+    unsigned grace_s;   /* how long requests in flight may finish at shutdown */
+};
+
+/* Run until SIGTERM or SIGINT.  Prints "listening on ADDR:PORT" on stdout
+ * once ready.  VG_IO when the address cannot be bound. */
+enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err);
+
+#endif
