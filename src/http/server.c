@@ -124,6 +124,95 @@ static json_t *scopes_json(unsigned scopes)
     return a;
 }
 
+#define TAXII_TYPE "application/taxii+json;version=2.1"
+#define TAXII_ROOT "/taxii2/root/"
+#define MAX_CONTENT_LENGTH (100u * 1024 * 1024)
+
+/* TAXII answers are application/taxii+json;version=2.1; a client that
+ * accepts neither it (with or without the version) nor anything is told 406. */
+static int taxii_acceptable(struct MHD_Connection *conn)
+{
+    const char *a = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+
+    if (a == NULL)
+        return 1;
+    return strstr(a, "application/taxii+json") != NULL || strstr(a, "*/*") != NULL ||
+           strstr(a, "application/*") != NULL;
+}
+
+static enum MHD_Result send_taxii(struct MHD_Connection *conn, struct request *rq, json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_COMPACT);
+    struct MHD_Response *resp;
+    enum MHD_Result r;
+
+    json_decref(doc);
+    if (text == NULL)
+        return MHD_NO;
+    resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TAXII_TYPE);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    rq->status = MHD_HTTP_OK;
+    r = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return r;
+}
+
+/*
+ * TAXII 2.1 discovery (/taxii2/) and the API root.  Both need a read key:
+ * a hub says nothing about itself to strangers.  Collections and objects
+ * (issue 3) hang under the root.
+ */
+static enum MHD_Result taxii(struct server *srv, struct MHD_Connection *conn, struct request *rq,
+                             const char *url, const char *method)
+{
+    struct vg_error err;
+    struct vg_store *st;
+    struct vg_auth who;
+    const char *host;
+    char root[512];
+
+    vg_error_clear(&err);
+    if ((st = worker_store(srv, &err)) == NULL)
+        return send_error(conn, rq, &err);
+    if (vg_auth_header(
+            st, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+            vg_time_now_us(), VG_SCOPE_READ, &who, &err) != VG_OK)
+        return send_error(conn, rq, &err);
+    if (!taxii_acceptable(conn)) {
+        rq->status = MHD_HTTP_NOT_ACCEPTABLE;
+        return send_json(conn, rq, MHD_HTTP_NOT_ACCEPTABLE,
+                         json_pack("{s:s, s:s, s:i}", "title", "Not Acceptable", "description",
+                                   "this server answers " TAXII_TYPE, "http_status",
+                                   MHD_HTTP_NOT_ACCEPTABLE),
+                         NULL);
+    }
+    if (strcmp(method, "GET") != 0) {
+        vg_error_set(&err, VG_INVALID, NULL, "%s is not allowed here", method);
+        return send_error(conn, rq, &err);
+    }
+    if (strcmp(url, "/taxii2/") == 0) {
+        host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+        if (host == NULL || strlen(host) > 255 || strpbrk(host, "/\\ \"") != NULL)
+            host = "localhost";
+        snprintf(root, sizeof(root), "http://%s" TAXII_ROOT, host);
+        return send_taxii(conn, rq,
+                          json_pack("{s:s, s:s, s:s, s:[s]}", "title", "Vigie", "description",
+                                    "threat-intelligence exchange hub", "default", root,
+                                    "api_roots", root));
+    }
+    if (strcmp(url, TAXII_ROOT) == 0)
+        return send_taxii(conn, rq,
+                          json_pack("{s:s, s:[s], s:I}", "title", "Vigie", "versions", TAXII_TYPE,
+                                    "max_content_length", (json_int_t)MAX_CONTENT_LENGTH));
+    vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
+    return send_error(conn, rq, &err);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
@@ -172,6 +261,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                                    scopes_json(who.key.scopes)),
                          NULL);
     }
+    if (strncmp(url, "/taxii2/", 8) == 0)
+        return taxii(srv, conn, rq, url, method);
     vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
     return send_error(conn, rq, &err);
 }

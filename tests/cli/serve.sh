@@ -3,7 +3,7 @@
 # `vigie serve` for real on a loopback port: health without credentials,
 # whoami with a Bearer or Basic key, the same 401 for every bad credential
 # (with WWW-Authenticate and a TAXII-shaped error body), 404 as JSON, and a
-# clean exit on SIGTERM.
+# clean exit on SIGTERM; TAXII 2.1 discovery and API root with media types.
 source "$(dirname "$0")/lib/common.bash"
 command -v curl >/dev/null || skip_all "curl not installed"
 init=$("$VIGIE" init --name op --json)
@@ -42,10 +42,23 @@ eq "garbage header: 401" 401 "$(bad -H "Authorization: Basic %%%")"
 eq "unknown path: 404" 404 "$(curl -s -o "$TMP/b" -w '%{http_code}' "$U/nope/../etc/passwd")"
 eq "404 body" 404 "$(jq .http_status "$TMP/b")"
 
+# TAXII 2.1 discovery and API root (need a read key; media type negotiated)
+T="application/taxii+json;version=2.1"
+r=$(curl -s -D "$TMP/h" -H "Accept: $T" -H "Authorization: Bearer $secret" "$U/taxii2/")
+eq "discovery names its API root" "http://127.0.0.1:$port/taxii2/root/" "$(jq -r .default <<<"$r")"
+check "discovery answers in the TAXII media type" grep -qi "^Content-Type: application/taxii+json;version=2.1" "$TMP/h"
+r=$(curl -s -H "Accept: $T" -H "Authorization: Bearer $secret" "$U/taxii2/root/")
+eq "API root versions" "[\"$T\"]" "$(jq -c .versions <<<"$r")"
+check "API root advertises max_content_length" test "$(jq .max_content_length <<<"$r")" -gt 0
+eq "discovery needs credentials" 401 "$(curl -s -o /dev/null -w '%{http_code}' -H "Accept: $T" "$U/taxii2/")"
+eq "wrong media type: 406" 406 "$(curl -s -o "$TMP/b" -w '%{http_code}' -H 'Accept: text/html' -H "Authorization: Bearer $secret" "$U/taxii2/")"
+eq "406 body" 406 "$(jq .http_status "$TMP/b")"
+eq "unknown TAXII path: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' -H "Accept: $T" -H "Authorization: Bearer $secret" "$U/taxii2/root/nope/")"
+
 kill -TERM $pid
 status=0
 wait $pid || status=$?
 eq "SIGTERM: clean exit" 0 "$status"
 check "logged the clean shutdown" grep -q '"event":"stopped"' "$TMP/log"
-eq "one JSON log line per request" 9 "$(grep -c '"event":"request"' "$TMP/log")"
+eq "one JSON log line per request" 14 "$(grep -c '"event":"request"' "$TMP/log")"
 finish
