@@ -75,6 +75,6 @@ enum vg_rc tool_scopes(const char *s, unsigned *out);
 json_t *tool_scopes_json(unsigned scopes);
 
 extern const struct vg_cmd vg_cmd_init, vg_cmd_org, vg_cmd_key, vg_cmd_group, vg_cmd_import,
-    vg_cmd_export, vg_cmd_check, vg_cmd_serve;
+    vg_cmd_export, vg_cmd_check, vg_cmd_serve, vg_cmd_collection;
 
 #endif

@@ -162,6 +162,73 @@ static enum MHD_Result send_taxii(struct MHD_Connection *conn, struct request *r
     return r;
 }
 
+static json_t *collection_json(const struct vg_collection *c)
+{
+    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:[s]}", "id", c->uuid, "title", c->title,
+                     "description", c->description, "can_read", c->can_read, "can_write",
+                     c->can_write, "media_types", TAXII_TYPE);
+}
+
+static int collections_cb(void *ctx, const struct vg_collection *c)
+{
+    json_array_append_new(ctx, collection_json(c));
+    return 0;
+}
+
+/*
+ * /collections/ and /collections/{id}/: only what the key's organisation may
+ * read or write exists for it; another collection answers exactly as an id
+ * that was never created.
+ */
+static enum MHD_Result collections(struct vg_store *st, struct MHD_Connection *conn,
+                                   struct request *rq, const struct vg_auth *who, const char *rest)
+{
+    vg_token tok[VG_POLICY_TOKENS_MAX];
+    size_t ntok = vg_policy_tokens(&who->principal, tok);
+    struct vg_error err;
+    json_t *arr = json_array();
+    char id[VG_UUID_TEXT_LEN + 1];
+    size_t len = strlen(rest);
+
+    vg_error_clear(&err);
+    if (arr == NULL)
+        return MHD_NO;
+    if (ntok == 0) { /* no standing: nothing exists */
+        json_decref(arr);
+        vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
+        return send_error(conn, rq, &err);
+    }
+    if (len == 0) {
+        if (vg_store_collection_scan(st, tok, ntok, NULL, collections_cb, arr, &err) != VG_OK) {
+            json_decref(arr);
+            return send_error(conn, rq, &err);
+        }
+        /* TAXII omits empty lists */
+        if (json_array_size(arr) == 0) {
+            json_decref(arr);
+            return send_taxii(conn, rq, json_object());
+        }
+        return send_taxii(conn, rq, json_pack("{s:o}", "collections", arr));
+    }
+    if (len == VG_UUID_TEXT_LEN + 1 && rest[VG_UUID_TEXT_LEN] == '/') {
+        memcpy(id, rest, VG_UUID_TEXT_LEN);
+        id[VG_UUID_TEXT_LEN] = '\0';
+        if (vg_store_collection_scan(st, tok, ntok, id, collections_cb, arr, &err) != VG_OK) {
+            json_decref(arr);
+            return send_error(conn, rq, &err);
+        }
+        if (json_array_size(arr) == 1) {
+            json_t *c = json_incref(json_array_get(arr, 0));
+
+            json_decref(arr);
+            return send_taxii(conn, rq, c);
+        }
+    }
+    json_decref(arr);
+    vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
+    return send_error(conn, rq, &err);
+}
+
 /*
  * TAXII 2.1 discovery (/taxii2/) and the API root.  Both need a read key:
  * a hub says nothing about itself to strangers.  Collections and objects
@@ -209,6 +276,8 @@ static enum MHD_Result taxii(struct server *srv, struct MHD_Connection *conn, st
         return send_taxii(conn, rq,
                           json_pack("{s:s, s:[s], s:I}", "title", "Vigie", "versions", TAXII_TYPE,
                                     "max_content_length", (json_int_t)MAX_CONTENT_LENGTH));
+    if (strncmp(url, TAXII_ROOT "collections/", sizeof(TAXII_ROOT "collections/") - 1) == 0)
+        return collections(st, conn, rq, &who, url + sizeof(TAXII_ROOT "collections/") - 1);
     vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
     return send_error(conn, rq, &err);
 }

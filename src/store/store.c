@@ -201,3 +201,22 @@ enum vg_rc vg_store_check(struct vg_store *st, struct vg_error *err)
 {
     return st->ops->check(st, err);
 }
+
+enum vg_rc vg_store_collection_add(struct vg_store *st, struct vg_collection *c,
+                                   struct vg_error *err)
+{
+    return st->ops->collection_add(st, c, err);
+}
+
+enum vg_rc vg_store_collection_grant(struct vg_store *st, int64_t collection_id, vg_token token,
+                                     int can_read, int can_write, struct vg_error *err)
+{
+    return st->ops->collection_grant(st, collection_id, token, can_read, can_write, err);
+}
+
+enum vg_rc vg_store_collection_scan(struct vg_store *st, const vg_token *tokens, size_t ntokens,
+                                    const char *uuid, vg_collection_cb cb, void *ctx,
+                                    struct vg_error *err)
+{
+    return st->ops->collection_scan(st, tokens, ntokens, uuid, cb, ctx, err);
+}

@@ -34,6 +34,7 @@
 #include "common/error.h"
 #include "model/obs.h"
 #include "model/tlp.h"
+#include "model/uuid.h"
 #include "policy/policy.h"
 
 struct vg_store;
@@ -75,6 +76,18 @@ struct vg_group {
     char description[256];
     int64_t created_us;
 };
+
+/* A TAXII collection, and what the asking tokens may do with it. */
+struct vg_collection {
+    int64_t id;
+    char uuid[VG_UUID_TEXT_LEN + 1]; /* the TAXII collection id */
+    char title[VG_NAME_MAX];
+    char description[256];
+    int64_t created_us;
+    int can_read, can_write; /* for the tokens of the scan */
+};
+
+typedef int (*vg_collection_cb)(void *ctx, const struct vg_collection *c);
 
 /* One observable that one object claims (a contribution). */
 struct vg_claim {
@@ -249,6 +262,14 @@ struct vg_store_ops {
                                 int (*cb)(void *, const struct vg_org *), void *ctx,
                                 struct vg_error *err);
 
+    enum vg_rc (*collection_add)(struct vg_store *st, struct vg_collection *c,
+                                 struct vg_error *err);
+    enum vg_rc (*collection_grant)(struct vg_store *st, int64_t collection_id, vg_token token,
+                                   int can_read, int can_write, struct vg_error *err);
+    enum vg_rc (*collection_scan)(struct vg_store *st, const vg_token *tokens, size_t ntokens,
+                                  const char *uuid, vg_collection_cb cb, void *ctx,
+                                  struct vg_error *err);
+
     enum vg_rc (*put_object)(struct vg_store *st, const struct vg_object_version *v,
                              enum vg_put_result *result, int64_t *seq, struct vg_error *err);
     enum vg_rc (*scan_objects)(struct vg_store *st, const struct vg_object_filter *f,
@@ -309,6 +330,17 @@ enum vg_rc vg_store_group_member_remove(struct vg_store *st, int64_t group_id, i
 enum vg_rc vg_store_group_members(struct vg_store *st, int64_t group_id,
                                   int (*cb)(void *, const struct vg_org *), void *ctx,
                                   struct vg_error *err);
+/* Collections: add one (uuid generated when empty); grant a token (an
+ * organisation's, a group's or the community's) read and/or write rights;
+ * list those the tokens may read or write (all, with ntokens == 0: the
+ * operator's view), or only the one with uuid. */
+enum vg_rc vg_store_collection_add(struct vg_store *st, struct vg_collection *c,
+                                   struct vg_error *err);
+enum vg_rc vg_store_collection_grant(struct vg_store *st, int64_t collection_id, vg_token token,
+                                     int can_read, int can_write, struct vg_error *err);
+enum vg_rc vg_store_collection_scan(struct vg_store *st, const vg_token *tokens, size_t ntokens,
+                                    const char *uuid, vg_collection_cb cb, void *ctx,
+                                    struct vg_error *err);
 enum vg_rc vg_store_put_object(struct vg_store *st, const struct vg_object_version *v,
                                enum vg_put_result *result, int64_t *seq, struct vg_error *err);
 enum vg_rc vg_store_scan_objects(struct vg_store *st, const struct vg_object_filter *f,

@@ -12,6 +12,13 @@ kid=$(jq -r .key.id <<<"$init")
 "$VIGIE" org add Police --kind law-enforcement >/dev/null
 psecret=$("$VIGIE" key create --org Police --scopes read --json | jq -r .secret)
 "$VIGIE" key revoke "${psecret%%.*}" >/dev/null
+"$VIGIE" org add Vendor --kind vendor >/dev/null
+vsecret=$("$VIGIE" key create --org Vendor --scopes read --json | jq -r .secret)
+polsecret=$("$VIGIE" key create --org Police --scopes read,write --json | jq -r .secret)
+"$VIGIE" group add op-x >/dev/null
+"$VIGIE" group members op-x --add Police >/dev/null
+opid=$("$VIGIE" collection add Nightfall --read group:op-x --write org:Police --json | jq -r .id)
+pubid=$("$VIGIE" collection add Public --read community --json | jq -r .id)
 
 "$VIGIE" serve --listen 127.0.0.1:0 --threads 2 >"$TMP/out" 2>"$TMP/log" &
 pid=$!
@@ -55,10 +62,24 @@ eq "wrong media type: 406" 406 "$(curl -s -o "$TMP/b" -w '%{http_code}' -H 'Acce
 eq "406 body" 406 "$(jq .http_status "$TMP/b")"
 eq "unknown TAXII path: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' -H "Accept: $T" -H "Authorization: Bearer $secret" "$U/taxii2/root/nope/")"
 
+# Collections: each partner sees only those it may read or write.
+A=(-H "Accept: $T")
+r=$(curl -s "${A[@]}" -H "Authorization: Bearer $vsecret" "$U/taxii2/root/collections/")
+eq "a vendor sees the public collection only" "Public" "$(jq -r '[.collections[].title] | join(",")' <<<"$r")"
+eq "can_read / can_write" "true,false" "$(jq -r '.collections[0] | "\(.can_read),\(.can_write)"' <<<"$r")"
+eq "the operation's collection does not exist for the vendor" 404 \
+  "$(curl -s -o "$TMP/b" -w '%{http_code}' "${A[@]}" -H "Authorization: Bearer $vsecret" "$U/taxii2/root/collections/$opid/")"
+eq "same answer as an id never created" 404 \
+  "$(curl -s -o "$TMP/b2" -w '%{http_code}' "${A[@]}" -H "Authorization: Bearer $vsecret" "$U/taxii2/root/collections/00000000-0000-4000-8000-000000000000/")"
+check "identical bodies" cmp -s "$TMP/b" "$TMP/b2"
+r=$(curl -s "${A[@]}" -H "Authorization: Bearer $polsecret" "$U/taxii2/root/collections/$opid/")
+eq "a member of the operation sees its collection" Nightfall "$(jq -r .title <<<"$r")"
+eq "and may write to it" true "$(jq -r .can_write <<<"$r")"
+
 kill -TERM $pid
 status=0
 wait $pid || status=$?
 eq "SIGTERM: clean exit" 0 "$status"
 check "logged the clean shutdown" grep -q '"event":"stopped"' "$TMP/log"
-eq "one JSON log line per request" 14 "$(grep -c '"event":"request"' "$TMP/log")"
+eq "one JSON log line per request" 18 "$(grep -c '"event":"request"' "$TMP/log")"
 finish

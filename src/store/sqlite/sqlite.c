@@ -210,8 +210,15 @@ static const char *const migrations[] = {
     "CREATE TABLE claim(object_rowid INTEGER NOT NULL, obs_id INTEGER NOT NULL,"
     " label TEXT, confidence INTEGER NOT NULL DEFAULT -1, first_seen_us INTEGER NOT NULL DEFAULT 0,"
     " last_seen_us INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(object_rowid, obs_id)) WITHOUT ROWID;"
-    "CREATE INDEX claim_obs ON claim(obs_id, object_rowid);"
-
+    "CREATE INDEX claim_obs ON claim(obs_id, object_rowid);",
+    /* 2: TAXII collections, and who may read or write each (by policy token:
+     * an organisation, a group, or the community) */
+    "CREATE TABLE collection(id INTEGER PRIMARY KEY AUTOINCREMENT, uuid TEXT NOT NULL UNIQUE,"
+    " title TEXT NOT NULL UNIQUE COLLATE NOCASE, description TEXT NOT NULL DEFAULT '',"
+    " created_us INTEGER NOT NULL);"
+    "CREATE TABLE collection_access(collection_id INTEGER NOT NULL, token INTEGER NOT NULL,"
+    " can_read INTEGER NOT NULL, can_write INTEGER NOT NULL,"
+    " PRIMARY KEY(collection_id, token)) WITHOUT ROWID;",
 };
 
 static int schema_version(struct sq *s)
@@ -893,6 +900,130 @@ static enum vg_rc sq_group_members(struct vg_store *st, int64_t group_id,
     return org_rows(s, q, cb, ctx, err);
 }
 
+/* ---- collections ------------------------------------------------------------ */
+
+static enum vg_rc sq_collection_add(struct vg_store *st, struct vg_collection *c,
+                                    struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    char uuid[VG_UUID_TEXT_LEN + 1];
+    sqlite3_stmt *q;
+    enum vg_rc rc;
+
+    if (c->uuid[0] == '\0') {
+        if ((rc = vg_uuid4(uuid)) != VG_OK)
+            return vg_error_set(err, rc, NULL, "no randomness for a collection id");
+        snprintf(c->uuid, sizeof(c->uuid), "%s", uuid);
+    }
+    if (c->created_us == 0)
+        c->created_us = vg_time_now_us();
+    q = prep(s, "INSERT INTO collection(uuid, title, description, created_us) VALUES(?, ?, ?, ?)",
+             err);
+    if (q == NULL)
+        return err->code;
+    bind_text(q, 1, c->uuid);
+    bind_text(q, 2, c->title);
+    bind_text(q, 3, c->description);
+    sqlite3_bind_int64(q, 4, c->created_us);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        int ext = sqlite3_extended_errcode(s->db);
+        sqlite3_reset(q);
+        if (ext == SQLITE_CONSTRAINT_UNIQUE)
+            return vg_error_set(err, VG_CONFLICT, "title", "a collection titled '%s' exists",
+                                c->title);
+        return db_error(s, err, "collection add");
+    }
+    sqlite3_reset(q);
+    c->id = sqlite3_last_insert_rowid(s->db);
+    return VG_OK;
+}
+
+static enum vg_rc sq_collection_grant(struct vg_store *st, int64_t collection_id, vg_token token,
+                                      int can_read, int can_write, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q = prep(s,
+                           "INSERT INTO collection_access(collection_id, token, can_read, "
+                           "can_write) VALUES(?, ?, ?, ?) ON CONFLICT DO UPDATE SET can_read = "
+                           "?3, can_write = ?4",
+                           err);
+
+    if (q == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, collection_id);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)token);
+    sqlite3_bind_int(q, 3, can_read ? 1 : 0);
+    sqlite3_bind_int(q, 4, can_write ? 1 : 0);
+    return step_done(s, q, err, "collection grant");
+}
+
+/*
+ * Collections as the holder of tokens sees them: can_read / can_write are
+ * what any of the tokens grants; a collection none of them may read or
+ * write is not listed (it does not exist for that holder).  With uuid set,
+ * only that collection.  ntokens == 0 (the operator's view) lists every
+ * collection with both rights.
+ */
+static enum vg_rc sq_collection_scan(struct vg_store *st, const vg_token *tokens, size_t ntokens,
+                                     const char *uuid, vg_collection_cb cb, void *ctx,
+                                     struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    struct vg_buf sql;
+    sqlite3_stmt *q;
+    enum vg_rc rc;
+    size_t i;
+    int at, r;
+
+    vg_buf_init(&sql, 0);
+    rc = vg_buf_puts(&sql, "SELECT c.id, c.uuid, c.title, c.description, c.created_us, ");
+    if (rc == VG_OK && ntokens == 0)
+        rc = vg_buf_puts(&sql, "1, 1 FROM collection c WHERE 1");
+    else if (rc == VG_OK) {
+        rc = vg_buf_puts(&sql, "max(a.can_read), max(a.can_write) FROM collection c JOIN "
+                               "collection_access a ON a.collection_id = c.id WHERE a.token IN (");
+        for (i = 0; rc == VG_OK && i < ntokens; i++)
+            rc = vg_buf_printf(&sql, i ? ",?%zu" : "?%zu", i + 1);
+        if (rc == VG_OK)
+            rc = vg_buf_puts(&sql, ")");
+    }
+    at = (int)ntokens + 1;
+    if (rc == VG_OK && uuid)
+        rc = vg_buf_printf(&sql, " AND c.uuid = ?%d", at);
+    if (rc == VG_OK)
+        rc = vg_buf_puts(&sql, ntokens ? " GROUP BY c.id HAVING max(a.can_read) OR "
+                                         "max(a.can_write) ORDER BY c.title"
+                                       : " ORDER BY c.title");
+    if (rc != VG_OK) {
+        vg_buf_cleanup(&sql);
+        return vg_error_set(err, rc, NULL, "out of memory");
+    }
+    q = prep(s, sql.data, err);
+    vg_buf_cleanup(&sql);
+    if (q == NULL)
+        return err->code;
+    bind_tokens(q, 1, tokens, ntokens);
+    if (uuid)
+        sqlite3_bind_text(q, at, uuid, -1, SQLITE_TRANSIENT);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        struct vg_collection c;
+
+        memset(&c, 0, sizeof(c));
+        c.id = sqlite3_column_int64(q, 0);
+        copy_col(q, 1, c.uuid, sizeof(c.uuid));
+        copy_col(q, 2, c.title, sizeof(c.title));
+        copy_col(q, 3, c.description, sizeof(c.description));
+        c.created_us = sqlite3_column_int64(q, 4);
+        c.can_read = sqlite3_column_int(q, 5);
+        c.can_write = sqlite3_column_int(q, 6);
+        if (cb(ctx, &c))
+            break;
+    }
+    rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? VG_OK : db_error(s, err, "collections");
+    sqlite3_reset(q);
+    return rc;
+}
+
 /* ---- objects ---------------------------------------------------------------- */
 
 /* FNV-1a, 63 bits: keys of the indexes that would otherwise hold strings. */
@@ -1536,6 +1667,9 @@ static const struct vg_store_ops sqlite_ops = {
     .group_member_add = sq_group_member_add,
     .group_member_remove = sq_group_member_remove,
     .group_members = sq_group_members,
+    .collection_add = sq_collection_add,
+    .collection_grant = sq_collection_grant,
+    .collection_scan = sq_collection_scan,
     .put_object = sq_put_object,
     .scan_objects = sq_scan_objects,
     .scan_observables = sq_scan_observables,
