@@ -70,6 +70,10 @@ void tool_progress_end(struct tool_progress *p);
 enum vg_rc tool_key_create(struct vg_store *st, int64_t org_id, unsigned scopes, int64_t expires_us,
                            const char *label, struct vg_key *key, char *secret, size_t secret_cap,
                            struct vg_error *err);
+/* A collection by id or title (case-insensitive) among those the tokens
+ * may use; ntokens == 0: among all (the operator's view).  VG_NOT_FOUND. */
+enum vg_rc tool_collection(struct vg_store *st, const vg_token *tokens, size_t ntokens,
+                           const char *what, struct vg_collection *out, struct vg_error *err);
 /* Parse "read,write,admin". */
 enum vg_rc tool_scopes(const char *s, unsigned *out);
 json_t *tool_scopes_json(unsigned scopes);

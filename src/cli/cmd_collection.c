@@ -59,21 +59,6 @@ static enum vg_rc who_token(struct vg_store *st, const char *who, vg_token *out,
     return vg_error_set(err, VG_INVALID, "who", "'%s': say community, org:NAME or group:NAME", who);
 }
 
-struct find {
-    const char *what; /* id or title */
-    struct vg_collection found;
-};
-
-static int find_cb(void *ctx, const struct vg_collection *c)
-{
-    struct find *f = ctx;
-
-    if (strcmp(c->uuid, f->what) != 0 && strcasecmp(c->title, f->what) != 0)
-        return 0;
-    f->found = *c;
-    return 1;
-}
-
 /* add TITLE [--description D] [--read WHO]... [--write WHO]...
  * grant TITLE-or-ID --read WHO | --write WHO */
 static int add_or_grant(struct vg_cli *cli, struct vg_store *st, int grant, int argc, char **argv)
@@ -106,15 +91,8 @@ static int add_or_grant(struct vg_cli *cli, struct vg_store *st, int grant, int 
         return tool_fail(cli, "collection", &err);
     if (grant) {
         /* by id or title, in the operator's view (every collection) */
-        struct find f = {argv[optind], {0}};
-
-        if (vg_store_collection_scan(st, NULL, 0, NULL, find_cb, &f, &err) != VG_OK)
+        if (tool_collection(st, NULL, 0, argv[optind], &c, &err) != VG_OK)
             goto fail;
-        c = f.found;
-        if (c.id == 0) {
-            vg_error_set(&err, VG_NOT_FOUND, "collection", "no collection '%s'", argv[optind]);
-            goto fail;
-        }
     } else {
         snprintf(c.title, sizeof(c.title), "%s", argv[optind]);
         if (vg_store_collection_add(st, &c, &err) != VG_OK)

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -330,16 +331,14 @@ static enum vg_rc import_flat(struct vg_ingest *ing, enum vg_flat_format fmt, st
 
 static int run(struct vg_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"as", required_argument, NULL, 'a'},
-                                         {"tlp", required_argument, NULL, 't'},
-                                         {"group", required_argument, NULL, 'g'},
-                                         {"share-with", required_argument, NULL, 's'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"label", required_argument, NULL, 'l'},
-                                         {"batch", required_argument, NULL, 'b'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"as", required_argument, NULL, 'a'},     {"tlp", required_argument, NULL, 't'},
+        {"group", required_argument, NULL, 'g'},  {"share-with", required_argument, NULL, 's'},
+        {"format", required_argument, NULL, 'f'}, {"label", required_argument, NULL, 'l'},
+        {"batch", required_argument, NULL, 'b'},  {"collection", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *as = NULL, *format = "auto", *label = NULL, *gnames[MAX_NAMED], *onames[MAX_NAMED];
+    const char *collection = NULL;
     size_t ngroups = 0, norgs = 0, i;
     int64_t groups[MAX_NAMED], orgs[MAX_NAMED];
     struct vg_ingest_counts total = {0};
@@ -390,6 +389,9 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             if (batch < 1 || batch > 1000000)
                 return tool_usage(&vg_cmd_import, "--batch is 1 to 1000000");
             break;
+        case 'c':
+            collection = optarg;
+            break;
         case 'h':
             printf("usage: vigie %s\n", vg_cmd_import.usage);
             return VG_EXIT_OK;
@@ -417,6 +419,24 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         if (vg_store_org_get(st, onames[i], &o, &err) != VG_OK)
             goto fail;
         orgs[i] = o.id;
+    }
+    if (collection) {
+        /* The contributor must be allowed to write to the collection. */
+        struct vg_principal p;
+        vg_token tok[VG_POLICY_TOKENS_MAX];
+        struct vg_collection found;
+        size_t ntok;
+
+        if (vg_store_principal(st, org.id, &p, &err) != VG_OK)
+            goto fail;
+        ntok = vg_policy_tokens(&p, tok);
+        if (ntok == 0 || tool_collection(st, tok, ntok, collection, &found, &err) != VG_OK ||
+            !found.can_write) {
+            vg_error_set(&err, VG_FORBIDDEN, "collection", "%s may not write to a collection '%s'",
+                         org.name, collection);
+            goto fail;
+        }
+        io.collection_id = found.id;
     }
     io.org_id = org.id;
     io.groups = groups;
@@ -525,6 +545,7 @@ const struct vg_cmd vg_cmd_import = {
     "import",
     "import STIX 2.1 bundles, CSV, plain lists or MISP events",
     "import [--as ORG] [--tlp TLP] [--group GROUP]... [--share-with ORG]... "
-    "[--format auto|stix|csv|plain|misp] [--label LABEL] [--batch N] FILE...|-",
+    "[--format auto|stix|csv|plain|misp] [--label LABEL] [--batch N] [--collection ID|TITLE] "
+    "FILE...|-",
     run,
 };

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "common/hash.h"
@@ -216,4 +217,34 @@ void tool_progress_end(struct tool_progress *p)
 {
     if (p->on)
         fprintf(stderr, "\r%*s\r", 79, "");
+}
+
+struct find_collection {
+    const char *what; /* id or title */
+    struct vg_collection found;
+};
+
+static int find_collection_cb(void *ctx, const struct vg_collection *c)
+{
+    struct find_collection *f = ctx;
+
+    if (strcmp(c->uuid, f->what) != 0 && strcasecmp(c->title, f->what) != 0)
+        return 0;
+    f->found = *c;
+    return 1;
+}
+
+enum vg_rc tool_collection(struct vg_store *st, const vg_token *tokens, size_t ntokens,
+                           const char *what, struct vg_collection *out, struct vg_error *err)
+{
+    struct find_collection f = {what, {0}};
+    enum vg_rc rc =
+        vg_store_collection_scan(st, tokens, ntokens, NULL, find_collection_cb, &f, err);
+
+    if (rc != VG_OK)
+        return rc;
+    if (f.found.id == 0)
+        return vg_error_set(err, VG_NOT_FOUND, "collection", "no collection '%s'", what);
+    *out = f.found;
+    return VG_OK;
 }

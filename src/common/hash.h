@@ -15,6 +15,9 @@
 
 void vg_sha1(const void *p, size_t n, uint8_t out[VG_SHA1_LEN]);
 void vg_sha256(const void *p, size_t n, uint8_t out[VG_SHA256_LEN]);
+/* HMAC-SHA-256 of p under key. */
+void vg_hmac_sha256(const void *key, size_t klen, const void *p, size_t n,
+                    uint8_t out[VG_SHA256_LEN]);
 
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void vg_hex(const uint8_t *p, size_t n, char *out);

@@ -30,7 +30,10 @@
 #include <jansson.h>
 
 #include "auth.h"
+#include "common/buf.h"
+#include "common/hash.h"
 #include "common/log.h"
+#include "model/uuid.h"
 #include "common/vtime.h"
 #include "store/store.h"
 
@@ -38,6 +41,7 @@
 
 struct server {
     const struct vg_server_opts *opts;
+    uint8_t next_key[32]; /* MAC key of paging tokens, new at every start */
     atomic_int in_flight;
     pthread_mutex_t mu; /* guards stores */
     struct vg_store *stores[STORES_MAX];
@@ -175,13 +179,201 @@ static int collections_cb(void *ctx, const struct vg_collection *c)
     return 0;
 }
 
+/* ---- objects of a collection ------------------------------------------------ */
+
+#define PAGE_DEFAULT 100
+#define PAGE_MAX 1000
+
+static int collection_one_cb(void *ctx, const struct vg_collection *c)
+{
+    *(struct vg_collection *)ctx = *c;
+    return 1;
+}
+
+struct page {
+    struct vg_buf body;
+    size_t n, limit;
+    int more;
+    int64_t first_added, last_added, last_rowid;
+};
+
+static int page_cb(void *ctx, const struct vg_object_row *row)
+{
+    struct page *p = ctx;
+
+    if (p->n == p->limit) { /* one more than asked: there is a next page */
+        p->more = 1;
+        return 1;
+    }
+    if ((p->n ? vg_buf_putc(&p->body, ',') : VG_OK) != VG_OK ||
+        vg_buf_append(&p->body, row->json, row->json_len) != VG_OK)
+        return 1;
+    if (p->n == 0)
+        p->first_added = row->date_added_us;
+    p->last_added = row->date_added_us;
+    p->last_rowid = row->rowid;
+    p->n++;
+    return 0;
+}
+
+/*
+ * A paging token names the last row of a page and is bound, by a MAC keyed
+ * with this server's secret, to the partner and the query that made it: a
+ * token from another query or another partner is refused, not obeyed.
+ */
+static void next_mac(const struct server *srv, int64_t rowid, const char *binding, char out[33])
+{
+    uint8_t d[VG_SHA256_LEN];
+    char msg[1024];
+    int n = snprintf(msg, sizeof(msg), "%lld|%s", (long long)rowid, binding);
+
+    vg_hmac_sha256(srv->next_key, sizeof(srv->next_key), msg, (size_t)n, d);
+    vg_hex(d, 16, out);
+}
+
+static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct MHD_Connection *conn,
+                               struct request *rq, const struct vg_auth *who, const vg_token *tok,
+                               size_t ntok, const char *cid)
+{
+    const char *v;
+    struct vg_collection c;
+    struct vg_object_filter f = {0};
+    struct vg_error err;
+    struct page p;
+    struct MHD_Response *resp;
+    char binding[768], mac[33], tag[VG_TIME_TEXT_MAX];
+    char *end;
+    enum MHD_Result r;
+    long long lim;
+    int found = 0;
+
+    vg_error_clear(&err);
+    memset(&p, 0, sizeof(p));
+    /* The collection must be readable by this partner; otherwise it does not exist. */
+    memset(&c, 0, sizeof(c));
+    if (vg_store_collection_scan(st, tok, ntok, cid, collection_one_cb, &c, &err) == VG_OK &&
+        c.id != 0 && c.can_read)
+        found = 1;
+    if (!found) {
+        vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
+        return send_error(conn, rq, &err);
+    }
+    p.limit = PAGE_DEFAULT;
+    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit")) != NULL) {
+        lim = strtoll(v, &end, 10);
+        if (*v == '\0' || *end != '\0' || lim < 1) {
+            vg_error_set(&err, VG_INVALID, "limit", "limit must be a positive integer");
+            return send_error(conn, rq, &err);
+        }
+        p.limit = lim > PAGE_MAX ? PAGE_MAX : (size_t)lim;
+    }
+    f.tokens = tok;
+    f.ntokens = ntok;
+    f.collection_id = c.id;
+    f.limit = p.limit + 1;
+    f.versions = VG_VERSIONS_LAST;
+    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "added_after")) != NULL &&
+        vg_time_parse(v, strlen(v), &f.added_after_us) != VG_OK) {
+        vg_error_set(&err, VG_INVALID, "added_after", "added_after must be an RFC 3339 time");
+        return send_error(conn, rq, &err);
+    }
+    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[type]")) != NULL) {
+        if (*v == '\0' || strchr(v, ',') || strlen(v) > 250) {
+            vg_error_set(&err, VG_INVALID, "match[type]", "one STIX type");
+            return send_error(conn, rq, &err);
+        }
+        f.type = v;
+    }
+    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[id]")) != NULL) {
+        if (!vg_stix_id_valid(v, strlen(v))) {
+            vg_error_set(&err, VG_INVALID, "match[id]", "one STIX identifier");
+            return send_error(conn, rq, &err);
+        }
+        f.stix_id = v;
+    }
+    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[version]")) != NULL) {
+        if (strcmp(v, "last") == 0)
+            f.versions = VG_VERSIONS_LAST;
+        else if (strcmp(v, "first") == 0)
+            f.versions = VG_VERSIONS_FIRST;
+        else if (strcmp(v, "all") == 0)
+            f.versions = VG_VERSIONS_ALL;
+        else {
+            vg_error_set(&err, VG_INVALID, "match[version]", "first, last or all");
+            return send_error(conn, rq, &err);
+        }
+    }
+    snprintf(binding, sizeof(binding), "%lld|%s|%lld|%s|%s|%d", (long long)who->org.id, c.uuid,
+             (long long)f.added_after_us, f.type ? f.type : "", f.stix_id ? f.stix_id : "",
+             (int)f.versions);
+    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "next")) != NULL) {
+        const char *dot = strchr(v, '.');
+        long long rowid = strtoll(v, &end, 10);
+
+        if (dot == NULL || end != dot || rowid < 0 || strlen(dot + 1) != 32) {
+            vg_error_set(&err, VG_INVALID, "next", "not a paging token of this server");
+            return send_error(conn, rq, &err);
+        }
+        next_mac(srv, rowid, binding, mac);
+        if (!vg_equal_ct(mac, dot + 1, 32)) {
+            vg_error_set(&err, VG_INVALID, "next", "not a paging token of this query");
+            return send_error(conn, rq, &err);
+        }
+        f.after_rowid = rowid;
+    }
+    vg_buf_init(&p.body, 0);
+    if (vg_store_scan_objects(st, &f, page_cb, &p, &err) != VG_OK) {
+        vg_buf_cleanup(&p.body);
+        return send_error(conn, rq, &err);
+    }
+    {
+        struct vg_buf env;
+
+        vg_buf_init(&env, 0);
+        vg_buf_printf(&env, "{\"more\":%s", p.more ? "true" : "false");
+        if (p.more) {
+            next_mac(srv, p.last_rowid, binding, mac);
+            vg_buf_printf(&env, ",\"next\":\"%lld.%s\"", (long long)p.last_rowid, mac);
+        }
+        if (p.n) { /* empty lists are omitted */
+            vg_buf_puts(&env, ",\"objects\":[");
+            vg_buf_append(&env, p.body.data, p.body.len);
+            vg_buf_putc(&env, ']');
+        }
+        if (vg_buf_putc(&env, '}') != VG_OK) {
+            vg_buf_cleanup(&env);
+            vg_buf_cleanup(&p.body);
+            return MHD_NO;
+        }
+        vg_buf_cleanup(&p.body);
+        resp = MHD_create_response_from_buffer(env.len, env.data, MHD_RESPMEM_MUST_FREE);
+        if (resp == NULL) {
+            vg_buf_cleanup(&env);
+            return MHD_NO;
+        }
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TAXII_TYPE);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (p.n) {
+        vg_time_format_us(p.first_added, tag);
+        MHD_add_response_header(resp, "X-TAXII-Date-Added-First", tag);
+        vg_time_format_us(p.last_added, tag);
+        MHD_add_response_header(resp, "X-TAXII-Date-Added-Last", tag);
+    }
+    rq->status = MHD_HTTP_OK;
+    r = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return r;
+}
+
 /*
  * /collections/ and /collections/{id}/: only what the key's organisation may
  * read or write exists for it; another collection answers exactly as an id
  * that was never created.
  */
-static enum MHD_Result collections(struct vg_store *st, struct MHD_Connection *conn,
-                                   struct request *rq, const struct vg_auth *who, const char *rest)
+static enum MHD_Result collections(struct server *srv, struct vg_store *st,
+                                   struct MHD_Connection *conn, struct request *rq,
+                                   const struct vg_auth *who, const char *rest)
 {
     vg_token tok[VG_POLICY_TOKENS_MAX];
     size_t ntok = vg_policy_tokens(&who->principal, tok);
@@ -209,6 +401,13 @@ static enum MHD_Result collections(struct vg_store *st, struct MHD_Connection *c
             return send_taxii(conn, rq, json_object());
         }
         return send_taxii(conn, rq, json_pack("{s:o}", "collections", arr));
+    }
+    if (len > VG_UUID_TEXT_LEN + 1 && rest[VG_UUID_TEXT_LEN] == '/' &&
+        strcmp(rest + VG_UUID_TEXT_LEN + 1, "objects/") == 0) {
+        memcpy(id, rest, VG_UUID_TEXT_LEN);
+        id[VG_UUID_TEXT_LEN] = '\0';
+        json_decref(arr);
+        return objects(srv, st, conn, rq, who, tok, ntok, id);
     }
     if (len == VG_UUID_TEXT_LEN + 1 && rest[VG_UUID_TEXT_LEN] == '/') {
         memcpy(id, rest, VG_UUID_TEXT_LEN);
@@ -277,7 +476,7 @@ static enum MHD_Result taxii(struct server *srv, struct MHD_Connection *conn, st
                           json_pack("{s:s, s:[s], s:I}", "title", "Vigie", "versions", TAXII_TYPE,
                                     "max_content_length", (json_int_t)MAX_CONTENT_LENGTH));
     if (strncmp(url, TAXII_ROOT "collections/", sizeof(TAXII_ROOT "collections/") - 1) == 0)
-        return collections(st, conn, rq, &who, url + sizeof(TAXII_ROOT "collections/") - 1);
+        return collections(srv, st, conn, rq, &who, url + sizeof(TAXII_ROOT "collections/") - 1);
     vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
     return send_error(conn, rq, &err);
 }
@@ -377,6 +576,8 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
 
     memset(&srv, 0, sizeof(srv));
     srv.opts = opts;
+    if (vg_random(srv.next_key, sizeof(srv.next_key)) != VG_OK)
+        return vg_error_set(err, VG_INTERNAL, NULL, "no randomness for the paging key");
     atomic_init(&srv.in_flight, 0);
     pthread_mutex_init(&srv.mu, NULL);
     memset(&ss, 0, sizeof(ss));

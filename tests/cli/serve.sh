@@ -18,7 +18,16 @@ polsecret=$("$VIGIE" key create --org Police --scopes read,write --json | jq -r 
 "$VIGIE" group add op-x >/dev/null
 "$VIGIE" group members op-x --add Police >/dev/null
 opid=$("$VIGIE" collection add Nightfall --read group:op-x --write org:Police --json | jq -r .id)
-pubid=$("$VIGIE" collection add Public --read community --json | jq -r .id)
+pubid=$("$VIGIE" collection add Public --read community --write org:op --json | jq -r .id)
+# 25 indicators in Public (CLEAR), 1 RED one there too, 3 in the operation's collection.
+for i in $(seq 1 25); do echo "198.51.100.$i"; done >"$TMP/pub.txt"
+"$VIGIE" import --as op --tlp clear --collection Public "$TMP/pub.txt" >/dev/null
+echo "203.0.113.99" >"$TMP/red.txt"
+"$VIGIE" import --as op --tlp red --collection Public "$TMP/red.txt" >/dev/null
+printf '192.0.2.1\n192.0.2.2\n192.0.2.3\n' >"$TMP/op.txt"
+"$VIGIE" import --as Police --tlp amber --group op-x --collection Nightfall "$TMP/op.txt" >/dev/null
+check "a partner without write access cannot import into a collection" \
+  bash -c "! '$VIGIE' import --as Vendor --collection Nightfall '$TMP/op.txt' 2>/dev/null"
 
 "$VIGIE" serve --listen 127.0.0.1:0 --threads 2 >"$TMP/out" 2>"$TMP/log" &
 pid=$!
@@ -76,10 +85,42 @@ r=$(curl -s "${A[@]}" -H "Authorization: Bearer $polsecret" "$U/taxii2/root/coll
 eq "a member of the operation sees its collection" Nightfall "$(jq -r .title <<<"$r")"
 eq "and may write to it" true "$(jq -r .can_write <<<"$r")"
 
+# Objects: paged, visible only, with tokens bound to their query and partner.
+V=(-H "Accept: $T" -H "Authorization: Bearer $vsecret")
+r=$(curl -s -D "$TMP/h" "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/?limit=10")
+eq "first page: 10 objects" 10 "$(jq '.objects | length' <<<"$r")"
+eq "first page: more" true "$(jq .more <<<"$r")"
+check "date-added headers" grep -qi "^X-TAXII-Date-Added-First: " "$TMP/h"
+next=$(jq -r .next <<<"$r")
+seen=$(jq -r '.objects[].id' <<<"$r")
+pages=1
+while [ "$(jq .more <<<"$r")" = true ] && [ $pages -lt 10 ]; do
+  r=$(curl -s "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/?limit=10&next=$(jq -r .next <<<"$r")")
+  seen="$seen"$'\n'"$(jq -r '.objects[]?.id' <<<"$r")"
+  pages=$((pages + 1))
+done
+eq "paging: every visible object once (the RED one is not there)" 25 "$(sort -u <<<"$seen" | grep -c indicator)"
+eq "paging: 3 pages" 3 "$pages"
+eq "a token from another query is refused" 400 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/?limit=10&match%5Btype%5D=indicator&next=$next")"
+eq "a token used by another partner is refused" 400 \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H "Accept: $T" -H "Authorization: Bearer $polsecret" "$U/taxii2/root/collections/$pubid/objects/?limit=10&next=$next")"
+eq "limit=-1 is refused" 400 "$(curl -s -o "$TMP/b" -w '%{http_code}' "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/?limit=-1")"
+eq "... with a TAXII error" 400 "$(jq .http_status "$TMP/b")"
+eq "match[version]=yesterday is refused" 400 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/?match%5Bversion%5D=yesterday")"
+eq "the vendor cannot read the operation's objects" 404 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "${V[@]}" "$U/taxii2/root/collections/$opid/objects/")"
+r=$(curl -s -H "Accept: $T" -H "Authorization: Bearer $polsecret" "$U/taxii2/root/collections/$opid/objects/")
+eq "a member reads the operation's objects" 3 "$(jq '.objects | length' <<<"$r")"
+eq "last page: more is false, no next" "false null" "$(jq -r '"\(.more) \(.next)"' <<<"$r")"
+r=$(curl -s -H "Accept: $T" -H "Authorization: Bearer $secret" "$U/taxii2/root/collections/$pubid/objects/?limit=1000")
+eq "the contributor sees its RED object too" 26 "$(jq '.objects | length' <<<"$r")"
+
 kill -TERM $pid
 status=0
 wait $pid || status=$?
 eq "SIGTERM: clean exit" 0 "$status"
 check "logged the clean shutdown" grep -q '"event":"stopped"' "$TMP/log"
-eq "one JSON log line per request" 18 "$(grep -c '"event":"request"' "$TMP/log")"
+eq "one JSON log line per request" 28 "$(grep -c '"event":"request"' "$TMP/log")"
 finish
