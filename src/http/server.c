@@ -190,7 +190,10 @@ static int collection_one_cb(void *ctx, const struct vg_collection *c)
     return 1;
 }
 
+enum listing { LIST_OBJECTS, LIST_MANIFEST, LIST_VERSIONS };
+
 struct page {
+    enum listing what;
     struct vg_buf body;
     size_t n, limit;
     int more;
@@ -205,9 +208,27 @@ static int page_cb(void *ctx, const struct vg_object_row *row)
         p->more = 1;
         return 1;
     }
-    if ((p->n ? vg_buf_putc(&p->body, ',') : VG_OK) != VG_OK ||
-        vg_buf_append(&p->body, row->json, row->json_len) != VG_OK)
+    if (p->n && vg_buf_putc(&p->body, ',') != VG_OK)
         return 1;
+    if (p->what == LIST_OBJECTS) {
+        if (vg_buf_append(&p->body, row->json, row->json_len) != VG_OK)
+            return 1;
+    } else {
+        char added[VG_TIME_TEXT_MAX], version[VG_TIME_TEXT_MAX];
+
+        vg_time_format_us(row->modified_us, version);
+        if (p->what == LIST_VERSIONS) {
+            if (vg_buf_printf(&p->body, "\"%s\"", version) != VG_OK)
+                return 1;
+        } else {
+            vg_time_format_us(row->date_added_us, added);
+            if (vg_buf_printf(&p->body,
+                              "{\"id\":\"%s\",\"date_added\":\"%s\",\"version\":\"%s\","
+                              "\"media_type\":\"application/stix+json;version=2.1\"}",
+                              row->stix_id, added, version) != VG_OK)
+                return 1;
+        }
+    }
     if (p->n == 0)
         p->first_added = row->date_added_us;
     p->last_added = row->date_added_us;
@@ -233,7 +254,8 @@ static void next_mac(const struct server *srv, int64_t rowid, const char *bindin
 
 static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct MHD_Connection *conn,
                                struct request *rq, const struct vg_auth *who, const vg_token *tok,
-                               size_t ntok, const char *cid)
+                               size_t ntok, const char *cid, const char *object_id,
+                               enum listing what)
 {
     const char *v;
     struct vg_collection c;
@@ -267,11 +289,14 @@ static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct M
         }
         p.limit = lim > PAGE_MAX ? PAGE_MAX : (size_t)lim;
     }
+    p.what = what;
     f.tokens = tok;
     f.ntokens = ntok;
     f.collection_id = c.id;
     f.limit = p.limit + 1;
-    f.versions = VG_VERSIONS_LAST;
+    /* a version list shows every version unless asked otherwise */
+    f.versions = what == LIST_VERSIONS ? VG_VERSIONS_ALL : VG_VERSIONS_LAST;
+    f.stix_id = object_id;
     if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "added_after")) != NULL &&
         vg_time_parse(v, strlen(v), &f.added_after_us) != VG_OK) {
         vg_error_set(&err, VG_INVALID, "added_after", "added_after must be an RFC 3339 time");
@@ -284,7 +309,8 @@ static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct M
         }
         f.type = v;
     }
-    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[id]")) != NULL) {
+    if (object_id == NULL &&
+        (v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[id]")) != NULL) {
         if (!vg_stix_id_valid(v, strlen(v))) {
             vg_error_set(&err, VG_INVALID, "match[id]", "one STIX identifier");
             return send_error(conn, rq, &err);
@@ -303,9 +329,9 @@ static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct M
             return send_error(conn, rq, &err);
         }
     }
-    snprintf(binding, sizeof(binding), "%lld|%s|%lld|%s|%s|%d", (long long)who->org.id, c.uuid,
+    snprintf(binding, sizeof(binding), "%lld|%s|%lld|%s|%s|%d|%d", (long long)who->org.id, c.uuid,
              (long long)f.added_after_us, f.type ? f.type : "", f.stix_id ? f.stix_id : "",
-             (int)f.versions);
+             (int)f.versions, (int)what);
     if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "next")) != NULL) {
         const char *dot = strchr(v, '.');
         long long rowid = strtoll(v, &end, 10);
@@ -335,8 +361,19 @@ static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct M
             next_mac(srv, p.last_rowid, binding, mac);
             vg_buf_printf(&env, ",\"next\":\"%lld.%s\"", (long long)p.last_rowid, mac);
         }
+        /* One object asked by id that is not there (or not visible): 404,
+         * the same as for an id never stored. */
+        if (object_id && p.n == 0 && f.after_rowid == 0) {
+            struct vg_error nf;
+
+            vg_buf_cleanup(&env);
+            vg_buf_cleanup(&p.body);
+            vg_error_clear(&nf);
+            vg_error_set(&nf, VG_NOT_FOUND, NULL, "no such resource");
+            return send_error(conn, rq, &nf);
+        }
         if (p.n) { /* empty lists are omitted */
-            vg_buf_puts(&env, ",\"objects\":[");
+            vg_buf_puts(&env, what == LIST_VERSIONS ? ",\"versions\":[" : ",\"objects\":[");
             vg_buf_append(&env, p.body.data, p.body.len);
             vg_buf_putc(&env, ']');
         }
@@ -402,12 +439,32 @@ static enum MHD_Result collections(struct server *srv, struct vg_store *st,
         }
         return send_taxii(conn, rq, json_pack("{s:o}", "collections", arr));
     }
-    if (len > VG_UUID_TEXT_LEN + 1 && rest[VG_UUID_TEXT_LEN] == '/' &&
-        strcmp(rest + VG_UUID_TEXT_LEN + 1, "objects/") == 0) {
+    if (len > VG_UUID_TEXT_LEN + 1 && rest[VG_UUID_TEXT_LEN] == '/') {
+        const char *sub = rest + VG_UUID_TEXT_LEN + 1;
+        char oid[256];
+        size_t olen;
+
         memcpy(id, rest, VG_UUID_TEXT_LEN);
         id[VG_UUID_TEXT_LEN] = '\0';
-        json_decref(arr);
-        return objects(srv, st, conn, rq, who, tok, ntok, id);
+        if (strcmp(sub, "objects/") == 0 || strcmp(sub, "manifest/") == 0) {
+            json_decref(arr);
+            return objects(srv, st, conn, rq, who, tok, ntok, id, NULL,
+                           sub[0] == 'o' ? LIST_OBJECTS : LIST_MANIFEST);
+        }
+        /* objects/{object-id}/ and objects/{object-id}/versions/ */
+        if (strncmp(sub, "objects/", 8) == 0) {
+            const char *o = sub + 8, *slash = strchr(o, '/');
+
+            olen = slash ? (size_t)(slash - o) : 0;
+            if (slash && olen < sizeof(oid) && vg_stix_id_valid(o, olen) &&
+                (strcmp(slash, "/") == 0 || strcmp(slash, "/versions/") == 0)) {
+                memcpy(oid, o, olen);
+                oid[olen] = '\0';
+                json_decref(arr);
+                return objects(srv, st, conn, rq, who, tok, ntok, id, oid,
+                               slash[1] ? LIST_VERSIONS : LIST_OBJECTS);
+            }
+        }
     }
     if (len == VG_UUID_TEXT_LEN + 1 && rest[VG_UUID_TEXT_LEN] == '/') {
         memcpy(id, rest, VG_UUID_TEXT_LEN);

@@ -31,9 +31,14 @@ check "a partner without write access cannot import into a collection" \
 
 "$VIGIE" serve --listen 127.0.0.1:0 --threads 2 >"$TMP/out" 2>"$TMP/log" &
 pid=$!
-for _ in $(seq 1 100); do grep -q listening "$TMP/out" 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 1 400); do grep -q listening "$TMP/out" 2>/dev/null && break; sleep 0.05; done
 port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$TMP/out")
-check "server says where it listens" test -n "$port"
+if [ -z "$port" ]; then
+  echo "server did not start:"; cat "$TMP/out" "$TMP/log"
+  kill $pid 2>/dev/null || true
+  not_ok "server says where it listens"
+  finish
+fi
 U=http://127.0.0.1:$port
 
 eq "health" '{"status":"ok"}' "$(curl -s "$U/api/v1/health")"
@@ -117,10 +122,27 @@ eq "last page: more is false, no next" "false null" "$(jq -r '"\(.more) \(.next)
 r=$(curl -s -H "Accept: $T" -H "Authorization: Bearer $secret" "$U/taxii2/root/collections/$pubid/objects/?limit=1000")
 eq "the contributor sees its RED object too" 26 "$(jq '.objects | length' <<<"$r")"
 
+# One object, its versions, the manifest; a hidden object is a plain 404.
+P=(-H "Accept: $T" -H "Authorization: Bearer $secret")
+oid=$(jq -r '.objects[0].id' <<<"$r")
+redid=$(curl -s "${P[@]}" "$U/taxii2/root/collections/$pubid/objects/?limit=1000" | jq -r '.objects[] | select(.object_marking_refs[0] == "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1") | .id')
+eq "one object by id" "$oid" "$(curl -s "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/$oid/" | jq -r '.objects[0].id')"
+eq "its versions" 1 "$(curl -s "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/$oid/versions/" | jq '.versions | length')"
+m=$(curl -s "${V[@]}" "$U/taxii2/root/collections/$pubid/manifest/?limit=1000")
+eq "manifest lists what the vendor may see" 25 "$(jq '.objects | length' <<<"$m")"
+eq "manifest entries" "application/stix+json;version=2.1" "$(jq -r '.objects[0].media_type' <<<"$m")"
+eq "the RED object exists for its contributor" "$redid" "$(curl -s "${P[@]}" "$U/taxii2/root/collections/$pubid/objects/$redid/" | jq -r '.objects[0].id')"
+curl -s -o "$TMP/hidden" -w '%{http_code}' "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/$redid/" >"$TMP/hc"
+curl -s -o "$TMP/never" "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/indicator--00000000-0000-4000-8000-000000000000/"
+eq "hidden object: 404" 404 "$(cat "$TMP/hc")"
+check "hidden object answers exactly as one never stored" cmp -s "$TMP/hidden" "$TMP/never"
+eq "hidden object's versions: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/$redid/versions/")"
+eq "path traversal in an id: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/../../../etc/passwd/")"
+
 kill -TERM $pid
 status=0
 wait $pid || status=$?
 eq "SIGTERM: clean exit" 0 "$status"
 check "logged the clean shutdown" grep -q '"event":"stopped"' "$TMP/log"
-eq "one JSON log line per request" 28 "$(grep -c '"event":"request"' "$TMP/log")"
+eq "one JSON log line per request" 37 "$(grep -c '"event":"request"' "$TMP/log")"
 finish
