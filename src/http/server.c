@@ -30,6 +30,8 @@
 #include <jansson.h>
 
 #include "auth.h"
+#include "codec/stix_reader.h"
+#include "ingest/ingest.h"
 #include "common/buf.h"
 #include "common/hash.h"
 #include "common/log.h"
@@ -38,6 +40,9 @@
 #include "store/store.h"
 
 #define STORES_MAX 256
+#define TAXII_TYPE "application/taxii+json;version=2.1"
+#define TAXII_ROOT "/taxii2/root/"
+#define MAX_CONTENT_LENGTH (100u * 1024 * 1024)
 
 struct server {
     const struct vg_server_opts *opts;
@@ -52,6 +57,8 @@ struct server {
 struct request {
     int64_t start_us;
     unsigned status;
+    struct vg_buf body; /* a POST's body, capped at MAX_CONTENT_LENGTH */
+    int too_large;
 };
 
 static _Thread_local struct vg_store *tls_store;
@@ -127,10 +134,6 @@ static json_t *scopes_json(unsigned scopes)
         json_array_append_new(a, json_string("admin"));
     return a;
 }
-
-#define TAXII_TYPE "application/taxii+json;version=2.1"
-#define TAXII_ROOT "/taxii2/root/"
-#define MAX_CONTENT_LENGTH (100u * 1024 * 1024)
 
 /* TAXII answers are application/taxii+json;version=2.1; a client that
  * accepts neither it (with or without the version) nor anything is told 406. */
@@ -485,6 +488,193 @@ static enum MHD_Result collections(struct server *srv, struct vg_store *st,
     return send_error(conn, rq, &err);
 }
 
+/* ---- POST objects -------------------------------------------------------------- */
+
+static long body_read(void *ctx, char *buf, size_t cap)
+{
+    return vg_read_mem(ctx, buf, cap);
+}
+
+/*
+ * POST .../collections/ID/objects/: an envelope of STIX objects, each
+ * validated and stored as its own success or failure (with the reason), all
+ * in one transaction that commits before the answer: a 202 means durable.
+ * The status resource is stored and can be read back by the same partner.
+ */
+static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
+                                    struct MHD_Connection *conn, struct request *rq,
+                                    const struct vg_auth *who, const char *url)
+{
+    vg_token tok[VG_POLICY_TOKENS_MAX];
+    size_t ntok = vg_policy_tokens(&who->principal, tok);
+    const char *ct, *rest = url + sizeof(TAXII_ROOT "collections/") - 1;
+    struct vg_collection c;
+    struct vg_ingest_opts io = {0};
+    struct vg_ingest *ing = NULL;
+    struct vg_stix_reader *rd = NULL;
+    struct vg_mem_source src;
+    struct vg_error err, oerr;
+    json_t *ok = NULL, *bad = NULL, *status = NULL;
+    char id[VG_UUID_TEXT_LEN + 1], sid[VG_UUID_TEXT_LEN + 1], now[VG_TIME_TEXT_MAX], *text = NULL;
+    enum MHD_Result ret;
+    enum vg_rc rc;
+    size_t total = 0;
+
+    (void)srv;
+    vg_error_clear(&err);
+    memset(&c, 0, sizeof(c));
+    if (strncmp(url, TAXII_ROOT "collections/", sizeof(TAXII_ROOT "collections/") - 1) != 0 ||
+        strlen(rest) != VG_UUID_TEXT_LEN + 9 || strcmp(rest + VG_UUID_TEXT_LEN, "/objects/") != 0) {
+        vg_error_set(&err, VG_INVALID, NULL, "POST is not allowed here");
+        return send_error(conn, rq, &err);
+    }
+    memcpy(id, rest, VG_UUID_TEXT_LEN);
+    id[VG_UUID_TEXT_LEN] = '\0';
+    if (ntok == 0 ||
+        vg_store_collection_scan(st, tok, ntok, id, collection_one_cb, &c, &err) != VG_OK ||
+        c.id == 0) {
+        vg_error_clear(&err);
+        vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
+        return send_error(conn, rq, &err);
+    }
+    if (!c.can_write || !(who->key.scopes & VG_SCOPE_WRITE)) {
+        vg_error_set(&err, VG_FORBIDDEN, NULL, "this key may not write to this collection");
+        return send_error(conn, rq, &err);
+    }
+    ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (ct == NULL || strncmp(ct, "application/taxii+json", 22) != 0) {
+        rq->status = MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+        return send_json(conn, rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                         json_pack("{s:s, s:s, s:i}", "title", "Unsupported Media Type",
+                                   "description", "send " TAXII_TYPE, "http_status",
+                                   MHD_HTTP_UNSUPPORTED_MEDIA_TYPE),
+                         NULL);
+    }
+    if (rq->too_large) {
+        rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
+        return send_json(conn, rq, MHD_HTTP_CONTENT_TOO_LARGE,
+                         json_pack("{s:s, s:s, s:i}", "title", "Content Too Large", "description",
+                                   "the body exceeds max_content_length", "http_status",
+                                   MHD_HTTP_CONTENT_TOO_LARGE),
+                         NULL);
+    }
+    io.org_id = who->org.id;
+    io.collection_id = c.id;
+    io.default_tlp = VG_TLP_AMBER;
+    io.batch = 1000000; /* one transaction: committed before the answer */
+    src.data = rq->body.data ? rq->body.data : "";
+    src.len = rq->body.len;
+    src.at = 0;
+    src.chunk = 0;
+    ok = json_array();
+    bad = json_array();
+    if (ok == NULL || bad == NULL || vg_ingest_new(st, &io, &ing, &err) != VG_OK ||
+        vg_stix_reader_new(body_read, &src, &rd) != VG_OK)
+        goto fail;
+    for (;;) {
+        struct vg_stix_pos pos;
+        enum vg_put_result res;
+        json_t *obj = NULL;
+
+        vg_error_clear(&oerr);
+        rc = vg_stix_reader_next(rd, &obj, &pos, &oerr);
+        if (rc == VG_NOT_FOUND)
+            break;
+        if (rc != VG_OK && rc != VG_INVALID) {
+            if (total == 0) { /* not an envelope at all: 400, nothing stored */
+                err = oerr;
+                err.code = VG_INVALID;
+                goto fail;
+            }
+            json_array_append_new(bad, json_pack("{s:s, s:s}", "id", "", "message", oerr.msg));
+            total++;
+            break;
+        }
+        total++;
+        if (rc == VG_INVALID) {
+            json_array_append_new(bad, json_pack("{s:s, s:s}", "id", "", "message", oerr.msg));
+            continue;
+        }
+        {
+            json_t *jid = json_object_get(obj, "id"), *mod = json_object_get(obj, "modified");
+            char idcopy[256];
+
+            snprintf(idcopy, sizeof(idcopy), "%s",
+                     json_is_string(jid) ? json_string_value(jid) : "");
+            rc = vg_ingest_object(ing, obj, &res, &oerr);
+            if (rc == VG_OK)
+                json_array_append_new(
+                    ok, json_pack("{s:s, s:s?}", "id", idcopy, "version",
+                                  json_is_string(mod) ? json_string_value(mod) : NULL));
+            json_decref(obj);
+            if (rc != VG_OK) {
+                if (rc == VG_STORAGE || rc == VG_IO || rc == VG_NOMEM || rc == VG_INTERNAL) {
+                    err = oerr;
+                    goto fail;
+                }
+                json_array_append_new(bad,
+                                      json_pack("{s:s, s:s}", "id", idcopy, "message", oerr.msg));
+            }
+        }
+    }
+    if (vg_ingest_flush(ing, &err) != VG_OK)
+        goto fail;
+    vg_ingest_free(ing);
+    ing = NULL;
+    if (vg_uuid4(sid) != VG_OK) {
+        vg_error_set(&err, VG_INTERNAL, NULL, "no randomness");
+        goto fail;
+    }
+    vg_time_format_us(vg_time_now_us(), now);
+    status = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "id", sid, "status", "complete",
+                       "request_timestamp", now, "total_count", (json_int_t)total, "success_count",
+                       (json_int_t)json_array_size(ok), "failure_count",
+                       (json_int_t)json_array_size(bad), "pending_count", (json_int_t)0);
+    if (status == NULL)
+        goto nomem;
+    /* empty lists are omitted */
+    if (json_array_size(ok))
+        json_object_set(status, "successes", ok);
+    if (json_array_size(bad))
+        json_object_set(status, "failures", bad);
+    if ((text = json_dumps(status, JSON_COMPACT)) == NULL)
+        goto nomem;
+    if (vg_store_status_put(st, sid, who->org.id, text, &err) != VG_OK)
+        goto fail;
+    free(text);
+    json_decref(ok);
+    json_decref(bad);
+    vg_stix_reader_free(rd);
+    {
+        char *out = json_dumps(status, JSON_COMPACT);
+        struct MHD_Response *resp;
+
+        json_decref(status);
+        if (out == NULL)
+            return MHD_NO;
+        resp = MHD_create_response_from_buffer(strlen(out), out, MHD_RESPMEM_MUST_FREE);
+        if (resp == NULL) {
+            free(out);
+            return MHD_NO;
+        }
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TAXII_TYPE);
+        rq->status = MHD_HTTP_ACCEPTED;
+        ret = MHD_queue_response(conn, MHD_HTTP_ACCEPTED, resp);
+        MHD_destroy_response(resp);
+        return ret;
+    }
+nomem:
+    vg_error_set(&err, VG_NOMEM, NULL, "out of memory");
+fail:
+    free(text);
+    json_decref(status);
+    json_decref(ok);
+    json_decref(bad);
+    vg_stix_reader_free(rd);
+    vg_ingest_free(ing); /* rolls back what was not flushed */
+    return send_error(conn, rq, &err);
+}
+
 /*
  * TAXII 2.1 discovery (/taxii2/) and the API root.  Both need a read key:
  * a hub says nothing about itself to strangers.  Collections and objects
@@ -514,8 +704,29 @@ static enum MHD_Result taxii(struct server *srv, struct MHD_Connection *conn, st
                                    MHD_HTTP_NOT_ACCEPTABLE),
                          NULL);
     }
+    if (strcmp(method, "POST") == 0)
+        return post_objects(srv, st, conn, rq, &who, url);
     if (strcmp(method, "GET") != 0) {
         vg_error_set(&err, VG_INVALID, NULL, "%s is not allowed here", method);
+        return send_error(conn, rq, &err);
+    }
+    if (strncmp(url, TAXII_ROOT "status/", sizeof(TAXII_ROOT "status/") - 1) == 0) {
+        const char *sid = url + sizeof(TAXII_ROOT "status/") - 1;
+        char id[VG_UUID_TEXT_LEN + 1], *json = NULL;
+
+        if (strlen(sid) == VG_UUID_TEXT_LEN + 1 && sid[VG_UUID_TEXT_LEN] == '/') {
+            memcpy(id, sid, VG_UUID_TEXT_LEN);
+            id[VG_UUID_TEXT_LEN] = '\0';
+            if (vg_store_status_get(st, id, who.org.id, &json, &err) == VG_OK) {
+                json_t *doc = json_loads(json, 0, NULL);
+
+                free(json);
+                if (doc != NULL)
+                    return send_taxii(conn, rq, doc);
+            }
+        }
+        vg_error_clear(&err);
+        vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
         return send_error(conn, rq, &err);
     }
     if (strcmp(url, "/taxii2/") == 0) {
@@ -554,11 +765,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         if ((rq = calloc(1, sizeof(*rq))) == NULL)
             return MHD_NO;
         rq->start_us = vg_time_now_us();
+        vg_buf_init(&rq->body, MAX_CONTENT_LENGTH);
         atomic_fetch_add(&srv->in_flight, 1);
         *con_cls = rq;
         return MHD_YES;
     }
-    if (*upload_size != 0) { /* no route takes a body yet */
+    if (*upload_size != 0) { /* body bytes: keep them, up to the limit */
+        if (!rq->too_large && vg_buf_append(&rq->body, upload, *upload_size) != VG_OK)
+            rq->too_large = 1;
         *upload_size = 0;
         return MHD_YES;
     }
@@ -613,6 +827,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     vg_log(VG_LOG_INFO, "request", "status=%u client=%s us=%lld%s", rq->status, addr,
            (long long)(vg_time_now_us() - rq->start_us),
            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+    vg_buf_cleanup(&rq->body);
     free(rq);
     *con_cls = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);

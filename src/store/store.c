@@ -220,3 +220,15 @@ enum vg_rc vg_store_collection_scan(struct vg_store *st, const vg_token *tokens,
 {
     return st->ops->collection_scan(st, tokens, ntokens, uuid, cb, ctx, err);
 }
+
+enum vg_rc vg_store_status_put(struct vg_store *st, const char *id, int64_t org_id,
+                               const char *json, struct vg_error *err)
+{
+    return st->ops->status_put(st, id, org_id, json, err);
+}
+
+enum vg_rc vg_store_status_get(struct vg_store *st, const char *id, int64_t org_id, char **json,
+                               struct vg_error *err)
+{
+    return st->ops->status_get(st, id, org_id, json, err);
+}

@@ -270,6 +270,11 @@ struct vg_store_ops {
                                   const char *uuid, vg_collection_cb cb, void *ctx,
                                   struct vg_error *err);
 
+    enum vg_rc (*status_put)(struct vg_store *st, const char *id, int64_t org_id, const char *json,
+                             struct vg_error *err);
+    enum vg_rc (*status_get)(struct vg_store *st, const char *id, int64_t org_id, char **json,
+                             struct vg_error *err);
+
     enum vg_rc (*put_object)(struct vg_store *st, const struct vg_object_version *v,
                              enum vg_put_result *result, int64_t *seq, struct vg_error *err);
     enum vg_rc (*scan_objects)(struct vg_store *st, const struct vg_object_filter *f,
@@ -341,6 +346,12 @@ enum vg_rc vg_store_collection_grant(struct vg_store *st, int64_t collection_id,
 enum vg_rc vg_store_collection_scan(struct vg_store *st, const vg_token *tokens, size_t ntokens,
                                     const char *uuid, vg_collection_cb cb, void *ctx,
                                     struct vg_error *err);
+/* TAXII status resources: stored as the JSON answered; read back only by the
+ * organisation that made the request (*json is the caller's to free). */
+enum vg_rc vg_store_status_put(struct vg_store *st, const char *id, int64_t org_id,
+                               const char *json, struct vg_error *err);
+enum vg_rc vg_store_status_get(struct vg_store *st, const char *id, int64_t org_id, char **json,
+                               struct vg_error *err);
 enum vg_rc vg_store_put_object(struct vg_store *st, const struct vg_object_version *v,
                                enum vg_put_result *result, int64_t *seq, struct vg_error *err);
 enum vg_rc vg_store_scan_objects(struct vg_store *st, const struct vg_object_filter *f,

@@ -139,10 +139,28 @@ check "hidden object answers exactly as one never stored" cmp -s "$TMP/hidden" "
 eq "hidden object's versions: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/$redid/versions/")"
 eq "path traversal in an id: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/../../../etc/passwd/")"
 
+# POST: each object succeeds or fails on its own; 202 only once committed.
+ind() { printf '{"type":"indicator","spec_version":"2.1","id":"indicator--%s","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","pattern":"%s","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}' "$1" "$2"; }
+env="{\"objects\":[$(ind 11111111-aaaa-4aaa-8aaa-000000000001 "[ipv4-addr:value = '192.0.2.201']"),$(ind 11111111-aaaa-4aaa-8aaa-000000000002 "[domain-name:value = 'posted.example.com']"),$(ind 11111111-aaaa-4aaa-8aaa-000000000003 "[ipv4-addr:value = ")]}"
+W=(-H "Accept: $T" -H "Content-Type: $T" -H "Authorization: Bearer $secret")
+r=$(curl -s -D "$TMP/h" -X POST "${W[@]}" --data-binary "$env" "$U/taxii2/root/collections/$pubid/objects/")
+check "POST answers 202" grep -q "^HTTP/1.1 202" "$TMP/h"
+eq "status: counts add up" "3 2 1 0" "$(jq -r '"\(.total_count) \(.success_count) \(.failure_count) \(.pending_count)"' <<<"$r")"
+eq "status: the failure says why" pattern "$(jq -r '.failures[0].message' <<<"$r" | grep -o pattern | head -1)"
+sid=$(jq -r .id <<<"$r")
+eq "status can be read back" 2 "$(curl -s "${P[@]}" "$U/taxii2/root/status/$sid/" | jq .success_count)"
+eq "another partner cannot read it" 404 "$(curl -s -o /dev/null -w '%{http_code}' "${V[@]}" "$U/taxii2/root/status/$sid/")"
+eq "posted objects are there" 1 "$(curl -s "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/?match%5Bid%5D=indicator--11111111-aaaa-4aaa-8aaa-000000000002" | jq '.objects | length')"
+eq "wrong content type: 415" 415 "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Accept: $T" -H 'Content-Type: application/json' -H "Authorization: Bearer $secret" --data-binary "$env" "$U/taxii2/root/collections/$pubid/objects/")"
+eq "read-only partner: 403" 403 "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Accept: $T" -H "Content-Type: $T" -H "Authorization: Bearer $vsecret" --data-binary "$env" "$U/taxii2/root/collections/$pubid/objects/")"
+eq "malformed envelope: 400" 400 "$(curl -s -o "$TMP/b" -w '%{http_code}' -X POST "${W[@]}" --data-binary '{"objects": [' "$U/taxii2/root/collections/$pubid/objects/")"
+eq "... with a TAXII error" 400 "$(jq .http_status "$TMP/b")"
+check "the hub is intact" "$VIGIE" check
+
 kill -TERM $pid
 status=0
 wait $pid || status=$?
 eq "SIGTERM: clean exit" 0 "$status"
 check "logged the clean shutdown" grep -q '"event":"stopped"' "$TMP/log"
-eq "one JSON log line per request" 37 "$(grep -c '"event":"request"' "$TMP/log")"
+eq "one JSON log line per request" 44 "$(grep -c '"event":"request"' "$TMP/log")"
 finish

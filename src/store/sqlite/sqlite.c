@@ -219,6 +219,9 @@ static const char *const migrations[] = {
     "CREATE TABLE collection_access(collection_id INTEGER NOT NULL, token INTEGER NOT NULL,"
     " can_read INTEGER NOT NULL, can_write INTEGER NOT NULL,"
     " PRIMARY KEY(collection_id, token)) WITHOUT ROWID;",
+    /* 3: TAXII status resources, kept as the JSON answered */
+    "CREATE TABLE taxii_status(id TEXT PRIMARY KEY, org_id INTEGER NOT NULL,"
+    " created_us INTEGER NOT NULL, json TEXT NOT NULL);",
 };
 
 static int schema_version(struct sq *s)
@@ -1024,6 +1027,46 @@ static enum vg_rc sq_collection_scan(struct vg_store *st, const vg_token *tokens
     return rc;
 }
 
+static enum vg_rc sq_status_put(struct vg_store *st, const char *id, int64_t org_id,
+                                const char *json, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q =
+        prep(s, "INSERT INTO taxii_status(id, org_id, created_us, json) VALUES(?, ?, ?, ?)", err);
+
+    if (q == NULL)
+        return err->code;
+    bind_text(q, 1, id);
+    sqlite3_bind_int64(q, 2, org_id);
+    sqlite3_bind_int64(q, 3, vg_time_now_us());
+    bind_text(q, 4, json);
+    return step_done(s, q, err, "status");
+}
+
+/* The status resource id of org_id; another organisation's is not found. */
+static enum vg_rc sq_status_get(struct vg_store *st, const char *id, int64_t org_id, char **json,
+                                struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q = prep(s, "SELECT json FROM taxii_status WHERE id = ? AND org_id = ?", err);
+    int r;
+
+    if (q == NULL)
+        return err->code;
+    bind_text(q, 1, id);
+    sqlite3_bind_int64(q, 2, org_id);
+    r = sqlite3_step(q);
+    if (r == SQLITE_ROW) {
+        *json = strdup((const char *)sqlite3_column_text(q, 0));
+        sqlite3_reset(q);
+        return *json ? VG_OK : vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    }
+    sqlite3_reset(q);
+    if (r == SQLITE_DONE)
+        return vg_error_set(err, VG_NOT_FOUND, NULL, "no such resource");
+    return db_error(s, err, "status");
+}
+
 /* ---- objects ---------------------------------------------------------------- */
 
 /* FNV-1a, 63 bits: keys of the indexes that would otherwise hold strings. */
@@ -1670,6 +1713,8 @@ static const struct vg_store_ops sqlite_ops = {
     .collection_add = sq_collection_add,
     .collection_grant = sq_collection_grant,
     .collection_scan = sq_collection_scan,
+    .status_put = sq_status_put,
+    .status_get = sq_status_get,
     .put_object = sq_put_object,
     .scan_objects = sq_scan_objects,
     .scan_observables = sq_scan_observables,
