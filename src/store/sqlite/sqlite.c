@@ -1189,7 +1189,7 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
         struct vg_buf sql;
 
         vg_buf_init(&sql, 0);
-        rc = vg_buf_puts(&sql, "SELECT o.org_id, o.modified_us, ");
+        rc = vg_buf_puts(&sql, "SELECT o.org_id, o.modified_us, o.collection_id, ");
         if (rc == VG_OK && v->nwriter_tokens)
             rc = visible_sql(&sql, "o", 3, v->nwriter_tokens);
         else if (rc == VG_OK)
@@ -1211,9 +1211,12 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
             if (sqlite3_column_int64(q, 0) == v->org_id) {
                 if (res == VG_PUT_NEW)
                     res = VG_PUT_VERSION;
-                if (v->dedupe_by_id || sqlite3_column_int64(q, 1) == v->modified_us)
+                /* A version is kept once per collection: posting it to a
+                 * second collection adds it there (with its own date_added). */
+                if (sqlite3_column_int64(q, 2) == v->collection_id &&
+                    (v->dedupe_by_id || sqlite3_column_int64(q, 1) == v->modified_us))
                     res = VG_PUT_DUPLICATE;
-            } else if (sqlite3_column_int(q, 2) && !v->shared_id) {
+            } else if (sqlite3_column_int(q, 3) && !v->shared_id) {
                 foreign = 1;
             }
         }
