@@ -85,8 +85,9 @@ static struct vg_store *worker_store(struct server *srv, struct vg_error *err)
     return st;
 }
 
-static enum MHD_Result send_json(struct MHD_Connection *conn, struct request *rq, unsigned status,
-                                 json_t *doc, const char *www_auth)
+/* Answer doc (reference stolen) as JSON of the given media type. */
+static enum MHD_Result send_doc(struct MHD_Connection *conn, struct request *rq, unsigned status,
+                                const char *type, json_t *doc, const char *www_auth)
 {
     char *text = json_dumps(doc, JSON_COMPACT);
     struct MHD_Response *resp;
@@ -100,7 +101,7 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, struct request *rq
         free(text);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     if (www_auth)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, www_auth);
@@ -108,6 +109,12 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, struct request *rq
     r = MHD_queue_response(conn, status, resp);
     MHD_destroy_response(resp);
     return r;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *conn, struct request *rq, unsigned status,
+                                 json_t *doc, const char *www_auth)
+{
+    return send_doc(conn, rq, status, "application/json", doc, www_auth);
 }
 
 /* The TAXII-shaped error body for err (status from the error table). */
@@ -149,24 +156,7 @@ static int taxii_acceptable(struct MHD_Connection *conn)
 
 static enum MHD_Result send_taxii(struct MHD_Connection *conn, struct request *rq, json_t *doc)
 {
-    char *text = json_dumps(doc, JSON_COMPACT);
-    struct MHD_Response *resp;
-    enum MHD_Result r;
-
-    json_decref(doc);
-    if (text == NULL)
-        return MHD_NO;
-    resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-    if (resp == NULL) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TAXII_TYPE);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    rq->status = MHD_HTTP_OK;
-    r = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-    MHD_destroy_response(resp);
-    return r;
+    return send_doc(conn, rq, MHD_HTTP_OK, TAXII_TYPE, doc, NULL);
 }
 
 static json_t *collection_json(const struct vg_collection *c)
@@ -516,7 +506,6 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     struct vg_error err, oerr;
     json_t *ok = NULL, *bad = NULL, *status = NULL;
     char id[VG_UUID_TEXT_LEN + 1], sid[VG_UUID_TEXT_LEN + 1], now[VG_TIME_TEXT_MAX], *text = NULL;
-    enum MHD_Result ret;
     enum vg_rc rc;
     size_t total = 0;
 
@@ -645,24 +634,7 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     json_decref(ok);
     json_decref(bad);
     vg_stix_reader_free(rd);
-    {
-        char *out = json_dumps(status, JSON_COMPACT);
-        struct MHD_Response *resp;
-
-        json_decref(status);
-        if (out == NULL)
-            return MHD_NO;
-        resp = MHD_create_response_from_buffer(strlen(out), out, MHD_RESPMEM_MUST_FREE);
-        if (resp == NULL) {
-            free(out);
-            return MHD_NO;
-        }
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TAXII_TYPE);
-        rq->status = MHD_HTTP_ACCEPTED;
-        ret = MHD_queue_response(conn, MHD_HTTP_ACCEPTED, resp);
-        MHD_destroy_response(resp);
-        return ret;
-    }
+    return send_doc(conn, rq, MHD_HTTP_ACCEPTED, TAXII_TYPE, status, NULL);
 nomem:
     vg_error_set(&err, VG_NOMEM, NULL, "out of memory");
 fail:
