@@ -480,6 +480,19 @@ static enum MHD_Result collections(struct server *srv, struct vg_store *st,
 
 /* ---- POST objects -------------------------------------------------------------- */
 
+#define POST_CHUNK 1000
+
+static void free_items(struct vg_ingest_item **items)
+{
+    size_t i;
+
+    if (items == NULL)
+        return;
+    for (i = 0; i < POST_CHUNK; i++)
+        vg_ingest_item_free(items[i]);
+    free(items);
+}
+
 static long body_read(void *ctx, char *buf, size_t cap)
 {
     return vg_read_mem(ctx, buf, cap);
@@ -507,7 +520,10 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     json_t *ok = NULL, *bad = NULL, *status = NULL;
     char id[VG_UUID_TEXT_LEN + 1], sid[VG_UUID_TEXT_LEN + 1], now[VG_TIME_TEXT_MAX], *text = NULL;
     enum vg_rc rc;
-    size_t total = 0;
+    size_t total = 0, i;
+    struct vg_ingest_item **items = NULL;
+    static _Thread_local char versions[POST_CHUNK][VG_TIME_TEXT_MAX];
+    int done;
 
     (void)srv;
     vg_error_clear(&err);
@@ -560,49 +576,68 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     if (ok == NULL || bad == NULL || vg_ingest_new(st, &io, &ing, &err) != VG_OK ||
         vg_stix_reader_new(body_read, &src, &rd) != VG_OK)
         goto fail;
-    for (;;) {
-        struct vg_stix_pos pos;
-        enum vg_put_result res;
-        json_t *obj = NULL;
+    /* Objects are prepared (parsed, validated) in chunks before any write:
+     * the store's write lock is not held while this request parses, so
+     * envelopes on other connections parse at the same time. */
+    if ((items = calloc(POST_CHUNK, sizeof(*items))) == NULL)
+        goto nomem;
+    for (i = 0; i < POST_CHUNK; i++)
+        if ((items[i] = vg_ingest_item_new()) == NULL)
+            goto nomem;
+    for (done = 0; !done;) {
+        size_t n = 0, k;
 
-        vg_error_clear(&oerr);
-        rc = vg_stix_reader_next(rd, &obj, &pos, &oerr);
-        if (rc == VG_NOT_FOUND)
-            break;
-        if (rc != VG_OK && rc != VG_INVALID) {
-            if (total == 0) { /* not an envelope at all: 400, nothing stored */
-                err = oerr;
-                err.code = VG_INVALID;
-                goto fail;
+        while (n < POST_CHUNK) {
+            struct vg_stix_pos pos;
+            json_t *obj = NULL, *mod;
+            size_t tlen;
+            const char *t;
+
+            vg_error_clear(&oerr);
+            rc = vg_stix_reader_next(rd, &obj, &pos, &oerr);
+            if (rc == VG_NOT_FOUND) {
+                done = 1;
+                break;
             }
-            json_array_append_new(bad, json_pack("{s:s, s:s}", "id", "", "message", oerr.msg));
-            total++;
-            break;
-        }
-        total++;
-        if (rc == VG_INVALID) {
-            json_array_append_new(bad, json_pack("{s:s, s:s}", "id", "", "message", oerr.msg));
-            continue;
-        }
-        {
-            json_t *jid = json_object_get(obj, "id"), *mod = json_object_get(obj, "modified");
-            char idcopy[256];
-
-            snprintf(idcopy, sizeof(idcopy), "%s",
-                     json_is_string(jid) ? json_string_value(jid) : "");
-            rc = vg_ingest_object(ing, obj, &res, &oerr);
-            if (rc == VG_OK)
-                json_array_append_new(
-                    ok, json_pack("{s:s, s:s?}", "id", idcopy, "version",
-                                  json_is_string(mod) ? json_string_value(mod) : NULL));
-            json_decref(obj);
-            if (rc != VG_OK) {
-                if (rc == VG_STORAGE || rc == VG_IO || rc == VG_NOMEM || rc == VG_INTERNAL) {
+            if (rc != VG_OK && rc != VG_INVALID) {
+                if (total == 0) { /* not an envelope at all: 400, nothing stored */
                     err = oerr;
+                    err.code = VG_INVALID;
                     goto fail;
                 }
-                json_array_append_new(bad,
-                                      json_pack("{s:s, s:s}", "id", idcopy, "message", oerr.msg));
+                json_array_append_new(bad, json_pack("{s:s, s:s}", "id", "", "message", oerr.msg));
+                total++;
+                done = 1;
+                break;
+            }
+            total++;
+            if (rc == VG_INVALID) {
+                json_array_append_new(bad, json_pack("{s:s, s:s}", "id", "", "message", oerr.msg));
+                continue;
+            }
+            mod = json_object_get(obj, "modified");
+            snprintf(versions[n], sizeof(versions[n]), "%s",
+                     json_is_string(mod) ? json_string_value(mod) : "");
+            t = vg_stix_reader_text(rd, &tlen);
+            vg_ingest_prepare(ing, obj, t, tlen, items[n]);
+            json_decref(obj);
+            n++;
+        }
+        for (k = 0; k < n; k++) {
+            enum vg_put_result res;
+            const char *oid = vg_ingest_item_id(items[k]);
+
+            vg_error_clear(&oerr);
+            rc = vg_ingest_commit(ing, items[k], &res, &oerr);
+            if (rc == VG_OK) {
+                json_array_append_new(ok, json_pack("{s:s, s:s?}", "id", oid ? oid : "", "version",
+                                                    versions[k][0] ? versions[k] : NULL));
+            } else if (rc == VG_STORAGE || rc == VG_IO || rc == VG_NOMEM || rc == VG_INTERNAL) {
+                err = oerr;
+                goto fail;
+            } else {
+                json_array_append_new(
+                    bad, json_pack("{s:s, s:s}", "id", oid ? oid : "", "message", oerr.msg));
             }
         }
     }
@@ -634,6 +669,7 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     json_decref(ok);
     json_decref(bad);
     vg_stix_reader_free(rd);
+    free_items(items);
     return send_doc(conn, rq, MHD_HTTP_ACCEPTED, TAXII_TYPE, status, NULL);
 nomem:
     vg_error_set(&err, VG_NOMEM, NULL, "out of memory");
@@ -644,6 +680,7 @@ fail:
     json_decref(bad);
     vg_stix_reader_free(rd);
     vg_ingest_free(ing); /* rolls back what was not flushed */
+    free_items(items);
     return send_error(conn, rq, &err);
 }
 
