@@ -44,8 +44,23 @@
 #define TAXII_ROOT "/taxii2/root/"
 #define MAX_CONTENT_LENGTH (100u * 1024 * 1024)
 
+/* Prometheus counters: requests by route and status class, and a latency
+ * histogram; updated with relaxed atomics from every worker. */
+enum route { R_HEALTH, R_WHOAMI, R_TAXII, R_METRICS, R_OTHER, R_COUNT };
+static const char *const route_names[R_COUNT] = {"health", "whoami", "taxii", "metrics", "other"};
+#define STATUS_CLASSES 5 /* 1xx..5xx */
+static const double buckets_ms[] = {0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 5000};
+#define NBUCKETS (sizeof(buckets_ms) / sizeof(buckets_ms[0]))
+
+struct metrics {
+    atomic_ullong requests[R_COUNT][STATUS_CLASSES];
+    atomic_ullong latency[NBUCKETS + 1]; /* last: +Inf */
+    atomic_ullong latency_sum_us, latency_count;
+};
+
 struct server {
     const struct vg_server_opts *opts;
+    struct metrics m;
     uint8_t next_key[32]; /* MAC key of paging tokens, new at every start */
     atomic_int in_flight;
     pthread_mutex_t mu; /* guards stores */
@@ -57,6 +72,7 @@ struct server {
 struct request {
     int64_t start_us;
     unsigned status;
+    int route;
     struct vg_buf body; /* a POST's body, capped at MAX_CONTENT_LENGTH */
     int too_large;
 };
@@ -758,6 +774,77 @@ static enum MHD_Result taxii(struct server *srv, struct MHD_Connection *conn, st
     return send_error(conn, rq, &err);
 }
 
+/*
+ * GET /metrics: Prometheus text format, for an admin key only (counts of
+ * the whole hub are not for partners).
+ */
+static enum MHD_Result metrics(struct server *srv, struct MHD_Connection *conn, struct request *rq)
+{
+    struct vg_error err;
+    struct vg_store *st;
+    struct vg_auth who;
+    struct vg_store_stats stats;
+    struct MHD_Response *resp;
+    struct vg_buf b;
+    unsigned long long cum = 0;
+    enum MHD_Result r;
+    size_t i, j;
+
+    vg_error_clear(&err);
+    if ((st = worker_store(srv, &err)) == NULL ||
+        vg_auth_header(
+            st, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+            vg_time_now_us(), VG_SCOPE_ADMIN, &who, &err) != VG_OK ||
+        vg_store_stats(st, &stats, &err) != VG_OK)
+        return send_error(conn, rq, &err);
+    vg_buf_init(&b, 0);
+    vg_buf_puts(&b, "# HELP vigie_http_requests_total HTTP requests by route and status class.\n"
+                    "# TYPE vigie_http_requests_total counter\n");
+    for (i = 0; i < R_COUNT; i++)
+        for (j = 0; j < STATUS_CLASSES; j++)
+            vg_buf_printf(&b, "vigie_http_requests_total{route=\"%s\",code=\"%zuxx\"} %llu\n",
+                          route_names[i], j + 1,
+                          (unsigned long long)atomic_load(&srv->m.requests[i][j]));
+    vg_buf_puts(&b, "# HELP vigie_http_request_duration_seconds Time to answer a request.\n"
+                    "# TYPE vigie_http_request_duration_seconds histogram\n");
+    for (i = 0; i <= NBUCKETS; i++) {
+        cum += atomic_load(&srv->m.latency[i]);
+        if (i < NBUCKETS)
+            vg_buf_printf(&b, "vigie_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                          buckets_ms[i] / 1000.0, cum);
+        else
+            vg_buf_printf(&b, "vigie_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+                          cum);
+    }
+    vg_buf_printf(&b,
+                  "vigie_http_request_duration_seconds_sum %.6f\n"
+                  "vigie_http_request_duration_seconds_count %llu\n"
+                  "# HELP vigie_objects Object versions stored.\n# TYPE vigie_objects gauge\n"
+                  "vigie_objects %lld\n"
+                  "# HELP vigie_observables Canonical observables stored.\n"
+                  "# TYPE vigie_observables gauge\nvigie_observables %lld\n"
+                  "# HELP vigie_events_last Last event sequence number.\n"
+                  "# TYPE vigie_events_last gauge\nvigie_events_last %lld\n",
+                  (double)atomic_load(&srv->m.latency_sum_us) / 1e6,
+                  (unsigned long long)atomic_load(&srv->m.latency_count), (long long)stats.versions,
+                  (long long)stats.observables, (long long)stats.last_seq);
+    if (b.data == NULL) {
+        vg_buf_cleanup(&b);
+        return MHD_NO;
+    }
+    resp = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        vg_buf_cleanup(&b);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "text/plain; version=0.0.4; charset=utf-8");
+    rq->status = MHD_HTTP_OK;
+    r = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return r;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
@@ -786,6 +873,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         return MHD_YES;
     }
     vg_error_clear(&err);
+    rq->route = strcmp(url, "/api/v1/health") == 0   ? R_HEALTH
+                : strcmp(url, "/api/v1/whoami") == 0 ? R_WHOAMI
+                : strcmp(url, "/metrics") == 0       ? R_METRICS
+                : strncmp(url, "/taxii2/", 8) == 0   ? R_TAXII
+                                                     : R_OTHER;
+    if (rq->route == R_METRICS)
+        return metrics(srv, conn, rq);
     if (strcmp(url, "/api/v1/health") == 0) {
         if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
             vg_error_set(&err, VG_INVALID, NULL, "%s is not allowed here", method);
@@ -832,6 +926,19 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
             inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr, sizeof(addr));
         else if (sa->sa_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr, sizeof(addr));
+    }
+    {
+        int64_t us = vg_time_now_us() - rq->start_us;
+        unsigned klass = rq->status >= 100 && rq->status < 600 ? rq->status / 100 - 1 : 4;
+        size_t b;
+
+        atomic_fetch_add_explicit(&srv->m.requests[rq->route][klass], 1, memory_order_relaxed);
+        for (b = 0; b < NBUCKETS && (double)us / 1000.0 > buckets_ms[b]; b++)
+            ;
+        atomic_fetch_add_explicit(&srv->m.latency[b], 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&srv->m.latency_sum_us, (unsigned long long)us,
+                                  memory_order_relaxed);
+        atomic_fetch_add_explicit(&srv->m.latency_count, 1, memory_order_relaxed);
     }
     vg_log(VG_LOG_INFO, "request", "status=%u client=%s us=%lld%s", rq->status, addr,
            (long long)(vg_time_now_us() - rq->start_us),

@@ -157,10 +157,17 @@ eq "malformed envelope: 400" 400 "$(curl -s -o "$TMP/b" -w '%{http_code}' -X POS
 eq "... with a TAXII error" 400 "$(jq .http_status "$TMP/b")"
 check "the hub is intact" "$VIGIE" check
 
+# /metrics: Prometheus text for an admin key only.
+m=$(curl -s -H "Authorization: Bearer $secret" "$U/metrics")
+check "metrics count TAXII 2xx answers" grep -q '^vigie_http_requests_total{route="taxii",code="2xx"} [1-9]' <<<"$m"
+check "metrics have a latency histogram" grep -q '^vigie_http_request_duration_seconds_bucket{le="+Inf"} [1-9]' <<<"$m"
+check "metrics count stored versions" grep -q '^vigie_objects [1-9]' <<<"$m"
+eq "metrics need an admin key" 403 "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $polsecret" "$U/metrics")"
+
 kill -TERM $pid
 status=0
 wait $pid || status=$?
 eq "SIGTERM: clean exit" 0 "$status"
 check "logged the clean shutdown" grep -q '"event":"stopped"' "$TMP/log"
-eq "one JSON log line per request" 44 "$(grep -c '"event":"request"' "$TMP/log")"
+eq "one JSON log line per request" 46 "$(grep -c '"event":"request"' "$TMP/log")"
 finish
