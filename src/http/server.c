@@ -261,6 +261,38 @@ static void next_mac(const struct server *srv, int64_t rowid, const char *bindin
     vg_hex(d, 16, out);
 }
 
+#define MATCH_MAX 64
+
+/*
+ * A TAXII match[] value "a,b,c" into at most MATCH_MAX pieces, copied into
+ * buf; ids: each must be a STIX identifier, else a type name.  0 or -1.
+ */
+static int split_list(const char *v, char *buf, size_t cap, const char **out, size_t *n, int ids)
+{
+    char *p, *save = NULL, *tok;
+    size_t k = 0;
+
+    if (*v == '\0' || strlen(v) >= cap)
+        return -1;
+    memcpy(buf, v, strlen(v) + 1);
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        size_t len = strlen(tok);
+
+        if (k == MATCH_MAX || len == 0 || len > 250)
+            return -1;
+        if (ids ? !vg_stix_id_valid(tok, len) : 0)
+            return -1;
+        for (p = tok; !ids && *p; p++)
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+                return -1;
+        out[k++] = tok;
+    }
+    if (k == 0)
+        return -1;
+    *n = k;
+    return 0;
+}
+
 static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct MHD_Connection *conn,
                                struct request *rq, const struct vg_auth *who, const vg_token *tok,
                                size_t ntok, const char *cid, const char *object_id,
@@ -277,6 +309,8 @@ static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct M
     enum MHD_Result r;
     long long lim;
     int found = 0;
+    char typebuf[4096], idbuf[MATCH_MAX * 260];
+    const char *types[MATCH_MAX], *ids[MATCH_MAX];
 
     vg_error_clear(&err);
     memset(&p, 0, sizeof(p));
@@ -312,19 +346,21 @@ static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct M
         return send_error(conn, rq, &err);
     }
     if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[type]")) != NULL) {
-        if (*v == '\0' || strchr(v, ',') || strlen(v) > 250) {
-            vg_error_set(&err, VG_INVALID, "match[type]", "one STIX type");
+        if (split_list(v, typebuf, sizeof(typebuf), types, &f.ntypes, 0) != 0) {
+            vg_error_set(&err, VG_INVALID, "match[type]",
+                         "a comma-separated list of at most %d STIX types", MATCH_MAX);
             return send_error(conn, rq, &err);
         }
-        f.type = v;
+        f.types = types;
     }
     if (object_id == NULL &&
         (v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[id]")) != NULL) {
-        if (!vg_stix_id_valid(v, strlen(v))) {
-            vg_error_set(&err, VG_INVALID, "match[id]", "one STIX identifier");
+        if (split_list(v, idbuf, sizeof(idbuf), ids, &f.nids, 1) != 0) {
+            vg_error_set(&err, VG_INVALID, "match[id]",
+                         "a comma-separated list of at most %d STIX identifiers", MATCH_MAX);
             return send_error(conn, rq, &err);
         }
-        f.stix_id = v;
+        f.ids = ids;
     }
     if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[version]")) != NULL) {
         if (strcmp(v, "last") == 0)
@@ -338,9 +374,17 @@ static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct M
             return send_error(conn, rq, &err);
         }
     }
-    snprintf(binding, sizeof(binding), "%lld|%s|%lld|%s|%s|%d|%d", (long long)who->org.id, c.uuid,
-             (long long)f.added_after_us, f.type ? f.type : "", f.stix_id ? f.stix_id : "",
-             (int)f.versions, (int)what);
+    /* the query, for the paging token: lists hashed to keep it short */
+    {
+        const char *mt = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[type]");
+        const char *mi = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[id]");
+        uint64_t h = vg_fnv1a(VG_FNV_SEED, mt ? mt : "", mt ? strlen(mt) + 1 : 0);
+
+        h = vg_fnv1a(h, mi ? mi : "", mi ? strlen(mi) + 1 : 0);
+        snprintf(binding, sizeof(binding), "%lld|%s|%lld|%s|%llx|%d|%d", (long long)who->org.id,
+                 c.uuid, (long long)f.added_after_us, object_id ? object_id : "",
+                 (unsigned long long)h, (int)f.versions, (int)what);
+    }
     if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "next")) != NULL) {
         const char *dot = strchr(v, '.');
         long long rowid = strtoll(v, &end, 10);

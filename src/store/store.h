@@ -169,6 +169,10 @@ struct vg_object_filter {
     size_t ntokens;
     const char *stix_id;
     const char *type;
+    const char *const *ids; /* any of these ids (with stix_id: that one too) */
+    size_t nids;
+    const char *const *types; /* any of these types (with type: that one too) */
+    size_t ntypes;
     enum vg_obs_kind kind; /* objects claiming an observable of this kind */
     int has_max_tlp;
     enum vg_tlp max_tlp;

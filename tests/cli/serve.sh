@@ -53,7 +53,9 @@ eq "no credentials: 401" 401 "$(bad)"
 check "401 asks for Basic" grep -qi '^WWW-Authenticate: Basic' "$TMP/h"
 eq "401 body is a TAXII error" 401 "$(jq .http_status "$TMP/b")"
 ref=$(cat "$TMP/b")
-eq "wrong secret: 401" 401 "$(bad -H "Authorization: Bearer ${secret%?}0")"
+last=${secret: -1}
+wrong="${secret%?}$([ "$last" = 0 ] && echo 1 || echo 0)" # one hex digit changed
+eq "wrong secret: 401" 401 "$(bad -H "Authorization: Bearer $wrong")"
 eq "wrong secret: same body" "$ref" "$(cat "$TMP/b")"
 eq "unknown key: 401" 401 "$(bad -H "Authorization: Bearer vk_0123456789abcdef.${secret#*.}")"
 eq "unknown key: same body" "$ref" "$(cat "$TMP/b")"
@@ -122,6 +124,13 @@ eq "last page: more is false, no next" "false null" "$(jq -r '"\(.more) \(.next)
 r=$(curl -s -H "Accept: $T" -H "Authorization: Bearer $secret" "$U/taxii2/root/collections/$pubid/objects/?limit=1000")
 eq "the contributor sees its RED object too" 26 "$(jq '.objects | length' <<<"$r")"
 
+# match[] takes comma-separated lists.
+two=$(curl -s "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/?limit=2" | jq -r '[.objects[].id] | join(",")')
+eq "match[id] with two ids" 2 "$(curl -s "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/?match%5Bid%5D=$two" | jq '.objects | length')"
+eq "match[type] with two types" 25 "$(curl -s "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/?limit=1000&match%5Btype%5D=malware,indicator" | jq '.objects | length')"
+eq "match[type] of another type only" null "$(curl -s "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/?match%5Btype%5D=malware,report" | jq '.objects')"
+eq "a bad id in match[id]: 400" 400 "$(curl -s -o /dev/null -w '%{http_code}' "${V[@]}" "$U/taxii2/root/collections/$pubid/objects/?match%5Bid%5D=indicator--x,$two")"
+
 # One object, its versions, the manifest; a hidden object is a plain 404.
 P=(-H "Accept: $T" -H "Authorization: Bearer $secret")
 oid=$(jq -r '.objects[0].id' <<<"$r")
@@ -169,5 +178,5 @@ status=0
 wait $pid || status=$?
 eq "SIGTERM: clean exit" 0 "$status"
 check "logged the clean shutdown" grep -q '"event":"stopped"' "$TMP/log"
-eq "one JSON log line per request" 46 "$(grep -c '"event":"request"' "$TMP/log")"
+eq "one JSON log line per request" 51 "$(grep -c '"event":"request"' "$TMP/log")"
 finish

@@ -1369,6 +1369,17 @@ static int bind_tokens(sqlite3_stmt *q, int at, const vg_token *t, size_t n)
     return at;
 }
 
+/* Append " AND col IN (?N, ...)" with n parameters numbered from *at. */
+static enum vg_rc in_list(struct vg_buf *b, const char *col, size_t n, int *at)
+{
+    enum vg_rc rc = vg_buf_printf(b, " AND %s IN (", col);
+    size_t i;
+
+    for (i = 0; rc == VG_OK && i < n; i++)
+        rc = vg_buf_printf(b, i ? ",?%d" : "?%d", (*at)++);
+    return rc == VG_OK ? vg_buf_putc(b, ')') : rc;
+}
+
 /* Append " AND <cond> ?N" with the next parameter number. */
 static enum vg_rc cond(struct vg_buf *b, const char *expr, int *at)
 {
@@ -1423,6 +1434,7 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
     enum vg_rc rc = VG_OK;
     int at = (int)f->ntokens + 1, r;
     int64_t after = f->after_rowid, bound;
+    size_t nids, ntypes, i;
 
     if (f->ntokens == 0)
         return VG_OK; /* nothing is visible without a token */
@@ -1440,12 +1452,18 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
         rc = visible_sql(&sql, "o", 1, f->ntokens);
     if (rc == VG_OK)
         rc = cond(&sql, "o.rowid >", &at);
-    if (rc == VG_OK && f->stix_id && (rc = cond(&sql, "o.id_hash =", &at)) == VG_OK)
-        rc = cond(&sql, "o.stix_id =", &at);
-    if (rc == VG_OK && f->type) {
-        rc = cond(&sql, "o.type =", &at);
+    nids = (f->stix_id ? 1 : 0) + f->nids;
+    ntypes = (f->type ? 1 : 0) + f->ntypes;
+    if (rc == VG_OK && nids && (rc = in_list(&sql, "o.id_hash", nids, &at)) == VG_OK)
+        rc = in_list(&sql, "o.stix_id", nids, &at);
+    if (rc == VG_OK && ntypes) {
+        int indicator = f->type && strcmp(f->type, "indicator") == 0;
+
+        for (i = 0; i < f->ntypes; i++)
+            indicator |= strcmp(f->types[i], "indicator") == 0;
+        rc = in_list(&sql, "o.type", ntypes, &at);
         /* lets the planner use the partial index object_type */
-        if (rc == VG_OK && strcmp(f->type, "indicator") != 0)
+        if (rc == VG_OK && !indicator)
             rc = vg_buf_puts(&sql, " AND o.type <> 'indicator'");
     }
     if (rc == VG_OK && f->has_max_tlp)
@@ -1475,12 +1493,18 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
         return err->code;
     at = bind_tokens(q, 1, f->tokens, f->ntokens);
     sqlite3_bind_int64(q, at++, after);
-    if (f->stix_id) {
+    if (f->stix_id)
         sqlite3_bind_int64(q, at++, id_hash(f->stix_id));
+    for (i = 0; i < f->nids; i++)
+        sqlite3_bind_int64(q, at++, id_hash(f->ids[i]));
+    if (f->stix_id)
         sqlite3_bind_text(q, at++, f->stix_id, -1, SQLITE_TRANSIENT);
-    }
+    for (i = 0; i < f->nids; i++)
+        sqlite3_bind_text(q, at++, f->ids[i], -1, SQLITE_TRANSIENT);
     if (f->type)
         sqlite3_bind_text(q, at++, f->type, -1, SQLITE_TRANSIENT);
+    for (i = 0; i < f->ntypes; i++)
+        sqlite3_bind_text(q, at++, f->types[i], -1, SQLITE_TRANSIENT);
     if (f->has_max_tlp)
         sqlite3_bind_int(q, at++, (int)f->max_tlp);
     if (f->org_id)
