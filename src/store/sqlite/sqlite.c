@@ -2,17 +2,20 @@
 /*
  * sqlite.c - the embedded store: one SQLite file per hub.
  *
- * Layout (see docs/store.md): organisations, keys, groups; one row per object
- * version in `object`, keyed by (stix_id, org_id, modified_us) so that each
- * contributor has its own line of versions; `object_audience` lists the
- * policy tokens that may see each version; `observable` holds each canonical
+ * Layout (see docs/store.md): organisations, keys, groups, TAXII collections
+ * and status resources; one row per object version in `object`, keyed by
+ * (stix_id, org_id, modified_us, collection) so that each contributor has its
+ * own line of versions; its first audience token is in the row (aud0) and
+ * `object_audience` lists any others; `observable` holds each canonical
  * value once and `claim` links versions to the values they assert.  Each
  * stored version is one event of the hub's single sequence: its `seq` and
- * `event_kind` are columns of its row, in rowid order.
+ * `event_kind` are columns of its row, in rowid order.  Indexes with keys in
+ * random order hold 8-byte FNV-1a hashes, and a writing handle keeps Bloom
+ * filters of known ids and values to skip look-ups for new ones.
  *
- * Sharing is applied in SQL: every read binds the requester's tokens into an
- * EXISTS over object_audience, so rows, pages and counts never include what
- * the requester may not see.  "Latest version" is decided among the versions
+ * Sharing is applied in SQL: every read binds the requester's tokens into
+ * "aud0 IN (...) OR EXISTS (object_audience ...)", so rows, pages and counts
+ * never include what the requester may not see.  "Latest version" is decided among the versions
  * the requester can see, so a hidden newer version does not hide, or reveal,
  * anything.
  *
