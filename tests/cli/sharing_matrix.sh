@@ -2,19 +2,21 @@
 # SPDX-License-Identifier: Apache-2.0
 # The sharing matrix: every TLP x audience (community, a group, a named
 # organisation), read by every kind of requester (the contributor, a group
-# member who is also the named organisation, an outsider, a revoked key),
+# member who is also the named organisation, an outsider, a revoked key, a
+# group member whose organisation was disabled),
 # on every read path (TAXII object list, manifest, object, versions, and the
 # CLI export, where AMBER+STRICT and RED never leave the hub).  Each path must
 # show exactly what the policy allows: zero leaks, and nothing lost.
 source "$(dirname "$0")/lib/common.bash"
 command -v curl >/dev/null || skip_all "curl not installed"
 "$VIGIE" init --name op >/dev/null
-for o in A B C; do "$VIGIE" org add $o --kind vendor >/dev/null; done
+for o in A B C D; do "$VIGIE" org add $o --kind vendor >/dev/null; done
 "$VIGIE" group add g >/dev/null
 "$VIGIE" group members g --add A >/dev/null
 "$VIGIE" group members g --add B >/dev/null
+"$VIGIE" group members g --add D >/dev/null
 key() { "$VIGIE" key create --org "$1" --scopes read,write --json | jq -r .secret; }
-kA=$(key A) kB=$(key B) kC=$(key C) kR=$(key B)
+kA=$(key A) kB=$(key B) kC=$(key C) kR=$(key B) kD=$(key D)
 "$VIGIE" key revoke "${kR%%.*}" >/dev/null
 cid=$("$VIGIE" collection add pub --read community --write org:A --json | jq -r .id)
 
@@ -57,10 +59,12 @@ expected() { # who -> sorted ids
     A) sort "$TMP/all" ;;
     B) printf '%s\n' "${!want_B[@]}" | sort ;;
     C) printf '%s\n' "${!want_C[@]}" | sort ;;
-    R) : ;;
+    R | D) : ;;
   esac
 }
-for who in A B C R; do
+# D is a member of g, then its organisation is disabled: it sees nothing.
+"$VIGIE" org disable D >/dev/null
+for who in A B C R D; do
   k=$(eval echo "\$k$who")
   H=(-H "Accept: $T" -H "Authorization: Bearer $k")
   want=$(expected $who)
@@ -80,7 +84,7 @@ for who in A B C R; do
   done
   eq "$who: object by id" "$want" "$(grep . <<<"$got_one" | sort || true)"
   eq "$who: versions by id" "$want" "$(grep . <<<"$got_ver" | sort || true)"
-  if [ $who != R ]; then
+  if [ $who != R ] && [ $who != D ]; then
     eq "$who: CLI export (what may leave the hub)" "$(grep -vxF -f "$TMP/stays" <<<"$want" || true)" \
       "$("$VIGIE" export --for $who 2>/dev/null | jq -r '.objects[]?.id' | grep indicator | sort || true)"
   fi
