@@ -13,21 +13,18 @@
 #include <openssl/evp.h>
 
 #include "common/hash.h"
+#include "../tests/support/temp_hub.h"
 #include "http/auth.h"
 
 #define KEY_ID "vk_00000000000000aa"
 #define SECRET KEY_ID ".0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static struct vg_store *st;
-static char dir[64];
+static char dir[96];
 
 static void cleanup(void)
 {
-    char cmd[96];
-
-    vg_store_close(st);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
+    if (temp_hub_remove(dir, st) != 0)
         fprintf(stderr, "fuzz_auth: could not remove %s\n", dir);
 }
 
@@ -37,19 +34,15 @@ static void setup(void)
     struct vg_key k = {0};
     struct vg_error err;
     uint8_t h[VG_SHA256_LEN];
-    char hub[96];
 
-    snprintf(dir, sizeof(dir), "/tmp/vg-fuzz-auth-XXXXXX");
-    if (mkdtemp(dir) == NULL)
+    if (temp_hub_open(dir, sizeof(dir), "fuzz-auth", &st) != 0)
         abort();
-    snprintf(hub, sizeof(hub), "%s/hub", dir);
     snprintf(org.name, sizeof(org.name), "fuzzer");
     snprintf(org.kind, sizeof(org.kind), "vendor");
     snprintf(k.id, sizeof(k.id), KEY_ID);
     k.scopes = VG_SCOPE_READ;
     vg_sha256(SECRET, strlen(SECRET), h);
-    if (vg_store_open(hub, VG_STORE_CREATE, &st, &err) != VG_OK ||
-        vg_store_org_add(st, &org, &err) != VG_OK)
+    if (vg_store_org_add(st, &org, &err) != VG_OK)
         abort();
     k.org_id = org.id;
     if (vg_store_key_add(st, &k, h, &err) != VG_OK)

@@ -14,42 +14,36 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../tests/support/temp_hub.h"
 #include "ingest/ingest.h"
 #include "model/tlp.h"
 
+static struct vg_store *st;
 static struct vg_ingest *ing;
 static struct vg_ingest_item *item;
-static char dir[64];
+static char dir[96];
 
 static void cleanup(void)
 {
-    char cmd[96];
-
     vg_ingest_item_free(item);
     vg_ingest_free(ing);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
+    if (temp_hub_remove(dir, st) != 0)
         fprintf(stderr, "fuzz_ingest: could not remove %s\n", dir);
 }
 
 static void setup(void)
 {
-    static struct vg_store *st;
     struct vg_ingest_opts opts = {0};
     struct vg_org org = {0};
     struct vg_error err;
-    char hub[96];
 
-    snprintf(dir, sizeof(dir), "/tmp/vg-fuzz-ingest-XXXXXX");
-    if (mkdtemp(dir) == NULL)
+    if (temp_hub_open(dir, sizeof(dir), "fuzz-ingest", &st) != 0)
         abort();
-    snprintf(hub, sizeof(hub), "%s/hub", dir);
     snprintf(org.name, sizeof(org.name), "fuzzer");
     snprintf(org.kind, sizeof(org.kind), "vendor");
     /* The id payloads may name as their creator. */
     snprintf(org.stix_id, sizeof(org.stix_id), "identity--f431f809-377b-45e0-aa1c-6a4751cae5ff");
-    if (vg_store_open(hub, VG_STORE_CREATE, &st, &err) != VG_OK ||
-        vg_store_org_add(st, &org, &err) != VG_OK)
+    if (vg_store_org_add(st, &org, &err) != VG_OK)
         abort();
     opts.org_id = org.id;
     opts.default_tlp = VG_TLP_AMBER;

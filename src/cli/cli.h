@@ -71,12 +71,11 @@ enum vg_rc tool_key_create(struct vg_store *st, int64_t org_id, unsigned scopes,
                            const char *label, struct vg_key *key, char *secret, size_t secret_cap,
                            struct vg_error *err);
 /* A collection by id or title (case-insensitive) among those the tokens
- * may use; ntokens == 0: among all (the operator's view).  VG_NOT_FOUND. */
+ * may use; tokens == NULL: among all (the operator's view).  VG_NOT_FOUND. */
 enum vg_rc tool_collection(struct vg_store *st, const vg_token *tokens, size_t ntokens,
                            const char *what, struct vg_collection *out, struct vg_error *err);
 /* Parse "read,write,admin". */
 enum vg_rc tool_scopes(const char *s, unsigned *out);
-json_t *tool_scopes_json(unsigned scopes);
 
 extern const struct vg_cmd vg_cmd_init, vg_cmd_org, vg_cmd_key, vg_cmd_group, vg_cmd_import,
     vg_cmd_export, vg_cmd_check, vg_cmd_serve, vg_cmd_collection;

@@ -141,7 +141,8 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     } else if (strcmp(sub, "list") == 0 && argc == 2) {
         json_t *arr = cli->json ? json_array() : NULL;
 
-        if (vg_store_collection_scan(st, NULL, 0, NULL, list_cb, arr, &err) != VG_OK) {
+        if (vg_store_collection_scan(st, NULL, 0, VG_COLLECTIONS_ALL, NULL, list_cb, arr, &err) !=
+            VG_OK) {
             json_decref(arr);
             ret = tool_fail(cli, "collection list", &err);
         } else {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "http/auth.h"
 #include "common/hash.h"
 #include "common/vtime.h"
 
@@ -70,7 +71,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         tool_print_json(json_pack("{s:s, s:o, s:{s:s, s:s, s:I, s:s, s:o, s:n}}", "hub", cli->hub,
                                   "org", tool_org_json(&org), "key", "id", key.id, "secret", secret,
                                   "org_id", (json_int_t)org.id, "org", org.name, "scopes",
-                                  tool_scopes_json(key.scopes), "expires"));
+                                  vg_auth_scopes_json(key.scopes), "expires"));
     } else {
         printf("Hub created in %s\n"
                "Operator organisation: %s (%s)\n"

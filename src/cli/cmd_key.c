@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "http/auth.h"
 #include "common/hash.h"
 #include "common/vtime.h"
 
@@ -83,7 +84,7 @@ static int create(struct vg_cli *cli, struct vg_store *st, int argc, char **argv
             tool_time(key.expires_us, exp);
         ret = tool_print_json(json_pack(
             "{s:s, s:s, s:s, s:o, s:s?}", "id", key.id, "secret", secret, "org", org.name, "scopes",
-            tool_scopes_json(key.scopes), "expires", key.expires_us ? exp : NULL));
+            vg_auth_scopes_json(key.scopes), "expires", key.expires_us ? exp : NULL));
     } else {
         printf("key for %s, shown once - keep the secret safe:\n  id:     %s\n  secret: %s\n",
                org.name, key.id, secret);

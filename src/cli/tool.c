@@ -4,6 +4,7 @@
  * keys and the progress bar.
  */
 #include "cli.h"
+#include "http/auth.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -97,19 +98,6 @@ json_t *tool_org_json(const struct vg_org *org)
                      org->is_operator, "created", created);
 }
 
-json_t *tool_scopes_json(unsigned scopes)
-{
-    json_t *a = json_array();
-
-    if (scopes & VG_SCOPE_READ)
-        json_array_append_new(a, json_string("read"));
-    if (scopes & VG_SCOPE_WRITE)
-        json_array_append_new(a, json_string("write"));
-    if (scopes & VG_SCOPE_ADMIN)
-        json_array_append_new(a, json_string("admin"));
-    return a;
-}
-
 json_t *tool_key_json(const struct vg_key *key)
 {
     char created[VG_TIME_TEXT_MAX], expires[VG_TIME_TEXT_MAX];
@@ -118,7 +106,7 @@ json_t *tool_key_json(const struct vg_key *key)
     if (key->expires_us)
         tool_time(key->expires_us, expires);
     return json_pack("{s:s, s:I, s:o, s:s, s:s?, s:b, s:s}", "id", key->id, "org_id",
-                     (json_int_t)key->org_id, "scopes", tool_scopes_json(key->scopes), "created",
+                     (json_int_t)key->org_id, "scopes", vg_auth_scopes_json(key->scopes), "created",
                      created, "expires", key->expires_us ? expires : NULL, "revoked", key->revoked,
                      "label", key->label);
 }
@@ -238,8 +226,8 @@ enum vg_rc tool_collection(struct vg_store *st, const vg_token *tokens, size_t n
                            const char *what, struct vg_collection *out, struct vg_error *err)
 {
     struct find_collection f = {what, {0}};
-    enum vg_rc rc =
-        vg_store_collection_scan(st, tokens, ntokens, NULL, find_collection_cb, &f, err);
+    enum vg_rc rc = vg_store_collection_scan(st, tokens, ntokens, tokens ? 0 : VG_COLLECTIONS_ALL,
+                                             NULL, find_collection_cb, &f, err);
 
     if (rc != VG_OK)
         return rc;

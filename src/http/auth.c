@@ -154,3 +154,16 @@ wipe:
     vg_wipe(stored, sizeof(stored));
     return rc;
 }
+
+json_t *vg_auth_scopes_json(unsigned scopes)
+{
+    json_t *a = json_array();
+
+    if (scopes & VG_SCOPE_READ)
+        json_array_append_new(a, json_string("read"));
+    if (scopes & VG_SCOPE_WRITE)
+        json_array_append_new(a, json_string("write"));
+    if (scopes & VG_SCOPE_ADMIN)
+        json_array_append_new(a, json_string("admin"));
+    return a;
+}

@@ -23,6 +23,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "common/error.h"
 #include "policy/policy.h"
 #include "store/store.h"
@@ -43,5 +45,8 @@ struct vg_auth {
  */
 enum vg_rc vg_auth_header(struct vg_store *st, const char *header, int64_t now_us, unsigned need,
                           struct vg_auth *out, struct vg_error *err);
+
+/* The scope bits as a JSON array of names: ["read","write","admin"]. */
+json_t *vg_auth_scopes_json(unsigned scopes);
 
 #endif

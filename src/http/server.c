@@ -145,19 +145,6 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, struct request *r
                      err->code == VG_AUTH ? "Basic realm=\"vigie\", charset=\"UTF-8\"" : NULL);
 }
 
-static json_t *scopes_json(unsigned scopes)
-{
-    json_t *a = json_array();
-
-    if (scopes & VG_SCOPE_READ)
-        json_array_append_new(a, json_string("read"));
-    if (scopes & VG_SCOPE_WRITE)
-        json_array_append_new(a, json_string("write"));
-    if (scopes & VG_SCOPE_ADMIN)
-        json_array_append_new(a, json_string("admin"));
-    return a;
-}
-
 /* TAXII answers are application/taxii+json;version=2.1; a client that
  * accepts neither it (with or without the version) nor anything is told 406. */
 static int taxii_acceptable(struct MHD_Connection *conn)
@@ -316,7 +303,7 @@ static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct M
     memset(&p, 0, sizeof(p));
     /* The collection must be readable by this partner; otherwise it does not exist. */
     memset(&c, 0, sizeof(c));
-    if (vg_store_collection_scan(st, tok, ntok, cid, collection_one_cb, &c, &err) == VG_OK &&
+    if (vg_store_collection_scan(st, tok, ntok, 0, cid, collection_one_cb, &c, &err) == VG_OK &&
         c.id != 0 && c.can_read)
         found = 1;
     if (!found) {
@@ -481,7 +468,7 @@ static enum MHD_Result collections(struct server *srv, struct vg_store *st,
         return send_error(conn, rq, &err);
     }
     if (len == 0) {
-        if (vg_store_collection_scan(st, tok, ntok, NULL, collections_cb, arr, &err) != VG_OK) {
+        if (vg_store_collection_scan(st, tok, ntok, 0, NULL, collections_cb, arr, &err) != VG_OK) {
             json_decref(arr);
             return send_error(conn, rq, &err);
         }
@@ -522,7 +509,7 @@ static enum MHD_Result collections(struct server *srv, struct vg_store *st,
     if (len == VG_UUID_TEXT_LEN + 1 && rest[VG_UUID_TEXT_LEN] == '/') {
         memcpy(id, rest, VG_UUID_TEXT_LEN);
         id[VG_UUID_TEXT_LEN] = '\0';
-        if (vg_store_collection_scan(st, tok, ntok, id, collections_cb, arr, &err) != VG_OK) {
+        if (vg_store_collection_scan(st, tok, ntok, 0, id, collections_cb, arr, &err) != VG_OK) {
             json_decref(arr);
             return send_error(conn, rq, &err);
         }
@@ -596,7 +583,7 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     memcpy(id, rest, VG_UUID_TEXT_LEN);
     id[VG_UUID_TEXT_LEN] = '\0';
     if (ntok == 0 ||
-        vg_store_collection_scan(st, tok, ntok, id, collection_one_cb, &c, &err) != VG_OK ||
+        vg_store_collection_scan(st, tok, ntok, 0, id, collection_one_cb, &c, &err) != VG_OK ||
         c.id == 0) {
         vg_error_clear(&err);
         vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
@@ -944,7 +931,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         return send_json(conn, rq, MHD_HTTP_OK,
                          json_pack("{s:s, s:s, s:s, s:o}", "key", who.key.id, "organisation",
                                    who.org.name, "identity", who.org.stix_id, "scopes",
-                                   scopes_json(who.key.scopes)),
+                                   vg_auth_scopes_json(who.key.scopes)),
                          NULL);
     }
     if (strncmp(url, "/taxii2/", 8) == 0)

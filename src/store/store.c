@@ -215,10 +215,10 @@ enum vg_rc vg_store_collection_grant(struct vg_store *st, int64_t collection_id,
 }
 
 enum vg_rc vg_store_collection_scan(struct vg_store *st, const vg_token *tokens, size_t ntokens,
-                                    const char *uuid, vg_collection_cb cb, void *ctx,
-                                    struct vg_error *err)
+                                    unsigned flags, const char *uuid, vg_collection_cb cb,
+                                    void *ctx, struct vg_error *err)
 {
-    return st->ops->collection_scan(st, tokens, ntokens, uuid, cb, ctx, err);
+    return st->ops->collection_scan(st, tokens, ntokens, flags, uuid, cb, ctx, err);
 }
 
 enum vg_rc vg_store_status_put(struct vg_store *st, const char *id, int64_t org_id,

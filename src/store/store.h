@@ -271,7 +271,7 @@ struct vg_store_ops {
     enum vg_rc (*collection_grant)(struct vg_store *st, int64_t collection_id, vg_token token,
                                    int can_read, int can_write, struct vg_error *err);
     enum vg_rc (*collection_scan)(struct vg_store *st, const vg_token *tokens, size_t ntokens,
-                                  const char *uuid, vg_collection_cb cb, void *ctx,
+                                  unsigned flags, const char *uuid, vg_collection_cb cb, void *ctx,
                                   struct vg_error *err);
 
     enum vg_rc (*status_put)(struct vg_store *st, const char *id, int64_t org_id, const char *json,
@@ -341,15 +341,18 @@ enum vg_rc vg_store_group_members(struct vg_store *st, int64_t group_id,
                                   struct vg_error *err);
 /* Collections: add one (uuid generated when empty); grant a token (an
  * organisation's, a group's or the community's) read and/or write rights;
- * list those the tokens may read or write (all, with ntokens == 0: the
- * operator's view), or only the one with uuid. */
+ * list those the tokens may read or write (none without tokens, as for
+ * objects), or only the one with uuid.  VG_COLLECTIONS_ALL asks for the
+ * operator's view instead: every collection, tokens ignored; only the
+ * operator's own commands may pass it. */
+#define VG_COLLECTIONS_ALL 1u
 enum vg_rc vg_store_collection_add(struct vg_store *st, struct vg_collection *c,
                                    struct vg_error *err);
 enum vg_rc vg_store_collection_grant(struct vg_store *st, int64_t collection_id, vg_token token,
                                      int can_read, int can_write, struct vg_error *err);
 enum vg_rc vg_store_collection_scan(struct vg_store *st, const vg_token *tokens, size_t ntokens,
-                                    const char *uuid, vg_collection_cb cb, void *ctx,
-                                    struct vg_error *err);
+                                    unsigned flags, const char *uuid, vg_collection_cb cb,
+                                    void *ctx, struct vg_error *err);
 /* TAXII status resources: stored as the JSON answered; read back only by the
  * organisation that made the request (*json is the caller's to free). */
 enum vg_rc vg_store_status_put(struct vg_store *st, const char *id, int64_t org_id,

@@ -18,6 +18,7 @@
 #include "common/hash.h"
 #include "common/vtime.h"
 #include "http/auth.h"
+#include "../support/temp_hub.h"
 
 struct fx {
     char dir[64];
@@ -49,10 +50,7 @@ static int setup(void **state)
     struct fx *fx = calloc(1, sizeof(*fx));
     struct vg_error err;
 
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/vg-test-auth-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    strcat(fx->dir, "/hub");
-    assert_int_equal(vg_store_open(fx->dir, VG_STORE_CREATE, &fx->st, &err), VG_OK);
+    assert_int_equal(temp_hub_open(fx->dir, sizeof(fx->dir), "test-auth", &fx->st), 0);
     snprintf(fx->org.name, sizeof(fx->org.name), "Police");
     snprintf(fx->org.kind, sizeof(fx->org.kind), "law-enforcement");
     snprintf(fx->off.name, sizeof(fx->off.name), "Gone");
@@ -75,15 +73,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *fx = *state;
-    char cmd[128];
+    int rc = temp_hub_remove(fx->dir, fx->st);
 
-    vg_store_close(fx->st);
-    fx->dir[strlen(fx->dir) - 4] = '\0';
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0)
-        return -1;
     free(fx);
-    return 0;
+    return rc;
 }
 
 static void bearer(char *out, size_t cap, const char *key)

@@ -16,6 +16,7 @@
 
 #include "policy/policy.h"
 #include "store/store.h"
+#include "../support/temp_hub.h"
 
 struct fx {
     char dir[64];
@@ -29,10 +30,7 @@ static int setup(void **state)
     struct fx *fx = calloc(1, sizeof(*fx));
     struct vg_error err;
 
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/vg-test-store-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    strcat(fx->dir, "/hub");
-    assert_int_equal(vg_store_open(fx->dir, VG_STORE_CREATE, &fx->st, &err), VG_OK);
+    assert_int_equal(temp_hub_open(fx->dir, sizeof(fx->dir), "test-store", &fx->st), 0);
     snprintf(fx->a.name, sizeof(fx->a.name), "ACME");
     snprintf(fx->a.kind, sizeof(fx->a.kind), "vendor");
     snprintf(fx->b.name, sizeof(fx->b.name), "Police");
@@ -53,15 +51,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *fx = *state;
-    char cmd[160];
+    int rc = temp_hub_remove(fx->dir, fx->st);
 
-    vg_store_close(fx->st);
-    fx->dir[strlen(fx->dir) - 4] = '\0';
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0)
-        return -1;
     free(fx);
-    return 0;
+    return rc;
 }
 
 /* Tokens of an organisation as the policy computes them. */

@@ -966,13 +966,14 @@ static enum vg_rc sq_collection_grant(struct vg_store *st, int64_t collection_id
 /*
  * Collections as the holder of tokens sees them: can_read / can_write are
  * what any of the tokens grants; a collection none of them may read or
- * write is not listed (it does not exist for that holder).  With uuid set,
- * only that collection.  ntokens == 0 (the operator's view) lists every
- * collection with both rights.
+ * write is not listed (it does not exist for that holder), and without
+ * tokens nothing is.  With uuid set, only that collection.
+ * VG_COLLECTIONS_ALL (the operator's view) lists every collection with both
+ * rights.
  */
 static enum vg_rc sq_collection_scan(struct vg_store *st, const vg_token *tokens, size_t ntokens,
-                                     const char *uuid, vg_collection_cb cb, void *ctx,
-                                     struct vg_error *err)
+                                     unsigned flags, const char *uuid, vg_collection_cb cb,
+                                     void *ctx, struct vg_error *err)
 {
     struct sq *s = sq_of(st);
     struct vg_buf sql;
@@ -981,6 +982,12 @@ static enum vg_rc sq_collection_scan(struct vg_store *st, const vg_token *tokens
     size_t i;
     int at, r;
 
+    if (!(flags & VG_COLLECTIONS_ALL)) {
+        if (ntokens == 0)
+            return VG_OK; /* nothing exists without a token */
+    } else {
+        ntokens = 0;
+    }
     vg_buf_init(&sql, 0);
     rc = vg_buf_puts(&sql, "SELECT c.id, c.uuid, c.title, c.description, c.created_us, ");
     if (rc == VG_OK && ntokens == 0)
