@@ -79,5 +79,12 @@ enum vg_rc tool_scopes(const char *s, unsigned *out);
 
 extern const struct vg_cmd vg_cmd_init, vg_cmd_org, vg_cmd_key, vg_cmd_group, vg_cmd_import,
     vg_cmd_export, vg_cmd_check, vg_cmd_serve, vg_cmd_collection;
+extern const struct vg_cmd vg_cmd_snapshot, vg_cmd_match;
+
+/* The index of what org (--for name, or the operator) may see, from the
+ * store, with the bulk-feed rule (cmd_snapshot.c); *out is the caller's. */
+struct vg_index_builder;
+enum vg_rc tool_snapshot_build(struct vg_store *st, const char *forname, struct vg_org *org,
+                               struct vg_index_builder **out, size_t *claims, struct vg_error *err);
 
 #endif

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * scan_file.c - files in blocks of whole lines, scanned by several threads
+ * (see scan_file.h).
+ *
+ * Block k of a regular file owns the lines that start in [k*B, (k+1)*B): its
+ * worker reads that range with pread, one byte before it (to know whether a
+ * line starts at k*B) and on past its end to the end of the last line.  So
+ * the blocks partition the file whatever the line lengths, and each worker
+ * counts the newlines of its own block; the calling thread adds them up to
+ * number the lines of the hits it hands out, in order.  Hits are kept per
+ * block as small records pointing into the block's buffer until the round is
+ * delivered.  Streams (stdin, gzip through zlib's gzread) are cut by the
+ * calling thread at the last newline of each block, the rest carried over.
+ */
+#define _GNU_SOURCE /* memrchr */
+#include "scan_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "match.h"
+
+#define THREADS_MAX 256
+#define MORE (64u << 10) /* read past a block's end by this much at a time */
+
+struct rec {
+    size_t offset, len, line;
+    enum vg_obs_kind kind;
+    struct vg_index_hit hit;
+};
+
+struct blk {
+    const struct vg_index *idx;
+    char *buf;
+    size_t cap;
+    const char *data; /* the block's lines, inside buf */
+    size_t len;
+    uint64_t start; /* input offset of data[0] */
+    size_t lines;
+    struct rec *recs;
+    size_t nrec, rcap;
+    int nomem;
+    /* pread mode */
+    int fd;
+    uint64_t a, b, size;
+    int err_no;
+};
+
+static int reserve(struct blk *k, size_t need)
+{
+    char *nb;
+    size_t ncap = k->cap ? k->cap : 1u << 16;
+
+    if (need <= k->cap)
+        return 1;
+    while (ncap < need)
+        ncap *= 2;
+    if ((nb = realloc(k->buf, ncap)) == NULL)
+        return 0;
+    k->buf = nb;
+    k->cap = ncap;
+    return 1;
+}
+
+static int add_rec(void *ctx, const struct vg_match_hit *h)
+{
+    struct blk *k = ctx;
+
+    if (k->nrec == k->rcap) {
+        size_t ncap = k->rcap ? k->rcap * 2 : 256;
+        struct rec *nr = realloc(k->recs, ncap * sizeof(*nr));
+
+        if (nr == NULL) {
+            k->nomem = 1;
+            return 1;
+        }
+        k->recs = nr;
+        k->rcap = ncap;
+    }
+    k->recs[k->nrec].offset = h->offset;
+    k->recs[k->nrec].len = h->len;
+    k->recs[k->nrec].line = h->line;
+    k->recs[k->nrec].kind = h->kind;
+    k->recs[k->nrec++].hit = h->hit;
+    return 0;
+}
+
+static ssize_t pread_full(int fd, char *p, size_t n, uint64_t off)
+{
+    size_t done = 0;
+
+    while (done < n) {
+        ssize_t r = pread(fd, p + done, n - done, (off_t)(off + done));
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        done += (size_t)r;
+    }
+    return (ssize_t)done;
+}
+
+/* Read block [a, b) of a regular file, extended to whole lines. */
+static int read_block(struct blk *k)
+{
+    uint64_t r0 = k->a ? k->a - 1 : 0;
+    size_t n = (size_t)(k->b - r0), s = 0, e;
+    ssize_t got;
+    char *nl;
+
+    if (!reserve(k, n + MORE))
+        return ENOMEM;
+    if ((got = pread_full(k->fd, k->buf, n, r0)) < 0)
+        return errno;
+    n = (size_t)got;
+    if (k->a) {
+        nl = memchr(k->buf, '\n', n);
+        s = nl ? (size_t)(nl - k->buf) + 1 : n;
+    }
+    /* The last line runs to the first newline at or after b - 1. */
+    e = n;
+    if (k->b < k->size && s < n) {
+        if (k->buf[n - 1] != '\n') {
+            for (;;) {
+                size_t more;
+
+                if (!reserve(k, n + MORE))
+                    return ENOMEM;
+                if ((got = pread_full(k->fd, k->buf + n, MORE, r0 + n)) < 0)
+                    return errno;
+                more = (size_t)got;
+                nl = memchr(k->buf + n, '\n', more);
+                n += more;
+                if (nl) {
+                    e = (size_t)(nl - k->buf) + 1;
+                    break;
+                }
+                if (more < MORE) {
+                    e = n;
+                    break;
+                }
+            }
+        }
+    }
+    if (s > e)
+        s = e;
+    k->data = k->buf + s;
+    k->len = e - s;
+    k->start = r0 + s;
+    return 0;
+}
+
+static void *work(void *arg)
+{
+    struct blk *k = arg;
+
+    if (k->fd >= 0 && (k->err_no = read_block(k)) != 0)
+        return NULL;
+    k->nrec = 0;
+    k->nomem = 0;
+    k->lines = vg_match_scan(k->idx, k->data, k->len, add_rec, k);
+    return NULL;
+}
+
+/* A stream and what it read past the last newline of the previous block. */
+struct stream {
+    gzFile gz;
+    char *carry;
+    size_t ncarry, capcarry;
+    int eof;
+};
+
+/* Fill a block from a stream: the carried bytes, then whole lines. */
+static int fill(struct blk *k, struct stream *in, size_t block)
+{
+    size_t n = in->ncarry;
+    char *nl = NULL;
+
+    if (!reserve(k, n + block + 1))
+        return ENOMEM;
+    memcpy(k->buf, in->carry, n);
+    for (;;) {
+        int got;
+
+        if (!reserve(k, n + block + 1))
+            return ENOMEM;
+        got = gzread(in->gz, k->buf + n, (unsigned)block);
+        if (got < 0)
+            return EIO;
+        if (got == 0) {
+            in->eof = 1;
+            break;
+        }
+        n += (size_t)got;
+        if (n >= block && (nl = memrchr(k->buf, '\n', n)) != NULL)
+            break;
+    }
+    k->data = k->buf;
+    k->len = in->eof ? n : (size_t)(nl - k->buf) + 1;
+    in->ncarry = n - k->len;
+    if (in->ncarry > in->capcarry) {
+        char *c = realloc(in->carry, in->ncarry);
+
+        if (c == NULL)
+            return ENOMEM;
+        in->carry = c;
+        in->capcarry = in->ncarry;
+    }
+    memcpy(in->carry, k->buf + k->len, in->ncarry);
+    return 0;
+}
+
+static enum vg_rc deliver(struct blk *blks, unsigned n, uint64_t *line_base, vg_match_out_cb cb,
+                          void *ctx, struct vg_match_stats *stats, int *stop, struct vg_error *err)
+{
+    unsigned i;
+    size_t j;
+
+    for (i = 0; i < n; i++) {
+        struct blk *k = &blks[i];
+
+        if (k->nomem)
+            return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+        for (j = 0; j < k->nrec && !*stop; j++) {
+            struct vg_match_out o;
+
+            o.line = *line_base + k->recs[j].line + 1;
+            o.offset = k->start + k->recs[j].offset;
+            o.text = k->data + k->recs[j].offset;
+            o.len = k->recs[j].len;
+            o.kind = k->recs[j].kind;
+            o.hit = k->recs[j].hit;
+            stats->hits++;
+            if (cb(ctx, &o))
+                *stop = 1;
+        }
+        *line_base += k->lines;
+        stats->bytes += k->len;
+        stats->lines += k->lines;
+        if (k->len && k->data[k->len - 1] != '\n')
+            stats->lines++; /* a last line without its newline */
+    }
+    return VG_OK;
+}
+
+static enum vg_rc run_round(struct blk *blks, unsigned n, struct vg_error *err)
+{
+    pthread_t th[THREADS_MAX];
+    int started[THREADS_MAX];
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        blks[i].err_no = 0;
+        /* The last block of the round runs here; no thread: here too. */
+        started[i] = i + 1 < n && pthread_create(&th[i], NULL, work, &blks[i]) == 0;
+        if (!started[i])
+            work(&blks[i]);
+    }
+    for (i = 0; i < n; i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+    }
+    for (i = 0; i < n; i++) {
+        if (blks[i].err_no)
+            return vg_error_set(err, VG_IO, NULL, "read failed: %s", strerror(blks[i].err_no));
+    }
+    return VG_OK;
+}
+
+enum vg_rc vg_match_file(const struct vg_index *idx, const char *path, unsigned threads,
+                         size_t block, vg_match_out_cb cb, void *ctx, struct vg_match_stats *stats,
+                         struct vg_error *err)
+{
+    struct blk blks[THREADS_MAX];
+    unsigned char magic[2] = {0, 0};
+    struct stat st;
+    uint64_t line_base = 0, pos = 0;
+    int fd, stop = 0, is_std = strcmp(path, "-") == 0;
+    unsigned i, n;
+    enum vg_rc rc = VG_OK;
+
+    if (threads == 0)
+        threads = 1;
+    if (threads > THREADS_MAX)
+        threads = THREADS_MAX;
+    if (block == 0)
+        block = VG_MATCH_BLOCK;
+    fd = is_std ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return vg_error_set(err, VG_IO, "file", "cannot open %s: %s", path, strerror(errno));
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return vg_error_set(err, VG_IO, "file", "cannot read %s: %s", path, strerror(errno));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return vg_error_set(err, VG_IO, "file", "%s is a directory", path);
+    }
+    memset(blks, 0, sizeof(blks[0]) * threads);
+    for (i = 0; i < threads; i++) {
+        blks[i].idx = idx;
+        blks[i].fd = -1;
+    }
+    if (S_ISREG(st.st_mode) && !is_std &&
+        !(pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)) {
+        uint64_t size = (uint64_t)st.st_size;
+
+        while (pos < size && !stop && rc == VG_OK) {
+            for (n = 0; n < threads && pos < size; n++, pos += block) {
+                blks[n].fd = fd;
+                blks[n].a = pos;
+                blks[n].b = pos + block < size ? pos + block : size;
+                blks[n].size = size;
+            }
+            if ((rc = run_round(blks, n, err)) == VG_OK)
+                rc = deliver(blks, n, &line_base, cb, ctx, stats, &stop, err);
+        }
+        close(fd);
+        goto out;
+    }
+    {
+        struct stream in = {0};
+
+        if ((in.gz = gzdopen(fd, "rb")) == NULL) {
+            close(fd);
+            return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+        }
+        gzbuffer(in.gz, 1u << 17);
+        while (!in.eof && !stop && rc == VG_OK) {
+            for (n = 0; n < threads && !in.eof; n++) {
+                int e = fill(&blks[n], &in, block);
+
+                if (e) {
+                    int zerr = 0;
+                    const char *zmsg = e == EIO ? gzerror(in.gz, &zerr) : "out of memory";
+
+                    rc = vg_error_set(err, e == ENOMEM ? VG_NOMEM : VG_IO, "file",
+                                      "cannot read %s: %s", path, zmsg);
+                    break;
+                }
+                blks[n].start = pos;
+                pos += blks[n].len;
+            }
+            if (rc == VG_OK && (rc = run_round(blks, n, err)) == VG_OK)
+                rc = deliver(blks, n, &line_base, cb, ctx, stats, &stop, err);
+        }
+        gzclose(in.gz);
+        free(in.carry);
+    }
+out:
+    for (i = 0; i < threads; i++) {
+        free(blks[i].buf);
+        free(blks[i].recs);
+    }
+    return rc;
+}
