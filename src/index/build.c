@@ -30,7 +30,8 @@
 
 struct bent {
     struct snap_entry e;
-    uint64_t hash; /* final key hash */
+    uint64_t walk; /* hf_walk of the value */
+    uint64_t hash; /* slot key */
     int64_t org;   /* first contributor */
 };
 
@@ -278,7 +279,7 @@ static int cidr(const char *v, size_t n, int six, unsigned *bits)
 enum vg_rc vg_index_builder_add(struct vg_index_builder *b, const struct vg_index_item *it,
                                 struct vg_error *err)
 {
-    uint64_t h;
+    uint64_t h, w;
     size_t i, tlen = 0;
     uint8_t uuid[16];
     unsigned bits;
@@ -297,7 +298,8 @@ enum vg_rc vg_index_builder_add(struct vg_index_builder *b, const struct vg_inde
                             (int)(it->len > 64 ? 64 : it->len), it->value);
     if (it->ref && !parse_ref(it->ref, &tlen, uuid))
         return vg_error_set(err, VG_INVALID, "ref", "'%s' is not a STIX id", it->ref);
-    h = vg_index_hash(it->kind, it->value, it->len);
+    w = hf_walk(it->value, it->len);
+    h = hf_key(it->kind, w);
     for (i = h & (b->tcap - 1); b->tab[i]; i = (i + 1) & (b->tcap - 1)) {
         be = &b->ents[b->tab[i] - 1];
         if (be->hash == h && be->e.kind == it->kind && be->e.value_len == it->len &&
@@ -324,6 +326,7 @@ enum vg_rc vg_index_builder_add(struct vg_index_builder *b, const struct vg_inde
     be->e.tlp = (uint8_t)it->tlp;
     be->e.orgs = 1;
     be->hash = h;
+    be->walk = w;
     be->org = it->org_id;
     b->tab[i] = (uint32_t)++b->n;
     if (b->n * 4 > b->tcap * 3 && grow_tab(b) != VG_OK)
@@ -481,7 +484,9 @@ static enum vg_rc ranges(struct vg_index_builder *b, int six, struct cut **out, 
 /* ---- the image ------------------------------------------------------------- */
 
 struct hostkey {
-    uint64_t f;
+    const char *h; /* the host, in the arena */
+    size_t hn;
+    uint64_t w, f;
     uint32_t entry;
 };
 
@@ -507,12 +512,13 @@ static enum vg_rc host_keys(struct vg_index_builder *b, struct hostkey **out, si
         const struct snap_entry *e = &b->ents[i].e;
         const char *h, *h2;
         size_t hn, hn2;
-        uint64_t f;
+        uint64_t f, w;
 
         if (e->kind != VG_OBS_URL ||
             !vg_index_url_host(b->arena.data + e->value_off, e->value_len, &h, &hn))
             continue;
-        f = hf_host_key(hf_walk(VG_OBS_DOMAIN, h, hn));
+        w = hf_walk(h, hn);
+        f = hf_key(KIND_URL_HOST, w);
         for (j = f & (cap - 1); t[j]; j = (j + 1) & (cap - 1)) {
             const struct snap_entry *o = &b->ents[v[t[j] - 1].entry].e;
 
@@ -524,6 +530,9 @@ static enum vg_rc host_keys(struct vg_index_builder *b, struct hostkey **out, si
         if (t[j])
             continue;
         v[k].f = f;
+        v[k].w = w;
+        v[k].h = h;
+        v[k].hn = hn;
         v[k].entry = (uint32_t)i;
         t[j] = (uint32_t)++k;
     }
@@ -565,7 +574,8 @@ enum vg_rc vg_index_builder_finish(struct vg_index_builder *b, void **image, siz
 {
     struct hostkey *hosts = NULL;
     struct cut *c4 = NULL, *c6 = NULL;
-    size_t nhosts = 0, n4 = 0, n6 = 0, nkeys, nslots = 8, nbloom, off, i;
+    size_t nhosts = 0, n4 = 0, n6 = 0, nkeys, nslots = 8, nbloom, off, i, nip4 = 0;
+    unsigned ip4_bits = 16;
     struct snap_header *h;
     uint8_t *img = NULL;
     enum vg_rc rc;
@@ -576,6 +586,10 @@ enum vg_rc vg_index_builder_finish(struct vg_index_builder *b, void **image, siz
         goto out;
     }
     nkeys = b->n + nhosts;
+    for (i = 0; i < b->n; i++)
+        nip4 += b->ents[i].e.kind == VG_OBS_IPV4 || b->ents[i].e.kind == VG_OBS_URL;
+    while (ip4_bits < 32 && ((size_t)1 << ip4_bits) < 16 * nip4)
+        ip4_bits++;
     while (nslots < nkeys + nkeys / 3 + 1)
         nslots *= 2;
     nbloom = (nkeys * 10 + BLOOM_BLOCK * 8 - 1) / (BLOOM_BLOCK * 8);
@@ -594,6 +608,7 @@ enum vg_rc vg_index_builder_finish(struct vg_index_builder *b, void **image, siz
             n6 * sizeof(struct snap_range6),
             b->nstr * sizeof(struct snap_string),
             b->arena.len,
+            ((size_t)1 << ip4_bits) / 8,
         };
 
         off = HEADER_SIZE;
@@ -616,6 +631,7 @@ enum vg_rc vg_index_builder_finish(struct vg_index_builder *b, void **image, siz
         h->nrange4 = (uint32_t)n4;
         h->nrange6 = (uint32_t)n6;
         h->nstrings = (uint32_t)b->nstr;
+        h->ip4_bits = ip4_bits;
         off = HEADER_SIZE;
         for (i = 0; i < SEC_COUNT; i++) {
             h->sec[i].off = off;
@@ -629,15 +645,27 @@ enum vg_rc vg_index_builder_finish(struct vg_index_builder *b, void **image, siz
         uint64_t *bloom = (uint64_t *)(img + h->sec[SEC_BLOOM].off);
         struct snap_range4 *r4 = (struct snap_range4 *)(img + h->sec[SEC_RANGE4].off);
         struct snap_range6 *r6 = (struct snap_range6 *)(img + h->sec[SEC_RANGE6].off);
+        uint64_t *ip4 = (uint64_t *)(img + h->sec[SEC_IP4].off);
+        uint32_t a, bit;
 
         for (i = 0; i < b->n; i++) {
             ents[i] = b->ents[i].e;
             slot_put(slots, (uint32_t)nslots - 1, b->ents[i].hash, (uint32_t)i + 1);
-            bloom_put(bloom, (uint32_t)nbloom, b->ents[i].hash);
+            bloom_put(bloom, (uint32_t)nbloom, hf_final(b->ents[i].walk));
+            if (b->ents[i].e.kind == VG_OBS_IPV4 &&
+                vg_index_parse_ip4(b->arena.data + b->ents[i].e.value_off, b->ents[i].e.value_len,
+                                   &a)) {
+                bit = ip4_bit(a, ip4_bits);
+                ip4[bit >> 6] |= 1ull << (bit & 63);
+            }
         }
         for (i = 0; i < nhosts; i++) {
             slot_put(slots, (uint32_t)nslots - 1, hosts[i].f, (hosts[i].entry + 1) | SLOT_HOST);
-            bloom_put(bloom, (uint32_t)nbloom, hosts[i].f);
+            bloom_put(bloom, (uint32_t)nbloom, hf_final(hosts[i].w));
+            if (vg_index_parse_ip4(hosts[i].h, hosts[i].hn, &a)) {
+                bit = ip4_bit(a, ip4_bits);
+                ip4[bit >> 6] |= 1ull << (bit & 63);
+            }
         }
         for (i = 0; i < n4; i++) {
             r4[i].start = (uint32_t)c4[i].start;

@@ -20,6 +20,7 @@ enum {
     SEC_RANGE6,
     SEC_STRINGS,
     SEC_ARENA,
+    SEC_IP4,
     SEC_COUNT
 };
 
@@ -39,9 +40,11 @@ struct snap_header {
     uint64_t file_size;
     int64_t created_us;
     uint32_t nentries, nkeys, nslots, nbloom, nrange4, nrange6, nstrings, flags;
+    uint32_t ip4_bits; /* log2 of the bits of the IPv4 filter */
+    uint32_t pad;
     struct snap_section sec[SEC_COUNT];
     uint8_t checksum[32];
-    uint8_t reserved[HEADER_SIZE - 8 - 4 - 4 - 8 - 8 - 32 - SEC_COUNT * 16 - 32];
+    uint8_t reserved[HEADER_SIZE - 8 - 4 - 4 - 8 - 8 - 32 - 8 - SEC_COUNT * 16 - 32];
 };
 
 struct snap_entry {
@@ -79,6 +82,12 @@ _Static_assert(sizeof(struct snap_header) == HEADER_SIZE, "header layout");
 _Static_assert(sizeof(struct snap_entry) == 36, "entry layout");
 _Static_assert(sizeof(struct snap_slot) == 8, "slot layout");
 _Static_assert(sizeof(struct snap_range6) == 24, "range6 layout");
+
+/* IPv4 filter: one bit per address, at a multiplicative hash. */
+static inline uint32_t ip4_bit(uint32_t a, uint32_t bits)
+{
+    return (uint32_t)(((uint64_t)a * 0x9e3779b97f4a7c15ull) >> (64 - bits));
+}
 
 /* Bloom: 3 bits in one 512-bit block, from the final key hash. */
 static inline uint64_t bloom_block(uint64_t f, uint32_t nblocks)

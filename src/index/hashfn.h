@@ -41,10 +41,7 @@ static inline uint64_t hf_label(const char *s, size_t n)
     return h;
 }
 
-static inline uint64_t hf_seed(unsigned kind)
-{
-    return ((uint64_t)kind + 1) * 0xd6e8feb86659fd93ull;
-}
+#define HF_SEED 0xd6e8feb86659fd93ull
 
 static inline uint64_t hf_step(uint64_t h, uint64_t label)
 {
@@ -61,10 +58,14 @@ static inline uint64_t hf_final(uint64_t h)
     return h ^ (h >> 33);
 }
 
-/* The unfinished hash of s, labels from the right. */
-static inline uint64_t hf_walk(unsigned kind, const char *s, size_t len)
+/*
+ * The walk of s: labels mixed in from the right, the same for every kind.
+ * The Bloom filter holds hf_final(walk) - one probe says whether any key
+ * of any kind has this text - and the slot table hf_key(kind, walk).
+ */
+static inline uint64_t hf_walk(const char *s, size_t len)
 {
-    uint64_t h = hf_seed(kind);
+    uint64_t h = HF_SEED;
     size_t end = len, i = len;
 
     for (;;) {
@@ -77,10 +78,9 @@ static inline uint64_t hf_walk(unsigned kind, const char *s, size_t len)
     }
 }
 
-/* Key of a URL indicator's host (h is the domain walk of the host text). */
-static inline uint64_t hf_host_key(uint64_t domain_walk)
+static inline uint64_t hf_key(unsigned kind, uint64_t walk)
 {
-    return hf_final(domain_walk ^ HF_HOST_SALT);
+    return hf_final(walk ^ (((uint64_t)kind + 1) * HF_HOST_SALT));
 }
 
 #endif

@@ -47,6 +47,8 @@ struct vg_index {
     uint32_t nstrings;
     const char *arena;
     uint64_t arena_size;
+    const uint64_t *ip4;
+    uint32_t ip4_bits;
     int has_hosts;
 };
 
@@ -59,7 +61,7 @@ const char *vg_index_rule_name(enum vg_index_rule rule)
 
 uint64_t vg_index_hash(unsigned kind, const char *s, size_t len)
 {
-    return hf_final(hf_walk(kind, s, len));
+    return hf_key(kind, hf_walk(s, len));
 }
 
 /* ---- validation ----------------------------------------------------------- */
@@ -162,6 +164,13 @@ static enum vg_rc validate(struct vg_index *idx, unsigned flags, struct vg_error
     if ((rc = section(idx, h, SEC_ARENA, "arena", 0, 0, &p, err)) != VG_OK)
         return rc;
     idx->arena = p;
+    if (h->ip4_bits < 16 || h->ip4_bits > 32)
+        return vg_error_set(err, VG_INVALID, "snapshot", "bad IPv4 filter size 2^%u", h->ip4_bits);
+    if ((rc = section(idx, h, SEC_IP4, "ip4", (uint64_t)1 << (h->ip4_bits - 6), 8, &p, err)) !=
+        VG_OK)
+        return rc;
+    idx->ip4 = p;
+    idx->ip4_bits = h->ip4_bits;
     idx->arena_size = h->sec[SEC_ARENA].size;
     idx->nentries = h->nentries;
     idx->nkeys = h->nkeys;
@@ -363,28 +372,29 @@ int vg_index_url_host(const char *v, size_t n, const char **host, size_t *hlen)
     return *hlen > 0;
 }
 
-static int bloom_has(const struct vg_index *idx, uint64_t f)
+/* May some key of some kind have the text whose walk is w? */
+static int maybe(const struct vg_index *idx, uint64_t w)
 {
+    uint64_t f = hf_final(w);
     const uint64_t *b = idx->bloom + bloom_block(f, idx->nbloom) * (BLOOM_BLOCK / 8);
-    unsigned i, w;
+    unsigned i, word;
 
     for (i = 0; i < 3; i++) {
-        uint64_t m = bloom_mask_word(f, i, &w);
+        uint64_t m = bloom_mask_word(f, i, &word);
 
-        if ((b[w] & m) == 0)
+        if ((b[word] & m) == 0)
             return 0;
     }
     return 1;
 }
 
 /* Entry whose key is (kind, s) - or, with host, the URL whose host is s. */
-static uint32_t find(const struct vg_index *idx, uint64_t f, unsigned kind, const char *s,
+static uint32_t find(const struct vg_index *idx, uint64_t w, unsigned kind, const char *s,
                      size_t len, int host)
 {
+    uint64_t f = hf_key(host ? KIND_URL_HOST : kind, w);
     uint32_t i = (uint32_t)f & idx->mask, tag = (uint32_t)(f >> 32), n;
 
-    if (!bloom_has(idx, f))
-        return VG_INDEX_NONE;
     for (n = 0; n <= idx->mask; n++, i = (i + 1) & idx->mask) {
         const struct snap_slot *sl = &idx->slots[i];
         const struct snap_entry *e;
@@ -503,27 +513,18 @@ static uint32_t range6(const struct vg_index *idx, uint64_t xh, uint64_t xl)
     return ref - 1;
 }
 
-/* A host as a URL indicator's host. */
-static int host_lookup(const struct vg_index *idx, const char *s, size_t len,
-                       struct vg_index_hit *hit)
-{
-    if (!idx->has_hosts)
-        return 0;
-    return found(find(idx, hf_host_key(hf_walk(VG_OBS_DOMAIN, s, len)), 0, s, len, 1),
-                 VG_RULE_URL_HOST, hit);
-}
-
 #define LABELS_MAX 128
 
 static int domain_lookup(const struct vg_index *idx, const char *s, size_t len,
                          struct vg_index_hit *hit)
 {
-    uint64_t h = hf_seed(VG_OBS_DOMAIN), sh[LABELS_MAX];
-    size_t st[LABELS_MAX], n = 0, end = len, i = len;
+    uint64_t h = HF_SEED, sh[LABELS_MAX];
+    size_t st[LABELS_MAX], n = 0, end = len, i = len, full;
+    int m_full = 0;
 
     if (len == 0 || len > 253)
         return 0;
-    /* Right to left: sh[k] is the unfinished hash of the suffix at st[k]. */
+    /* Right to left: sh[k] is the walk of the suffix at st[k]. */
     for (;;) {
         while (i > 0 && s[i - 1] != '.')
             i--;
@@ -536,47 +537,67 @@ static int domain_lookup(const struct vg_index *idx, const char *s, size_t len,
     }
     if (i != 0)
         return 0;
+    full = n - 1;
     /* The most specific first; a lone top-level label is never an indicator. */
     while (n-- > 1) {
-        uint32_t e = find(idx, hf_final(sh[n]), VG_OBS_DOMAIN, s + st[n], len - st[n], 0);
+        uint32_t e;
 
+        if (!maybe(idx, sh[n]))
+            continue;
+        if (n == full)
+            m_full = 1;
+        e = find(idx, sh[n], VG_OBS_DOMAIN, s + st[n], len - st[n], 0);
         if (e != VG_INDEX_NONE)
             return found(e, st[n] == 0 ? VG_RULE_EXACT : VG_RULE_SUBDOMAIN, hit);
     }
-    if (!idx->has_hosts)
+    if (!idx->has_hosts || !m_full)
         return 0;
-    return found(find(idx, hf_host_key(h), 0, s, len, 1), VG_RULE_URL_HOST, hit);
+    return found(find(idx, sh[full], 0, s, len, 1), VG_RULE_URL_HOST, hit);
 }
 
 static int exact(const struct vg_index *idx, unsigned kind, const char *s, size_t len,
                  struct vg_index_hit *hit)
 {
-    return found(find(idx, vg_index_hash(kind, s, len), kind, s, len, 0), VG_RULE_EXACT, hit);
+    uint64_t w = hf_walk(s, len);
+
+    return maybe(idx, w) && found(find(idx, w, kind, s, len, 0), VG_RULE_EXACT, hit);
 }
 
-static int ip4_lookup(const struct vg_index *idx, const char *s, size_t len,
+static int ip4_lookup(const struct vg_index *idx, uint32_t a, const char *s, size_t len,
                       struct vg_index_hit *hit)
 {
-    uint32_t a;
+    uint32_t bit = ip4_bit(a, idx->ip4_bits);
+    uint64_t w = 0;
+    int m = (idx->ip4[bit >> 6] >> (bit & 63)) & 1;
 
-    if (exact(idx, VG_OBS_IPV4, s, len, hit))
+    if (m) {
+        w = hf_walk(s, len);
+        if (found(find(idx, w, VG_OBS_IPV4, s, len, 0), VG_RULE_EXACT, hit))
+            return 1;
+    }
+    if (idx->nr4 && found(range4(idx, a), VG_RULE_IN_RANGE, hit))
         return 1;
-    if (idx->nr4 && vg_index_parse_ip4(s, len, &a) && found(range4(idx, a), VG_RULE_IN_RANGE, hit))
-        return 1;
-    return host_lookup(idx, s, len, hit);
+    return m && idx->has_hosts && found(find(idx, w, 0, s, len, 1), VG_RULE_URL_HOST, hit);
+}
+
+int vg_index_lookup_ip4(const struct vg_index *idx, uint32_t a, const char *s, size_t len,
+                        struct vg_index_hit *hit)
+{
+    return ip4_lookup(idx, a, s, len, hit);
 }
 
 static int ip6_lookup(const struct vg_index *idx, const char *s, size_t len,
                       struct vg_index_hit *hit)
 {
-    uint64_t hi, lo;
+    uint64_t w = hf_walk(s, len), hi, lo;
+    int m = maybe(idx, w);
 
-    if (exact(idx, VG_OBS_IPV6, s, len, hit))
+    if (m && found(find(idx, w, VG_OBS_IPV6, s, len, 0), VG_RULE_EXACT, hit))
         return 1;
     if (idx->nr6 && vg_index_parse_ip6(s, len, &hi, &lo) &&
         found(range6(idx, hi, lo), VG_RULE_IN_RANGE, hit))
         return 1;
-    return host_lookup(idx, s, len, hit);
+    return m && idx->has_hosts && found(find(idx, w, 0, s, len, 1), VG_RULE_URL_HOST, hit);
 }
 
 int vg_index_lookup(const struct vg_index *idx, enum vg_obs_kind kind, const char *s, size_t len,
@@ -590,7 +611,7 @@ int vg_index_lookup(const struct vg_index *idx, enum vg_obs_kind kind, const cha
     case VG_OBS_DOMAIN:
         return domain_lookup(idx, s, len, hit);
     case VG_OBS_IPV4:
-        return ip4_lookup(idx, s, len, hit);
+        return vg_index_parse_ip4(s, len, &a) && ip4_lookup(idx, a, s, len, hit);
     case VG_OBS_IPV6:
         return ip6_lookup(idx, s, len, hit);
     case VG_OBS_URL:
@@ -601,7 +622,7 @@ int vg_index_lookup(const struct vg_index *idx, enum vg_obs_kind kind, const cha
         if (memchr(h, ':', hn))
             return ip6_lookup(idx, h, hn, hit);
         if (vg_index_parse_ip4(h, hn, &a))
-            return ip4_lookup(idx, h, hn, hit);
+            return ip4_lookup(idx, a, h, hn, hit);
         return domain_lookup(idx, h, hn, hit);
     case VG_OBS_NONE:
     case VG_OBS_KIND_COUNT:

@@ -24,7 +24,10 @@
  *             naming its most specific range; a binary search answers
  *             containment;
  *   strings   (offset, length) pairs into the arena: labels and STIX types;
- *   arena     the bytes of values and strings.
+ *   arena     the bytes of values and strings;
+ *   ip4       a one-bit-per-key filter of the IPv4 addresses (indicators and
+ *             URL hosts), small enough to stay in cache, so that the many
+ *             addresses of a log cost a bit test, not a hash.
  *
  * Domains are hashed label by label from the right, so that one right-to-left
  * pass over a.b.evil.com yields the keys of evil.com, b.evil.com and
@@ -124,6 +127,11 @@ void vg_index_stats(const struct vg_index *idx, struct vg_index_stats *out);
  */
 int vg_index_lookup(const struct vg_index *idx, enum vg_obs_kind kind, const char *value,
                     size_t len, struct vg_index_hit *hit);
+
+/* vg_index_lookup for an IPv4 address already parsed: a is the address in
+ * host order, s its canonical dotted quad. */
+int vg_index_lookup_ip4(const struct vg_index *idx, uint32_t a, const char *s, size_t len,
+                        struct vg_index_hit *hit);
 
 /* The indicator behind a hit.  VG_INVALID if entry is out of range or the
  * record points outside the image. */

@@ -72,13 +72,51 @@ struct scan {
     const struct vg_index *idx;
     const unsigned char *cls;
     const char *buf, *end;
-    size_t lines;
+    const char *lo;    /* where the current event may start: after what was taken */
+    size_t lines;      /* newlines before the current block */
+    const char *block; /* the current 64-byte block */
+    uint64_t nl;       /* its newlines */
     vg_match_cb cb;
     void *ctx;
     int stop;
     char tmp[VG_OBS_VALUE_MAX + 16];
     struct vg_obs obs;
 };
+
+static uint64_t below(unsigned n)
+{
+    return n >= 64 ? ~0ull : (1ull << n) - 1;
+}
+
+static void deliver(struct scan *sc, struct vg_match_hit *h, enum vg_obs_kind kind,
+                    const char *text, size_t tlen, const char *canon, size_t clen)
+{
+    /* No newline lies between text and the event that found it, so text is
+     * on the line of its block's position, or of the block's start. */
+    size_t at = text > sc->block ? (size_t)(text - sc->block) : 0;
+
+    h->offset = (size_t)(text - sc->buf);
+    h->len = tlen;
+    h->line = sc->lines + (size_t)__builtin_popcountll(sc->nl & below((unsigned)at));
+    h->kind = kind;
+    h->canon = canon;
+    h->canon_len = clen;
+    if (sc->cb(sc->ctx, h))
+        sc->stop = 1;
+}
+
+static void emit_ip4(struct scan *sc, const char *s, size_t n, uint32_t a)
+{
+    struct vg_match_hit h;
+
+    if (sc->stop)
+        return;
+    h.hit.entry = VG_INDEX_NONE;
+    h.hit.rule = VG_RULE_NONE;
+    if (sc->idx && !vg_index_lookup_ip4(sc->idx, a, s, n, &h.hit))
+        return;
+    deliver(sc, &h, VG_OBS_IPV4, s, n, s, n);
+}
 
 static void emit(struct scan *sc, enum vg_obs_kind kind, const char *text, size_t tlen,
                  const char *canon, size_t clen)
@@ -91,14 +129,7 @@ static void emit(struct scan *sc, enum vg_obs_kind kind, const char *text, size_
     h.hit.rule = VG_RULE_NONE;
     if (sc->idx && !vg_index_lookup(sc->idx, kind, canon, clen, &h.hit))
         return;
-    h.offset = (size_t)(text - sc->buf);
-    h.len = tlen;
-    h.line = sc->lines;
-    h.kind = kind;
-    h.canon = canon;
-    h.canon_len = clen;
-    if (sc->cb(sc->ctx, &h))
-        sc->stop = 1;
+    deliver(sc, &h, kind, text, tlen, canon, clen);
 }
 
 /* Canonicalise with the model and emit, when it yields the expected kind. */
@@ -134,7 +165,7 @@ static const char *ipv6_at(struct scan *sc, const char *s)
     const char *p = s, *end = sc->end;
     int colons = 0, dbl = 0, dots = 0;
 
-    if (s > sc->buf && ((sc->cls[(unsigned char)s[-1]] & C_ALNUM) || s[-1] == ':' || s[-1] == '.'))
+    if (s > sc->lo && ((sc->cls[(unsigned char)s[-1]] & C_TOK) || s[-1] == ':'))
         return NULL;
     for (; p < end && (hexdigit((unsigned char)*p) || *p == ':' || *p == '.'); p++) {
         if (*p == ':') {
@@ -254,36 +285,17 @@ static void hash_run(struct scan *sc, const char *s, size_t n, int upper)
     }
 }
 
-/* Hash candidates inside a token with separators: each alnum run. */
-static void hash_runs(struct scan *sc, const char *s, const char *e)
-{
-    const char *p = s;
-
-    while (p < e) {
-        const char *r = p;
-        unsigned char and = 0xff, or = 0;
-
-        while (p < e && (sc->cls[(unsigned char)*p] & C_ALNUM)) {
-            and &= sc->cls[(unsigned char)*p];
-            or |= sc->cls[(unsigned char)*p];
-            p++;
-        }
-        if (hash_len((size_t)(p - r)) && (and&C_HEX))
-            hash_run(sc, r, (size_t)(p - r), or &C_UPPER);
-        while (p < e && !(sc->cls[(unsigned char)*p] & C_ALNUM))
-            p++;
-    }
-}
-
-static int ipv4_text(const char *s, size_t n)
+static int ipv4_text(const char *s, size_t n, uint32_t *a)
 {
     size_t i, parts = 0, digits = 0;
     unsigned v = 0;
 
+    *a = 0;
     for (i = 0; i <= n; i++) {
         if (i == n || s[i] == '.') {
             if (digits == 0 || (digits > 1 && s[i - digits] == '0') || v > 255)
                 return 0;
+            *a = *a << 8 | v;
             parts++;
             digits = 0;
             v = 0;
@@ -323,22 +335,12 @@ static int bare_url(struct scan *sc, const char *s, const char *e, int upper)
     return 1;
 }
 
-static void token(struct scan *sc, const char *s, const char *e, unsigned char or,
-                  unsigned char and)
+static void token(struct scan *sc, const char *s, const char *e, unsigned char any,
+                  unsigned char all)
 {
     size_t n;
     const char *last;
 
-    if (!(or &C_DOT)) {
-        n = (size_t)(e - s);
-        if (hash_len(n) && (and&C_HEX))
-            hash_run(sc, s, n, or &C_UPPER);
-        else if (n > 32 && (or &C_HEX))
-            hash_runs(sc, s, e);
-        return;
-    }
-    if ((size_t)(e - s) > 32 && (or &C_HEX))
-        hash_runs(sc, s, e);
     while (s < e && (*s == '.' || *s == '-'))
         s++;
     while (e > s && (e[-1] == '.' || e[-1] == '-'))
@@ -346,14 +348,16 @@ static void token(struct scan *sc, const char *s, const char *e, unsigned char o
     n = (size_t)(e - s);
     if (n < 3)
         return;
-    if (*s >= '0' && *s <= '9' && e[-1] >= '0' && e[-1] <= '9' && !(or &(C_UPPER | C_HIGH))) {
+    if (*s >= '0' && *s <= '9' && e[-1] >= '0' && e[-1] <= '9' && !(any & (C_UPPER | C_HIGH))) {
         const char *p;
 
         for (p = s; p < e && ((*p >= '0' && *p <= '9') || *p == '.'); p++)
             ;
         if (p == e) { /* digits and dots: an address or nothing */
-            if (n <= 15 && ipv4_text(s, n))
-                emit(sc, VG_OBS_IPV4, s, n, s, n);
+            uint32_t a;
+
+            if (n <= 15 && ipv4_text(s, n, &a))
+                emit_ip4(sc, s, n, a);
             return;
         }
     }
@@ -370,13 +374,13 @@ static void token(struct scan *sc, const char *s, const char *e, unsigned char o
         if (p == e)
             return;
     }
-    if (n > 253 && !(or &C_HIGH))
+    if (n > 253 && !(any & C_HIGH))
         return;
-    if (e < sc->end && *e == '/' && !(or &C_HIGH) && bare_url(sc, s, e, or &C_UPPER))
+    if (e < sc->end && *e == '/' && !(any & C_HIGH) && bare_url(sc, s, e, any & C_UPPER))
         return;
-    if (or &C_HIGH) {
+    if (any & C_HIGH) {
         emit_parsed(sc, VG_OBS_DOMAIN, s, n);
-    } else if (or &C_UPPER) {
+    } else if (any & C_UPPER) {
         lower(sc->tmp, s, n);
         emit(sc, VG_OBS_DOMAIN, s, n, sc->tmp, n);
     } else {
@@ -384,75 +388,202 @@ static void token(struct scan *sc, const char *s, const char *e, unsigned char o
     }
 }
 
-static int scheme_ok(const char *s, const char *e)
-{
-    const char *p;
+/* ---- the block loop ------------------------------------------------------ */
 
-    if (e - s < 2 || e - s > 16)
-        return 0;
-    for (p = s; p < e; p++)
-        if (!((*p | 32) >= 'a' && (*p | 32) <= 'z'))
-            return 0;
-    return 1;
+struct masks {
+    uint64_t dot, colon, nl, hex;
+};
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+static uint64_t mm(__m128i a, __m128i b, __m128i c, __m128i d)
+{
+    return (uint64_t)(uint16_t)_mm_movemask_epi8(a) |
+           (uint64_t)(uint16_t)_mm_movemask_epi8(b) << 16 |
+           (uint64_t)(uint16_t)_mm_movemask_epi8(c) << 32 |
+           (uint64_t)(uint16_t)_mm_movemask_epi8(d) << 48;
+}
+
+static __m128i in(__m128i v, char lo, char hi)
+{
+    return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))),
+                         _mm_cmpgt_epi8(_mm_set1_epi8((char)(hi + 1)), v));
+}
+
+/* Classes of 64 bytes, one bit per byte. */
+static void block_masks(const char *p, struct masks *m)
+{
+    __m128i v[4], dot[4], col[4], nl[4], hex[4];
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        __m128i low, dig;
+
+        v[i] = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+        low = _mm_or_si128(v[i], _mm_set1_epi8(0x20));
+        dig = in(v[i], '0', '9');
+        dot[i] = _mm_cmpeq_epi8(v[i], _mm_set1_epi8('.'));
+        col[i] = _mm_cmpeq_epi8(v[i], _mm_set1_epi8(':'));
+        nl[i] = _mm_cmpeq_epi8(v[i], _mm_set1_epi8('\n'));
+        hex[i] = _mm_or_si128(dig, in(low, 'a', 'f'));
+    }
+    m->dot = mm(dot[0], dot[1], dot[2], dot[3]);
+    m->colon = mm(col[0], col[1], col[2], col[3]);
+    m->nl = mm(nl[0], nl[1], nl[2], nl[3]);
+    m->hex = mm(hex[0], hex[1], hex[2], hex[3]);
+}
+#else
+static void block_masks(const char *p, struct masks *m)
+{
+    const unsigned char *k = classes();
+    int i;
+
+    memset(m, 0, sizeof(*m));
+    for (i = 0; i < 64; i++) {
+        unsigned char c = (unsigned char)p[i];
+        uint64_t bit = 1ull << i;
+
+        if (c == '.')
+            m->dot |= bit;
+        else if (c == ':')
+            m->colon |= bit;
+        else if (c == '\n')
+            m->nl |= bit;
+        if (k[c] & C_HEX)
+            m->hex |= bit;
+    }
+}
+#endif
+
+/* A dot at q: the token around it (not before sc->lo).  Returns where to resume. */
+static const char *on_dot(struct scan *sc, const char *q)
+{
+    const unsigned char *k = sc->cls;
+    const char *s = q, *e = q + 1;
+    unsigned char any = 0, all = 0xff;
+
+    unsigned char c;
+
+    while (s > sc->lo && ((c = k[(unsigned char)s[-1]]) & C_TOK)) {
+        any |= c;
+        all &= c;
+        s--;
+    }
+    any |= C_TOK | C_DOT;
+    all &= C_TOK | C_DOT;
+    while (e < sc->end && ((c = k[(unsigned char)*e]) & C_TOK)) {
+        any |= c;
+        all &= c;
+        e++;
+    }
+    token(sc, s, e, any, all);
+    return e;
+}
+
+/* A colon at q: a URL's "://" or the start of an IPv6 address, or nothing. */
+static const char *on_colon(struct scan *sc, const char *q)
+{
+    const unsigned char *k = sc->cls;
+    const char *s = q;
+
+    if (sc->end - q > 3 && q[1] == '/' && q[2] == '/') {
+        while (s > sc->lo && s > q - 16 && ((*(s - 1) | 32) >= 'a' && (*(s - 1) | 32) <= 'z'))
+            s--;
+        if (q - s >= 2 && !(s > sc->lo && (k[(unsigned char)s[-1]] & C_TOK)))
+            return url(sc, s, q);
+        return q + 1;
+    }
+    while (s > sc->lo && s > q - 5 && hexdigit((unsigned char)s[-1]))
+        s--;
+    if (q - s <= 4) {
+        const char *v6 = ipv6_at(sc, s);
+
+        if (v6) {
+            emit_parsed(sc, VG_OBS_IPV6, s, (size_t)(v6 - s));
+            return v6;
+        }
+    }
+    return q + 1;
+}
+
+/* A run of 32 hex digits ends at q: the alnum run around it may be a hash. */
+static const char *on_hex(struct scan *sc, const char *q)
+{
+    const unsigned char *k = sc->cls;
+    const char *s = q, *e = q + 1, *p;
+    unsigned char any = 0;
+
+    while (s > sc->buf && (k[(unsigned char)s[-1]] & C_ALNUM))
+        s--;
+    while (e < sc->end && (k[(unsigned char)*e] & C_ALNUM))
+        e++;
+    for (p = s; p < e && (k[(unsigned char)*p] & C_HEX); p++)
+        any |= k[(unsigned char)*p];
+    if (p == e && hash_len((size_t)(e - s)))
+        hash_run(sc, s, (size_t)(e - s), any & C_UPPER);
+    return e;
 }
 
 size_t vg_match_scan(const struct vg_index *idx, const char *buf, size_t len, vg_match_cb cb,
                      void *ctx)
 {
     struct scan sc;
-    const unsigned char *k = classes();
-    const char *p = buf, *end = buf + len;
+    const char *base, *hex_lo = buf;
+    uint64_t prev_hex = 0;
+    char pad[64];
 
     sc.idx = idx;
-    sc.cls = k;
+    sc.cls = classes();
     sc.buf = buf;
-    sc.end = end;
+    sc.end = buf + len;
+    sc.lo = buf;
     sc.lines = 0;
     sc.cb = cb;
     sc.ctx = ctx;
     sc.stop = 0;
-    while (p < end) {
-        const char *s;
-        unsigned char or = 0, and = 0xff, c;
+    for (base = buf; base < sc.end; base += 64) {
+        struct masks m;
+        uint64_t ev, run;
+        unsigned __int128 x;
+        size_t left = (size_t)(sc.end - base);
 
-        c = (unsigned char)*p;
-        if (!(k[c] & C_TOK)) {
-            if (c == '\n') {
-                sc.lines++;
-            } else if (c == ':' && p + 2 < end && p[1] == ':') {
-                const char *v6 = ipv6_at(&sc, p);
+        if (left >= 64) {
+            block_masks(base, &m);
+        } else {
+            memset(pad, 0, sizeof(pad));
+            memcpy(pad, base, left);
+            block_masks(pad, &m);
+            m.dot &= below((unsigned)left);
+            m.colon &= below((unsigned)left);
+            m.nl &= below((unsigned)left);
+            m.hex &= below((unsigned)left);
+        }
+        /* Runs of 32 hex digits, across the block boundary too. */
+        x = (unsigned __int128)m.hex << 64 | prev_hex;
+        x &= x << 1;
+        x &= x << 2;
+        x &= x << 4;
+        x &= x << 8;
+        x &= x << 16;
+        run = (uint64_t)(x >> 64);
+        prev_hex = m.hex;
+        sc.block = base;
+        sc.nl = m.nl;
+        ev = m.dot | m.colon | run;
+        while (ev) {
+            unsigned i = (unsigned)__builtin_ctzll(ev);
+            const char *q = base + i;
 
-                if (v6) {
-                    emit_parsed(&sc, VG_OBS_IPV6, p, (size_t)(v6 - p));
-                    p = v6;
-                    continue;
-                }
-            }
-            p++;
-            continue;
-        }
-        s = p;
-        while (p < end && (k[(unsigned char)*p] & C_TOK)) {
-            or |= k[(unsigned char)*p];
-            and &= k[(unsigned char)*p];
-            p++;
-        }
-        if (p < end && *p == ':') {
-            if (end - p > 3 && p[1] == '/' && p[2] == '/' && scheme_ok(s, p)) {
-                p = url(&sc, s, p);
-                continue;
-            }
-            if ((and&C_HEX) && p - s <= 4) {
-                const char *v6 = ipv6_at(&sc, s);
-
-                if (v6) {
-                    emit_parsed(&sc, VG_OBS_IPV6, s, (size_t)(v6 - s));
-                    p = v6;
-                    continue;
-                }
+            ev &= ev - 1;
+            if ((run >> i) & 1) {
+                if (q >= hex_lo)
+                    hex_lo = on_hex(&sc, q);
+            } else if (q >= sc.lo) {
+                sc.lo = *q == '.' ? on_dot(&sc, q) : on_colon(&sc, q);
             }
         }
-        token(&sc, s, p, or, and);
+        sc.lines += (size_t)__builtin_popcountll(m.nl);
     }
     return sc.lines;
 }
