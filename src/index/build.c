@@ -564,6 +564,31 @@ static void bloom_put(uint64_t *bloom, uint32_t nblocks, uint64_t f)
     }
 }
 
+/*
+ * What lets a domain look-up stop early: the bit of its last label in the
+ * top-level filter, and a Bloom mark on its last two labels.
+ */
+static void mark_domain(uint64_t *bloom, uint32_t nblocks, uint64_t *tld, const char *s, size_t n)
+{
+    size_t i = n, end = n;
+    uint64_t lh, w;
+    uint32_t bit;
+
+    while (i > 0 && s[i - 1] != '.')
+        i--;
+    lh = hf_label(s + i, end - i);
+    bit = tld_bit(lh);
+    tld[bit >> 6] |= 1ull << (bit & 63);
+    if (i == 0)
+        return;
+    w = hf_step(HF_SEED, lh);
+    end = --i;
+    while (i > 0 && s[i - 1] != '.')
+        i--;
+    w = hf_step(w, hf_label(s + i, end - i));
+    bloom_put(bloom, nblocks, hf_final(w ^ HF_SLD_SALT));
+}
+
 static size_t align8(size_t n)
 {
     return (n + 7) & ~(size_t)7;
@@ -574,7 +599,7 @@ enum vg_rc vg_index_builder_finish(struct vg_index_builder *b, void **image, siz
 {
     struct hostkey *hosts = NULL;
     struct cut *c4 = NULL, *c6 = NULL;
-    size_t nhosts = 0, n4 = 0, n6 = 0, nkeys, nslots = 8, nbloom, off, i, nip4 = 0;
+    size_t nhosts = 0, n4 = 0, n6 = 0, nkeys, nslots = 8, nbloom, off, i, nip4 = 0, nsld = 0;
     unsigned ip4_bits = 16;
     struct snap_header *h;
     uint8_t *img = NULL;
@@ -592,7 +617,9 @@ enum vg_rc vg_index_builder_finish(struct vg_index_builder *b, void **image, siz
         ip4_bits++;
     while (nslots < nkeys + nkeys / 3 + 1)
         nslots *= 2;
-    nbloom = (nkeys * 10 + BLOOM_BLOCK * 8 - 1) / (BLOOM_BLOCK * 8);
+    for (i = 0; i < b->n; i++)
+        nsld += b->ents[i].e.kind == VG_OBS_DOMAIN;
+    nbloom = ((nkeys + nsld + nhosts) * 10 + BLOOM_BLOCK * 8 - 1) / (BLOOM_BLOCK * 8);
     if (nbloom == 0)
         nbloom = 1;
     if (nslots > ((size_t)1 << 31)) {
@@ -609,6 +636,7 @@ enum vg_rc vg_index_builder_finish(struct vg_index_builder *b, void **image, siz
             b->nstr * sizeof(struct snap_string),
             b->arena.len,
             ((size_t)1 << ip4_bits) / 8,
+            TLD_BITS / 8,
         };
 
         off = HEADER_SIZE;
@@ -646,12 +674,16 @@ enum vg_rc vg_index_builder_finish(struct vg_index_builder *b, void **image, siz
         struct snap_range4 *r4 = (struct snap_range4 *)(img + h->sec[SEC_RANGE4].off);
         struct snap_range6 *r6 = (struct snap_range6 *)(img + h->sec[SEC_RANGE6].off);
         uint64_t *ip4 = (uint64_t *)(img + h->sec[SEC_IP4].off);
+        uint64_t *tld = (uint64_t *)(img + h->sec[SEC_TLD].off);
         uint32_t a, bit;
 
         for (i = 0; i < b->n; i++) {
             ents[i] = b->ents[i].e;
             slot_put(slots, (uint32_t)nslots - 1, b->ents[i].hash, (uint32_t)i + 1);
             bloom_put(bloom, (uint32_t)nbloom, hf_final(b->ents[i].walk));
+            if (b->ents[i].e.kind == VG_OBS_DOMAIN)
+                mark_domain(bloom, (uint32_t)nbloom, tld, b->arena.data + b->ents[i].e.value_off,
+                            b->ents[i].e.value_len);
             if (b->ents[i].e.kind == VG_OBS_IPV4 &&
                 vg_index_parse_ip4(b->arena.data + b->ents[i].e.value_off, b->ents[i].e.value_len,
                                    &a)) {
@@ -665,6 +697,8 @@ enum vg_rc vg_index_builder_finish(struct vg_index_builder *b, void **image, siz
             if (vg_index_parse_ip4(hosts[i].h, hosts[i].hn, &a)) {
                 bit = ip4_bit(a, ip4_bits);
                 ip4[bit >> 6] |= 1ull << (bit & 63);
+            } else if (!memchr(hosts[i].h, ':', hosts[i].hn)) {
+                mark_domain(bloom, (uint32_t)nbloom, tld, hosts[i].h, hosts[i].hn);
             }
         }
         for (i = 0; i < n4; i++) {

@@ -21,6 +21,7 @@ enum {
     SEC_STRINGS,
     SEC_ARENA,
     SEC_IP4,
+    SEC_TLD,
     SEC_COUNT
 };
 
@@ -28,6 +29,7 @@ enum {
 #define SLOT_HOST 0x80000000u /* in slot.ref: the key is the host of a URL */
 #define KIND_URL_HOST 15u     /* hash seed of URL-host keys */
 #define BLOOM_BLOCK 64u       /* bytes per Bloom block */
+#define TLD_BITS 8192u        /* bits of the top-level label filter */
 
 struct snap_section {
     uint64_t off, size;
@@ -82,6 +84,12 @@ _Static_assert(sizeof(struct snap_header) == HEADER_SIZE, "header layout");
 _Static_assert(sizeof(struct snap_entry) == 36, "entry layout");
 _Static_assert(sizeof(struct snap_slot) == 8, "slot layout");
 _Static_assert(sizeof(struct snap_range6) == 24, "range6 layout");
+
+/* Top-level label filter: one bit per last label of a domain key. */
+static inline uint32_t tld_bit(uint64_t label_hash)
+{
+    return (uint32_t)(label_hash >> 40) & (TLD_BITS - 1);
+}
 
 /* IPv4 filter: one bit per address, at a multiplicative hash. */
 static inline uint32_t ip4_bit(uint32_t a, uint32_t bits)

@@ -19,6 +19,7 @@
 #define HF_M1 0xbf58476d1ce4e5b9ull
 #define HF_M2 0x94d049bb133111ebull
 #define HF_HOST_SALT 0x2545f4914f6cdd1dull
+#define HF_SLD_SALT 0x6a09e667f3bcc909ull /* Bloom marker of a two-label suffix */
 
 static inline uint64_t hf_label(const char *s, size_t n)
 {

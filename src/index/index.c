@@ -49,6 +49,7 @@ struct vg_index {
     uint64_t arena_size;
     const uint64_t *ip4;
     uint32_t ip4_bits;
+    const uint64_t *tld;
     int has_hosts;
 };
 
@@ -171,6 +172,9 @@ static enum vg_rc validate(struct vg_index *idx, unsigned flags, struct vg_error
         return rc;
     idx->ip4 = p;
     idx->ip4_bits = h->ip4_bits;
+    if ((rc = section(idx, h, SEC_TLD, "tld", TLD_BITS / 64, 8, &p, err)) != VG_OK)
+        return rc;
+    idx->tld = p;
     idx->arena_size = h->sec[SEC_ARENA].size;
     idx->nentries = h->nentries;
     idx->nkeys = h->nkeys;
@@ -515,20 +519,40 @@ static uint32_t range6(const struct vg_index *idx, uint64_t xh, uint64_t xl)
 
 #define LABELS_MAX 128
 
-static int domain_lookup(const struct vg_index *idx, const char *s, size_t len,
-                         struct vg_index_hit *hit)
+static int exact(const struct vg_index *idx, unsigned kind, const char *s, size_t len,
+                 struct vg_index_hit *hit);
+
+/*
+ * A domain name, or the host of the URL url[0..ulen) when url is not NULL:
+ * then the URL itself is tried first, but only when its host is the host of
+ * some URL indicator.
+ */
+static int domain_lookup(const struct vg_index *idx, const char *s, size_t len, const char *url,
+                         size_t ulen, struct vg_index_hit *hit)
 {
     uint64_t h = HF_SEED, sh[LABELS_MAX];
     size_t st[LABELS_MAX], n = 0, end = len, i = len, full;
-    int m_full = 0;
+    uint32_t host = VG_INDEX_NONE;
+    int m_full;
 
     if (len == 0 || len > 253)
         return 0;
-    /* Right to left: sh[k] is the walk of the suffix at st[k]. */
+    /* Right to left: sh[k] is the walk of the suffix at st[k].  No domain
+     * key (indicator or URL host) ends in this top-level label: nothing to
+     * find. */
     for (;;) {
+        uint64_t lh;
+
         while (i > 0 && s[i - 1] != '.')
             i--;
-        h = hf_step(h, hf_label(s + i, end - i));
+        lh = hf_label(s + i, end - i);
+        if (n == 0) {
+            uint32_t bit = tld_bit(lh);
+
+            if (!((idx->tld[bit >> 6] >> (bit & 63)) & 1))
+                return 0;
+        }
+        h = hf_step(h, lh);
         sh[n] = h;
         st[n++] = i;
         if (i == 0 || n == LABELS_MAX)
@@ -538,21 +562,26 @@ static int domain_lookup(const struct vg_index *idx, const char *s, size_t len,
     if (i != 0)
         return 0;
     full = n - 1;
+    /* Every domain key marks its two-label suffix: without that mark, no
+     * suffix of this name is a key. */
+    if (n > 2 && !maybe(idx, sh[1] ^ HF_SLD_SALT))
+        return 0;
+    m_full = maybe(idx, sh[full]);
+    if (m_full && idx->has_hosts)
+        host = find(idx, sh[full], 0, s, len, 1);
+    if (url && host != VG_INDEX_NONE && exact(idx, VG_OBS_URL, url, ulen, hit))
+        return 1;
     /* The most specific first; a lone top-level label is never an indicator. */
     while (n-- > 1) {
         uint32_t e;
 
-        if (!maybe(idx, sh[n]))
+        if (n == full ? !m_full : !maybe(idx, sh[n]))
             continue;
-        if (n == full)
-            m_full = 1;
         e = find(idx, sh[n], VG_OBS_DOMAIN, s + st[n], len - st[n], 0);
         if (e != VG_INDEX_NONE)
             return found(e, st[n] == 0 ? VG_RULE_EXACT : VG_RULE_SUBDOMAIN, hit);
     }
-    if (!idx->has_hosts || !m_full)
-        return 0;
-    return found(find(idx, sh[full], 0, s, len, 1), VG_RULE_URL_HOST, hit);
+    return found(host, VG_RULE_URL_HOST, hit);
 }
 
 static int exact(const struct vg_index *idx, unsigned kind, const char *s, size_t len,
@@ -609,21 +638,30 @@ int vg_index_lookup(const struct vg_index *idx, enum vg_obs_kind kind, const cha
 
     switch (kind) {
     case VG_OBS_DOMAIN:
-        return domain_lookup(idx, s, len, hit);
+        return domain_lookup(idx, s, len, NULL, 0, hit);
     case VG_OBS_IPV4:
         return vg_index_parse_ip4(s, len, &a) && ip4_lookup(idx, a, s, len, hit);
     case VG_OBS_IPV6:
         return ip6_lookup(idx, s, len, hit);
     case VG_OBS_URL:
-        if (exact(idx, VG_OBS_URL, s, len, hit))
-            return 1;
         if (!vg_index_url_host(s, len, &h, &hn))
-            return 0;
-        if (memchr(h, ':', hn))
-            return ip6_lookup(idx, h, hn, hit);
-        if (vg_index_parse_ip4(h, hn, &a))
+            return exact(idx, VG_OBS_URL, s, len, hit);
+        if (memchr(h, ':', hn) || vg_index_parse_ip4(h, hn, &a)) {
+            /* Only a URL whose host is the host of some URL indicator can
+             * be one: the host's probe is shared by every URL of a busy
+             * host, where a probe for the whole URL would miss the cache. */
+            if (idx->has_hosts) {
+                uint64_t w = hf_walk(h, hn);
+
+                if (maybe(idx, w) && find(idx, w, 0, h, hn, 1) != VG_INDEX_NONE &&
+                    exact(idx, VG_OBS_URL, s, len, hit))
+                    return 1;
+            }
+            if (memchr(h, ':', hn))
+                return ip6_lookup(idx, h, hn, hit);
             return ip4_lookup(idx, a, h, hn, hit);
-        return domain_lookup(idx, h, hn, hit);
+        }
+        return domain_lookup(idx, h, hn, s, len, hit);
     case VG_OBS_NONE:
     case VG_OBS_KIND_COUNT:
         return 0;

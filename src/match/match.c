@@ -18,7 +18,7 @@
 
 enum {
     C_TOK = 1,     /* host-name character: A-Z a-z 0-9 . - _ and bytes >= 0x80 */
-    C_DIGIT = 2,   /* 0-9 */
+    C_NUM = 2,     /* 0-9 and . */
     C_HEX = 4,     /* 0-9 a-f A-F */
     C_UPPER = 8,   /* A-Z */
     C_DOT = 16,    /* . */
@@ -28,6 +28,9 @@ enum {
 };
 
 static unsigned char cls[256];
+/* In a URL: 1 ends it (controls, space, " ' < > ` { } | \\ ^ , DEL), 2 makes
+ * canonicalisation change it (a fragment, a defanged "[.]" or "(.)"). */
+static unsigned char url_cls[256];
 
 static void init_classes(void)
 {
@@ -39,13 +42,13 @@ static void init_classes(void)
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
             k |= C_TOK | C_ALNUM;
         if (c >= '0' && c <= '9')
-            k |= C_DIGIT | C_HEX;
+            k |= C_NUM | C_HEX;
         if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
             k |= C_HEX;
         if (c >= 'A' && c <= 'Z')
             k |= C_UPPER;
         if (c == '.')
-            k |= C_TOK | C_DOT;
+            k |= C_TOK | C_DOT | C_NUM;
         if (c == '-' || c == '_')
             k |= C_TOK;
         if (c >= 0x80)
@@ -53,6 +56,7 @@ static void init_classes(void)
         if (c <= ' ' || c == 0x7f || strchr("\"'<>`{}|\\^,", c))
             k |= C_URLEND;
         cls[c] = k;
+        url_cls[c] = (k & C_URLEND) ? 1 : (c == '#' || c == '[' || c == '(') ? 2 : 0;
     }
 }
 
@@ -88,6 +92,16 @@ static uint64_t below(unsigned n)
     return n >= 64 ? ~0ull : (1ull << n) - 1;
 }
 
+/* Set bits; lines are long, so a block holds few newlines. */
+static size_t ones(uint64_t x)
+{
+    size_t n = 0;
+
+    for (; x; x &= x - 1)
+        n++;
+    return n;
+}
+
 static void deliver(struct scan *sc, struct vg_match_hit *h, enum vg_obs_kind kind,
                     const char *text, size_t tlen, const char *canon, size_t clen)
 {
@@ -97,7 +111,7 @@ static void deliver(struct scan *sc, struct vg_match_hit *h, enum vg_obs_kind ki
 
     h->offset = (size_t)(text - sc->buf);
     h->len = tlen;
-    h->line = sc->lines + (size_t)__builtin_popcountll(sc->nl & below((unsigned)at));
+    h->line = sc->lines + ones(sc->nl & below((unsigned)at));
     h->kind = kind;
     h->canon = canon;
     h->canon_len = clen;
@@ -185,43 +199,10 @@ static const char *ipv6_at(struct scan *sc, const char *s)
 
 /* ---- URLs --------------------------------------------------------------------- */
 
-/* End of a URL starting at s (a trailing dot is not part of it). */
-static const char *url_end(struct scan *sc, const char *s)
+static int is_http(const char *s, size_t n)
 {
-    const char *p = s;
-
-    while (p < sc->end && !(sc->cls[(unsigned char)*p] & C_URLEND))
-        p++;
-    while (p > s && p[-1] == '.')
-        p--;
-    return p;
-}
-
-/*
- * Is the URL at s (scheme at s, "://" at a) canonical as it stands?  Lower-case
- * http/https/ftp scheme, a lower-case host name or address without port or
- * user, a path, no fragment, nothing defanged.
- */
-static int url_canonical(struct scan *sc, const char *s, const char *a, const char *e)
-{
-    size_t slen = (size_t)(a - s);
-    const char *p = a + 3, *h = p;
-
-    if (!((slen == 4 && memcmp(s, "http", 4) == 0) || (slen == 5 && memcmp(s, "https", 5) == 0) ||
-          (slen == 3 && memcmp(s, "ftp", 3) == 0)))
-        return 0;
-    for (; p < e && *p != '/'; p++) {
-        unsigned char k = sc->cls[(unsigned char)*p];
-
-        if (!(k & C_TOK) || (k & (C_UPPER | C_HIGH)))
-            return 0;
-    }
-    if (p == h || p == e || p[-1] == '.' || p[-1] == '-')
-        return 0;
-    for (; p < e; p++)
-        if (*p == '#' || *p == '[' || *p == '(' || *p == '{')
-            return 0;
-    return 1;
+    return (n == 4 && memcmp(s, "http", 4) == 0) || (n == 5 && memcmp(s, "https", 5) == 0) ||
+           (n == 3 && memcmp(s, "ftp", 3) == 0);
 }
 
 /* Host of a URL that is too long to be an indicator, looked up alone. */
@@ -243,18 +224,45 @@ static void url_host_only(struct scan *sc, const char *s, const char *a, const c
         emit(sc, sc->obs.kind, s, (size_t)(e - s), sc->obs.value, sc->obs.len);
 }
 
-/* A URL with a scheme at s, "://" at a.  Returns where scanning resumes: the
- * end of the authority, so that the path and query are scanned as text. */
+/*
+ * A URL with a scheme at s, "://" at a.  One pass: the authority, then on to
+ * the end of the URL (a trailing dot is not part of it).  Canonical as it
+ * stands when the scheme is lower-case http, https or ftp, the host a
+ * lower-case name or address without user or port followed by a path, and
+ * the path has no fragment and nothing defanged; otherwise vg_obs_parse
+ * decides.  Returns where scanning resumes: the end of the authority, so
+ * that the path and query are scanned as text.
+ */
 static const char *url(struct scan *sc, const char *s, const char *a)
 {
-    const char *e = url_end(sc, s), *q;
-    size_t n = (size_t)(e - s);
+    const unsigned char *k = sc->cls;
+    const char *h = a + 3, *p = h, *stop, *e, *q;
+    unsigned char any = 0, c, special = 0;
+    size_t n;
 
-    for (q = a + 3; q < e && *q != '/' && *q != '?' && *q != '#'; q++)
-        ;
+    while (p < sc->end && ((c = k[(unsigned char)*p]) & C_TOK)) {
+        any |= c;
+        p++;
+    }
+    stop = p;
+    while (p < sc->end && !((c = url_cls[(unsigned char)*p]) & 1)) {
+        special |= c;
+        p++;
+    }
+    e = p;
+    while (e > s && e[-1] == '.')
+        e--;
     if (e - a <= 3)
         return a + 3;
-    if (url_canonical(sc, s, a, e))
+    if (stop < e && (*stop == '/' || *stop == '?' || *stop == '#')) {
+        q = stop;
+    } else {
+        for (q = h; q < e && *q != '/' && *q != '?' && *q != '#'; q++)
+            ;
+    }
+    n = (size_t)(e - s);
+    if (stop < e && *stop == '/' && stop > h && !(any & (C_UPPER | C_HIGH)) && !special &&
+        stop[-1] != '.' && stop[-1] != '-' && is_http(s, (size_t)(a - s)))
         emit(sc, VG_OBS_URL, s, n, s, n);
     else if (n <= VG_OBS_VALUE_MAX)
         emit_parsed(sc, VG_OBS_URL, s, n);
@@ -311,14 +319,19 @@ static int ipv4_text(const char *s, size_t n, uint32_t *a)
 /* A scheme-less URL: host at s..e, path from e. */
 static int bare_url(struct scan *sc, const char *s, const char *e, int upper)
 {
-    const char *ue = url_end(sc, e), *p;
-    size_t hn = (size_t)(e - s), n = 7 + (size_t)(ue - s);
+    const char *ue = e;
+    size_t hn = (size_t)(e - s), n;
+    unsigned char c, special = 0;
 
-    if (ue - e < 2 || n > VG_OBS_VALUE_MAX)
+    while (ue < sc->end && !((c = url_cls[(unsigned char)*ue]) & 1)) {
+        special |= c;
+        ue++;
+    }
+    while (ue > e && ue[-1] == '.')
+        ue--;
+    n = 7 + (size_t)(ue - s);
+    if (ue - e < 2 || n > VG_OBS_VALUE_MAX || special)
         return 0;
-    for (p = e; p < ue; p++)
-        if (*p == '#' || *p == '[' || *p == '(' || *p == '{')
-            return 0;
     memcpy(sc->tmp, "http://", 7);
     if (upper)
         lower(sc->tmp + 7, s, hn);
@@ -348,6 +361,13 @@ static void token(struct scan *sc, const char *s, const char *e, unsigned char a
     n = (size_t)(e - s);
     if (n < 3)
         return;
+    if (all & C_NUM) { /* digits and dots: an address or nothing */
+        uint32_t a;
+
+        if (n <= 15 && ipv4_text(s, n, &a))
+            emit_ip4(sc, s, n, a);
+        return;
+    }
     if (*s >= '0' && *s <= '9' && e[-1] >= '0' && e[-1] <= '9' && !(any & (C_UPPER | C_HIGH))) {
         const char *p;
 
@@ -583,7 +603,7 @@ size_t vg_match_scan(const struct vg_index *idx, const char *buf, size_t len, vg
                 sc.lo = *q == '.' ? on_dot(&sc, q) : on_colon(&sc, q);
             }
         }
-        sc.lines += (size_t)__builtin_popcountll(m.nl);
+        sc.lines += ones(m.nl);
     }
     return sc.lines;
 }
