@@ -612,7 +612,12 @@ enum vg_rc vg_index_builder_finish(struct vg_index_builder *b, void **image, siz
     }
     nkeys = b->n + nhosts;
     for (i = 0; i < b->n; i++)
-        nip4 += b->ents[i].e.kind == VG_OBS_IPV4 || b->ents[i].e.kind == VG_OBS_URL;
+        nip4 += b->ents[i].e.kind == VG_OBS_IPV4;
+    for (i = 0; i < nhosts; i++) {
+        uint32_t a;
+
+        nip4 += vg_index_parse_ip4(hosts[i].h, hosts[i].hn, &a);
+    }
     while (ip4_bits < 32 && ((size_t)1 << ip4_bits) < 16 * nip4)
         ip4_bits++;
     while (nslots < nkeys + nkeys / 3 + 1)

@@ -21,6 +21,19 @@
 #define HF_HOST_SALT 0x2545f4914f6cdd1dull
 #define HF_SLD_SALT 0x6a09e667f3bcc909ull /* Bloom marker of a two-label suffix */
 
+static inline uint64_t hf_load32(const unsigned char *p)
+{
+    uint32_t v;
+
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/*
+ * Eight bytes at a time; a tail of 4-7 bytes as two overlapping 4-byte loads
+ * and of 1-3 bytes as its first, middle and last byte (with the length mixed
+ * in, both encodings are one-to-one): no byte-by-byte copy.
+ */
 static inline uint64_t hf_label(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -33,13 +46,14 @@ static inline uint64_t hf_label(const char *s, size_t n)
         p += 8;
         n -= 8;
     }
-    if (n) {
-        w = 0;
-        memcpy(&w, p, n);
-        h = (h ^ w) * HF_M1;
-        h ^= h >> 31;
-    }
-    return h;
+    if (n >= 4)
+        w = hf_load32(p) | hf_load32(p + n - 4) << 32;
+    else if (n > 0)
+        w = (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 | (uint64_t)p[n - 1] << 16;
+    else
+        return h;
+    h = (h ^ w) * HF_M1;
+    return h ^ (h >> 31);
 }
 
 #define HF_SEED 0xd6e8feb86659fd93ull

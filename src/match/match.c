@@ -16,6 +16,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 enum {
     C_TOK = 1,     /* host-name character: A-Z a-z 0-9 . - _ and bytes >= 0x80 */
     C_NUM = 2,     /* 0-9 and . */
@@ -225,6 +229,59 @@ static void url_host_only(struct scan *sc, const char *s, const char *a, const c
 }
 
 /*
+ * The end of a URL from p: the first byte that ends one.  *special is set
+ * when a byte that canonicalisation would change comes before it.  Sixteen
+ * bytes at a time where SSE2 is there.
+ */
+static const char *url_scan(const char *p, const char *end, unsigned char *special)
+{
+    unsigned char c;
+
+#if defined(__SSE2__)
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p), e, x;
+        unsigned m, sm;
+
+        /* controls and space (not bytes >= 0x80, negative as signed), DEL */
+        e = _mm_andnot_si128(_mm_cmpgt_epi8(_mm_setzero_si128(), v),
+                             _mm_cmpgt_epi8(_mm_set1_epi8(0x21), v));
+        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
+        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
+        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
+        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8('`')));
+        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8('{')));
+        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8('}')));
+        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8('|')));
+        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8('^')));
+        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
+        x = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('#')),
+                         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('[')),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('('))));
+        m = (unsigned)_mm_movemask_epi8(e);
+        sm = (unsigned)_mm_movemask_epi8(x);
+        if (m) {
+            unsigned i = (unsigned)__builtin_ctz(m);
+
+            if (sm & ((1u << i) - 1))
+                *special |= 2;
+            return p + i;
+        }
+        if (sm)
+            *special |= 2;
+        p += 16;
+    }
+#endif
+    while (p < end && !((c = url_cls[(unsigned char)*p]) & 1)) {
+        *special |= c;
+        p++;
+    }
+    return p;
+}
+
+/*
  * A URL with a scheme at s, "://" at a.  One pass: the authority, then on to
  * the end of the URL (a trailing dot is not part of it).  Canonical as it
  * stands when the scheme is lower-case http, https or ftp, the host a
@@ -245,10 +302,7 @@ static const char *url(struct scan *sc, const char *s, const char *a)
         p++;
     }
     stop = p;
-    while (p < sc->end && !((c = url_cls[(unsigned char)*p]) & 1)) {
-        special |= c;
-        p++;
-    }
+    p = url_scan(p, sc->end, &special);
     e = p;
     while (e > s && e[-1] == '.')
         e--;
@@ -293,40 +347,50 @@ static void hash_run(struct scan *sc, const char *s, size_t n, int upper)
     }
 }
 
+/* A dotted quad without leading zeros, whole: 1 and its value, or 0. */
 static int ipv4_text(const char *s, size_t n, uint32_t *a)
 {
-    size_t i, parts = 0, digits = 0;
-    unsigned v = 0;
+    const char *p = s, *end = s + n;
+    uint32_t v = 0;
+    int part;
 
-    *a = 0;
-    for (i = 0; i <= n; i++) {
-        if (i == n || s[i] == '.') {
-            if (digits == 0 || (digits > 1 && s[i - digits] == '0') || v > 255)
-                return 0;
-            *a = *a << 8 | v;
-            parts++;
-            digits = 0;
-            v = 0;
-        } else if (++digits > 3) {
+    for (part = 0; part < 4; part++) {
+        unsigned d0, x;
+
+        if (p == end || (d0 = (unsigned)(*p - '0')) > 9)
             return 0;
-        } else {
-            v = v * 10 + (unsigned)(s[i] - '0');
+        x = d0;
+        p++;
+        if (p < end && (unsigned)(*p - '0') <= 9) {
+            if (d0 == 0)
+                return 0; /* a leading zero */
+            x = x * 10 + (unsigned)(*p++ - '0');
+            if (p < end && (unsigned)(*p - '0') <= 9) {
+                x = x * 10 + (unsigned)(*p++ - '0');
+                if (x > 255)
+                    return 0;
+            }
+        }
+        v = v << 8 | x;
+        if (part < 3) {
+            if (p == end || *p != '.')
+                return 0;
+            p++;
         }
     }
-    return parts == 4;
+    if (p != end)
+        return 0;
+    *a = v;
+    return 1;
 }
 
 /* A scheme-less URL: host at s..e, path from e. */
 static int bare_url(struct scan *sc, const char *s, const char *e, int upper)
 {
-    const char *ue = e;
+    unsigned char special = 0;
+    const char *ue = url_scan(e, sc->end, &special);
     size_t hn = (size_t)(e - s), n;
-    unsigned char c, special = 0;
 
-    while (ue < sc->end && !((c = url_cls[(unsigned char)*ue]) & 1)) {
-        special |= c;
-        ue++;
-    }
     while (ue > e && ue[-1] == '.')
         ue--;
     n = 7 + (size_t)(ue - s);
@@ -412,11 +476,10 @@ static void token(struct scan *sc, const char *s, const char *e, unsigned char a
 
 struct masks {
     uint64_t dot, colon, nl, hex;
+    uint64_t tok, upper, num, high; /* C_TOK, C_UPPER, C_NUM, C_HIGH */
 };
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
-
 static uint64_t mm(__m128i a, __m128i b, __m128i c, __m128i d)
 {
     return (uint64_t)(uint16_t)_mm_movemask_epi8(a) |
@@ -434,11 +497,11 @@ static __m128i in(__m128i v, char lo, char hi)
 /* Classes of 64 bytes, one bit per byte. */
 static void block_masks(const char *p, struct masks *m)
 {
-    __m128i v[4], dot[4], col[4], nl[4], hex[4];
+    __m128i v[4], dot[4], col[4], nl[4], hex[4], tok[4], up[4], num[4];
     int i;
 
     for (i = 0; i < 4; i++) {
-        __m128i low, dig;
+        __m128i low, dig, alpha;
 
         v[i] = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
         low = _mm_or_si128(v[i], _mm_set1_epi8(0x20));
@@ -447,11 +510,23 @@ static void block_masks(const char *p, struct masks *m)
         col[i] = _mm_cmpeq_epi8(v[i], _mm_set1_epi8(':'));
         nl[i] = _mm_cmpeq_epi8(v[i], _mm_set1_epi8('\n'));
         hex[i] = _mm_or_si128(dig, in(low, 'a', 'f'));
+        alpha = in(low, 'a', 'z');
+        up[i] = in(v[i], 'A', 'Z');
+        num[i] = _mm_or_si128(dig, dot[i]);
+        /* letters, digits, . - _ and bytes >= 0x80 (negative as signed) */
+        tok[i] = _mm_or_si128(
+            _mm_or_si128(_mm_or_si128(alpha, num[i]), _mm_cmpgt_epi8(_mm_setzero_si128(), v[i])),
+            _mm_or_si128(_mm_cmpeq_epi8(v[i], _mm_set1_epi8('-')),
+                         _mm_cmpeq_epi8(v[i], _mm_set1_epi8('_'))));
     }
     m->dot = mm(dot[0], dot[1], dot[2], dot[3]);
     m->colon = mm(col[0], col[1], col[2], col[3]);
     m->nl = mm(nl[0], nl[1], nl[2], nl[3]);
     m->hex = mm(hex[0], hex[1], hex[2], hex[3]);
+    m->tok = mm(tok[0], tok[1], tok[2], tok[3]);
+    m->upper = mm(up[0], up[1], up[2], up[3]);
+    m->num = mm(num[0], num[1], num[2], num[3]);
+    m->high = mm(v[0], v[1], v[2], v[3]);
 }
 #else
 static void block_masks(const char *p, struct masks *m)
@@ -472,26 +547,57 @@ static void block_masks(const char *p, struct masks *m)
             m->nl |= bit;
         if (k[c] & C_HEX)
             m->hex |= bit;
+        if (k[c] & C_TOK)
+            m->tok |= bit;
+        if (k[c] & C_UPPER)
+            m->upper |= bit;
+        if (k[c] & C_NUM)
+            m->num |= bit;
+        if (k[c] & C_HIGH)
+            m->high |= bit;
     }
 }
 #endif
 
 /* A dot at q: the token around it (not before sc->lo).  Returns where to resume. */
-static const char *on_dot(struct scan *sc, const char *q)
+static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
 {
     const unsigned char *k = sc->cls;
-    const char *s = q, *e = q + 1;
-    unsigned char any = 0, all = 0xff;
+    const char *s = q, *e = q + 1, *base = sc->block;
+    unsigned i = (unsigned)(q - base);
+    uint64_t right = ~m->tok >> i, left = ~m->tok & below(i);
+    unsigned char any = 0, all = 0xff, c;
 
-    unsigned char c;
+    /* Within the block, the masks give the token and its classes at once. */
+    if (right && left) {
+        unsigned si = 64 - (unsigned)__builtin_clzll(left),
+                 ei = i + (unsigned)__builtin_ctzll(right);
+        uint64_t r = below(ei) & ~below(si);
 
+        s = base + si;
+        if (s >= sc->lo) {
+            any = C_TOK | C_DOT;
+            all = C_TOK;
+            if (m->upper & r)
+                any |= C_UPPER;
+            if (m->high & r)
+                any |= C_HIGH;
+            if ((m->num & r) == r)
+                all |= C_NUM;
+            e = base + ei;
+            token(sc, s, e, any, all);
+            return e;
+        }
+        s = q;
+    }
     while (s > sc->lo && ((c = k[(unsigned char)s[-1]]) & C_TOK)) {
         any |= c;
         all &= c;
         s--;
     }
-    any |= C_TOK | C_DOT;
-    all &= C_TOK | C_DOT;
+    c = k['.'];
+    any |= c;
+    all &= c;
     while (e < sc->end && ((c = k[(unsigned char)*e]) & C_TOK)) {
         any |= c;
         all &= c;
@@ -600,7 +706,7 @@ size_t vg_match_scan(const struct vg_index *idx, const char *buf, size_t len, vg
                 if (q >= hex_lo)
                     hex_lo = on_hex(&sc, q);
             } else if (q >= sc.lo) {
-                sc.lo = *q == '.' ? on_dot(&sc, q) : on_colon(&sc, q);
+                sc.lo = *q == '.' ? on_dot(&sc, &m, q) : on_colon(&sc, q);
             }
         }
         sc.lines += ones(m.nl);
