@@ -64,6 +64,144 @@ static void init_classes(void)
     }
 }
 
+struct masks {
+    uint64_t dot, colon, nl, hex;
+    uint64_t tok, upper, num, high; /* C_TOK, C_UPPER, C_NUM, C_HIGH */
+};
+
+#if defined(__SSE2__)
+static uint64_t mm(__m128i a, __m128i b, __m128i c, __m128i d)
+{
+    return (uint64_t)(uint16_t)_mm_movemask_epi8(a) |
+           (uint64_t)(uint16_t)_mm_movemask_epi8(b) << 16 |
+           (uint64_t)(uint16_t)_mm_movemask_epi8(c) << 32 |
+           (uint64_t)(uint16_t)_mm_movemask_epi8(d) << 48;
+}
+
+static __m128i in(__m128i v, char lo, char hi)
+{
+    return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))),
+                         _mm_cmpgt_epi8(_mm_set1_epi8((char)(hi + 1)), v));
+}
+
+/* Classes of 64 bytes, one bit per byte. */
+static void block_masks(const char *p, struct masks *m)
+{
+    __m128i v[4], dot[4], col[4], nl[4], hex[4], tok[4], up[4], num[4];
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        __m128i low, dig, alpha;
+
+        v[i] = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+        low = _mm_or_si128(v[i], _mm_set1_epi8(0x20));
+        dig = in(v[i], '0', '9');
+        dot[i] = _mm_cmpeq_epi8(v[i], _mm_set1_epi8('.'));
+        col[i] = _mm_cmpeq_epi8(v[i], _mm_set1_epi8(':'));
+        nl[i] = _mm_cmpeq_epi8(v[i], _mm_set1_epi8('\n'));
+        hex[i] = _mm_or_si128(dig, in(low, 'a', 'f'));
+        alpha = in(low, 'a', 'z');
+        up[i] = in(v[i], 'A', 'Z');
+        num[i] = _mm_or_si128(dig, dot[i]);
+        /* letters, digits, . - _ and bytes >= 0x80 (negative as signed) */
+        tok[i] = _mm_or_si128(
+            _mm_or_si128(_mm_or_si128(alpha, num[i]), _mm_cmpgt_epi8(_mm_setzero_si128(), v[i])),
+            _mm_or_si128(_mm_cmpeq_epi8(v[i], _mm_set1_epi8('-')),
+                         _mm_cmpeq_epi8(v[i], _mm_set1_epi8('_'))));
+    }
+    m->dot = mm(dot[0], dot[1], dot[2], dot[3]);
+    m->colon = mm(col[0], col[1], col[2], col[3]);
+    m->nl = mm(nl[0], nl[1], nl[2], nl[3]);
+    m->hex = mm(hex[0], hex[1], hex[2], hex[3]);
+    m->tok = mm(tok[0], tok[1], tok[2], tok[3]);
+    m->upper = mm(up[0], up[1], up[2], up[3]);
+    m->num = mm(num[0], num[1], num[2], num[3]);
+    m->high = mm(v[0], v[1], v[2], v[3]);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_AVX2_VARIANT 1
+
+__attribute__((target("avx2"))) static __m256i in32(__m256i v, char lo, char hi)
+{
+    return _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8((char)(lo - 1))),
+                            _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(hi + 1)), v));
+}
+
+__attribute__((target("avx2"))) static uint64_t mm32(__m256i a, __m256i b)
+{
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(a) | (uint64_t)(uint32_t)_mm256_movemask_epi8(b)
+                                                             << 32;
+}
+
+/* The same masks, 32 bytes at a time, on CPUs with AVX2. */
+__attribute__((target("avx2"))) static void block_masks_avx2(const char *p, struct masks *m)
+{
+    __m256i v[2], dot[2], col[2], nl[2], hex[2], tok[2], up[2], num[2];
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        __m256i low, dig, alpha;
+
+        v[i] = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * i));
+        low = _mm256_or_si256(v[i], _mm256_set1_epi8(0x20));
+        dig = in32(v[i], '0', '9');
+        dot[i] = _mm256_cmpeq_epi8(v[i], _mm256_set1_epi8('.'));
+        col[i] = _mm256_cmpeq_epi8(v[i], _mm256_set1_epi8(':'));
+        nl[i] = _mm256_cmpeq_epi8(v[i], _mm256_set1_epi8('\n'));
+        hex[i] = _mm256_or_si256(dig, in32(low, 'a', 'f'));
+        alpha = in32(low, 'a', 'z');
+        up[i] = in32(v[i], 'A', 'Z');
+        num[i] = _mm256_or_si256(dig, dot[i]);
+        tok[i] = _mm256_or_si256(_mm256_or_si256(_mm256_or_si256(alpha, num[i]),
+                                                 _mm256_cmpgt_epi8(_mm256_setzero_si256(), v[i])),
+                                 _mm256_or_si256(_mm256_cmpeq_epi8(v[i], _mm256_set1_epi8('-')),
+                                                 _mm256_cmpeq_epi8(v[i], _mm256_set1_epi8('_'))));
+    }
+    m->dot = mm32(dot[0], dot[1]);
+    m->colon = mm32(col[0], col[1]);
+    m->nl = mm32(nl[0], nl[1]);
+    m->hex = mm32(hex[0], hex[1]);
+    m->tok = mm32(tok[0], tok[1]);
+    m->upper = mm32(up[0], up[1]);
+    m->num = mm32(num[0], num[1]);
+    m->high = mm32(v[0], v[1]);
+}
+#endif
+#else
+static void block_masks(const char *p, struct masks *m)
+{
+    const unsigned char *k = classes();
+    int i;
+
+    memset(m, 0, sizeof(*m));
+    for (i = 0; i < 64; i++) {
+        unsigned char c = (unsigned char)p[i];
+        uint64_t bit = 1ull << i;
+
+        if (c == '.')
+            m->dot |= bit;
+        else if (c == ':')
+            m->colon |= bit;
+        else if (c == '\n')
+            m->nl |= bit;
+        if (k[c] & C_HEX)
+            m->hex |= bit;
+        if (k[c] & C_TOK)
+            m->tok |= bit;
+        if (k[c] & C_UPPER)
+            m->upper |= bit;
+        if (k[c] & C_NUM)
+            m->num |= bit;
+        if (k[c] & C_HIGH)
+            m->high |= bit;
+    }
+}
+#endif
+
+static void (*masks_fn)(const char *p, struct masks *m) = block_masks;
+
 static const unsigned char *classes(void)
 {
     static volatile int ready;
@@ -71,6 +209,11 @@ static const unsigned char *classes(void)
     /* Idempotent: threads racing here all write the same table. */
     if (!ready) {
         init_classes();
+#if defined(HAVE_AVX2_VARIANT)
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx2"))
+            masks_fn = block_masks_avx2;
+#endif
         ready = 1;
     }
     return cls;
@@ -474,91 +617,6 @@ static void token(struct scan *sc, const char *s, const char *e, unsigned char a
 
 /* ---- the block loop ------------------------------------------------------ */
 
-struct masks {
-    uint64_t dot, colon, nl, hex;
-    uint64_t tok, upper, num, high; /* C_TOK, C_UPPER, C_NUM, C_HIGH */
-};
-
-#if defined(__SSE2__)
-static uint64_t mm(__m128i a, __m128i b, __m128i c, __m128i d)
-{
-    return (uint64_t)(uint16_t)_mm_movemask_epi8(a) |
-           (uint64_t)(uint16_t)_mm_movemask_epi8(b) << 16 |
-           (uint64_t)(uint16_t)_mm_movemask_epi8(c) << 32 |
-           (uint64_t)(uint16_t)_mm_movemask_epi8(d) << 48;
-}
-
-static __m128i in(__m128i v, char lo, char hi)
-{
-    return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))),
-                         _mm_cmpgt_epi8(_mm_set1_epi8((char)(hi + 1)), v));
-}
-
-/* Classes of 64 bytes, one bit per byte. */
-static void block_masks(const char *p, struct masks *m)
-{
-    __m128i v[4], dot[4], col[4], nl[4], hex[4], tok[4], up[4], num[4];
-    int i;
-
-    for (i = 0; i < 4; i++) {
-        __m128i low, dig, alpha;
-
-        v[i] = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
-        low = _mm_or_si128(v[i], _mm_set1_epi8(0x20));
-        dig = in(v[i], '0', '9');
-        dot[i] = _mm_cmpeq_epi8(v[i], _mm_set1_epi8('.'));
-        col[i] = _mm_cmpeq_epi8(v[i], _mm_set1_epi8(':'));
-        nl[i] = _mm_cmpeq_epi8(v[i], _mm_set1_epi8('\n'));
-        hex[i] = _mm_or_si128(dig, in(low, 'a', 'f'));
-        alpha = in(low, 'a', 'z');
-        up[i] = in(v[i], 'A', 'Z');
-        num[i] = _mm_or_si128(dig, dot[i]);
-        /* letters, digits, . - _ and bytes >= 0x80 (negative as signed) */
-        tok[i] = _mm_or_si128(
-            _mm_or_si128(_mm_or_si128(alpha, num[i]), _mm_cmpgt_epi8(_mm_setzero_si128(), v[i])),
-            _mm_or_si128(_mm_cmpeq_epi8(v[i], _mm_set1_epi8('-')),
-                         _mm_cmpeq_epi8(v[i], _mm_set1_epi8('_'))));
-    }
-    m->dot = mm(dot[0], dot[1], dot[2], dot[3]);
-    m->colon = mm(col[0], col[1], col[2], col[3]);
-    m->nl = mm(nl[0], nl[1], nl[2], nl[3]);
-    m->hex = mm(hex[0], hex[1], hex[2], hex[3]);
-    m->tok = mm(tok[0], tok[1], tok[2], tok[3]);
-    m->upper = mm(up[0], up[1], up[2], up[3]);
-    m->num = mm(num[0], num[1], num[2], num[3]);
-    m->high = mm(v[0], v[1], v[2], v[3]);
-}
-#else
-static void block_masks(const char *p, struct masks *m)
-{
-    const unsigned char *k = classes();
-    int i;
-
-    memset(m, 0, sizeof(*m));
-    for (i = 0; i < 64; i++) {
-        unsigned char c = (unsigned char)p[i];
-        uint64_t bit = 1ull << i;
-
-        if (c == '.')
-            m->dot |= bit;
-        else if (c == ':')
-            m->colon |= bit;
-        else if (c == '\n')
-            m->nl |= bit;
-        if (k[c] & C_HEX)
-            m->hex |= bit;
-        if (k[c] & C_TOK)
-            m->tok |= bit;
-        if (k[c] & C_UPPER)
-            m->upper |= bit;
-        if (k[c] & C_NUM)
-            m->num |= bit;
-        if (k[c] & C_HIGH)
-            m->high |= bit;
-    }
-}
-#endif
-
 /* A dot at q: the token around it (not before sc->lo).  Returns where to resume. */
 static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
 {
@@ -675,11 +733,11 @@ size_t vg_match_scan(const struct vg_index *idx, const char *buf, size_t len, vg
         size_t left = (size_t)(sc.end - base);
 
         if (left >= 64) {
-            block_masks(base, &m);
+            masks_fn(base, &m);
         } else {
             memset(pad, 0, sizeof(pad));
             memcpy(pad, base, left);
-            block_masks(pad, &m);
+            masks_fn(pad, &m);
             m.dot &= below((unsigned)left);
             m.colon &= below((unsigned)left);
             m.nl &= below((unsigned)left);
