@@ -426,8 +426,10 @@ static size_t flatten(struct iv *v, size_t n, u128 max, struct cut *out, struct 
 static void cidr_bounds(const char *v, size_t n, int six, u128 *s, u128 *e)
 {
     const char *sl = memchr(v, '/', n);
-    unsigned bits = (unsigned)atoi(sl + 1), width = six ? 128 : 32;
+    unsigned bits = 0, width = six ? 128 : 32;
     u128 mask;
+
+    cidr(v, n, six, &bits); /* checked when added; the arena holds no NUL after it */
 
     if (six) {
         uint64_t hi, lo;

@@ -43,6 +43,9 @@ static const struct item items[] = {
     {VG_OBS_CIDR4, "10.3.0.0/16", "other", VG_TLP_CLEAR, 1, NULL},
     {VG_OBS_CIDR4, "255.255.255.0/24", "top", VG_TLP_CLEAR, 1, NULL},
     {VG_OBS_CIDR4, "0.0.0.0/32", "zero", VG_TLP_CLEAR, 1, NULL},
+    /* without labels, these values sit back to back in the arena */
+    {VG_OBS_CIDR4, "100.64.0.0/10", NULL, VG_TLP_CLEAR, 1, NULL},
+    {VG_OBS_CIDR4, "100.64.1.0/24", NULL, VG_TLP_CLEAR, 1, NULL},
     {VG_OBS_IPV6, "2001:db8::1", NULL, VG_TLP_CLEAR, 1, NULL},
     {VG_OBS_CIDR6, "2001:db8:1::/48", "v6", VG_TLP_CLEAR, 1, NULL},
     {VG_OBS_CIDR6, "2001:db8:1:2::/64", "v6narrow", VG_TLP_CLEAR, 1, NULL},
@@ -133,6 +136,9 @@ static void test_rules(void **state)
     assert_string_equal(look(VG_OBS_IPV4, "255.255.255.255"), "255.255.255.0/24/in-range");
     assert_string_equal(look(VG_OBS_IPV4, "0.0.0.0"), "0.0.0.0/32/in-range");
     assert_string_equal(look(VG_OBS_IPV4, "0.0.0.1"), "");
+    assert_string_equal(look(VG_OBS_IPV4, "100.64.1.9"), "100.64.1.0/24/in-range");
+    assert_string_equal(look(VG_OBS_IPV4, "100.127.0.1"), "100.64.0.0/10/in-range");
+    assert_string_equal(look(VG_OBS_IPV4, "100.128.0.1"), "");
     assert_string_equal(look(VG_OBS_IPV6, "2001:db8::1"), "2001:db8::1/exact");
     assert_string_equal(look(VG_OBS_IPV6, "2001:db8:1:2::5"), "2001:db8:1:2::/64/in-range");
     assert_string_equal(look(VG_OBS_IPV6, "2001:db8:1:3::5"), "2001:db8:1::/48/in-range");
