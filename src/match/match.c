@@ -372,6 +372,52 @@ static void url_host_only(struct scan *sc, const char *s, const char *a, const c
 }
 
 /*
+ * Would vg_obs_parse take this ASCII host name as it is (lower-cased)?  The
+ * rules of model/obs.c: labels of letters, digits, '_' and inner '-', none
+ * empty, at most 63 bytes each and 253 in all, at least two, the last not
+ * all digits.  A name that fails is no candidate, as canonicalisation would
+ * have it.
+ */
+static int host_ok(const char *s, size_t n)
+{
+    size_t i, label = 0, labels = 1;
+    int digits = 1;
+
+    if (n == 0 || n > 253)
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+
+        if (c == '.') {
+            if (label == 0 || s[i - 1] == '-')
+                return 0;
+            label = 0;
+            labels++;
+            digits = 1;
+        } else if (c == '-' && label == 0) {
+            return 0;
+        } else if (++label > 63) {
+            return 0;
+        } else if (c < '0' || c > '9') {
+            digits = 0;
+        }
+    }
+    return label > 0 && s[n - 1] != '-' && labels >= 2 && !digits;
+}
+
+static int ipv4_text(const char *s, size_t n, uint32_t *a);
+
+/* The host of a URL in canonical form: a valid name, or a dotted quad. */
+static int url_host_ok(const char *s, size_t n)
+{
+    uint32_t a;
+
+    if (n > 0 && s[n - 1] >= '0' && s[n - 1] <= '9' && ipv4_text(s, n, &a))
+        return 1;
+    return host_ok(s, n);
+}
+
+/*
  * The end of a URL from p: the first byte that ends one.  *special is set
  * when a byte that canonicalisation would change comes before it.  Sixteen
  * bytes at a time where SSE2 is there.
@@ -459,7 +505,7 @@ static const char *url(struct scan *sc, const char *s, const char *a)
     }
     n = (size_t)(e - s);
     if (stop < e && *stop == '/' && stop > h && !(any & (C_UPPER | C_HIGH)) && !special &&
-        stop[-1] != '.' && stop[-1] != '-' && is_http(s, (size_t)(a - s)))
+        is_http(s, (size_t)(a - s)) && url_host_ok(h, (size_t)(stop - h)))
         emit(sc, VG_OBS_URL, s, n, s, n);
     else if (n <= VG_OBS_VALUE_MAX)
         emit_parsed(sc, VG_OBS_URL, s, n);
@@ -537,8 +583,18 @@ static int bare_url(struct scan *sc, const char *s, const char *e, int upper)
     while (ue > e && ue[-1] == '.')
         ue--;
     n = 7 + (size_t)(ue - s);
-    if (ue - e < 2 || n > VG_OBS_VALUE_MAX || special)
+    if (ue - e < 2 || n > VG_OBS_VALUE_MAX)
         return 0;
+    if (special) { /* a fragment or defanged path: let the model decide */
+        struct vg_index_hit hit;
+
+        if (vg_obs_parse(VG_OBS_URL, s, (size_t)(ue - s), &sc->obs, NULL) != VG_OK ||
+            (sc->idx && (!vg_index_lookup(sc->idx, VG_OBS_URL, sc->obs.value, sc->obs.len, &hit) ||
+                         hit.rule != VG_RULE_EXACT)))
+            return 0;
+        emit(sc, VG_OBS_URL, s, (size_t)(ue - s), sc->obs.value, sc->obs.len);
+        return 1;
+    }
     memcpy(sc->tmp, "http://", 7);
     if (upper)
         lower(sc->tmp + 7, s, hn);
@@ -601,7 +657,7 @@ static void token(struct scan *sc, const char *s, const char *e, unsigned char a
         if (p == e)
             return;
     }
-    if (n > 253 && !(any & C_HIGH))
+    if (!(any & C_HIGH) && !host_ok(s, n))
         return;
     if (e < sc->end && *e == '/' && !(any & C_HIGH) && bare_url(sc, s, e, any & C_UPPER))
         return;

@@ -217,6 +217,9 @@ static void test_near_misses(void **state)
         "1.2.3.4.in-addr.arpa",
         "time 12:34:56 mac 00:11:22:33:44:55",
         "01.2.3.4 and 1.2.3.04",
+        /* not valid names: canonicalisation refuses them, so does the scanner */
+        "a..evil.com bad-.evil.com http://a..evil.com/x http://x-.evil.com/",
+        "evil.com.123 http://1.2.3.04/x",
     };
     size_t i;
 
