@@ -319,7 +319,7 @@ enum vg_rc vg_index_entry(const struct vg_index *idx, uint32_t entry, struct vg_
         return VG_INVALID;
     e = &idx->entries[entry];
     if (e->kind == VG_OBS_NONE || e->kind >= VG_OBS_KIND_COUNT || e->tlp >= VG_TLP_COUNT ||
-        !value_of(idx, e, &out->value, &out->len))
+        e->value_len == 0 || !value_of(idx, e, &out->value, &out->len))
         return VG_INVALID;
     out->kind = (enum vg_obs_kind)e->kind;
     out->tlp = (enum vg_tlp)e->tlp;
