@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "codec/sensor.h"
 #include "codec/stix_writer.h"
 #include "common/vtime.h"
 
@@ -59,6 +60,8 @@ static const char *org_name(const struct org_names *o, int64_t id)
 
 struct ctx {
     FILE *out;
+    struct vg_sensor *sensor;
+    struct vg_error *err;
     struct vg_stix_writer w;
     struct org_names names;
     size_t count;
@@ -120,6 +123,70 @@ static int plain_cb(void *arg, const struct vg_obs_row *row)
     return ferror(c->out) ? (c->io_error = 1) : 0;
 }
 
+static int sensor_cb(void *arg, const struct vg_obs_row *row)
+{
+    struct ctx *c = arg;
+
+    c->count++;
+    return vg_sensor_add(c->sensor, row->kind, row->value, row->len, row->label, c->err) != VG_OK;
+}
+
+/* The distinct visible values, written for a sensor. */
+static int export_sensor(struct vg_cli *cli, struct vg_store *st, const char *format,
+                         const char *output, const vg_token *tokens, size_t ntokens,
+                         enum vg_tlp max_tlp, enum vg_obs_kind kind, const struct vg_org *contrib,
+                         const char *label, int64_t added_after, const char *forname,
+                         struct vg_error *err)
+{
+    enum vg_sensor_format fmt = vg_sensor_format_from_name(format);
+    struct vg_obs_filter f = {0};
+    struct ctx c = {0};
+    size_t written = 0, skipped = 0;
+    FILE *out = NULL;
+    enum vg_rc rc;
+
+    if (fmt != VG_SENSOR_SURICATA) {
+        out = output ? fopen(output, "w") : stdout;
+        if (out == NULL) {
+            vg_error_set(err, VG_IO, "output", "cannot create %s", output);
+            return tool_fail(cli, "export", err);
+        }
+    }
+    f.tokens = tokens;
+    f.ntokens = ntokens;
+    f.kind = kind;
+    f.has_max_tlp = 1;
+    f.max_tlp = max_tlp;
+    f.org_id = contrib->id;
+    f.label = label;
+    f.added_after_us = added_after;
+    f.distinct = 1;
+    c.err = err;
+    rc = vg_sensor_begin(fmt, out, output, "vigie", &c.sensor, err);
+    if (rc == VG_OK) {
+        rc = vg_store_scan_observables(st, &f, sensor_cb, &c, err);
+        if (rc == VG_OK)
+            rc = vg_sensor_end(c.sensor, &written, &skipped, err);
+        else
+            vg_sensor_free(c.sensor);
+    }
+    if (out && out != stdout && fclose(out) != 0 && rc == VG_OK)
+        rc = vg_error_set(err, VG_IO, "output", "write failed");
+    if (out == stdout && fflush(out) != 0 && rc == VG_OK)
+        rc = vg_error_set(err, VG_IO, "output", "write failed");
+    if (rc != VG_OK)
+        return tool_fail(cli, "export", err);
+    if (cli->json)
+        tool_print_json(json_pack("{s:s, s:s, s:s, s:I, s:I}", "output", output, "format", format,
+                                  "for", forname, "count", (json_int_t)written, "skipped",
+                                  (json_int_t)skipped));
+    else
+        fprintf(stderr,
+                "export: %zu indicators written for %s, %zu of kinds it cannot express left out\n",
+                written, format, skipped);
+    return VG_EXIT_OK;
+}
+
 static int run(struct vg_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -152,8 +219,10 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             break;
         case 'f':
             format = optarg;
-            if (strcmp(format, "stix") && strcmp(format, "csv") && strcmp(format, "plain"))
-                return tool_usage(&vg_cmd_export, "--format is stix, csv or plain");
+            if (strcmp(format, "stix") && strcmp(format, "csv") && strcmp(format, "plain") &&
+                !vg_sensor_format_from_name(format))
+                return tool_usage(&vg_cmd_export,
+                                  "--format is stix, csv, plain, suricata, zeek-intel or rpz");
             break;
         case 't':
             type = optarg;
@@ -208,6 +277,11 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         vg_store_org_list(st, names_cb, &c.names, &err) != VG_OK)
         goto fail;
     ntokens = vg_policy_tokens(&p, tokens);
+    if (vg_sensor_format_from_name(format)) { /* files for sensors (codec/sensor.h) */
+        ret = export_sensor(cli, st, format, output, tokens, ntokens, max_tlp, kind, &contrib,
+                            label, added_after, org.name, &err);
+        goto out;
+    }
     c.out = output ? fopen(output, "w") : stdout;
     if (c.out == NULL) {
         vg_error_set(&err, VG_IO, "output", "cannot create %s", output);
@@ -272,7 +346,8 @@ out:
 const struct vg_cmd vg_cmd_export = {
     "export",
     "export what an organisation may see as STIX 2.1, CSV or a plain list",
-    "export [--for ORG] [--format stix|csv|plain] [--type TYPE] [--kind KIND] "
+    "export [--for ORG] [--format stix|csv|plain|suricata|zeek-intel|rpz] [--type TYPE] [--kind "
+    "KIND] "
     "[--max-tlp TLP] [--contributor ORG] [--label LABEL] [--added-after TIME] "
     "[--all-versions] [-o FILE]",
     run,
