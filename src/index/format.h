@@ -3,8 +3,9 @@
  * format.h - the byte layout of a snapshot image (private to src/index).
  *
  * Little-endian; the header is 256 bytes; each section starts on an 8-byte
- * boundary.  The checksum is SHA-256 over the header (with the checksum field
- * zeroed) followed by the SHA-256 of everything after the header.  The
+ * boundary.  The checksum is a fast 64-bit hash (index.c) of everything
+ * after the header, folded with the header (its checksum field zeroed),
+ * stored in the first 8 bytes of the field; the other 24 are zero.  The
  * structures below are the layout: their sizes are checked at compile time.
  */
 #ifndef VG_INDEX_FORMAT_H

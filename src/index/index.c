@@ -67,16 +67,67 @@ uint64_t vg_index_hash(unsigned kind, const char *s, size_t len)
 
 /* ---- validation ----------------------------------------------------------- */
 
+/*
+ * A fast 64-bit checksum: four independent lanes of multiply-rotate over
+ * 32-byte stripes (the structure of xxHash64), then a final avalanche.
+ * Several GB/s, so that checking it does not undo what mapping the file
+ * saves; it detects accidental corruption, as a checksum should (a snapshot
+ * is not signed: whoever can write it can recompute any digest).
+ */
+#define CK1 0x9e3779b185ebca87ull
+#define CK2 0xc2b2ae3d27d4eb4full
+#define CK3 0x165667b19e3779f9ull
+
+static uint64_t rotl(uint64_t x, unsigned r)
+{
+    return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t lane(uint64_t acc, uint64_t w)
+{
+    return rotl(acc + w * CK2, 31) * CK1;
+}
+
+static uint64_t fast64(const uint8_t *p, size_t n, uint64_t seed)
+{
+    uint64_t a = seed + CK1 + CK2, b = seed + CK2, c = seed, d = seed - CK1, h, w;
+    size_t len = n;
+
+    for (; n >= 32; p += 32, n -= 32) {
+        uint64_t x[4];
+
+        memcpy(x, p, 32);
+        a = lane(a, x[0]);
+        b = lane(b, x[1]);
+        c = lane(c, x[2]);
+        d = lane(d, x[3]);
+    }
+    h = rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18) + (uint64_t)len;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        h = rotl(h ^ lane(0, w), 27) * CK1 + CK3;
+    }
+    for (; n > 0; p++, n--)
+        h = rotl(h ^ (*p * CK3), 11) * CK1;
+    h ^= h >> 33;
+    h *= CK2;
+    h ^= h >> 29;
+    h *= CK3;
+    return h ^ (h >> 32);
+}
+
 enum vg_rc vg_index_checksum(const uint8_t *p, size_t n, uint8_t out[32])
 {
-    uint8_t buf[HEADER_SIZE + VG_SHA256_LEN];
+    uint8_t head[HEADER_SIZE];
+    uint64_t h;
 
     if (n < HEADER_SIZE)
         return VG_INVALID;
-    memcpy(buf, p, HEADER_SIZE);
-    memset(buf + offsetof(struct snap_header, checksum), 0, 32);
-    vg_sha256(p + HEADER_SIZE, n - HEADER_SIZE, buf + HEADER_SIZE);
-    vg_sha256(buf, sizeof(buf), out);
+    memcpy(head, p, HEADER_SIZE);
+    memset(head + offsetof(struct snap_header, checksum), 0, 32);
+    h = fast64(head, HEADER_SIZE, fast64(p + HEADER_SIZE, n - HEADER_SIZE, 0x76696769ull));
+    memset(out, 0, 32);
+    memcpy(out, &h, 8);
     return VG_OK;
 }
 
@@ -629,6 +680,29 @@ static int ip6_lookup(const struct vg_index *idx, const char *s, size_t len,
     return m && idx->has_hosts && found(find(idx, w, 0, s, len, 1), VG_RULE_URL_HOST, hit);
 }
 
+int vg_index_lookup_url(const struct vg_index *idx, const char *s, size_t len, const char *h,
+                        size_t hn, struct vg_index_hit *hit)
+{
+    uint32_t a;
+
+    if (memchr(h, ':', hn) || vg_index_parse_ip4(h, hn, &a)) {
+        /* Only a URL whose host is the host of some URL indicator can be
+         * one: the host's probe is shared by every URL of a busy host,
+         * where a probe for the whole URL would miss the cache. */
+        if (idx->has_hosts) {
+            uint64_t w = hf_walk(h, hn);
+
+            if (maybe(idx, w) && find(idx, w, 0, h, hn, 1) != VG_INDEX_NONE &&
+                exact(idx, VG_OBS_URL, s, len, hit))
+                return 1;
+        }
+        if (memchr(h, ':', hn))
+            return ip6_lookup(idx, h, hn, hit);
+        return ip4_lookup(idx, a, h, hn, hit);
+    }
+    return domain_lookup(idx, h, hn, s, len, hit);
+}
+
 int vg_index_lookup(const struct vg_index *idx, enum vg_obs_kind kind, const char *s, size_t len,
                     struct vg_index_hit *hit)
 {
@@ -646,22 +720,7 @@ int vg_index_lookup(const struct vg_index *idx, enum vg_obs_kind kind, const cha
     case VG_OBS_URL:
         if (!vg_index_url_host(s, len, &h, &hn))
             return exact(idx, VG_OBS_URL, s, len, hit);
-        if (memchr(h, ':', hn) || vg_index_parse_ip4(h, hn, &a)) {
-            /* Only a URL whose host is the host of some URL indicator can
-             * be one: the host's probe is shared by every URL of a busy
-             * host, where a probe for the whole URL would miss the cache. */
-            if (idx->has_hosts) {
-                uint64_t w = hf_walk(h, hn);
-
-                if (maybe(idx, w) && find(idx, w, 0, h, hn, 1) != VG_INDEX_NONE &&
-                    exact(idx, VG_OBS_URL, s, len, hit))
-                    return 1;
-            }
-            if (memchr(h, ':', hn))
-                return ip6_lookup(idx, h, hn, hit);
-            return ip4_lookup(idx, a, h, hn, hit);
-        }
-        return domain_lookup(idx, h, hn, s, len, hit);
+        return vg_index_lookup_url(idx, s, len, h, hn, hit);
     case VG_OBS_NONE:
     case VG_OBS_KIND_COUNT:
         return 0;

@@ -91,7 +91,7 @@ struct vg_index_stats {
 
 /* ---- loading ------------------------------------------------------------ */
 
-/* Skip the SHA-256 over the image (images built in this process, fuzzing).
+/* Skip the checksum over the image (images built in this process, fuzzing).
  * Structure and bounds are checked all the same. */
 #define VG_INDEX_TRUSTED 1u
 
@@ -132,6 +132,11 @@ int vg_index_lookup(const struct vg_index *idx, enum vg_obs_kind kind, const cha
  * host order, s its canonical dotted quad. */
 int vg_index_lookup_ip4(const struct vg_index *idx, uint32_t a, const char *s, size_t len,
                         struct vg_index_hit *hit);
+
+/* vg_index_lookup for a canonical URL whose host the caller already knows:
+ * host[0..hlen) inside url, an IPv6 literal without its brackets. */
+int vg_index_lookup_url(const struct vg_index *idx, const char *url, size_t len, const char *host,
+                        size_t hlen, struct vg_index_hit *hit);
 
 /* The indicator behind a hit.  VG_INVALID if entry is out of range or the
  * record points outside the image. */

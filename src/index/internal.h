@@ -10,7 +10,8 @@
 
 #include "common/error.h"
 
-/* SHA-256 over the header with its checksum zeroed, then over the body's SHA-256. */
+/* The 64-bit checksum of an image (header with the checksum zeroed, and body) in
+ * out[0..8), out[8..32) zero. */
 enum vg_rc vg_index_checksum(const uint8_t *p, size_t n, uint8_t out[32]);
 
 /* The host of a canonical URL (IPv6 without brackets); 0 when there is none. */

@@ -67,6 +67,7 @@ static void init_classes(void)
 struct masks {
     uint64_t dot, colon, nl, hex;
     uint64_t tok, upper, num, high; /* C_TOK, C_UPPER, C_NUM, C_HIGH */
+    uint64_t dash;
 };
 
 #if defined(__SSE2__)
@@ -87,7 +88,7 @@ static __m128i in(__m128i v, char lo, char hi)
 /* Classes of 64 bytes, one bit per byte. */
 static void block_masks(const char *p, struct masks *m)
 {
-    __m128i v[4], dot[4], col[4], nl[4], hex[4], tok[4], up[4], num[4];
+    __m128i v[4], dot[4], col[4], nl[4], hex[4], tok[4], up[4], num[4], dash[4];
     int i;
 
     for (i = 0; i < 4; i++) {
@@ -104,10 +105,10 @@ static void block_masks(const char *p, struct masks *m)
         up[i] = in(v[i], 'A', 'Z');
         num[i] = _mm_or_si128(dig, dot[i]);
         /* letters, digits, . - _ and bytes >= 0x80 (negative as signed) */
+        dash[i] = _mm_cmpeq_epi8(v[i], _mm_set1_epi8('-'));
         tok[i] = _mm_or_si128(
             _mm_or_si128(_mm_or_si128(alpha, num[i]), _mm_cmpgt_epi8(_mm_setzero_si128(), v[i])),
-            _mm_or_si128(_mm_cmpeq_epi8(v[i], _mm_set1_epi8('-')),
-                         _mm_cmpeq_epi8(v[i], _mm_set1_epi8('_'))));
+            _mm_or_si128(dash[i], _mm_cmpeq_epi8(v[i], _mm_set1_epi8('_'))));
     }
     m->dot = mm(dot[0], dot[1], dot[2], dot[3]);
     m->colon = mm(col[0], col[1], col[2], col[3]);
@@ -117,6 +118,7 @@ static void block_masks(const char *p, struct masks *m)
     m->upper = mm(up[0], up[1], up[2], up[3]);
     m->num = mm(num[0], num[1], num[2], num[3]);
     m->high = mm(v[0], v[1], v[2], v[3]);
+    m->dash = mm(dash[0], dash[1], dash[2], dash[3]);
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -138,7 +140,7 @@ __attribute__((target("avx2"))) static uint64_t mm32(__m256i a, __m256i b)
 /* The same masks, 32 bytes at a time, on CPUs with AVX2. */
 __attribute__((target("avx2"))) static void block_masks_avx2(const char *p, struct masks *m)
 {
-    __m256i v[2], dot[2], col[2], nl[2], hex[2], tok[2], up[2], num[2];
+    __m256i v[2], dot[2], col[2], nl[2], hex[2], tok[2], up[2], num[2], dash[2];
     int i;
 
     for (i = 0; i < 2; i++) {
@@ -154,10 +156,11 @@ __attribute__((target("avx2"))) static void block_masks_avx2(const char *p, stru
         alpha = in32(low, 'a', 'z');
         up[i] = in32(v[i], 'A', 'Z');
         num[i] = _mm256_or_si256(dig, dot[i]);
-        tok[i] = _mm256_or_si256(_mm256_or_si256(_mm256_or_si256(alpha, num[i]),
-                                                 _mm256_cmpgt_epi8(_mm256_setzero_si256(), v[i])),
-                                 _mm256_or_si256(_mm256_cmpeq_epi8(v[i], _mm256_set1_epi8('-')),
-                                                 _mm256_cmpeq_epi8(v[i], _mm256_set1_epi8('_'))));
+        dash[i] = _mm256_cmpeq_epi8(v[i], _mm256_set1_epi8('-'));
+        tok[i] = _mm256_or_si256(
+            _mm256_or_si256(_mm256_or_si256(alpha, num[i]),
+                            _mm256_cmpgt_epi8(_mm256_setzero_si256(), v[i])),
+            _mm256_or_si256(dash[i], _mm256_cmpeq_epi8(v[i], _mm256_set1_epi8('_'))));
     }
     m->dot = mm32(dot[0], dot[1]);
     m->colon = mm32(col[0], col[1]);
@@ -167,6 +170,7 @@ __attribute__((target("avx2"))) static void block_masks_avx2(const char *p, stru
     m->upper = mm32(up[0], up[1]);
     m->num = mm32(num[0], num[1]);
     m->high = mm32(v[0], v[1]);
+    m->dash = mm32(dash[0], dash[1]);
 }
 #endif
 #else
@@ -196,6 +200,8 @@ static void block_masks(const char *p, struct masks *m)
             m->num |= bit;
         if (k[c] & C_HIGH)
             m->high |= bit;
+        if (c == '-')
+            m->dash |= bit;
     }
 }
 #endif
@@ -234,9 +240,10 @@ struct scan {
     struct vg_obs obs;
 };
 
+/* The n low bits (n <= 64), without a branch. */
 static uint64_t below(unsigned n)
 {
-    return n >= 64 ? ~0ull : (1ull << n) - 1;
+    return ((1ull << (n & 63)) - 1) | (0 - (uint64_t)(n >> 6));
 }
 
 /* Set bits; lines are long, so a block holds few newlines. */
@@ -277,6 +284,20 @@ static void emit_ip4(struct scan *sc, const char *s, size_t n, uint32_t a)
     if (sc->idx && !vg_index_lookup_ip4(sc->idx, a, s, n, &h.hit))
         return;
     deliver(sc, &h, VG_OBS_IPV4, s, n, s, n);
+}
+
+/* A canonical URL whose host is host[0..hn) inside it. */
+static void emit_url(struct scan *sc, const char *s, size_t n, const char *host, size_t hn)
+{
+    struct vg_match_hit h;
+
+    if (sc->stop)
+        return;
+    h.hit.entry = VG_INDEX_NONE;
+    h.hit.rule = VG_RULE_NONE;
+    if (sc->idx && !vg_index_lookup_url(sc->idx, s, n, host, hn, &h.hit))
+        return;
+    deliver(sc, &h, VG_OBS_URL, s, n, s, n);
 }
 
 static void emit(struct scan *sc, enum vg_obs_kind kind, const char *text, size_t tlen,
@@ -479,16 +500,43 @@ static const char *url_scan(const char *p, const char *end, unsigned char *speci
  * decides.  Returns where scanning resumes: the end of the authority, so
  * that the path and query are scanned as text.
  */
-static const char *url(struct scan *sc, const char *s, const char *a)
+static const char *url(struct scan *sc, const struct masks *m, const char *s, const char *a)
 {
     const unsigned char *k = sc->cls;
-    const char *h = a + 3, *p = h, *stop, *e, *q;
+    const char *h = a + 3, *p = h, *stop, *e, *q, *base = sc->block;
     unsigned char any = 0, c, special = 0;
+    int host = -1; /* the host is canonical: 1 yes, 0 no, -1 not known yet */
     size_t n;
 
-    while (p < sc->end && ((c = k[(unsigned char)*p]) & C_TOK)) {
-        any |= c;
-        p++;
+    /* An authority inside the block: its end, classes and syntax from the masks. */
+    if (h >= base && h < base + 64 && (~m->tok >> (h - base))) {
+        unsigned si = (unsigned)(h - base), ei = si + (unsigned)__builtin_ctzll(~m->tok >> si);
+        uint64_t r = below(ei) & ~below(si), dd = m->dot | m->dash, dots = m->dot & r, in, pairs;
+
+        p = base + ei;
+        any =
+            (unsigned char)(C_TOK | ((m->upper & r) ? C_UPPER : 0) | ((m->high & r) ? C_HIGH : 0));
+        if (ei == si || ei - si > 63 || (m->high & r)) {
+            host = ei == si ? 0 : -1;
+        } else if ((m->num & r) == r) {
+            uint32_t v;
+
+            host = ei - si <= 15 && ipv4_text(h, ei - si, &v);
+        } else {
+            in = below(ei - 1) & ~below(si);
+            pairs =
+                (m->dot & (m->dot >> 1)) | (m->dash & (m->dot >> 1)) | (m->dot & (m->dash >> 1));
+            host = dots && !((dd >> si) & 1) && !((dd >> (ei - 1)) & 1) && !(pairs & in);
+            if (host) {
+                in = below(ei) & ~below(64 - (unsigned)__builtin_clzll(dots));
+                host = (m->num & in) != in;
+            }
+        }
+    } else {
+        while (p < sc->end && ((c = k[(unsigned char)*p]) & C_TOK)) {
+            any |= c;
+            p++;
+        }
     }
     stop = p;
     p = url_scan(p, sc->end, &special);
@@ -505,8 +553,9 @@ static const char *url(struct scan *sc, const char *s, const char *a)
     }
     n = (size_t)(e - s);
     if (stop < e && *stop == '/' && stop > h && !(any & (C_UPPER | C_HIGH)) && !special &&
-        is_http(s, (size_t)(a - s)) && url_host_ok(h, (size_t)(stop - h)))
-        emit(sc, VG_OBS_URL, s, n, s, n);
+        is_http(s, (size_t)(a - s)) &&
+        (host == 1 || (host == -1 && url_host_ok(h, (size_t)(stop - h)))))
+        emit_url(sc, s, n, h, (size_t)(stop - h));
     else if (n <= VG_OBS_VALUE_MAX)
         emit_parsed(sc, VG_OBS_URL, s, n);
     else
@@ -573,6 +622,61 @@ static int ipv4_text(const char *s, size_t n, uint32_t *a)
     return 1;
 }
 
+/* One part of a dotted quad, p[0..n): 1-3 digits, no leading zero, <= 255. */
+static int quad_part(const char *p, unsigned n, uint32_t *v)
+{
+    unsigned x;
+
+    switch (n) {
+    case 1:
+        *v = *v << 8 | (unsigned)(p[0] - '0');
+        return 1;
+    case 2:
+        x = (unsigned)(p[0] - '0') * 10 + (unsigned)(p[1] - '0');
+        break;
+    case 3:
+        x = (unsigned)(p[0] - '0') * 100 + (unsigned)(p[1] - '0') * 10 + (unsigned)(p[2] - '0');
+        if (x > 255)
+            return 0;
+        break;
+    default:
+        return 0;
+    }
+    if (p[0] == '0')
+        return 0;
+    *v = *v << 8 | x;
+    return 1;
+}
+
+/*
+ * ipv4_text for digits and dots inside a block, where dots holds the dots
+ * of base[si..ei): three dots and four parts, each cut by the mask.
+ */
+static int ipv4_dots(const char *base, unsigned si, unsigned ei, uint64_t dots, uint32_t *a)
+{
+    unsigned d1, d2, d3;
+    uint32_t v = 0;
+
+    if (dots == 0)
+        return 0;
+    d1 = (unsigned)__builtin_ctzll(dots);
+    dots &= dots - 1;
+    if (dots == 0)
+        return 0;
+    d2 = (unsigned)__builtin_ctzll(dots);
+    dots &= dots - 1;
+    if (dots == 0)
+        return 0;
+    d3 = (unsigned)__builtin_ctzll(dots);
+    dots &= dots - 1;
+    if (dots != 0 || !quad_part(base + si, d1 - si, &v) ||
+        !quad_part(base + d1 + 1, d2 - d1 - 1, &v) || !quad_part(base + d2 + 1, d3 - d2 - 1, &v) ||
+        !quad_part(base + d3 + 1, ei - d3 - 1, &v))
+        return 0;
+    *a = v;
+    return 1;
+}
+
 /* A scheme-less URL: host at s..e, path from e. */
 static int bare_url(struct scan *sc, const char *s, const char *e, int upper)
 {
@@ -611,12 +715,20 @@ static int bare_url(struct scan *sc, const char *s, const char *e, int upper)
     return 1;
 }
 
+/*
+ * A token with a dot.  checked: the caller has already trimmed it, found it
+ * is not all digits and dots, and checked it as a host name (host_ok).
+ */
 static void token(struct scan *sc, const char *s, const char *e, unsigned char any,
-                  unsigned char all)
+                  unsigned char all, int checked)
 {
     size_t n;
     const char *last;
 
+    if (checked) {
+        n = (size_t)(e - s);
+        goto name;
+    }
     while (s < e && (*s == '.' || *s == '-'))
         s++;
     while (e > s && (e[-1] == '.' || e[-1] == '-'))
@@ -659,6 +771,7 @@ static void token(struct scan *sc, const char *s, const char *e, unsigned char a
     }
     if (!(any & C_HIGH) && !host_ok(s, n))
         return;
+name:
     if (e < sc->end && *e == '/' && !(any & C_HIGH) && bare_url(sc, s, e, any & C_UPPER))
         return;
     if (any & C_HIGH) {
@@ -682,27 +795,54 @@ static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
     uint64_t right = ~m->tok >> i, left = ~m->tok & below(i);
     unsigned char any = 0, all = 0xff, c;
 
-    /* Within the block, the masks give the token and its classes at once. */
+    /* Within the block, the masks give the token, its trimmed bounds, its
+     * classes and its validity as a host name at once. */
     if (right && left) {
         unsigned si = 64 - (unsigned)__builtin_clzll(left),
                  ei = i + (unsigned)__builtin_ctzll(right);
-        uint64_t r = below(ei) & ~below(si);
+        uint64_t dd = m->dot | m->dash, r, in, pairs, dots;
 
         s = base + si;
+        e = base + ei;
         if (s >= sc->lo) {
-            any = C_TOK | C_DOT;
-            all = C_TOK;
-            if (m->upper & r)
-                any |= C_UPPER;
-            if (m->high & r)
-                any |= C_HIGH;
-            if ((m->num & r) == r)
-                all |= C_NUM;
-            e = base + ei;
-            token(sc, s, e, any, all);
+            uint64_t lead = ~dd & below(ei) & ~below(si), trail;
+
+            if (lead == 0)
+                return e; /* dots and dashes only */
+            trail = lead;
+            si = (unsigned)__builtin_ctzll(lead);
+            ei = 64 - (unsigned)__builtin_clzll(trail);
+            if (ei - si < 3)
+                return e;
+            r = below(ei) & ~below(si);
+            if ((m->num & r) == r) { /* digits and dots: an address or nothing */
+                uint32_t a;
+
+                if (ei - si <= 15 && ipv4_dots(base, si, ei, m->dot & r, &a))
+                    emit_ip4(sc, base + si, ei - si, a);
+                return e;
+            }
+            if (ei - si > 63 || (m->high & r)) {
+                any = C_TOK | C_DOT | ((m->upper & r) ? C_UPPER : 0) | ((m->high & r) ? C_HIGH : 0);
+                token(sc, base + si, base + ei, any, C_TOK, 0);
+                return e;
+            }
+            /* no "..", "-." or ".-" inside; a dot; the last label not all digits */
+            in = below(ei - 1) & ~below(si);
+            pairs =
+                (m->dot & (m->dot >> 1)) | (m->dash & (m->dot >> 1)) | (m->dot & (m->dash >> 1));
+            dots = m->dot & r;
+            if ((pairs & in) || dots == 0)
+                return e;
+            in = below(ei) & ~below(64 - (unsigned)__builtin_clzll(dots));
+            if ((m->num & in) == in)
+                return e;
+            token(sc, base + si, base + ei, C_TOK | C_DOT | ((m->upper & r) ? C_UPPER : 0), C_TOK,
+                  1);
             return e;
         }
         s = q;
+        e = q + 1;
     }
     while (s > sc->lo && ((c = k[(unsigned char)s[-1]]) & C_TOK)) {
         any |= c;
@@ -717,12 +857,12 @@ static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
         all &= c;
         e++;
     }
-    token(sc, s, e, any, all);
+    token(sc, s, e, any, all, 0);
     return e;
 }
 
 /* A colon at q: a URL's "://" or the start of an IPv6 address, or nothing. */
-static const char *on_colon(struct scan *sc, const char *q)
+static const char *on_colon(struct scan *sc, const struct masks *m, const char *q)
 {
     const unsigned char *k = sc->cls;
     const char *s = q;
@@ -731,7 +871,7 @@ static const char *on_colon(struct scan *sc, const char *q)
         while (s > sc->lo && s > q - 16 && ((*(s - 1) | 32) >= 'a' && (*(s - 1) | 32) <= 'z'))
             s--;
         if (q - s >= 2 && !(s > sc->lo && (k[(unsigned char)s[-1]] & C_TOK)))
-            return url(sc, s, q);
+            return url(sc, m, s, q);
         return q + 1;
     }
     while (s > sc->lo && s > q - 5 && hexdigit((unsigned char)s[-1]))
@@ -820,7 +960,7 @@ size_t vg_match_scan(const struct vg_index *idx, const char *buf, size_t len, vg
                 if (q >= hex_lo)
                     hex_lo = on_hex(&sc, q);
             } else if (q >= sc.lo) {
-                sc.lo = *q == '.' ? on_dot(&sc, &m, q) : on_colon(&sc, q);
+                sc.lo = *q == '.' ? on_dot(&sc, &m, q) : on_colon(&sc, &m, q);
             }
         }
         sc.lines += ones(m.nl);
