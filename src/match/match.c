@@ -125,12 +125,6 @@ static void block_masks(const char *p, struct masks *m)
 #include <immintrin.h>
 #define HAVE_AVX2_VARIANT 1
 
-__attribute__((target("avx2"))) static __m256i in32(__m256i v, char lo, char hi)
-{
-    return _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8((char)(lo - 1))),
-                            _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(hi + 1)), v));
-}
-
 __attribute__((target("avx2"))) static uint64_t mm32(__m256i a, __m256i b)
 {
     return (uint64_t)(uint32_t)_mm256_movemask_epi8(a) | (uint64_t)(uint32_t)_mm256_movemask_epi8(b)
@@ -138,39 +132,80 @@ __attribute__((target("avx2"))) static uint64_t mm32(__m256i a, __m256i b)
 }
 
 /* The same masks, 32 bytes at a time, on CPUs with AVX2. */
+/*
+ * The same masks, 32 bytes at a time, on CPUs with AVX2: two nibble look-ups
+ * (pshufb) give each byte a set of class bits - a class is a product of a
+ * set of high nibbles and a set of low nibbles - and one test per mask reads
+ * them out.  Bits: digit, '.', '-', ':', '\n', a-f/A-F, A-O/a-o, P-Z/p-z.
+ */
+enum {
+    K_DIGIT = 1,
+    K_DOT = 2,
+    K_DASH = 4,
+    K_COLON = 8,
+    K_NL = 16,
+    K_HEXA = 32,
+    K_AO = 64,
+    K_PZ = 128
+};
+
+__attribute__((target("avx2"))) static uint64_t has32(__m256i kl[2], int bits)
+{
+    __m256i b = _mm256_set1_epi8((char)bits), z = _mm256_setzero_si256();
+
+    /* movemask of "no bit set", inverted: one bit per byte with a class bit */
+    return ~(
+        (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(kl[0], b), z)) |
+        (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(kl[1], b), z))
+            << 32);
+}
+
 __attribute__((target("avx2"))) static void block_masks_avx2(const char *p, struct masks *m)
 {
-    __m256i v[2], dot[2], col[2], nl[2], hex[2], tok[2], up[2], num[2], dash[2];
+    const __m256i lo_t = _mm256_setr_epi8(
+        K_DIGIT | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ,
+        K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ,
+        K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_AO | K_PZ,
+        K_DIGIT | K_AO | K_PZ, K_DIGIT | K_AO | K_PZ, K_COLON | K_NL | K_AO | K_PZ, K_AO, K_AO,
+        K_DASH | K_AO, K_DOT | K_AO, K_AO, K_DIGIT | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ,
+        K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ,
+        K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ,
+        K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_AO | K_PZ, K_DIGIT | K_AO | K_PZ,
+        K_DIGIT | K_AO | K_PZ, K_COLON | K_NL | K_AO | K_PZ, K_AO, K_AO, K_DASH | K_AO,
+        K_DOT | K_AO, K_AO);
+    const __m256i hi_t = _mm256_setr_epi8(K_NL, 0, K_DOT | K_DASH, K_DIGIT | K_COLON, K_HEXA | K_AO,
+                                          K_PZ, K_HEXA | K_AO, K_PZ, 0, 0, 0, 0, 0, 0, 0, 0, K_NL,
+                                          0, K_DOT | K_DASH, K_DIGIT | K_COLON, K_HEXA | K_AO, K_PZ,
+                                          K_HEXA | K_AO, K_PZ, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m256i nib = _mm256_set1_epi8(0x0f);
+    __m256i v[2], kl[2], under[2], lower[2];
+    uint64_t alpha, underscore, lowercase;
     int i;
 
     for (i = 0; i < 2; i++) {
-        __m256i low, dig, alpha;
+        __m256i lo, hi;
 
         v[i] = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * i));
-        low = _mm256_or_si256(v[i], _mm256_set1_epi8(0x20));
-        dig = in32(v[i], '0', '9');
-        dot[i] = _mm256_cmpeq_epi8(v[i], _mm256_set1_epi8('.'));
-        col[i] = _mm256_cmpeq_epi8(v[i], _mm256_set1_epi8(':'));
-        nl[i] = _mm256_cmpeq_epi8(v[i], _mm256_set1_epi8('\n'));
-        hex[i] = _mm256_or_si256(dig, in32(low, 'a', 'f'));
-        alpha = in32(low, 'a', 'z');
-        up[i] = in32(v[i], 'A', 'Z');
-        num[i] = _mm256_or_si256(dig, dot[i]);
-        dash[i] = _mm256_cmpeq_epi8(v[i], _mm256_set1_epi8('-'));
-        tok[i] = _mm256_or_si256(
-            _mm256_or_si256(_mm256_or_si256(alpha, num[i]),
-                            _mm256_cmpgt_epi8(_mm256_setzero_si256(), v[i])),
-            _mm256_or_si256(dash[i], _mm256_cmpeq_epi8(v[i], _mm256_set1_epi8('_'))));
+        lo = _mm256_shuffle_epi8(lo_t, _mm256_and_si256(v[i], nib));
+        hi = _mm256_shuffle_epi8(hi_t, _mm256_and_si256(_mm256_srli_epi16(v[i], 4), nib));
+        /* bytes >= 0x80 index hi_t with their high nibble 8-15: no class */
+        kl[i] = _mm256_and_si256(lo, hi);
+        under[i] = _mm256_cmpeq_epi8(v[i], _mm256_set1_epi8('_'));
+        lower[i] = _mm256_cmpeq_epi8(_mm256_and_si256(v[i], _mm256_set1_epi8(0x20)),
+                                     _mm256_setzero_si256());
     }
-    m->dot = mm32(dot[0], dot[1]);
-    m->colon = mm32(col[0], col[1]);
-    m->nl = mm32(nl[0], nl[1]);
-    m->hex = mm32(hex[0], hex[1]);
-    m->tok = mm32(tok[0], tok[1]);
-    m->upper = mm32(up[0], up[1]);
-    m->num = mm32(num[0], num[1]);
+    m->dot = has32(kl, K_DOT);
+    m->colon = has32(kl, K_COLON);
+    m->nl = has32(kl, K_NL);
+    m->hex = has32(kl, K_DIGIT | K_HEXA);
+    m->num = has32(kl, K_DIGIT | K_DOT);
+    m->dash = has32(kl, K_DASH);
     m->high = mm32(v[0], v[1]);
-    m->dash = mm32(dash[0], dash[1]);
+    alpha = has32(kl, K_AO | K_PZ);
+    underscore = mm32(under[0], under[1]);
+    lowercase = mm32(lower[0], lower[1]); /* bit 0x20 clear: upper case if a letter */
+    m->upper = alpha & lowercase;
+    m->tok = alpha | m->num | m->dash | underscore | m->high;
 }
 #endif
 #else

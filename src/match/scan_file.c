@@ -19,8 +19,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -51,6 +54,7 @@ struct blk {
     int fd;
     uint64_t a, b, size;
     int err_no;
+    const char *map; /* mapped mode: the whole file */
 };
 
 static int reserve(struct blk *k, size_t need)
@@ -160,14 +164,83 @@ static int read_block(struct blk *k)
     return 0;
 }
 
+/* Block [a, b) of a mapped file, extended to whole lines: no copy. */
+static void map_block(struct blk *k)
+{
+    const char *m = k->map, *nl;
+    uint64_t s = k->a, e = k->b;
+
+    if (k->a) { /* the first line that starts at or after a */
+        nl = memchr(m + k->a - 1, '\n', (size_t)(k->b - k->a + 1));
+        s = nl ? (uint64_t)(nl - m) + 1 : k->b;
+    }
+    if (k->b < k->size && m[k->b - 1] != '\n') { /* the last line runs on past b */
+        nl = memchr(m + k->b, '\n', (size_t)(k->size - k->b));
+        e = nl ? (uint64_t)(nl - m) + 1 : k->size;
+    }
+    if (s > e)
+        s = e;
+    k->data = m + s;
+    k->len = (size_t)(e - s);
+    k->start = s;
+}
+
+/*
+ * A mapped file that shrinks under the scan (a log truncated by rotation)
+ * raises SIGBUS on the pages past its new end.  The worker that touched them
+ * jumps back to its guard and reports a read error instead of dying.
+ */
+static __thread sigjmp_buf *bus_guard;
+static pthread_once_t bus_once = PTHREAD_ONCE_INIT;
+static struct sigaction bus_old;
+
+static void on_bus(int sig, siginfo_t *si, void *uc)
+{
+    if (bus_guard)
+        siglongjmp(*bus_guard, 1);
+    /* not ours: what was there before */
+    if (bus_old.sa_flags & SA_SIGINFO && bus_old.sa_sigaction)
+        bus_old.sa_sigaction(sig, si, uc);
+    else if (bus_old.sa_handler != SIG_IGN && bus_old.sa_handler != SIG_DFL)
+        bus_old.sa_handler(sig);
+    else {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+}
+
+static void bus_install(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_bus;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, &bus_old);
+}
+
 static void *work(void *arg)
 {
     struct blk *k = arg;
+    sigjmp_buf guard;
 
     if (k->fd >= 0 && (k->err_no = read_block(k)) != 0)
         return NULL;
     k->nrec = 0;
     k->nomem = 0;
+    if (k->map) {
+        if (sigsetjmp(guard, 1)) {
+            bus_guard = NULL;
+            k->err_no = EIO;
+            return NULL;
+        }
+        bus_guard = &guard;
+        map_block(k);
+        k->lines = vg_match_scan(k->idx, k->data, k->len, add_rec, k);
+        bus_guard = NULL;
+        return NULL;
+    }
     k->lines = vg_match_scan(k->idx, k->data, k->len, add_rec, k);
     return NULL;
 }
@@ -314,10 +387,23 @@ enum vg_rc vg_match_file(const struct vg_index *idx, const char *path, unsigned 
     if (S_ISREG(st.st_mode) && !is_std &&
         !(pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)) {
         uint64_t size = (uint64_t)st.st_size;
+        const char *map = NULL;
 
+        /* Mapped, the file is scanned where the page cache holds it; where
+         * it cannot be mapped, blocks are read with pread. */
+        if (size > 0) {
+            void *p = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+
+            if (p != MAP_FAILED) {
+                map = p;
+                madvise(p, (size_t)size, MADV_SEQUENTIAL);
+                pthread_once(&bus_once, bus_install);
+            }
+        }
         while (pos < size && !stop && rc == VG_OK) {
             for (n = 0; n < threads && pos < size; n++, pos += block) {
-                blks[n].fd = fd;
+                blks[n].fd = map ? -1 : fd;
+                blks[n].map = map;
                 blks[n].a = pos;
                 blks[n].b = pos + block < size ? pos + block : size;
                 blks[n].size = size;
@@ -325,7 +411,11 @@ enum vg_rc vg_match_file(const struct vg_index *idx, const char *path, unsigned 
             if ((rc = run_round(blks, n, err)) == VG_OK)
                 rc = deliver(blks, n, &line_base, cb, ctx, stats, &stop, err);
         }
+        if (map)
+            munmap((void *)map, (size_t)size);
         close(fd);
+        if (rc == VG_IO && map)
+            vg_error_set(err, VG_IO, "file", "cannot read %s: it shrank while being read", path);
         goto out;
     }
     {
