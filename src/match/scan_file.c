@@ -261,7 +261,8 @@ static int fill(struct blk *k, struct stream *in, size_t block)
 
     if (!reserve(k, n + block + 1))
         return ENOMEM;
-    memcpy(k->buf, in->carry, n);
+    if (n)
+        memcpy(k->buf, in->carry, n);
     for (;;) {
         int got;
 
@@ -289,7 +290,8 @@ static int fill(struct blk *k, struct stream *in, size_t block)
         in->carry = c;
         in->capcarry = in->ncarry;
     }
-    memcpy(in->carry, k->buf + k->len, in->ncarry);
+    if (in->ncarry)
+        memcpy(in->carry, k->buf + k->len, in->ncarry);
     return 0;
 }
 
