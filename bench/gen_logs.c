@@ -58,9 +58,10 @@ static const char *pick_skewed(const struct list *l)
 
 static void benign_pool(struct list *l)
 {
-    static const char *syl[] = {"ka", "lo", "mi", "ne", "ro", "sa", "tu", "vi", "zen", "bar",
-                                "cor", "dan", "fel", "gro", "hub", "jet", "lum", "mar", "nov",
-                                "pix", "qua", "rex", "sol", "tek", "ux", "vox", "web", "xy"};
+    static const char *syl[] = {"ka",  "lo",  "mi",  "ne",  "ro",  "sa",  "tu",
+                                "vi",  "zen", "bar", "cor", "dan", "fel", "gro",
+                                "hub", "jet", "lum", "mar", "nov", "pix", "qua",
+                                "rex", "sol", "tek", "ux",  "vox", "web", "xy"};
     static const char *tld[] = {"com", "net", "org", "de", "fr", "io", "co.uk", "nl", "example"};
     static const char *sub[] = {"www", "api", "cdn", "mail", "static", "img", "login", "m"};
     char name[128];
@@ -83,8 +84,8 @@ static void ip_priv(char *out)
 
 static void ip_pub(char *out)
 {
-    static const char *const nets[] = {"93.184.216", "151.101.1", "142.250.74", "104.16.132",
-                                       "13.107.42", "52.84.150", "185.199.108", "172.217.16"};
+    static const char *const nets[] = {"93.184.216", "151.101.1", "142.250.74",  "104.16.132",
+                                       "13.107.42",  "52.84.150", "185.199.108", "172.217.16"};
 
     sprintf(out, "%s.%u", nets[rnd() % 8], (unsigned)(rnd() % 254 + 1));
 }
@@ -162,15 +163,14 @@ int main(int argc, char **argv)
                            "%.6f\tC%llx\t%s\t%u\t%s\t80\t1\tGET\t%s\t%s\t-\t1.1\t"
                            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36\t-\t0\t"
                            "%u\t200\tOK\t-\t-\t(empty)\t-\t-\t-\t-\t-\t-\tF%llx\t-\ttext/html\n",
-                           ts, (unsigned long long)rnd(), a, (unsigned)(rnd() % 60000 + 1024),
-                           b, host, path, (unsigned)(rnd() % 100000),
-                           (unsigned long long)rnd());
+                           ts, (unsigned long long)rnd(), a, (unsigned)(rnd() % 60000 + 1024), b,
+                           host, path, (unsigned)(rnd() % 100000), (unsigned long long)rnd());
         } else if (strcmp(fmt, "zeek-conn") == 0) {
             len = snprintf(line, sizeof(line),
                            "%.6f\tC%llx\t%s\t%u\t%s\t443\ttcp\tssl\t%u.%06u\t%u\t%u\tSF\tT\tF\t0\t"
                            "ShADadFf\t%u\t%u\t%u\t%u\t-\n",
-                           ts, (unsigned long long)rnd(), a, (unsigned)(rnd() % 60000 + 1024),
-                           b, (unsigned)(rnd() % 100), (unsigned)(rnd() % 1000000),
+                           ts, (unsigned long long)rnd(), a, (unsigned)(rnd() % 60000 + 1024), b,
+                           (unsigned)(rnd() % 100), (unsigned)(rnd() % 1000000),
                            (unsigned)(rnd() % 10000), (unsigned)(rnd() % 1000000),
                            (unsigned)(rnd() % 100), (unsigned)(rnd() % 10000),
                            (unsigned)(rnd() % 100), (unsigned)(rnd() % 100000));
@@ -178,8 +178,8 @@ int main(int argc, char **argv)
             len = snprintf(line, sizeof(line),
                            "%.3f %6u %s TCP_MISS/200 %u GET http://%s%s - HIER_DIRECT/%s "
                            "text/html\n",
-                           ts, (unsigned)(rnd() % 2000), a, (unsigned)(rnd() % 100000), host,
-                           path, b);
+                           ts, (unsigned)(rnd() % 2000), a, (unsigned)(rnd() % 100000), host, path,
+                           b);
         } else {
             fprintf(stderr, "gen_logs: unknown format %s\n", fmt);
             return 2;
