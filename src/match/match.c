@@ -831,9 +831,10 @@ static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
     unsigned char any = 0, all = 0xff, c;
 
     /* Within the block, the masks give the token, its trimmed bounds, its
-     * classes and its validity as a host name at once. */
-    if (right && left) {
-        unsigned si = 64 - (unsigned)__builtin_clzll(left),
+     * classes and its validity as a host name at once.  A token may start
+     * at the block's first byte (blocks start before a token, see below). */
+    if (right && (left || base == sc->buf || !(k[(unsigned char)base[-1]] & C_TOK))) {
+        unsigned si = left ? 64 - (unsigned)__builtin_clzll(left) : 0,
                  ei = i + (unsigned)__builtin_ctzll(right);
         uint64_t dd = m->dot | m->dash, r, in, pairs, dots;
 
@@ -944,7 +945,7 @@ size_t vg_match_scan(const struct vg_index *idx, const char *buf, size_t len, vg
                      void *ctx)
 {
     struct scan sc;
-    const char *base, *hex_lo = buf;
+    const char *base, *next, *hex_lo = buf;
     uint64_t prev_hex = 0;
     char pad[64];
 
@@ -957,14 +958,22 @@ size_t vg_match_scan(const struct vg_index *idx, const char *buf, size_t len, vg
     sc.cb = cb;
     sc.ctx = ctx;
     sc.stop = 0;
-    for (base = buf; base < sc.end; base += 64) {
+    /*
+     * Blocks of 64 bytes, except that a block whose last token runs on into
+     * the next ends before that token: the next block starts with it, so the
+     * masks see every token whole (unless it is longer than a block).
+     */
+    for (base = buf; base < sc.end; base = next) {
         struct masks m;
         uint64_t ev, run;
         unsigned __int128 x;
         size_t left = (size_t)(sc.end - base);
+        unsigned cut = 64;
 
         if (left >= 64) {
             masks_fn(base, &m);
+            if (left > 64 && (m.tok >> 63) && ~m.tok)
+                cut = 64 - (unsigned)__builtin_clzll(~m.tok);
         } else {
             memset(pad, 0, sizeof(pad));
             memcpy(pad, base, left);
@@ -974,18 +983,19 @@ size_t vg_match_scan(const struct vg_index *idx, const char *buf, size_t len, vg
             m.nl &= below((unsigned)left);
             m.hex &= below((unsigned)left);
         }
+        next = base + cut;
         /* Runs of 32 hex digits, across the block boundary too. */
         x = (unsigned __int128)m.hex << 64 | prev_hex;
+        prev_hex = (uint64_t)(x >> cut); /* the 64 bytes before the next block */
         x &= x << 1;
         x &= x << 2;
         x &= x << 4;
         x &= x << 8;
         x &= x << 16;
         run = (uint64_t)(x >> 64);
-        prev_hex = m.hex;
         sc.block = base;
         sc.nl = m.nl;
-        ev = m.dot | m.colon | run;
+        ev = (m.dot | m.colon | run) & below(cut);
         while (ev) {
             unsigned i = (unsigned)__builtin_ctzll(ev);
             const char *q = base + i;
@@ -998,7 +1008,7 @@ size_t vg_match_scan(const struct vg_index *idx, const char *buf, size_t len, vg
                 sc.lo = *q == '.' ? on_dot(&sc, &m, q) : on_colon(&sc, &m, q);
             }
         }
-        sc.lines += ones(m.nl);
+        sc.lines += ones(m.nl & below(cut));
     }
     return sc.lines;
 }
