@@ -3,13 +3,15 @@
  * scan_file.c - files in blocks of whole lines, scanned by several threads
  * (see scan_file.h).
  *
- * Block k of a regular file owns the lines that start in [k*B, (k+1)*B): its
- * worker reads that range with pread, one byte before it (to know whether a
- * line starts at k*B) and on past its end to the end of the last line.  So
- * the blocks partition the file whatever the line lengths, and each worker
- * counts the newlines of its own block; the calling thread adds them up to
- * number the lines of the hits it hands out, in order.  Hits are kept per
- * block as small records pointing into the block's buffer until the round is
+ * Block k of a regular file owns the lines that start in [k*B, (k+1)*B):
+ * its worker finds where that range's first line starts and runs on past
+ * its end to the end of its last line, in the mapped file (or, where the
+ * file cannot be mapped, in a copy read with pread, one byte before the
+ * range to know whether a line starts there).  So the blocks partition the
+ * file whatever the line lengths, and each worker counts the newlines of
+ * its own block; the calling thread adds them up to number the lines of the
+ * hits it hands out, in order.  Hits are kept per block as small records
+ * pointing into the block's bytes until the round is
  * delivered.  Streams (stdin, gzip through zlib's gzread) are cut by the
  * calling thread at the last newline of each block, the rest carried over.
  */

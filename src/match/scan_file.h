@@ -6,10 +6,12 @@
  * The input is cut into blocks of whole lines; each round, up to `threads`
  * blocks are scanned at once and their hits handed to the callback in order,
  * on the calling thread, with 1-based line numbers and byte offsets in the
- * (decompressed) input.  A regular uncompressed file is read by the workers
- * themselves with pread(), so reading scales with the threads; standard
- * input and gzip files (detected by their magic bytes, several members
- * allowed) are read by the calling thread.
+ * (decompressed) input.  A regular uncompressed file is mapped and each
+ * worker scans its part in place (a SIGBUS handler turns a file that shrinks
+ * under the scan into VG_IO; it is installed once, chains to any earlier
+ * handler, and only acts inside a scan); standard input and gzip files
+ * (detected by their magic bytes, several members allowed) are read by the
+ * calling thread.
  */
 #ifndef VG_MATCH_SCAN_FILE_H
 #define VG_MATCH_SCAN_FILE_H
