@@ -184,6 +184,11 @@ static enum MHD_Result metrics(struct server *srv, struct MHD_Connection *conn, 
     return r;
 }
 
+static int is_taxii(const char *url)
+{
+    return strncmp(url, "/taxii2", 7) == 0 && (url[7] == '/' || url[7] == '\0');
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
@@ -215,7 +220,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     rq->route = strcmp(url, "/api/v1/health") == 0   ? R_HEALTH
                 : strcmp(url, "/api/v1/whoami") == 0 ? R_WHOAMI
                 : strcmp(url, "/metrics") == 0       ? R_METRICS
-                : strncmp(url, "/taxii2/", 8) == 0   ? R_TAXII
+                : is_taxii(url)                      ? R_TAXII
                                                      : R_OTHER;
     if (rq->route == R_METRICS)
         return metrics(srv, conn, rq);
@@ -239,7 +244,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                                         vg_auth_scopes_json(who.key.scopes)),
                               NULL);
     }
-    if (strncmp(url, "/taxii2/", 8) == 0)
+    if (is_taxii(url))
         return http_taxii(srv, conn, rq, url, method);
     vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
     return http_send_error(conn, rq, &err);

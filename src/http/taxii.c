@@ -156,6 +156,90 @@ static int split_list(const char *v, char *buf, size_t cap, const char **out, si
     return 0;
 }
 
+/* match[version] and match[spec_version], as the store's filter wants them. */
+struct vsel {
+    unsigned versions;
+    int64_t modified[MATCH_MAX];
+    size_t nmodified;
+    char specbuf[MATCH_MAX * 8];
+    const char *specs[MATCH_MAX];
+    size_t nspecs;
+};
+
+/*
+ * match[version]: a comma-separated list of "last", "first", "all" and
+ * RFC 3339 timestamps (the versions whose modified is that time), any of
+ * which selects; absent, dflt.  match[spec_version]: "2.0", "2.1"...
+ * 0, or -1 with err set.
+ */
+static int parse_vsel(struct MHD_Connection *conn, unsigned dflt, struct vsel *vs,
+                      struct vg_error *err)
+{
+    const char *v, *p, *comma;
+
+    memset(vs, 0, sizeof(*vs));
+    vs->versions = dflt;
+    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[version]")) != NULL) {
+        vs->versions = 0;
+        for (p = v;; p = comma + 1) {
+            size_t len;
+
+            comma = strchr(p, ',');
+            len = comma ? (size_t)(comma - p) : strlen(p);
+            if (len == 4 && memcmp(p, "last", 4) == 0)
+                vs->versions |= VG_VERSIONS_LATEST;
+            else if (len == 5 && memcmp(p, "first", 5) == 0)
+                vs->versions |= VG_VERSIONS_FIRST;
+            else if (len == 3 && memcmp(p, "all", 3) == 0)
+                vs->versions |= VG_VERSIONS_ALL;
+            else if (vs->nmodified == MATCH_MAX ||
+                     vg_time_parse(p, len, &vs->modified[vs->nmodified++]) != VG_OK) {
+                vg_error_set(err, VG_INVALID, "match[version]",
+                             "a comma-separated list of first, last, all or RFC 3339 times "
+                             "(at most %d)",
+                             MATCH_MAX);
+                return -1;
+            }
+            if (comma == NULL)
+                break;
+        }
+    }
+    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[spec_version]")) !=
+        NULL) {
+        size_t i;
+        int bad = split_list(v, vs->specbuf, sizeof(vs->specbuf), vs->specs, &vs->nspecs, 0);
+
+        for (i = 0; !bad && i < vs->nspecs; i++) {
+            const char *q = vs->specs[i];
+
+            bad = !(q[0] >= '1' && q[0] <= '9' && q[1] == '.' && q[2] >= '0' && q[2] <= '9' &&
+                    q[3] == '\0');
+        }
+        if (bad) {
+            vg_error_set(err, VG_INVALID, "match[spec_version]",
+                         "a comma-separated list of STIX versions such as 2.1");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A hash of the request's filter parameters, for the paging token. */
+static uint64_t params_hash(struct MHD_Connection *conn)
+{
+    static const char *const names[] = {"match[type]", "match[id]", "match[version]",
+                                        "match[spec_version]"};
+    uint64_t h = VG_FNV_SEED;
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, names[i]);
+
+        h = vg_fnv1a(h, v ? v : "", v ? strlen(v) + 1 : 0);
+    }
+    return h;
+}
+
 static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct MHD_Connection *conn,
                                struct request *rq, const struct vg_auth *who, const vg_token *tok,
                                size_t ntok, const char *cid, const char *object_id,
@@ -174,6 +258,7 @@ static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct M
     int found = 0;
     char typebuf[4096], idbuf[MATCH_MAX * 260];
     const char *types[MATCH_MAX], *ids[MATCH_MAX];
+    struct vsel vs;
 
     vg_error_clear(&err);
     memset(&p, 0, sizeof(p));
@@ -225,29 +310,17 @@ static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct M
         }
         f.ids = ids;
     }
-    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[version]")) != NULL) {
-        if (strcmp(v, "last") == 0)
-            f.versions = VG_VERSIONS_LAST;
-        else if (strcmp(v, "first") == 0)
-            f.versions = VG_VERSIONS_FIRST;
-        else if (strcmp(v, "all") == 0)
-            f.versions = VG_VERSIONS_ALL;
-        else {
-            vg_error_set(&err, VG_INVALID, "match[version]", "first, last or all");
-            return http_send_error(conn, rq, &err);
-        }
-    }
-    /* the query, for the paging token: lists hashed to keep it short */
-    {
-        const char *mt = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[type]");
-        const char *mi = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[id]");
-        uint64_t h = vg_fnv1a(VG_FNV_SEED, mt ? mt : "", mt ? strlen(mt) + 1 : 0);
-
-        h = vg_fnv1a(h, mi ? mi : "", mi ? strlen(mi) + 1 : 0);
-        snprintf(binding, sizeof(binding), "%lld|%s|%lld|%s|%llx|%d|%d", (long long)who->org.id,
-                 c.uuid, (long long)f.added_after_us, object_id ? object_id : "",
-                 (unsigned long long)h, (int)f.versions, (int)what);
-    }
+    if (parse_vsel(conn, f.versions, &vs, &err) != 0)
+        return http_send_error(conn, rq, &err);
+    f.versions = vs.versions;
+    f.modified = vs.modified;
+    f.nmodified = vs.nmodified;
+    f.spec_versions = vs.specs;
+    f.nspec_versions = vs.nspecs;
+    /* the query, for the paging token: the filters hashed to keep it short */
+    snprintf(binding, sizeof(binding), "%lld|%s|%lld|%s|%llx|%d", (long long)who->org.id, c.uuid,
+             (long long)f.added_after_us, object_id ? object_id : "",
+             (unsigned long long)params_hash(conn), (int)what);
     if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "next")) != NULL) {
         const char *dot = strchr(v, '.');
         long long rowid = strtoll(v, &end, 10);
@@ -399,6 +472,85 @@ static enum MHD_Result collections(struct server *srv, struct vg_store *st,
     json_decref(arr);
     vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
     return http_send_error(conn, rq, &err);
+}
+
+/* ---- DELETE an object -------------------------------------------------------- */
+
+/*
+ * DELETE /collections/{id}/objects/{object-id}/: the requester's own
+ * versions of the object in that collection (all of them, or those
+ * match[version] and match[spec_version] select) are deleted, as one event.
+ * What the requester may not see is 404 like what does not exist; versions
+ * it can see but did not contribute are 403.  200 with no body on success.
+ */
+static enum MHD_Result delete_object(struct vg_store *st, struct MHD_Connection *conn,
+                                     struct request *rq, const struct vg_auth *who, const char *url)
+{
+    static const char prefix[] = TAXII_ROOT "collections/";
+    vg_token tok[VG_POLICY_TOKENS_MAX];
+    size_t ntok = vg_policy_tokens(&who->principal, tok), olen, deleted = 0;
+    const char *rest = url + sizeof(prefix) - 1, *o, *slash;
+    struct vg_collection c;
+    struct vg_delete_request d;
+    struct vg_error err;
+    struct vsel vs;
+    struct MHD_Response *resp;
+    char id[VG_UUID_TEXT_LEN + 1], oid[256];
+    enum MHD_Result r;
+
+    vg_error_clear(&err);
+    memset(&c, 0, sizeof(c));
+    o = rest + VG_UUID_TEXT_LEN + sizeof("/objects/") - 1;
+    if (strncmp(url, prefix, sizeof(prefix) - 1) != 0 || strlen(rest) <= VG_UUID_TEXT_LEN + 9 ||
+        strncmp(rest + VG_UUID_TEXT_LEN, "/objects/", 9) != 0 || (slash = strchr(o, '/')) == NULL ||
+        strcmp(slash, "/") != 0 || (olen = (size_t)(slash - o)) >= sizeof(oid) ||
+        !vg_stix_id_valid(o, olen)) {
+        vg_error_set(&err, VG_INVALID, NULL, "DELETE is not allowed here");
+        return http_send_error(conn, rq, &err);
+    }
+    memcpy(id, rest, VG_UUID_TEXT_LEN);
+    id[VG_UUID_TEXT_LEN] = '\0';
+    memcpy(oid, o, olen);
+    oid[olen] = '\0';
+    if (ntok == 0 ||
+        vg_store_collection_scan(st, tok, ntok, 0, id, collection_one_cb, &c, &err) != VG_OK ||
+        c.id == 0) {
+        vg_error_clear(&err);
+        vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
+        return http_send_error(conn, rq, &err);
+    }
+    if (!c.can_write || !(who->key.scopes & VG_SCOPE_WRITE)) {
+        vg_error_set(&err, VG_FORBIDDEN, NULL, "this key may not write to this collection");
+        return http_send_error(conn, rq, &err);
+    }
+    if (parse_vsel(conn, 0, &vs, &err) != 0)
+        return http_send_error(conn, rq, &err);
+    memset(&d, 0, sizeof(d));
+    d.stix_id = oid;
+    d.org_id = who->org.id;
+    d.collection_id = c.id;
+    d.tokens = tok;
+    d.ntokens = ntok;
+    d.versions = vs.versions;
+    d.modified = vs.modified;
+    d.nmodified = vs.nmodified;
+    d.spec_versions = vs.specs;
+    d.nspec_versions = vs.nspecs;
+    if (vg_store_delete_object(st, &d, &deleted, NULL, &err) != VG_OK) {
+        if (err.code == VG_NOT_FOUND) { /* the one answer for "not there" */
+            vg_error_clear(&err);
+            vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
+        }
+        return http_send_error(conn, rq, &err);
+    }
+    vg_log(VG_LOG_INFO, "deleted", "object=%s versions=%zu org=%s", oid, deleted, who->org.name);
+    if ((resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT)) == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    rq->status = MHD_HTTP_OK;
+    r = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return r;
 }
 
 /* ---- POST objects -------------------------------------------------------------- */
@@ -619,9 +771,22 @@ enum MHD_Result http_taxii(struct server *srv, struct MHD_Connection *conn, stru
     struct vg_store *st;
     struct vg_auth who;
     const char *host;
-    char root[512];
+    char root[512], path[1024];
+    size_t len = strlen(url);
 
     vg_error_clear(&err);
+    /* Every TAXII URL ends in '/'; clients that drop it (the OASIS client
+     * builds status URLs without one) are answered as if they had not. */
+    if (len + 2 > sizeof(path)) {
+        vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
+        return http_send_error(conn, rq, &err);
+    }
+    memcpy(path, url, len + 1);
+    if (path[len - 1] != '/') {
+        path[len] = '/';
+        path[len + 1] = '\0';
+    }
+    url = path;
     if ((st = http_worker_store(srv, &err)) == NULL)
         return http_send_error(conn, rq, &err);
     if (http_authenticate(st, conn, VG_SCOPE_READ, &who, &err) != VG_OK)
@@ -636,6 +801,8 @@ enum MHD_Result http_taxii(struct server *srv, struct MHD_Connection *conn, stru
     }
     if (strcmp(method, "POST") == 0)
         return post_objects(srv, st, conn, rq, &who, url);
+    if (strcmp(method, "DELETE") == 0)
+        return delete_object(st, conn, rq, &who, url);
     if (strcmp(method, "GET") != 0) {
         vg_error_set(&err, VG_INVALID, NULL, "%s is not allowed here", method);
         return http_send_error(conn, rq, &err);

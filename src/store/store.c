@@ -174,6 +174,12 @@ enum vg_rc vg_store_group_members(struct vg_store *st, int64_t group_id,
     return st->ops->group_members(st, group_id, cb, ctx, err);
 }
 
+enum vg_rc vg_store_delete_object(struct vg_store *st, const struct vg_delete_request *d,
+                                  size_t *deleted, int64_t *seq, struct vg_error *err)
+{
+    return st->ops->delete_object(st, d, deleted, seq, err);
+}
+
 enum vg_rc vg_store_put_object(struct vg_store *st, const struct vg_object_version *v,
                                enum vg_put_result *result, int64_t *seq, struct vg_error *err)
 {

@@ -136,7 +136,13 @@ enum vg_put_result {
 };
 
 /* Event kinds in the single sequence. */
-enum vg_event_kind { VG_EV_ADDED = 1, VG_EV_VERSION, VG_EV_REVOKED, VG_EV_SIGHTING };
+enum vg_event_kind {
+    VG_EV_ADDED = 1,
+    VG_EV_VERSION,
+    VG_EV_REVOKED,
+    VG_EV_SIGHTING,
+    VG_EV_DELETED, /* a contributor deleted versions of its object */
+};
 
 /*
  * A stored object version as reads return it.  Strings are borrowed for the
@@ -158,7 +164,19 @@ struct vg_object_row {
     size_t json_len;
 };
 
-enum vg_versions { VG_VERSIONS_LAST = 0, VG_VERSIONS_ALL, VG_VERSIONS_FIRST };
+/*
+ * Which versions of each id a read returns, among the versions the
+ * requester can see.  Bits, ORed with the exact versions of
+ * vg_object_filter.modified: VG_VERSIONS_LAST (0) alone, with no exact
+ * version, means the latest; VG_VERSIONS_LATEST asks for the latest
+ * together with other selections ("first,last").
+ */
+enum vg_versions {
+    VG_VERSIONS_LAST = 0,
+    VG_VERSIONS_ALL = 1,
+    VG_VERSIONS_FIRST = 2,
+    VG_VERSIONS_LATEST = 4,
+};
 
 /*
  * What to read.  tokens/ntokens is the requester's token set: with
@@ -178,13 +196,37 @@ struct vg_object_filter {
     enum vg_tlp max_tlp;
     int64_t org_id; /* contributor */
     int64_t collection_id;
-    int64_t added_after_us;    /* date_added > this */
-    int64_t after_rowid;       /* resume cursor: rowid > this */
-    enum vg_versions versions; /* among visible versions of an id */
-    size_t limit;              /* 0: no limit */
+    int64_t added_after_us;  /* date_added > this */
+    int64_t after_rowid;     /* resume cursor: rowid > this */
+    unsigned versions;       /* enum vg_versions bits, among visible versions of an id */
+    const int64_t *modified; /* these exact versions too (modified timestamps) */
+    size_t nmodified;
+    const char *const *spec_versions; /* any of these STIX spec versions */
+    size_t nspec_versions;
+    size_t limit; /* 0: no limit */
 };
 
 typedef int (*vg_object_cb)(void *ctx, const struct vg_object_row *row);
+
+/*
+ * Deleting versions of an object (TAXII "Delete an Object").  Only the
+ * contributor's own versions go; which ones: those among the versions the
+ * requester can see that match every filter given (all of them by default).
+ */
+struct vg_delete_request {
+    const char *stix_id;
+    int64_t org_id;        /* the requester's organisation: only its versions go */
+    int64_t collection_id; /* 0: any collection */
+    const vg_token *tokens;
+    size_t ntokens;
+    /* Which versions, as in struct vg_object_filter; with none of them,
+     * all versions (the default of a deletion). */
+    unsigned versions;
+    const int64_t *modified;
+    size_t nmodified;
+    const char *const *spec_versions;
+    size_t nspec_versions;
+};
 
 /* One visible contribution (observable claimed by a visible object). */
 struct vg_obs_row {
@@ -281,6 +323,8 @@ struct vg_store_ops {
 
     enum vg_rc (*put_object)(struct vg_store *st, const struct vg_object_version *v,
                              enum vg_put_result *result, int64_t *seq, struct vg_error *err);
+    enum vg_rc (*delete_object)(struct vg_store *st, const struct vg_delete_request *d,
+                                size_t *deleted, int64_t *seq, struct vg_error *err);
     enum vg_rc (*scan_objects)(struct vg_store *st, const struct vg_object_filter *f,
                                vg_object_cb cb, void *ctx, struct vg_error *err);
     enum vg_rc (*scan_observables)(struct vg_store *st, const struct vg_obs_filter *f, vg_obs_cb cb,
@@ -361,6 +405,16 @@ enum vg_rc vg_store_status_get(struct vg_store *st, const char *id, int64_t org_
                                struct vg_error *err);
 enum vg_rc vg_store_put_object(struct vg_store *st, const struct vg_object_version *v,
                                enum vg_put_result *result, int64_t *seq, struct vg_error *err);
+/*
+ * Delete versions of an object (see struct vg_delete_request), as one event
+ * of kind VG_EV_DELETED.  The versions' content, audience and claims are
+ * erased; their rows stay, invisible to every read, so that the event
+ * sequence keeps no gap.  VG_NOT_FOUND when no visible version matches (the
+ * answer for what the requester may not see), VG_FORBIDDEN when the
+ * matching versions are all another organisation's.  *deleted: how many.
+ */
+enum vg_rc vg_store_delete_object(struct vg_store *st, const struct vg_delete_request *d,
+                                  size_t *deleted, int64_t *seq, struct vg_error *err);
 enum vg_rc vg_store_scan_objects(struct vg_store *st, const struct vg_object_filter *f,
                                  vg_object_cb cb, void *ctx, struct vg_error *err);
 enum vg_rc vg_store_scan_observables(struct vg_store *st, const struct vg_obs_filter *f,

@@ -163,6 +163,8 @@ static void copy_col(sqlite3_stmt *st, int i, char *out, size_t cap)
 
 static enum vg_rc visible_sql(struct vg_buf *b, const char *alias, int first, size_t ntokens);
 static int bind_tokens(sqlite3_stmt *q, int at, const vg_token *t, size_t n);
+static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_filter *f,
+                                  vg_object_cb cb, void *ctx, struct vg_error *err);
 
 /* ---- schema ------------------------------------------------------------- */
 
@@ -1205,7 +1207,8 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
         else if (rc == VG_OK)
             rc = vg_buf_puts(&sql, "0");
         if (rc == VG_OK)
-            rc = vg_buf_puts(&sql, " FROM object o WHERE o.id_hash = ?1 AND o.stix_id = ?2");
+            rc = vg_buf_puts(&sql, " FROM object o WHERE o.id_hash = ?1 AND o.stix_id = ?2 "
+                                   "AND o.aud0 <> 0");
         if (rc != VG_OK) {
             vg_buf_cleanup(&sql);
             return vg_error_set(err, rc, NULL, "out of memory");
@@ -1349,23 +1352,53 @@ static enum vg_rc visible_sql(struct vg_buf *b, const char *alias, int first, si
     return rc == VG_OK ? vg_buf_puts(b, ")))") : rc;
 }
 
-/* The version-selection clause: no other visible version of the same id is
- * newer (LAST) or older (FIRST).  Ties on modified break on rowid.  Tokens
- * are bound at ?1..?ntokens. */
-static enum vg_rc version_sql(struct vg_buf *b, enum vg_versions versions, size_t ntokens)
+/* One version-selection term: no other visible version of the same id is
+ * newer (latest) or older (first).  Ties on modified break on rowid. */
+static enum vg_rc extreme_sql(struct vg_buf *b, int latest, size_t ntokens)
 {
+    const char *cmp = latest ? ">" : "<";
     enum vg_rc rc;
 
-    if (versions == VG_VERSIONS_ALL)
-        return VG_OK;
     rc = vg_buf_printf(b,
-                       " AND NOT EXISTS(SELECT 1 FROM object o2 WHERE o2.id_hash = o.id_hash AND "
+                       "NOT EXISTS(SELECT 1 FROM object o2 WHERE o2.id_hash = o.id_hash AND "
                        "o2.stix_id = o.stix_id AND (o2.modified_us %s o.modified_us OR "
                        "(o2.modified_us = o.modified_us AND o2.rowid %s o.rowid)) AND ",
-                       versions == VG_VERSIONS_LAST ? ">" : "<",
-                       versions == VG_VERSIONS_LAST ? ">" : "<");
+                       cmp, cmp);
     if (rc == VG_OK)
         rc = visible_sql(b, "o2", 1, ntokens);
+    return rc == VG_OK ? vg_buf_putc(b, ')') : rc;
+}
+
+/* The version-selection clause (enum vg_versions bits, or'ed with nmodified
+ * exact versions whose parameters are numbered from *at).  Tokens are bound
+ * at ?1..?ntokens. */
+static enum vg_rc version_sql(struct vg_buf *b, unsigned versions, size_t nmodified, int *at,
+                              size_t ntokens)
+{
+    int latest = (versions & VG_VERSIONS_LATEST) || (versions == 0 && nmodified == 0);
+    enum vg_rc rc;
+    const char *sep = "";
+    size_t i;
+
+    if (versions & VG_VERSIONS_ALL)
+        return VG_OK;
+    rc = vg_buf_puts(b, " AND (");
+    if (rc == VG_OK && latest) {
+        rc = extreme_sql(b, 1, ntokens);
+        sep = " OR ";
+    }
+    if (rc == VG_OK && (versions & VG_VERSIONS_FIRST)) {
+        if ((rc = vg_buf_puts(b, sep)) == VG_OK)
+            rc = extreme_sql(b, 0, ntokens);
+        sep = " OR ";
+    }
+    if (rc == VG_OK && nmodified) {
+        rc = vg_buf_printf(b, "%so.modified_us IN (", sep);
+        for (i = 0; rc == VG_OK && i < nmodified; i++)
+            rc = vg_buf_printf(b, i ? ",?%d" : "?%d", (*at)++);
+        if (rc == VG_OK)
+            rc = vg_buf_putc(b, ')');
+    }
     return rc == VG_OK ? vg_buf_putc(b, ')') : rc;
 }
 
@@ -1487,8 +1520,10 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
                            " AND EXISTS(SELECT 1 FROM claim c JOIN observable ob ON ob.id = "
                            "c.obs_id WHERE c.object_rowid = o.rowid AND ob.kind = ?%d)",
                            at++);
+    if (rc == VG_OK && f->nspec_versions)
+        rc = in_list(&sql, "coalesce(o.spec_version, '2.1')", f->nspec_versions, &at);
     if (rc == VG_OK)
-        rc = version_sql(&sql, f->versions, f->ntokens);
+        rc = version_sql(&sql, f->versions, f->nmodified, &at, f->ntokens);
     if (rc == VG_OK)
         rc = vg_buf_puts(&sql, " ORDER BY o.rowid");
     if (rc == VG_OK && f->limit)
@@ -1523,6 +1558,10 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
         sqlite3_bind_int64(q, at++, f->collection_id);
     if (f->kind)
         sqlite3_bind_int(q, at++, (int)f->kind);
+    for (i = 0; i < f->nspec_versions; i++)
+        sqlite3_bind_text(q, at++, f->spec_versions[i], -1, SQLITE_TRANSIENT);
+    for (i = 0; i < f->nmodified; i++)
+        sqlite3_bind_int64(q, at++, f->modified[i]);
     if (f->limit)
         sqlite3_bind_int64(q, at++, (sqlite3_int64)f->limit);
 
@@ -1587,7 +1626,7 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     if (rc == VG_OK && f->added_after_us)
         rc = cond(&sql, "o.rowid >", &at);
     if (rc == VG_OK)
-        rc = version_sql(&sql, VG_VERSIONS_LAST, f->ntokens);
+        rc = version_sql(&sql, VG_VERSIONS_LAST, 0, &at, f->ntokens);
     if (rc == VG_OK)
         rc = vg_buf_puts(&sql, f->distinct ? " ORDER BY ob.id, o.rowid" : " ORDER BY o.rowid");
     if (rc != VG_OK) {
@@ -1666,7 +1705,9 @@ static enum vg_rc sq_check(struct vg_store *st, struct vg_error *err)
     static const struct {
         const char *sql, *what;
     } inv[] = {
-        {"SELECT count(*) FROM object o WHERE o.aud0 IS NULL OR o.aud0 <= 0",
+        /* aud0 0: a deleted version (no content) or a deletion event */
+        {"SELECT count(*) FROM object o WHERE o.aud0 IS NULL OR o.aud0 < 0 OR (o.aud0 = 0 AND "
+         "o.json <> '' AND o.event_kind <> 5)",
          "object versions without an audience"},
         {"SELECT count(*) FROM (SELECT date_added_us - lag(date_added_us) OVER (ORDER BY rowid) "
          "AS d FROM object) WHERE d <= 0",
@@ -1723,6 +1764,213 @@ static void sq_close(struct vg_store *st)
     free(s);
 }
 
+/* ---- deletion ----------------------------------------------------------------- */
+
+_Static_assert(VG_EV_DELETED == 5, "sq_check names the deletion event kind as 5");
+
+/* The versions a deletion takes: the requester's own among those matched. */
+struct doomed {
+    int64_t org_id; /* the requester's organisation */
+    int64_t *rowid, *modified;
+    size_t n, cap;
+    int foreign; /* a matching visible version is another organisation's */
+    char type[VG_NAME_MAX];
+    enum vg_tlp tlp;
+    int64_t collection_id;
+};
+
+static int doomed_cb(void *ctx, const struct vg_object_row *row)
+{
+    struct doomed *d = ctx;
+
+    if (row->org_id != d->org_id) {
+        d->foreign = 1;
+        return 0;
+    }
+    if (d->n == d->cap) {
+        size_t ncap = d->cap ? d->cap * 2 : 8;
+        int64_t *r = realloc(d->rowid, ncap * sizeof(*r)), *m;
+
+        if (r == NULL)
+            return 1;
+        d->rowid = r;
+        if ((m = realloc(d->modified, ncap * sizeof(*m))) == NULL)
+            return 1;
+        d->modified = m;
+        d->cap = ncap;
+    }
+    d->rowid[d->n] = row->rowid;
+    d->modified[d->n] = row->modified_us;
+    d->n++;
+    snprintf(d->type, sizeof(d->type), "%s", row->type);
+    d->tlp = row->tlp;
+    d->collection_id = row->collection_id;
+    return 0;
+}
+
+/*
+ * Erase one version: no audience (VG_TOKEN_NOBODY, held by no one), no
+ * claims, no content.  Its row keeps its place in the event sequence.  The
+ * tokens that could see it are appended to aud (a JSON array's inside).
+ */
+static enum vg_rc erase_version(struct sq *s, int64_t rowid, struct vg_buf *aud,
+                                struct vg_error *err)
+{
+    static const char *const sql[] = {
+        "UPDATE object SET aud0 = 0, json = '' WHERE rowid = ?",
+        "DELETE FROM object_audience WHERE object_rowid = ?",
+        "DELETE FROM claim WHERE object_rowid = ?",
+    };
+    sqlite3_stmt *q;
+    enum vg_rc rc;
+    size_t i;
+    int r;
+
+    if ((q = prep(s,
+                  "SELECT aud0 FROM object WHERE rowid = ?1 UNION ALL SELECT token FROM "
+                  "object_audience WHERE object_rowid = ?1",
+                  err)) == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, rowid);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        if (vg_buf_printf(aud, "%s%lld", aud->len ? "," : "",
+                          (long long)sqlite3_column_int64(q, 0)) != VG_OK) {
+            sqlite3_reset(q);
+            return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+        }
+    }
+    sqlite3_reset(q);
+    if (r != SQLITE_DONE)
+        return db_error(s, err, "deletion audience");
+    for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+        if ((q = prep(s, sql[i], err)) == NULL)
+            return err->code;
+        sqlite3_bind_int64(q, 1, rowid);
+        if ((rc = step_done(s, q, err, "erase")) != VG_OK)
+            return rc;
+    }
+    return VG_OK;
+}
+
+/* The deletion event: a row of its own, invisible to reads (aud0 0), whose
+ * JSON names the versions deleted and who could see them. */
+static enum vg_rc put_tombstone(struct sq *s, const struct vg_delete_request *d,
+                                const struct doomed *dm, const char *json, size_t len,
+                                int64_t *seq_out, struct vg_error *err)
+{
+    int64_t now = vg_time_now_us(), added, newest = 0;
+    sqlite3_stmt *q;
+    enum vg_rc rc;
+    size_t i;
+
+    for (i = 0; i < dm->n; i++)
+        if (dm->modified[i] > newest)
+            newest = dm->modified[i];
+    added = now > s->last_added ? now : s->last_added + 1;
+    q = prep(s,
+             "INSERT INTO object(stix_id, type, spec_version, created_us, modified_us, "
+             "date_added_us, revoked, tlp, org_id, collection_id, seq, json, id_hash, aud0, "
+             "event_kind) VALUES(?, ?, NULL, 0, ?, ?, 0, ?, ?, ?, ?, ?, ?, 0, ?)",
+             err);
+    if (q == NULL)
+        return err->code;
+    bind_text(q, 1, d->stix_id);
+    bind_text(q, 2, dm->type);
+    sqlite3_bind_int64(q, 3, newest);
+    sqlite3_bind_int64(q, 4, added);
+    sqlite3_bind_int(q, 5, (int)dm->tlp);
+    sqlite3_bind_int64(q, 6, d->org_id);
+    sqlite3_bind_int64(q, 7, dm->collection_id);
+    sqlite3_bind_int64(q, 8, s->next_seq);
+    sqlite3_bind_text(q, 9, json, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 10, id_hash(d->stix_id));
+    sqlite3_bind_int(q, 11, (int)VG_EV_DELETED);
+    if ((rc = step_done(s, q, err, "deletion event")) != VG_OK)
+        return rc;
+    *seq_out = s->next_seq++;
+    s->last_added = added;
+    return VG_OK;
+}
+
+static enum vg_rc delete_versions(struct sq *s, const struct vg_delete_request *d,
+                                  struct doomed *dm, int64_t *seq, int *wrote, struct vg_error *err)
+{
+    struct vg_object_filter f;
+    struct vg_buf aud, json;
+    enum vg_rc rc;
+    size_t i;
+
+    memset(&f, 0, sizeof(f));
+    f.tokens = d->tokens;
+    f.ntokens = d->ntokens;
+    f.stix_id = d->stix_id;
+    f.collection_id = d->collection_id;
+    f.versions = d->versions || d->nmodified ? d->versions : VG_VERSIONS_ALL;
+    f.modified = d->modified;
+    f.nmodified = d->nmodified;
+    f.spec_versions = d->spec_versions;
+    f.nspec_versions = d->nspec_versions;
+    if ((rc = sq_scan_objects(&s->base, &f, doomed_cb, dm, err)) != VG_OK)
+        return rc;
+    if (dm->n == 0)
+        return dm->foreign ? vg_error_set(err, VG_FORBIDDEN, "id",
+                                          "only the contributor of %s may delete it", d->stix_id)
+                           : vg_error_set(err, VG_NOT_FOUND, "id", "no such object");
+    vg_buf_init(&aud, 0);
+    vg_buf_init(&json, 0);
+    *wrote = 1;
+    for (i = 0; i < dm->n && (rc = erase_version(s, dm->rowid[i], &aud, err)) == VG_OK; i++)
+        ;
+    if (rc == VG_OK) {
+        rc = vg_buf_puts(&json, "{\"deleted\":[");
+        for (i = 0; rc == VG_OK && i < dm->n; i++)
+            rc = vg_buf_printf(&json, "%s%lld", i ? "," : "", (long long)dm->modified[i]);
+        if (rc == VG_OK)
+            rc = vg_buf_printf(&json, "],\"audience\":[%s]}", aud.len ? aud.data : "");
+        if (rc != VG_OK)
+            vg_error_set(err, rc, NULL, "out of memory");
+        else
+            rc = put_tombstone(s, d, dm, json.data, json.len, seq, err);
+    }
+    vg_buf_cleanup(&aud);
+    vg_buf_cleanup(&json);
+    return rc;
+}
+
+/* Same transaction rules as sq_put_object: refusals before the first write,
+ * any failure after it rolls everything back. */
+static enum vg_rc sq_delete_object(struct vg_store *st, const struct vg_delete_request *d,
+                                   size_t *deleted, int64_t *seq, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    struct doomed dm;
+    int64_t seq_v = 0;
+    int wrote = 0;
+    enum vg_rc rc;
+    AUTO_TX_BEGIN(s, err)
+
+    memset(&dm, 0, sizeof(dm));
+    dm.org_id = d->org_id;
+    rc = delete_versions(s, d, &dm, &seq_v, &wrote, err);
+    free(dm.rowid);
+    free(dm.modified);
+    if (rc != VG_OK && wrote) {
+        char msg[VG_ERROR_MSG_MAX];
+
+        sq_rollback(st);
+        snprintf(msg, sizeof(msg), "%s", err->msg);
+        return vg_error_set(err, rc == VG_NOMEM || rc == VG_IO ? rc : VG_STORAGE, NULL,
+                            "deleting %.100s failed, transaction rolled back: %s", d->stix_id, msg);
+    }
+    if (rc == VG_OK) {
+        if (deleted)
+            *deleted = dm.n;
+        if (seq)
+            *seq = seq_v;
+    }
+    return auto_tx_end(s, auto_tx, rc, err);
+}
+
 static const struct vg_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -1753,6 +2001,7 @@ static const struct vg_store_ops sqlite_ops = {
     .status_put = sq_status_put,
     .status_get = sq_status_get,
     .put_object = sq_put_object,
+    .delete_object = sq_delete_object,
     .scan_objects = sq_scan_objects,
     .scan_observables = sq_scan_observables,
     .stats = sq_stats,
