@@ -25,7 +25,6 @@
 #include "store/store.h"
 
 #define STORES_MAX 256
-#define MAX_CONTENT_LENGTH (100u * 1024 * 1024)
 
 /* Prometheus counters: requests by route and status class, and a latency
  * histogram; updated with relaxed atomics from every worker. */
@@ -47,6 +46,8 @@ struct server {
     pthread_mutex_t mu; /* guards stores */
     struct vg_store *stores[STORES_MAX];
     size_t nstores;
+    size_t max_content_length; /* advertised and enforced (413) */
+    int tls;                   /* answering over HTTPS */
 };
 
 /* Per request: when it started (for the log line), what was answered, and
@@ -55,7 +56,7 @@ struct request {
     int64_t start_us;
     unsigned status;
     int route;
-    struct vg_buf body; /* capped at MAX_CONTENT_LENGTH */
+    struct vg_buf body; /* capped at the server's max_content_length */
     int too_large;
 };
 

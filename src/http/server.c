@@ -205,7 +205,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         if ((rq = calloc(1, sizeof(*rq))) == NULL)
             return MHD_NO;
         rq->start_us = vg_time_now_us();
-        vg_buf_init(&rq->body, MAX_CONTENT_LENGTH);
+        vg_buf_init(&rq->body, srv->max_content_length);
         atomic_fetch_add(&srv->in_flight, 1);
         *con_cls = rq;
         return MHD_YES;
@@ -305,6 +305,9 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
 
     memset(&srv, 0, sizeof(srv));
     srv.opts = opts;
+    srv.max_content_length =
+        opts->max_content_length ? opts->max_content_length : VG_SERVER_MAX_CONTENT_LENGTH;
+    srv.tls = opts->tls_cert_pem != NULL && opts->tls_key_pem != NULL;
     if (vg_random(srv.next_key, sizeof(srv.next_key)) != VG_OK)
         return vg_error_set(err, VG_INTERNAL, NULL, "no randomness for the paging key");
     atomic_init(&srv.in_flight, 0);
@@ -330,14 +333,25 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
     pthread_sigmask(SIG_BLOCK, &sigs, &old);
-    d = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL,
-        NULL, handle, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        opts->max_connections ? opts->max_connections : 1024, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        opts->max_per_address ? opts->max_per_address : 64, MHD_OPTION_CONNECTION_TIMEOUT,
-        opts->timeout_s ? opts->timeout_s : 30, MHD_OPTION_NOTIFY_COMPLETED, completed, &srv,
-        MHD_OPTION_END);
+    {
+        struct MHD_OptionItem tls[] = {
+            {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)opts->tls_cert_pem},
+            {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)opts->tls_key_pem},
+            {MHD_OPTION_END, 0, NULL},
+        };
+
+        if (!srv.tls)
+            tls[0].option = MHD_OPTION_END;
+        d = MHD_start_daemon(
+            MHD_USE_EPOLL_INTERNAL_THREAD | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
+                (srv.tls ? MHD_USE_TLS : 0),
+            0, NULL, NULL, handle, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+            MHD_OPTION_ARRAY, tls, MHD_OPTION_THREAD_POOL_SIZE, threads,
+            MHD_OPTION_CONNECTION_LIMIT, opts->max_connections ? opts->max_connections : 1024,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_per_address ? opts->max_per_address : 64,
+            MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_s ? opts->timeout_s : 30,
+            MHD_OPTION_NOTIFY_COMPLETED, completed, &srv, MHD_OPTION_END);
+    }
     if (d == NULL) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         pthread_mutex_destroy(&srv.mu);
@@ -348,7 +362,8 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
     printf("listening on %s%s%s:%u\n", ss.ss_family == AF_INET6 ? "[" : "", opts->address,
            ss.ss_family == AF_INET6 ? "]" : "", info ? (unsigned)info->port : opts->port);
     fflush(stdout);
-    vg_log(VG_LOG_INFO, "start", "hub=%s threads=%u", opts->hub, threads);
+    vg_log(VG_LOG_INFO, "start", "hub=%s threads=%u tls=%s max_content_length=%zu", opts->hub,
+           threads, srv.tls ? "on" : "off", srv.max_content_length);
 
     while (sigwait(&sigs, &sig) != 0)
         ;

@@ -30,7 +30,14 @@ struct vg_server_opts {
     unsigned max_per_address;
     unsigned timeout_s; /* idle connection timeout */
     unsigned grace_s;   /* how long requests in flight may finish at shutdown */
+    size_t max_content_length; /* largest request body; 0: VG_SERVER_MAX_CONTENT_LENGTH */
+    /* TLS (HTTPS) when both are set: PEM texts of the certificate chain and
+     * of its private key, served through libmicrohttpd's TLS support. */
+    const char *tls_cert_pem;
+    const char *tls_key_pem;
 };
+
+#define VG_SERVER_MAX_CONTENT_LENGTH (100u * 1024 * 1024)
 
 /* Run until SIGTERM or SIGINT.  Prints "listening on ADDR:PORT" on stdout
  * once ready.  VG_IO when the address cannot be bound. */

@@ -1685,11 +1685,12 @@ static enum vg_rc sq_stats(struct vg_store *st, struct vg_store_stats *out, stru
     out->orgs = scalar(s, "SELECT count(*) FROM org", 0);
     out->keys = scalar(s, "SELECT count(*) FROM api_key", 0);
     out->groups = scalar(s, "SELECT count(*) FROM grp", 0);
-    out->versions = scalar(s, "SELECT count(*) FROM object", 0);
-    out->objects = scalar(s, "SELECT count(DISTINCT stix_id) FROM object", 0);
+    /* erased versions and deletion events (aud0 0) are events, not data */
+    out->versions = scalar(s, "SELECT count(*) FROM object WHERE aud0 <> 0", 0);
+    out->objects = scalar(s, "SELECT count(DISTINCT stix_id) FROM object WHERE aud0 <> 0", 0);
     out->observables = scalar(s, "SELECT count(*) FROM observable", 0);
     out->contributions = scalar(s, "SELECT count(*) FROM claim", 0);
-    out->events = out->versions; /* one event per stored version */
+    out->events = scalar(s, "SELECT count(*) FROM object", 0); /* one row per event */
     out->last_seq = scalar(s, "SELECT seq FROM object ORDER BY rowid DESC LIMIT 1", 0);
     (void)err;
     return VG_OK;
