@@ -718,10 +718,6 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
             }
         }
     }
-    if (vg_ingest_flush(ing, &err) != VG_OK)
-        goto fail;
-    vg_ingest_free(ing);
-    ing = NULL;
     if (vg_uuid4(sid) != VG_OK) {
         vg_error_set(&err, VG_INTERNAL, NULL, "no randomness");
         goto fail;
@@ -740,8 +736,13 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
         json_object_set(status, "failures", bad);
     if ((text = json_dumps(status, JSON_COMPACT)) == NULL)
         goto nomem;
-    if (vg_store_status_put(st, sid, who->org.id, text, &err) != VG_OK)
+    /* The status resource joins the objects' transaction: one commit (one
+     * fsync) makes both durable before the 202. */
+    if (vg_store_status_put(st, sid, who->org.id, text, &err) != VG_OK ||
+        vg_ingest_flush(ing, &err) != VG_OK)
         goto fail;
+    vg_ingest_free(ing);
+    ing = NULL;
     free(text);
     json_decref(ok);
     json_decref(bad);
