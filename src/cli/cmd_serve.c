@@ -147,6 +147,22 @@ static int load_config(const char *path, struct settings *s, struct vg_error *er
                     goto out;
                 }
             }
+        } else if (strcmp(k, "stream") == 0 && json_is_object(v)) {
+            json_object_foreach(v, lk, l)
+            {
+                unsigned long long n;
+
+                if (strcmp(lk, "heartbeat_s") == 0 && limit_value(l, lk, 3600, &n, err) == 0)
+                    s->so.stream_heartbeat_s = (unsigned)n;
+                else if (strcmp(lk, "retention_days") == 0 &&
+                         limit_value(l, lk, 36500, &n, err) == 0)
+                    s->so.stream_retention_days = (unsigned)n;
+                else {
+                    if (err->code == VG_OK)
+                        vg_error_set(err, VG_INVALID, "config", "unknown setting stream.%s", lk);
+                    goto out;
+                }
+            }
         } else if (strcmp(k, "tls") == 0 && json_is_object(v)) {
             const char *cert = json_string_value(json_object_get(v, "certificate"));
             const char *key = json_string_value(json_object_get(v, "key"));

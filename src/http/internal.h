@@ -28,7 +28,7 @@
 
 /* Prometheus counters: requests by route and status class, and a latency
  * histogram; updated with relaxed atomics from every worker. */
-enum route { R_HEALTH, R_WHOAMI, R_TAXII, R_METRICS, R_OTHER, R_COUNT };
+enum route { R_HEALTH, R_WHOAMI, R_TAXII, R_METRICS, R_STREAM, R_OTHER, R_COUNT };
 #define STATUS_CLASSES 5 /* 1xx..5xx */
 #define NBUCKETS 12
 
@@ -46,8 +46,9 @@ struct server {
     pthread_mutex_t mu; /* guards stores */
     struct vg_store *stores[STORES_MAX];
     size_t nstores;
-    size_t max_content_length; /* advertised and enforced (413) */
-    int tls;                   /* answering over HTTPS */
+    size_t max_content_length;   /* advertised and enforced (413) */
+    int tls;                     /* answering over HTTPS */
+    struct stream_state *stream; /* stream.c */
 };
 
 /* Per request: when it started (for the log line), what was answered, and
@@ -79,5 +80,13 @@ enum vg_rc http_authenticate(struct vg_store *st, struct MHD_Connection *conn, u
 /* Route families. */
 enum MHD_Result http_taxii(struct server *srv, struct MHD_Connection *conn, struct request *rq,
                            const char *url, const char *method);
+
+/* The event stream (stream.c): its notifier thread starts with the server;
+ * stop resumes and ends every subscriber before the daemon stops. */
+enum vg_rc http_stream_start(struct server *srv, struct vg_error *err);
+void http_stream_stop(struct server *srv);
+void http_stream_free(struct server *srv);
+enum MHD_Result http_stream(struct server *srv, struct MHD_Connection *conn, struct request *rq,
+                            const char *method);
 
 #endif

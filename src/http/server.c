@@ -36,7 +36,8 @@
 #include "common/vtime.h"
 #include "store/store.h"
 
-static const char *const route_names[R_COUNT] = {"health", "whoami", "taxii", "metrics", "other"};
+static const char *const route_names[R_COUNT] = {"health",  "whoami", "taxii",
+                                                 "metrics", "stream", "other"};
 static const double buckets_ms[NBUCKETS] = {0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 5000};
 
 static _Thread_local struct vg_store *tls_store;
@@ -221,6 +222,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                 : strcmp(url, "/api/v1/whoami") == 0 ? R_WHOAMI
                 : strcmp(url, "/metrics") == 0       ? R_METRICS
                 : is_taxii(url)                      ? R_TAXII
+                : strcmp(url, "/api/v1/stream") == 0 ? R_STREAM
                                                      : R_OTHER;
     if (rq->route == R_METRICS)
         return metrics(srv, conn, rq);
@@ -244,6 +246,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                                         vg_auth_scopes_json(who.key.scopes)),
                               NULL);
     }
+    if (rq->route == R_STREAM)
+        return http_stream(srv, conn, rq, method);
     if (is_taxii(url))
         return http_taxii(srv, conn, rq, url, method);
     vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
@@ -333,6 +337,11 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
     pthread_sigmask(SIG_BLOCK, &sigs, &old);
+    if ((rc = http_stream_start(&srv, err)) != VG_OK) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_mutex_destroy(&srv.mu);
+        return rc;
+    }
     {
         struct MHD_OptionItem tls[] = {
             {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)opts->tls_cert_pem},
@@ -343,8 +352,8 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
         if (!srv.tls)
             tls[0].option = MHD_OPTION_END;
         d = MHD_start_daemon(
-            MHD_USE_EPOLL_INTERNAL_THREAD | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
-                (srv.tls ? MHD_USE_TLS : 0),
+            MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (srv.tls ? MHD_USE_TLS : 0),
             0, NULL, NULL, handle, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
             MHD_OPTION_ARRAY, tls, MHD_OPTION_THREAD_POOL_SIZE, threads,
             MHD_OPTION_CONNECTION_LIMIT, opts->max_connections ? opts->max_connections : 1024,
@@ -353,6 +362,8 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
             MHD_OPTION_NOTIFY_COMPLETED, completed, &srv, MHD_OPTION_END);
     }
     if (d == NULL) {
+        http_stream_stop(&srv);
+        http_stream_free(&srv);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         pthread_mutex_destroy(&srv.mu);
         return vg_error_set(err, VG_IO, "listen", "cannot listen on %s port %u: %s", opts->address,
@@ -368,12 +379,14 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
     while (sigwait(&sigs, &sig) != 0)
         ;
     vg_log(VG_LOG_INFO, "stop", "signal %d: finishing requests in flight", sig);
-    MHD_quiesce_daemon(d); /* no new connections */
+    MHD_quiesce_daemon(d);  /* no new connections */
+    http_stream_stop(&srv); /* streams end; their connections finish */
     for (waited = 0; atomic_load(&srv.in_flight) > 0 &&
                      waited < (int)(opts->grace_s ? opts->grace_s : 10) * 100;
          waited++)
         usleep(10000);
     MHD_stop_daemon(d);
+    http_stream_free(&srv);
     for (i = 0; i < srv.nstores; i++)
         vg_store_close(srv.stores[i]);
     pthread_mutex_destroy(&srv.mu);

@@ -28,9 +28,11 @@ struct vg_server_opts {
     unsigned threads;    /* worker threads; 0: one per CPU */
     unsigned max_connections;
     unsigned max_per_address;
-    unsigned timeout_s; /* idle connection timeout */
-    unsigned grace_s;   /* how long requests in flight may finish at shutdown */
-    size_t max_content_length; /* largest request body; 0: VG_SERVER_MAX_CONTENT_LENGTH */
+    unsigned timeout_s;             /* idle connection timeout */
+    unsigned grace_s;               /* how long requests in flight may finish at shutdown */
+    size_t max_content_length;      /* largest request body; 0: VG_SERVER_MAX_CONTENT_LENGTH */
+    unsigned stream_heartbeat_s;    /* 0: 15 */
+    unsigned stream_retention_days; /* events older are not streamed; 0: 30 */
     /* TLS (HTTPS) when both are set: PEM texts of the certificate chain and
      * of its private key, served through libmicrohttpd's TLS support. */
     const char *tls_cert_pem;
