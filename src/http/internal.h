@@ -85,6 +85,8 @@ enum MHD_Result http_taxii(struct server *srv, struct MHD_Connection *conn, stru
  * stop resumes and ends every subscriber before the daemon stops. */
 enum vg_rc http_stream_start(struct server *srv, struct vg_error *err);
 void http_stream_stop(struct server *srv);
+/* A commit happened on this server: wake the waiting subscribers now. */
+void http_stream_kick(struct server *srv);
 void http_stream_free(struct server *srv);
 enum MHD_Result http_stream(struct server *srv, struct MHD_Connection *conn, struct request *rq,
                             const char *method);

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -42,6 +43,7 @@
 
 struct stream_state {
     pthread_mutex_t mu;
+    pthread_cond_t kick; /* a commit on this server: look now */
     struct sub *waiting; /* suspended subscribers */
     pthread_t notifier;
     int started, stopping;
@@ -171,10 +173,20 @@ static void *notifier(void *arg)
                 MHD_resume_connection(s->conn);
             }
         }
+        if (!stop) { /* until the period ends or a commit here kicks */
+            struct timespec until;
+
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += NOTIFY_US * 1000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&ss->kick, &ss->mu, &until);
+        }
         pthread_mutex_unlock(&ss->mu);
         if (stop)
             break;
-        usleep(NOTIFY_US);
     }
     if (st)
         vg_store_close(st);
@@ -192,6 +204,7 @@ enum vg_rc http_stream_start(struct server *srv, struct vg_error *err)
     if (ss == NULL)
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     pthread_mutex_init(&ss->mu, NULL);
+    pthread_cond_init(&ss->kick, NULL);
     ss->heartbeat_us =
         (int64_t)(srv->opts->stream_heartbeat_s ? srv->opts->stream_heartbeat_s : 15) * 1000000;
     ss->retention_us =
@@ -232,6 +245,7 @@ enum vg_rc http_stream_start(struct server *srv, struct vg_error *err)
     ss->started = 1;
     return VG_OK;
 fail:
+    pthread_cond_destroy(&ss->kick);
     pthread_mutex_destroy(&ss->mu);
     free(ss);
     return rc;
@@ -245,6 +259,7 @@ void http_stream_stop(struct server *srv)
         return;
     pthread_mutex_lock(&ss->mu);
     ss->stopping = 1; /* the notifier resumes every subscriber, which ends */
+    pthread_cond_signal(&ss->kick);
     pthread_mutex_unlock(&ss->mu);
     pthread_join(ss->notifier, NULL);
 }
@@ -255,10 +270,22 @@ void http_stream_free(struct server *srv)
 
     if (ss == NULL)
         return;
+    pthread_cond_destroy(&ss->kick);
     pthread_mutex_destroy(&ss->mu);
     vg_wipe(ss->id_key, sizeof(ss->id_key));
     free(ss);
     srv->stream = NULL;
+}
+
+void http_stream_kick(struct server *srv)
+{
+    struct stream_state *ss = srv->stream;
+
+    if (ss == NULL)
+        return;
+    pthread_mutex_lock(&ss->mu);
+    pthread_cond_signal(&ss->kick);
+    pthread_mutex_unlock(&ss->mu);
 }
 
 /* ---- one subscriber -------------------------------------------------------- */

@@ -485,8 +485,9 @@ static enum MHD_Result collections(struct server *srv, struct vg_store *st,
  * What the requester may not see is 404 like what does not exist; versions
  * it can see but did not contribute are 403.  200 with no body on success.
  */
-static enum MHD_Result delete_object(struct vg_store *st, struct MHD_Connection *conn,
-                                     struct request *rq, const struct vg_auth *who, const char *url)
+static enum MHD_Result delete_object(struct server *srv, struct vg_store *st,
+                                     struct MHD_Connection *conn, struct request *rq,
+                                     const struct vg_auth *who, const char *url)
 {
     static const char prefix[] = TAXII_ROOT "collections/";
     vg_token tok[VG_POLICY_TOKENS_MAX];
@@ -545,6 +546,7 @@ static enum MHD_Result delete_object(struct vg_store *st, struct MHD_Connection 
         }
         return http_send_error(conn, rq, &err);
     }
+    http_stream_kick(srv);
     vg_log(VG_LOG_INFO, "deleted", "object=%s versions=%zu org=%s", oid, deleted, who->org.name);
     if ((resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT)) == NULL)
         return MHD_NO;
@@ -602,7 +604,6 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     static _Thread_local char versions[POST_CHUNK][VG_TIME_TEXT_MAX];
     int done;
 
-    (void)srv;
     vg_error_clear(&err);
     memset(&c, 0, sizeof(c));
     if (strncmp(url, TAXII_ROOT "collections/", sizeof(TAXII_ROOT "collections/") - 1) != 0 ||
@@ -743,6 +744,7 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
         goto fail;
     vg_ingest_free(ing);
     ing = NULL;
+    http_stream_kick(srv);
     free(text);
     json_decref(ok);
     json_decref(bad);
@@ -805,7 +807,7 @@ enum MHD_Result http_taxii(struct server *srv, struct MHD_Connection *conn, stru
     if (strcmp(method, "POST") == 0)
         return post_objects(srv, st, conn, rq, &who, url);
     if (strcmp(method, "DELETE") == 0)
-        return delete_object(st, conn, rq, &who, url);
+        return delete_object(srv, st, conn, rq, &who, url);
     if (strcmp(method, "GET") != 0) {
         vg_error_set(&err, VG_INVALID, NULL, "%s is not allowed here", method);
         return http_send_error(conn, rq, &err);
