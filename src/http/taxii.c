@@ -557,6 +557,26 @@ static enum MHD_Result delete_object(struct server *srv, struct vg_store *st,
     return r;
 }
 
+/* Answer text (ownership taken: freed by libmicrohttpd) as TAXII JSON. */
+static enum MHD_Result send_text(struct MHD_Connection *conn, struct request *rq, unsigned status,
+                                 char *text)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    enum MHD_Result r;
+
+    if (resp == NULL) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TAXII_TYPE);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    rq->status = status;
+    r = MHD_queue_response(conn, status, resp);
+    MHD_destroy_response(resp);
+    return r;
+}
+
 /* ---- POST objects -------------------------------------------------------------- */
 
 #define POST_CHUNK 1000
@@ -596,7 +616,9 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     struct vg_stix_reader *rd = NULL;
     struct vg_mem_source src;
     struct vg_error err, oerr;
-    json_t *ok = NULL, *bad = NULL, *status = NULL;
+    json_t *bad = NULL;
+    struct vg_buf okbuf = {0}, stbuf = {0};
+    size_t nok = 0;
     char id[VG_UUID_TEXT_LEN + 1], sid[VG_UUID_TEXT_LEN + 1], now[VG_TIME_TEXT_MAX], *text = NULL;
     enum vg_rc rc;
     size_t total = 0, i;
@@ -649,9 +671,9 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     src.len = rq->body.len;
     src.at = 0;
     src.chunk = 0;
-    ok = json_array();
     bad = json_array();
-    if (ok == NULL || bad == NULL || vg_ingest_new(st, &io, &ing, &err) != VG_OK ||
+    vg_buf_init(&okbuf, 0);
+    if (bad == NULL || vg_ingest_new(st, &io, &ing, &err) != VG_OK ||
         vg_stix_reader_new(body_read, &src, &rd) != VG_OK)
         goto fail;
     /* Objects are prepared (parsed, validated) in chunks before any write:
@@ -708,8 +730,17 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
             vg_error_clear(&oerr);
             rc = vg_ingest_commit(ing, items[k], &res, &oerr);
             if (rc == VG_OK) {
-                json_array_append_new(ok, json_pack("{s:s, s:s?}", "id", oid ? oid : "", "version",
-                                                    versions[k][0] ? versions[k] : NULL));
+                /* written directly: an accepted object's id and modified
+                 * are validated, but a version is printed only if plain */
+                int plain = versions[k][0] &&
+                            strspn(versions[k], "0123456789-:.TZ+") == strlen(versions[k]);
+
+                if (vg_buf_printf(&okbuf, "%s{\"id\":\"%s\"", nok ? "," : "", oid ? oid : "") !=
+                        VG_OK ||
+                    (plain && vg_buf_printf(&okbuf, ",\"version\":\"%s\"", versions[k]) != VG_OK) ||
+                    vg_buf_putc(&okbuf, '}') != VG_OK)
+                    goto nomem;
+                nok++;
             } else if (rc == VG_STORAGE || rc == VG_IO || rc == VG_NOMEM || rc == VG_INTERNAL) {
                 err = oerr;
                 goto fail;
@@ -724,19 +755,31 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
         goto fail;
     }
     vg_time_format_us(vg_time_now_us(), now);
-    status = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "id", sid, "status", "complete",
-                       "request_timestamp", now, "total_count", (json_int_t)total, "success_count",
-                       (json_int_t)json_array_size(ok), "failure_count",
-                       (json_int_t)json_array_size(bad), "pending_count", (json_int_t)0);
-    if (status == NULL)
+    /* The status resource as text, once: stored, then sent as it is. */
+    vg_buf_init(&stbuf, 0);
+    if (vg_buf_printf(&stbuf,
+                      "{\"id\":\"%s\",\"status\":\"complete\",\"request_timestamp\":\"%s\","
+                      "\"total_count\":%zu,\"success_count\":%zu,\"failure_count\":%zu,"
+                      "\"pending_count\":0",
+                      sid, now, total, nok, json_array_size(bad)) != VG_OK)
         goto nomem;
-    /* empty lists are omitted */
-    if (json_array_size(ok))
-        json_object_set(status, "successes", ok);
-    if (json_array_size(bad))
-        json_object_set(status, "failures", bad);
-    if ((text = json_dumps(status, JSON_COMPACT)) == NULL)
+    if (nok && (vg_buf_puts(&stbuf, ",\"successes\":[") != VG_OK ||
+                vg_buf_append(&stbuf, okbuf.data, okbuf.len) != VG_OK ||
+                vg_buf_putc(&stbuf, ']') != VG_OK))
         goto nomem;
+    if (json_array_size(bad)) { /* empty lists are omitted */
+        char *f = json_dumps(bad, JSON_COMPACT);
+
+        if (f == NULL || vg_buf_printf(&stbuf, ",\"failures\":%s", f) != VG_OK) {
+            free(f);
+            goto nomem;
+        }
+        free(f);
+    }
+    if (vg_buf_putc(&stbuf, '}') != VG_OK)
+        goto nomem;
+    text = stbuf.data;
+    stbuf.data = NULL;
     /* The status resource joins the objects' transaction: one commit (one
      * fsync) makes both durable before the 202. */
     if (vg_store_status_put(st, sid, who->org.id, text, &err) != VG_OK ||
@@ -745,18 +788,17 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     vg_ingest_free(ing);
     ing = NULL;
     http_stream_kick(srv);
-    free(text);
-    json_decref(ok);
+    vg_buf_cleanup(&okbuf);
     json_decref(bad);
     vg_stix_reader_free(rd);
     free_items(items);
-    return http_send_doc(conn, rq, MHD_HTTP_ACCEPTED, TAXII_TYPE, status, NULL);
+    return send_text(conn, rq, MHD_HTTP_ACCEPTED, text);
 nomem:
     vg_error_set(&err, VG_NOMEM, NULL, "out of memory");
 fail:
     free(text);
-    json_decref(status);
-    json_decref(ok);
+    vg_buf_cleanup(&okbuf);
+    vg_buf_cleanup(&stbuf);
     json_decref(bad);
     vg_stix_reader_free(rd);
     vg_ingest_free(ing); /* rolls back what was not flushed */
