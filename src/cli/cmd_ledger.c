@@ -46,7 +46,10 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     if (out) {
         FILE *f = fopen(out, "w");
 
-        if (f == NULL || fprintf(f, "%s\n", strcmp(sub, "checkpoint") == 0 ? note : vk.data) < 0 ||
+        /* A note ends in its own newline; a key gets one. */
+        if (f == NULL ||
+            fprintf(f, strcmp(sub, "checkpoint") == 0 ? "%s" : "%s\n",
+                    strcmp(sub, "checkpoint") == 0 ? note : vk.data) < 0 ||
             fclose(f) != 0) {
             vg_error_set(&err, VG_IO, "output", "cannot write %s", out);
             goto fail;

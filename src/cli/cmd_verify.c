@@ -64,11 +64,12 @@ static enum vg_rc load_pubkey(const char *arg, struct vg_note_key *key, struct v
     char *text = NULL;
     enum vg_rc rc;
 
-    if (strchr(arg, '/') == NULL && strchr(arg, '+') != NULL &&
-        (text = slurp(arg, &len, NULL)) == NULL)
-        return vg_note_key_parse(arg, strlen(arg), 0, key, err);
-    if (text == NULL && (text = slurp(arg, &len, err)) == NULL)
-        return err->code;
+    /* A file, or else the key itself. */
+    if ((text = slurp(arg, &len, NULL)) == NULL) {
+        if (strchr(arg, '+') != NULL)
+            return vg_note_key_parse(arg, strlen(arg), 0, key, err);
+        return vg_error_set(err, VG_IO, "key", "cannot open %s", arg);
+    }
     rc = vg_note_key_parse(text, len, 0, key, err);
     free(text);
     return rc;
@@ -158,8 +159,12 @@ static enum vg_rc open_cp(const char *path, const struct vg_note_key *key, struc
         return err->code;
     rc = vg_checkpoint_open(text, len, key, cp, err);
     free(text);
-    if (rc != VG_OK)
-        vg_error_set(err, rc, "checkpoint", "%s: %s", path, err->msg);
+    if (rc != VG_OK) {
+        char msg[VG_ERROR_MSG_MAX];
+
+        snprintf(msg, sizeof(msg), "%s", err->msg);
+        vg_error_set(err, rc, "checkpoint", "%s: %s", path, msg);
+    }
     return rc;
 }
 
