@@ -44,6 +44,8 @@ static int run(struct vg_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
                                          {"threads", required_argument, NULL, 't'},
+                                         {"checkpoint-every", required_argument, NULL, 'c'},
+                                         {"checkpoint-leaves", required_argument, NULL, 'n'},
                                          {NULL, 0, NULL, 0}};
     struct vg_server_opts so = {0};
     struct vg_error err;
@@ -64,6 +66,16 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             so.threads = (unsigned)strtoul(optarg, NULL, 10);
             if (so.threads == 0 || so.threads > 64)
                 return tool_usage(&vg_cmd_serve, "--threads is 1 to 64");
+            break;
+        case 'c':
+            so.checkpoint_s = (unsigned)strtoul(optarg, NULL, 10);
+            if (so.checkpoint_s == 0 || so.checkpoint_s > 86400)
+                return tool_usage(&vg_cmd_serve, "--checkpoint-every is 1 to 86400 seconds");
+            break;
+        case 'n':
+            so.checkpoint_leaves = (unsigned)strtoul(optarg, NULL, 10);
+            if (so.checkpoint_leaves == 0)
+                return tool_usage(&vg_cmd_serve, "--checkpoint-leaves is at least 1");
             break;
         default:
             return tool_usage(&vg_cmd_serve, NULL);
@@ -87,6 +99,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
 const struct vg_cmd vg_cmd_serve = {
     .name = "serve",
     .summary = "run the hub's HTTP server until SIGTERM",
-    .usage = "[--listen ADDR:PORT] [--threads N]",
+    .usage = "[--listen ADDR:PORT] [--threads N] [--checkpoint-every SECONDS] "
+             "[--checkpoint-leaves N]",
     .run = run,
 };

@@ -28,8 +28,10 @@ struct vg_server_opts {
     unsigned threads;    /* worker threads; 0: one per CPU */
     unsigned max_connections;
     unsigned max_per_address;
-    unsigned timeout_s; /* idle connection timeout */
-    unsigned grace_s;   /* how long requests in flight may finish at shutdown */
+    unsigned timeout_s;         /* idle connection timeout */
+    unsigned grace_s;           /* how long requests in flight may finish at shutdown */
+    unsigned checkpoint_s;      /* sign a checkpoint after this many seconds of growth (60) */
+    unsigned checkpoint_leaves; /* ... or this many new ledger entries (10000) */
 };
 
 /* Run until SIGTERM or SIGINT.  Prints "listening on ADDR:PORT" on stdout
