@@ -128,6 +128,28 @@ out:
     return rc;
 }
 
+enum vg_rc vg_note_key_from_seed(const char *name, const uint8_t seed[32], struct vg_note_key *out,
+                                 struct vg_error *err)
+{
+    EVP_PKEY *pk;
+    size_t publen = 32;
+
+    if (!valid_name(name, strlen(name)))
+        return vg_error_set(err, VG_INVALID, "name", "'%s' is not a valid key name", name);
+    memset(out, 0, sizeof(*out));
+    pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+    if (pk == NULL || EVP_PKEY_get_raw_public_key(pk, out->pub, &publen) != 1) {
+        EVP_PKEY_free(pk);
+        return vg_error_set(err, VG_INTERNAL, NULL, "cannot make an Ed25519 key");
+    }
+    EVP_PKEY_free(pk);
+    snprintf(out->name, sizeof(out->name), "%s", name);
+    memcpy(out->seed, seed, 32);
+    out->has_seed = 1;
+    out->id = key_id(out->name, out->pub);
+    return VG_OK;
+}
+
 void vg_note_key_wipe(struct vg_note_key *key)
 {
     if (key)

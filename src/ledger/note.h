@@ -43,6 +43,9 @@ struct vg_note_key {
 /* Make a new Ed25519 key named name (no spaces, no '+', 1-127 bytes). */
 enum vg_rc vg_note_key_generate(const char *name, struct vg_note_key *out, struct vg_error *err);
 void vg_note_key_wipe(struct vg_note_key *key);
+/* The key of a given 32-byte Ed25519 seed (tests and fuzzing: deterministic). */
+enum vg_rc vg_note_key_from_seed(const char *name, const uint8_t seed[32], struct vg_note_key *out,
+                                 struct vg_error *err);
 
 /* "<name>+<hex id>+<base64(0x01 || pub)>" into b. */
 enum vg_rc vg_note_key_public_text(const struct vg_note_key *key, struct vg_buf *b);
