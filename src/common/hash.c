@@ -26,8 +26,25 @@ void vg_sha1(const void *p, size_t n, uint8_t out[VG_SHA1_LEN])
     digest(EVP_sha1(), p, n, out);
 }
 
+/*
+ * SHA-256 is on hot paths (ledger leaves and nodes, key hashes).  OpenSSL 3
+ * looks the algorithm up under a global lock at every EVP_Digest with
+ * EVP_sha256(); each thread therefore fetches it once and keeps a context
+ * (both live as long as the thread: a few hundred bytes).
+ */
 void vg_sha256(const void *p, size_t n, uint8_t out[VG_SHA256_LEN])
 {
+    static _Thread_local EVP_MD *md;
+    static _Thread_local EVP_MD_CTX *ctx;
+    unsigned int len = 0;
+
+    if (md == NULL)
+        md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (ctx == NULL)
+        ctx = EVP_MD_CTX_new();
+    if (md && ctx && EVP_DigestInit_ex2(ctx, md, NULL) == 1 && EVP_DigestUpdate(ctx, p, n) == 1 &&
+        EVP_DigestFinal_ex(ctx, out, &len) == 1)
+        return;
     digest(EVP_sha256(), p, n, out);
 }
 

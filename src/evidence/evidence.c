@@ -662,7 +662,7 @@ static int walk_cb(void *ctx, const struct vg_ledger_entry *e)
         return 1;
     }
     vg_merkle_leaf_hash(e->leaf, e->leaf_len, h);
-    if (memcmp(h, e->hash, 32) != 0 || vg_leaf_decode(e->leaf, e->leaf_len, &leaf, NULL) != VG_OK) {
+    if (memcmp(h, e->hash, 32) != 0) {
         w->rep->diverges = 1;
         w->rep->first_divergent = e->index;
         vg_error_set(w->err, VG_STORAGE, "ledger",
@@ -672,7 +672,11 @@ static int walk_cb(void *ctx, const struct vg_ledger_entry *e)
         w->failed = 1;
         return 1;
     }
-    if (leaf.action == VG_LEAF_LOG_KEY && w->nkeys < sizeof(w->keys) / sizeof(w->keys[0]) &&
+    /* A leaf that matches its hash is what was recorded; only the log's
+     * keys need decoding (leaf[1] is the action). */
+    if (e->leaf_len > 1 && e->leaf[1] == VG_LEAF_LOG_KEY &&
+        w->nkeys < sizeof(w->keys) / sizeof(w->keys[0]) &&
+        vg_leaf_decode(e->leaf, e->leaf_len, &leaf, NULL) == VG_OK &&
         vg_note_key_parse(leaf.subject, strlen(leaf.subject), 0, &w->keys[w->nkeys], NULL) == VG_OK)
         w->nkeys++;
     vg_merkle_append(&w->f, h);
