@@ -27,7 +27,7 @@ rid=$(sqlite3 "$VIGIE_HUB/vigie.db" "SELECT stix_id FROM object WHERE tlp = 4")
 "$VIGIE" serve --listen 127.0.0.1:0 --threads 2 --checkpoint-every 1 --checkpoint-leaves 1 \
   >"$TMP/out" 2>"$TMP/log" &
 pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'kill $pid 2>/dev/null || true; rm -rf "$TMP"' EXIT
 for _ in $(seq 1 400); do grep -q listening "$TMP/out" 2>/dev/null && break; sleep 0.05; done
 port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$TMP/out")
 [ -n "$port" ] || { cat "$TMP/log"; not_ok "server started"; finish; }
