@@ -119,11 +119,11 @@ int main(int argc, char **argv)
     t_app = now_s() - t0;
 
     /* 3. a checkpoint (the key is made first) */
-    if (vg_evidence_checkpoint(st, dir, NULL, &err) != VG_OK)
+    if (vg_evidence_checkpoint(st, dir, VG_EVIDENCE_HEAD, NULL, &err) != VG_OK)
         die("checkpoint", &err);
     t0 = now_s();
     if (vg_evidence_rotate(st, dir, &(struct vg_note_key){0}, &err) != VG_OK ||
-        vg_evidence_checkpoint(st, dir, NULL, &err) != VG_OK)
+        vg_evidence_checkpoint(st, dir, VG_EVIDENCE_HEAD, NULL, &err) != VG_OK)
         die("checkpoint", &err);
     t_sign = now_s() - t0;
 

@@ -513,7 +513,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         struct vg_error cerr;
 
         vg_error_clear(&cerr);
-        if (vg_evidence_checkpoint(st, cli->hub, NULL, &cerr) != VG_OK)
+        if (vg_evidence_checkpoint(st, cli->hub, VG_EVIDENCE_HEAD, NULL, &cerr) != VG_OK)
             fprintf(stderr, "vigie import: warning: no checkpoint signed: %s\n", cerr.msg);
     }
     {

@@ -73,7 +73,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     if (vg_store_commit(st, &err) != VG_OK)
         goto fail;
     /* The ledger's signing key (its first leaf) and a first checkpoint. */
-    if (vg_evidence_checkpoint(st, cli->hub, NULL, &err) != VG_OK ||
+    if (vg_evidence_checkpoint(st, cli->hub, VG_EVIDENCE_HEAD, NULL, &err) != VG_OK ||
         vg_evidence_key(st, cli->hub, &lkey, &err) != VG_OK)
         goto fail;
     vg_note_key_public_text(&lkey, &vk);

@@ -40,7 +40,8 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     if (strcmp(sub, "rotate-key") == 0 ? vg_evidence_rotate(st, cli->hub, &key, &err) != VG_OK
                                        : vg_evidence_key(st, cli->hub, &key, &err) != VG_OK)
         goto fail;
-    if (strcmp(sub, "pubkey") != 0 && vg_evidence_checkpoint(st, cli->hub, &note, &err) != VG_OK)
+    if (strcmp(sub, "pubkey") != 0 &&
+        vg_evidence_checkpoint(st, cli->hub, VG_EVIDENCE_HEAD, &note, &err) != VG_OK)
         goto fail;
     vg_note_key_public_text(&key, &vk);
     if (out) {

@@ -228,8 +228,8 @@ static int latest_cb(void *ctx, const struct vg_checkpoint_row *c)
     return 0;
 }
 
-enum vg_rc vg_evidence_checkpoint(struct vg_store *st, const char *hub, char **note,
-                                  struct vg_error *err)
+enum vg_rc vg_evidence_checkpoint(struct vg_store *st, const char *hub, uint64_t min_size,
+                                  char **note, struct vg_error *err)
 {
     struct vg_note_key key;
     struct vg_checkpoint cp;
@@ -246,7 +246,9 @@ enum vg_rc vg_evidence_checkpoint(struct vg_store *st, const char *hub, char **n
     if ((rc = vg_store_ledger_head(st, &cp.size, cp.root, err)) != VG_OK ||
         (rc = vg_store_checkpoint_scan(st, 1, latest_cb, &l, err)) != VG_OK)
         goto out;
-    if (l.note && l.size == cp.size) {
+    if (min_size > cp.size)
+        min_size = cp.size;
+    if (l.note && l.size >= min_size) {
         size_t tl;
         struct vg_checkpoint old;
 
@@ -312,7 +314,7 @@ static enum vg_rc inclusion(struct vg_store *st, const char *hub, uint64_t index
     memset(&key, 0, sizeof(key));
     if ((rc = vg_store_ledger_entry(st, index, leaf, &len, with_object ? &json : NULL, err)) !=
             VG_OK ||
-        (rc = vg_evidence_checkpoint(st, hub, &note, err)) != VG_OK ||
+        (rc = vg_evidence_checkpoint(st, hub, index + 1, &note, err)) != VG_OK ||
         (rc = vg_evidence_key(st, hub, &key, err)) != VG_OK)
         goto out;
     if ((rc = vg_note_open(note, strlen(note), &key, &tl, err)) != VG_OK ||

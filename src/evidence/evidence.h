@@ -37,12 +37,15 @@ enum vg_rc vg_evidence_rotate(struct vg_store *st, const char *hub, struct vg_no
                               struct vg_error *err);
 
 /*
- * Sign a checkpoint of the committed tree and store it, unless the latest
- * one already has its size.  *note (may be NULL; caller frees) is the
- * checkpoint that now describes the tree.
+ * A checkpoint covering at least min_size entries (at most the committed
+ * tree): the latest stored one by the current key when it does, else a new
+ * one of the committed tree, signed and stored.  VG_EVIDENCE_HEAD: the
+ * whole committed tree (sign if it grew).  *note (may be NULL; caller
+ * frees) is the checkpoint.
  */
-enum vg_rc vg_evidence_checkpoint(struct vg_store *st, const char *hub, char **note,
-                                  struct vg_error *err);
+#define VG_EVIDENCE_HEAD UINT64_MAX
+enum vg_rc vg_evidence_checkpoint(struct vg_store *st, const char *hub, uint64_t min_size,
+                                  char **note, struct vg_error *err);
 
 /*
  * The evidence bundle of stix_id (version modified_us, or the latest with

@@ -4,7 +4,7 @@
  * thread that signs checkpoints while the server runs.
  *
  *   GET /api/v1/ledger/checkpoint              the latest signed checkpoint
- *       (text/plain, the C2SP note; signed now if the tree grew since).
+ *       (text/plain, the C2SP note; the thread below keeps it fresh).
  *   GET /api/v1/ledger/inclusion?id=ID[&version=MODIFIED]   the evidence
  *       bundle of that version (object, leaf, proof, checkpoint, public
  *       key): the same bytes as `vigie evidence` writes, so a partner can
@@ -120,7 +120,7 @@ enum MHD_Result http_ledger(struct server *srv, struct MHD_Connection *conn, str
     if (strcmp(route, "checkpoint") == 0) {
         char *note = NULL;
 
-        if (vg_evidence_checkpoint(st, srv->opts->hub, &note, &err) != VG_OK)
+        if (vg_evidence_checkpoint(st, srv->opts->hub, 1, &note, &err) != VG_OK)
             return http_send_error(conn, rq, &err);
         r = send_text(conn, rq, "text/plain; charset=utf-8", note, strlen(note));
         free(note);
@@ -209,7 +209,7 @@ static void *tick(void *arg)
             continue;
         if (size - signed_size < every_n && vg_time_now_us() - last_us < (int64_t)every_s * 1000000)
             continue;
-        if (vg_evidence_checkpoint(st, t->opts->hub, NULL, &err) != VG_OK)
+        if (vg_evidence_checkpoint(st, t->opts->hub, VG_EVIDENCE_HEAD, NULL, &err) != VG_OK)
             vg_log(VG_LOG_ERROR, "checkpoint", "not signed: %s", err.msg);
         last_us = vg_time_now_us();
     }

@@ -307,7 +307,7 @@ static void test_rollback_leaves_nothing(void **state)
     assert_int_equal(vg_store_ledger_head(fx->st, &s2, r2, &err), VG_OK);
     assert_int_equal(s2, s1 + 1);
     /* Signed, checked as a whole (the key is made on first need). */
-    assert_int_equal(vg_evidence_checkpoint(fx->st, fx->dir, NULL, &err), VG_OK);
+    assert_int_equal(vg_evidence_checkpoint(fx->st, fx->dir, VG_EVIDENCE_HEAD, NULL, &err), VG_OK);
     assert_int_equal(vg_evidence_verify_hub(fx->st, fx->dir, &rep, &err), VG_OK);
     assert_int_equal(rep.entries, s1 + 2); /* + the key's leaf */
     assert_int_equal(rep.checkpoints, 1);

@@ -1739,10 +1739,10 @@ static void sq_close(struct vg_store *st)
         sqlite3_finalize(s->cache[i].st);
         free(s->cache[i].sql);
     }
+    sq_ledger_cleanup(s); /* its statements, before the connection */
     sqlite3_close(s->db);
     free(s->seen.bits);
     free(s->ids.bits);
-    sq_ledger_cleanup(s);
     free(s);
 }
 
