@@ -10,7 +10,6 @@
  */
 #include "leaf.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 static const char *const action_names[] = {NULL,      "added",    "version",
@@ -46,52 +45,60 @@ static uint64_t get64(const uint8_t *p)
     return v;
 }
 
-static int cmp_u64(const void *a, const void *b)
+enum vg_rc vg_leaf_encode_parts(const struct vg_leaf_parts *lp, uint64_t *aud, size_t *naud,
+                                uint8_t *out, size_t *len, struct vg_error *err)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    const char *org = lp->org ? lp->org : "", *key = lp->key_id ? lp->key_id : "";
+    const char *subj = lp->subject ? lp->subject : "";
+    size_t lo = strlen(org), lk = strlen(key), ls = strlen(subj), i, j, n = 0;
+    uint8_t *p = out;
 
-    return x < y ? -1 : x > y;
+    if (lo > VG_LEAF_STR_MAX || lk > VG_LEAF_STR_MAX || ls > VG_LEAF_SUBJECT_MAX ||
+        *naud > VG_LEAF_AUD_MAX)
+        return vg_error_set(err, VG_INVALID, "leaf", "ledger leaf field too long");
+    /* Ascending, without duplicates (insertion sort: audiences are short). */
+    for (i = 1; i < *naud; i++) {
+        uint64_t t = aud[i];
+
+        for (j = i; j > 0 && aud[j - 1] > t; j--)
+            aud[j] = aud[j - 1];
+        aud[j] = t;
+    }
+    for (i = 0; i < *naud; i++)
+        if (n == 0 || aud[n - 1] != aud[i])
+            aud[n++] = aud[i];
+    *naud = n;
+    *p++ = VG_LEAF_FORMAT;
+    *p++ = lp->action;
+    p = put64(p, lp->seq);
+    p = put64(p, (uint64_t)lp->time_us);
+    p = put64(p, (uint64_t)lp->modified_us);
+    *p++ = lp->tlp;
+    memcpy(p, lp->sha256, 32);
+    p += 32;
+    *p++ = (uint8_t)lo;
+    memcpy(p, org, lo);
+    p += lo;
+    *p++ = (uint8_t)lk;
+    memcpy(p, key, lk);
+    p += lk;
+    *p++ = (uint8_t)(ls >> 8);
+    *p++ = (uint8_t)ls;
+    memcpy(p, subj, ls);
+    p += ls;
+    *p++ = (uint8_t)n;
+    for (i = 0; i < n; i++)
+        p = put64(p, aud[i]);
+    *len = (size_t)(p - out);
+    return VG_OK;
 }
 
 enum vg_rc vg_leaf_encode(struct vg_leaf *leaf, uint8_t *out, size_t *len, struct vg_error *err)
 {
-    size_t lo = strlen(leaf->org), lk = strlen(leaf->key_id), ls = strlen(leaf->subject);
-    size_t i, n = 0;
-    uint8_t *p = out;
+    struct vg_leaf_parts lp = {leaf->action, leaf->seq, leaf->time_us, leaf->modified_us, leaf->tlp,
+                               leaf->sha256, leaf->org, leaf->key_id,  leaf->subject};
 
-    if (lo > VG_LEAF_STR_MAX || lk > VG_LEAF_STR_MAX || ls > VG_LEAF_SUBJECT_MAX ||
-        leaf->naud > VG_LEAF_AUD_MAX)
-        return vg_error_set(err, VG_INVALID, "leaf", "ledger leaf field too long");
-    if (leaf->naud > 1) {
-        qsort(leaf->aud, leaf->naud, sizeof(leaf->aud[0]), cmp_u64);
-        for (i = 0; i < leaf->naud; i++)
-            if (n == 0 || leaf->aud[n - 1] != leaf->aud[i])
-                leaf->aud[n++] = leaf->aud[i];
-        leaf->naud = n;
-    }
-    *p++ = VG_LEAF_FORMAT;
-    *p++ = leaf->action;
-    p = put64(p, leaf->seq);
-    p = put64(p, (uint64_t)leaf->time_us);
-    p = put64(p, (uint64_t)leaf->modified_us);
-    *p++ = leaf->tlp;
-    memcpy(p, leaf->sha256, 32);
-    p += 32;
-    *p++ = (uint8_t)lo;
-    memcpy(p, leaf->org, lo);
-    p += lo;
-    *p++ = (uint8_t)lk;
-    memcpy(p, leaf->key_id, lk);
-    p += lk;
-    *p++ = (uint8_t)(ls >> 8);
-    *p++ = (uint8_t)ls;
-    memcpy(p, leaf->subject, ls);
-    p += ls;
-    *p++ = (uint8_t)leaf->naud;
-    for (i = 0; i < leaf->naud; i++)
-        p = put64(p, leaf->aud[i]);
-    *len = (size_t)(p - out);
-    return VG_OK;
+    return vg_leaf_encode_parts(&lp, leaf->aud, &leaf->naud, out, len, err);
 }
 
 /* A length-prefixed string into out (cap > n); NUL bytes refused. */

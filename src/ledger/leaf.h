@@ -72,6 +72,19 @@ const char *vg_leaf_action_name(unsigned action);
  */
 enum vg_rc vg_leaf_encode(struct vg_leaf *leaf, uint8_t *out, size_t *len, struct vg_error *err);
 
+/* The same from borrowed parts (strings NUL-terminated, NULL for ""), for
+ * hot paths: no copy into a struct vg_leaf.  aud is sorted in place. */
+struct vg_leaf_parts {
+    uint8_t action;
+    uint64_t seq;
+    int64_t time_us, modified_us;
+    uint8_t tlp;
+    const uint8_t *sha256;
+    const char *org, *key_id, *subject;
+};
+enum vg_rc vg_leaf_encode_parts(const struct vg_leaf_parts *lp, uint64_t *aud, size_t *naud,
+                                uint8_t *out, size_t *len, struct vg_error *err);
+
 /*
  * Decode exactly len bytes: VG_INVALID for anything that vg_leaf_encode would
  * not have produced (another format, truncation, trailing bytes, a NUL in a

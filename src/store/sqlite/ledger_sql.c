@@ -173,20 +173,16 @@ struct orow {
 static enum vg_rc build_leaf(struct sq_ledger *lg, const struct orow *r, const char *key_id,
                              uint8_t *out, size_t *len, struct vg_error *err)
 {
-    struct vg_leaf leaf;
+    uint64_t aud[VG_LEAF_AUD_MAX];
+    uint8_t sha[32];
+    size_t naud = r->naud;
+    struct vg_leaf_parts lp = {(uint8_t)r->kind, (uint64_t)r->seq, r->added,
+                               r->modified,      (uint8_t)r->tlp,  sha,
+                               r->org_stix,      key_id,           r->stix_id};
 
-    leaf.action = (uint8_t)r->kind;
-    leaf.seq = (uint64_t)r->seq;
-    leaf.time_us = r->added;
-    leaf.modified_us = r->modified;
-    leaf.tlp = (uint8_t)r->tlp;
-    digest2(lg, r->json, r->json_len, NULL, 0, leaf.sha256);
-    snprintf(leaf.org, sizeof(leaf.org), "%s", r->org_stix ? r->org_stix : "");
-    snprintf(leaf.key_id, sizeof(leaf.key_id), "%s", key_id ? key_id : "");
-    snprintf(leaf.subject, sizeof(leaf.subject), "%s", r->stix_id ? r->stix_id : "");
-    leaf.naud = r->naud;
-    memcpy(leaf.aud, r->aud, r->naud * sizeof(r->aud[0]));
-    return vg_leaf_encode(&leaf, out, len, err);
+    digest2(lg, r->json, r->json_len, NULL, 0, sha);
+    memcpy(aud, r->aud, naud * sizeof(aud[0]));
+    return vg_leaf_encode_parts(&lp, aud, &naud, out, len, err);
 }
 
 /* Append one leaf: hash it, advance the frontier, store its row. */
