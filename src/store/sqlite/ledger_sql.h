@@ -22,7 +22,6 @@ struct sq_ledger {
     int loaded, dirty;
     struct vg_merkle_frontier f;
     sqlite3_stmt *ins; /* INSERT INTO ledger */
-    void *md, *ctx;    /* EVP_MD, EVP_MD_CTX: SHA-256 without a fetch per call */
     int64_t org_id;    /* one-entry cache: contributor -> identity id */
     char org_stix[VG_STIX_ID_MAX];
 };
