@@ -25,11 +25,10 @@
 #include "store/store.h"
 
 #define STORES_MAX 256
-#define MAX_CONTENT_LENGTH (100u * 1024 * 1024)
 
 /* Prometheus counters: requests by route and status class, and a latency
  * histogram; updated with relaxed atomics from every worker. */
-enum route { R_HEALTH, R_WHOAMI, R_TAXII, R_METRICS, R_LEDGER, R_OTHER, R_COUNT };
+enum route { R_HEALTH, R_WHOAMI, R_TAXII, R_METRICS, R_STREAM, R_LEDGER, R_OTHER, R_COUNT };
 #define STATUS_CLASSES 5 /* 1xx..5xx */
 #define NBUCKETS 12
 
@@ -47,6 +46,9 @@ struct server {
     pthread_mutex_t mu; /* guards stores */
     struct vg_store *stores[STORES_MAX];
     size_t nstores;
+    size_t max_content_length;   /* advertised and enforced (413) */
+    int tls;                     /* answering over HTTPS */
+    struct stream_state *stream; /* stream.c */
 };
 
 /* Per request: when it started (for the log line), what was answered, and
@@ -55,7 +57,7 @@ struct request {
     int64_t start_us;
     unsigned status;
     int route;
-    struct vg_buf body; /* capped at MAX_CONTENT_LENGTH */
+    struct vg_buf body; /* capped at the server's max_content_length */
     int too_large;
 };
 
@@ -83,5 +85,13 @@ void *http_ledger_start(const struct vg_server_opts *opts);
 void http_ledger_stop(void *ticker);
 enum MHD_Result http_taxii(struct server *srv, struct MHD_Connection *conn, struct request *rq,
                            const char *url, const char *method);
+
+/* The event stream (stream.c): its notifier thread starts with the server;
+ * stop resumes and ends every subscriber before the daemon stops. */
+enum vg_rc http_stream_start(struct server *srv, struct vg_error *err);
+void http_stream_stop(struct server *srv);
+void http_stream_free(struct server *srv);
+enum MHD_Result http_stream(struct server *srv, struct MHD_Connection *conn, struct request *rq,
+                            const char *method);
 
 #endif

@@ -36,8 +36,8 @@
 #include "common/vtime.h"
 #include "store/store.h"
 
-static const char *const route_names[R_COUNT] = {"health",  "whoami", "taxii",
-                                                 "metrics", "ledger", "other"};
+static const char *const route_names[R_COUNT] = {"health", "whoami", "taxii", "metrics",
+                                                 "stream", "ledger", "other"};
 static const double buckets_ms[NBUCKETS] = {0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 5000};
 
 static _Thread_local struct vg_store *tls_store;
@@ -206,7 +206,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         if ((rq = calloc(1, sizeof(*rq))) == NULL)
             return MHD_NO;
         rq->start_us = vg_time_now_us();
-        vg_buf_init(&rq->body, MAX_CONTENT_LENGTH);
+        vg_buf_init(&rq->body, srv->max_content_length);
         atomic_fetch_add(&srv->in_flight, 1);
         *con_cls = rq;
         return MHD_YES;
@@ -222,6 +222,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                 : strcmp(url, "/api/v1/whoami") == 0       ? R_WHOAMI
                 : strcmp(url, "/metrics") == 0             ? R_METRICS
                 : is_taxii(url)                            ? R_TAXII
+                : strcmp(url, "/api/v1/stream") == 0       ? R_STREAM
                 : strncmp(url, "/api/v1/ledger/", 15) == 0 ? R_LEDGER
                                                            : R_OTHER;
     if (rq->route == R_METRICS)
@@ -248,6 +249,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                                         vg_auth_scopes_json(who.key.scopes)),
                               NULL);
     }
+    if (rq->route == R_STREAM)
+        return http_stream(srv, conn, rq, method);
     if (is_taxii(url))
         return http_taxii(srv, conn, rq, url, method);
     vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
@@ -310,6 +313,9 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
 
     memset(&srv, 0, sizeof(srv));
     srv.opts = opts;
+    srv.max_content_length =
+        opts->max_content_length ? opts->max_content_length : VG_SERVER_MAX_CONTENT_LENGTH;
+    srv.tls = opts->tls_cert_pem != NULL && opts->tls_key_pem != NULL;
     if (vg_random(srv.next_key, sizeof(srv.next_key)) != VG_OK)
         return vg_error_set(err, VG_INTERNAL, NULL, "no randomness for the paging key");
     atomic_init(&srv.in_flight, 0);
@@ -335,15 +341,33 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
     pthread_sigmask(SIG_BLOCK, &sigs, &old);
-    d = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL,
-        NULL, handle, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        opts->max_connections ? opts->max_connections : 1024, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        opts->max_per_address ? opts->max_per_address : 64, MHD_OPTION_CONNECTION_TIMEOUT,
-        opts->timeout_s ? opts->timeout_s : 30, MHD_OPTION_NOTIFY_COMPLETED, completed, &srv,
-        MHD_OPTION_END);
+    if ((rc = http_stream_start(&srv, err)) != VG_OK) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_mutex_destroy(&srv.mu);
+        return rc;
+    }
+    {
+        struct MHD_OptionItem tls[] = {
+            {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)opts->tls_cert_pem},
+            {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)opts->tls_key_pem},
+            {MHD_OPTION_END, 0, NULL},
+        };
+
+        if (!srv.tls)
+            tls[0].option = MHD_OPTION_END;
+        d = MHD_start_daemon(
+            MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (srv.tls ? MHD_USE_TLS : 0),
+            0, NULL, NULL, handle, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+            MHD_OPTION_ARRAY, tls, MHD_OPTION_THREAD_POOL_SIZE, threads,
+            MHD_OPTION_CONNECTION_LIMIT, opts->max_connections ? opts->max_connections : 1024,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_per_address ? opts->max_per_address : 64,
+            MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_s ? opts->timeout_s : 30,
+            MHD_OPTION_NOTIFY_COMPLETED, completed, &srv, MHD_OPTION_END);
+    }
     if (d == NULL) {
+        http_stream_stop(&srv);
+        http_stream_free(&srv);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         pthread_mutex_destroy(&srv.mu);
         return vg_error_set(err, VG_IO, "listen", "cannot listen on %s port %u: %s", opts->address,
@@ -354,18 +378,21 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
            ss.ss_family == AF_INET6 ? "]" : "", info ? (unsigned)info->port : opts->port);
     fflush(stdout);
     ticker = http_ledger_start(opts); /* signs checkpoints while serving */
-    vg_log(VG_LOG_INFO, "start", "hub=%s threads=%u", opts->hub, threads);
+    vg_log(VG_LOG_INFO, "start", "hub=%s threads=%u tls=%s max_content_length=%zu", opts->hub,
+           threads, srv.tls ? "on" : "off", srv.max_content_length);
 
     while (sigwait(&sigs, &sig) != 0)
         ;
     vg_log(VG_LOG_INFO, "stop", "signal %d: finishing requests in flight", sig);
-    MHD_quiesce_daemon(d); /* no new connections */
+    MHD_quiesce_daemon(d);  /* no new connections */
+    http_stream_stop(&srv); /* streams end; their connections finish */
     for (waited = 0; atomic_load(&srv.in_flight) > 0 &&
                      waited < (int)(opts->grace_s ? opts->grace_s : 10) * 100;
          waited++)
         usleep(10000);
     MHD_stop_daemon(d);
     http_ledger_stop(ticker);
+    http_stream_free(&srv);
     for (i = 0; i < srv.nstores; i++)
         vg_store_close(srv.stores[i]);
     pthread_mutex_destroy(&srv.mu);

@@ -128,7 +128,8 @@ static void next_mac(const struct server *srv, int64_t rowid, const char *bindin
 
 /*
  * A TAXII match[] value "a,b,c" into at most MATCH_MAX pieces, copied into
- * buf; ids: each must be a STIX identifier, else a type name.  0 or -1.
+ * buf; ids: 1 each must be a STIX identifier, 0 a type name, 2 a type name
+ * or a version number.  0 or -1.
  */
 static int split_list(const char *v, char *buf, size_t cap, const char **out, size_t *n, int ids)
 {
@@ -143,10 +144,11 @@ static int split_list(const char *v, char *buf, size_t cap, const char **out, si
 
         if (k == MATCH_MAX || len == 0 || len > 250)
             return -1;
-        if (ids ? !vg_stix_id_valid(tok, len) : 0)
+        if (ids == 1 && !vg_stix_id_valid(tok, len))
             return -1;
-        for (p = tok; !ids && *p; p++)
-            if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+        for (p = tok; ids != 1 && *p; p++)
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+                  (ids == 2 && *p == '.')))
                 return -1;
         out[k++] = tok;
     }
@@ -207,7 +209,7 @@ static int parse_vsel(struct MHD_Connection *conn, unsigned dflt, struct vsel *v
     if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[spec_version]")) !=
         NULL) {
         size_t i;
-        int bad = split_list(v, vs->specbuf, sizeof(vs->specbuf), vs->specs, &vs->nspecs, 0);
+        int bad = split_list(v, vs->specbuf, sizeof(vs->specbuf), vs->specs, &vs->nspecs, 2);
 
         for (i = 0; !bad && i < vs->nspecs; i++) {
             const char *q = vs->specs[i];
@@ -718,10 +720,6 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
             }
         }
     }
-    if (vg_ingest_flush(ing, &err) != VG_OK)
-        goto fail;
-    vg_ingest_free(ing);
-    ing = NULL;
     if (vg_uuid4(sid) != VG_OK) {
         vg_error_set(&err, VG_INTERNAL, NULL, "no randomness");
         goto fail;
@@ -740,8 +738,13 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
         json_object_set(status, "failures", bad);
     if ((text = json_dumps(status, JSON_COMPACT)) == NULL)
         goto nomem;
-    if (vg_store_status_put(st, sid, who->org.id, text, &err) != VG_OK)
+    /* The status resource joins the objects' transaction: one commit (one
+     * fsync) makes both durable before the 202. */
+    if (vg_store_status_put(st, sid, who->org.id, text, &err) != VG_OK ||
+        vg_ingest_flush(ing, &err) != VG_OK)
         goto fail;
+    vg_ingest_free(ing);
+    ing = NULL;
     free(text);
     json_decref(ok);
     json_decref(bad);
@@ -832,7 +835,7 @@ enum MHD_Result http_taxii(struct server *srv, struct MHD_Connection *conn, stru
         host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
         if (host == NULL || strlen(host) > 255 || strpbrk(host, "/\\ \"") != NULL)
             host = "localhost";
-        snprintf(root, sizeof(root), "http://%s" TAXII_ROOT, host);
+        snprintf(root, sizeof(root), "%s://%s" TAXII_ROOT, srv->tls ? "https" : "http", host);
         return send_taxii(conn, rq,
                           json_pack("{s:s, s:s, s:s, s:[s]}", "title", "Vigie", "description",
                                     "threat-intelligence exchange hub", "default", root,
@@ -841,7 +844,7 @@ enum MHD_Result http_taxii(struct server *srv, struct MHD_Connection *conn, stru
     if (strcmp(url, TAXII_ROOT) == 0)
         return send_taxii(conn, rq,
                           json_pack("{s:s, s:[s], s:I}", "title", "Vigie", "versions", TAXII_TYPE,
-                                    "max_content_length", (json_int_t)MAX_CONTENT_LENGTH));
+                                    "max_content_length", (json_int_t)srv->max_content_length));
     if (strncmp(url, TAXII_ROOT "collections/", sizeof(TAXII_ROOT "collections/") - 1) == 0)
         return collections(srv, st, conn, rq, &who, url + sizeof(TAXII_ROOT "collections/") - 1);
     vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");

@@ -198,6 +198,17 @@ enum vg_rc vg_store_scan_observables(struct vg_store *st, const struct vg_obs_fi
     return st->ops->scan_observables(st, f, cb, ctx, err);
 }
 
+enum vg_rc vg_store_head(struct vg_store *st, int64_t *seq, struct vg_error *err)
+{
+    return st->ops->head(st, seq, err);
+}
+
+enum vg_rc vg_store_seq_added_by(struct vg_store *st, int64_t us, int64_t *seq,
+                                 struct vg_error *err)
+{
+    return st->ops->seq_added_by(st, us, seq, err);
+}
+
 enum vg_rc vg_store_stats(struct vg_store *st, struct vg_store_stats *out, struct vg_error *err)
 {
     return st->ops->stats(st, out, err);

@@ -163,8 +163,9 @@ struct vg_object_row {
     enum vg_tlp tlp;
     int64_t org_id;
     int64_t collection_id;
-    const char *json;
+    const char *json; /* a deletion event: {"deleted":[modified...],"audience":[...]} */
     size_t json_len;
+    enum vg_event_kind event_kind;
 };
 
 /*
@@ -207,6 +208,27 @@ struct vg_object_filter {
     const char *const *spec_versions; /* any of these STIX spec versions */
     size_t nspec_versions;
     size_t limit; /* 0: no limit */
+    /*
+     * The event stream: with events set, every event in sequence order
+     * (after_rowid and upto_rowid bound it; an event's rowid is its seq) -
+     * each stored version, and each deletion, seen by those who could see
+     * what it deleted.  Versions are not selected; a version is an event for
+     * the requester only while the contributor's later versions of the
+     * object are visible to it too, so a tightened TLP stops the older
+     * versions reaching those who lost access.  The lists below filter
+     * further (deletions pass the kind and label filters: their claims are
+     * erased).
+     */
+    int events;
+    int64_t upto_rowid; /* 0: no bound */
+    const enum vg_obs_kind *kinds;
+    size_t nkinds;
+    const int64_t *collection_ids;
+    size_t ncollection_ids;
+    const vg_token *groups; /* the audience names one of these groups */
+    size_t ngroups;
+    const char *const *labels; /* an observable claimed with one of these labels */
+    size_t nlabels;
 };
 
 typedef int (*vg_object_cb)(void *ctx, const struct vg_object_row *row);
@@ -359,6 +381,9 @@ struct vg_store_ops {
                                vg_object_cb cb, void *ctx, struct vg_error *err);
     enum vg_rc (*scan_observables)(struct vg_store *st, const struct vg_obs_filter *f, vg_obs_cb cb,
                                    void *ctx, struct vg_error *err);
+    enum vg_rc (*head)(struct vg_store *st, int64_t *seq, struct vg_error *err);
+    enum vg_rc (*seq_added_by)(struct vg_store *st, int64_t us, int64_t *seq,
+                               struct vg_error *err);
     enum vg_rc (*stats)(struct vg_store *st, struct vg_store_stats *out, struct vg_error *err);
     enum vg_rc (*check)(struct vg_store *st, struct vg_error *err); /* integrity check */
 
@@ -470,6 +495,11 @@ enum vg_rc vg_store_scan_objects(struct vg_store *st, const struct vg_object_fil
                                  vg_object_cb cb, void *ctx, struct vg_error *err);
 enum vg_rc vg_store_scan_observables(struct vg_store *st, const struct vg_obs_filter *f,
                                      vg_obs_cb cb, void *ctx, struct vg_error *err);
+/* The last event's sequence number (0 for an empty hub). */
+enum vg_rc vg_store_head(struct vg_store *st, int64_t *seq, struct vg_error *err);
+/* The last event added at or before us (0: none). */
+enum vg_rc vg_store_seq_added_by(struct vg_store *st, int64_t us, int64_t *seq,
+                                 struct vg_error *err);
 enum vg_rc vg_store_stats(struct vg_store *st, struct vg_store_stats *out, struct vg_error *err);
 enum vg_rc vg_store_check(struct vg_store *st, struct vg_error *err);
 

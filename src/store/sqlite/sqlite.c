@@ -1333,6 +1333,88 @@ static enum vg_rc visible_sql(struct vg_buf *b, const char *alias, int first, si
     return rc == VG_OK ? vg_buf_puts(b, ")))") : rc;
 }
 
+/* Append n parameters "?a,?b,..." numbered from *at. */
+static enum vg_rc params_sql(struct vg_buf *b, size_t n, int *at)
+{
+    enum vg_rc rc = VG_OK;
+    size_t i;
+
+    for (i = 0; rc == VG_OK && i < n; i++)
+        rc = vg_buf_printf(b, i ? ",?%d" : "?%d", (*at)++);
+    return rc;
+}
+
+/*
+ * The visibility of an event to the tokens at ?1..?n: a version that is
+ * visible and whose contributor's later versions of the object all are too
+ * (erased ones aside); a deletion whose recorded audience holds a token.
+ */
+static enum vg_rc event_visible_sql(struct vg_buf *b, size_t ntokens)
+{
+    enum vg_rc rc = vg_buf_printf(b, "((o.event_kind <> %d AND ", (int)VG_EV_DELETED);
+    size_t i;
+
+    if (rc == VG_OK)
+        rc = visible_sql(b, "o", 1, ntokens);
+    if (rc == VG_OK)
+        rc = vg_buf_puts(b, " AND NOT EXISTS(SELECT 1 FROM object o2 WHERE o2.id_hash = o.id_hash "
+                            "AND o2.stix_id = o.stix_id AND o2.org_id = o.org_id AND o2.rowid > "
+                            "o.rowid AND o2.aud0 <> 0 AND NOT ");
+    if (rc == VG_OK)
+        rc = visible_sql(b, "o2", 1, ntokens);
+    if (rc == VG_OK)
+        rc = vg_buf_printf(b,
+                           ")) OR (o.event_kind = %d AND EXISTS(SELECT 1 FROM "
+                           "json_each(o.json, '$.audience') j WHERE j.value IN (",
+                           (int)VG_EV_DELETED);
+    for (i = 0; rc == VG_OK && i < ntokens; i++)
+        rc = vg_buf_printf(b, i ? ",?%zu" : "?%zu", i + 1);
+    return rc == VG_OK ? vg_buf_puts(b, "))))") : rc;
+}
+
+/* " AND (a deletion OR a claim whose col is one of n parameters)". */
+static enum vg_rc claim_sql(struct vg_buf *b, const char *col, size_t n, int *at)
+{
+    enum vg_rc rc = vg_buf_printf(b,
+                                  " AND (o.event_kind = %d OR EXISTS(SELECT 1 FROM claim c JOIN "
+                                  "observable ob ON ob.id = c.obs_id WHERE c.object_rowid = "
+                                  "o.rowid AND %s IN (",
+                                  (int)VG_EV_DELETED, col);
+
+    if (rc == VG_OK)
+        rc = params_sql(b, n, at);
+    return rc == VG_OK ? vg_buf_puts(b, ")))") : rc;
+}
+
+/* " AND the audience (or a deletion's recorded one) names one of n group
+ * tokens", the tokens bound twice from *at. */
+static enum vg_rc group_sql(struct vg_buf *b, size_t n, int *at)
+{
+    enum vg_rc rc = vg_buf_puts(b, " AND (o.aud0 IN (");
+
+    if (rc == VG_OK)
+        rc = params_sql(b, n, at);
+    if (rc == VG_OK)
+        rc = vg_buf_puts(b, ") OR EXISTS(SELECT 1 FROM object_audience WHERE object_rowid = "
+                            "o.rowid AND token IN (");
+    if (rc == VG_OK)
+        rc = params_sql(b, n, at);
+    if (rc == VG_OK)
+        rc = vg_buf_printf(b,
+                           ")) OR (o.event_kind = %d AND EXISTS(SELECT 1 FROM "
+                           "json_each(o.json, '$.audience') j WHERE j.value IN (",
+                           (int)VG_EV_DELETED);
+    /* the deletion test reuses the first copy's parameters */
+    {
+        size_t i;
+        int first = *at - 2 * (int)n;
+
+        for (i = 0; rc == VG_OK && i < n; i++)
+            rc = vg_buf_printf(b, i ? ",?%d" : "?%d", first + (int)i);
+    }
+    return rc == VG_OK ? vg_buf_puts(b, "))))") : rc;
+}
+
 /* One version-selection term: no other visible version of the same id is
  * newer (latest) or older (first).  Ties on modified break on rowid. */
 static enum vg_rc extreme_sql(struct vg_buf *b, int latest, size_t ntokens)
@@ -1471,11 +1553,14 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
     vg_buf_init(&sql, 0);
     rc = vg_buf_puts(&sql, "SELECT o.rowid, o.seq, o.stix_id, o.type, o.created_us, "
                            "o.modified_us, o.date_added_us, o.revoked, o.tlp, o.org_id, "
-                           "o.collection_id, o.json FROM object o WHERE ");
+                           "o.collection_id, o.json, o.event_kind FROM object o WHERE ");
     if (rc == VG_OK)
-        rc = visible_sql(&sql, "o", 1, f->ntokens);
+        rc =
+            f->events ? event_visible_sql(&sql, f->ntokens) : visible_sql(&sql, "o", 1, f->ntokens);
     if (rc == VG_OK)
         rc = cond(&sql, "o.rowid >", &at);
+    if (rc == VG_OK && f->upto_rowid)
+        rc = cond(&sql, "o.rowid <=", &at);
     nids = (f->stix_id ? 1 : 0) + f->nids;
     ntypes = (f->type ? 1 : 0) + f->ntypes;
     if (rc == VG_OK && nids && (rc = in_list(&sql, "o.id_hash", nids, &at)) == VG_OK)
@@ -1503,7 +1588,15 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
                            at++);
     if (rc == VG_OK && f->nspec_versions)
         rc = in_list(&sql, "coalesce(o.spec_version, '2.1')", f->nspec_versions, &at);
-    if (rc == VG_OK)
+    if (rc == VG_OK && f->ncollection_ids)
+        rc = in_list(&sql, "o.collection_id", f->ncollection_ids, &at);
+    if (rc == VG_OK && f->nkinds)
+        rc = claim_sql(&sql, "ob.kind", f->nkinds, &at);
+    if (rc == VG_OK && f->nlabels)
+        rc = claim_sql(&sql, "c.label", f->nlabels, &at);
+    if (rc == VG_OK && f->ngroups)
+        rc = group_sql(&sql, f->ngroups, &at);
+    if (rc == VG_OK && !f->events)
         rc = version_sql(&sql, f->versions, f->nmodified, &at, f->ntokens);
     if (rc == VG_OK)
         rc = vg_buf_puts(&sql, " ORDER BY o.rowid");
@@ -1519,6 +1612,8 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
         return err->code;
     at = bind_tokens(q, 1, f->tokens, f->ntokens);
     sqlite3_bind_int64(q, at++, after);
+    if (f->upto_rowid)
+        sqlite3_bind_int64(q, at++, f->upto_rowid);
     if (f->stix_id)
         sqlite3_bind_int64(q, at++, id_hash(f->stix_id));
     for (i = 0; i < f->nids; i++)
@@ -1541,7 +1636,15 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
         sqlite3_bind_int(q, at++, (int)f->kind);
     for (i = 0; i < f->nspec_versions; i++)
         sqlite3_bind_text(q, at++, f->spec_versions[i], -1, SQLITE_TRANSIENT);
-    for (i = 0; i < f->nmodified; i++)
+    for (i = 0; i < f->ncollection_ids; i++)
+        sqlite3_bind_int64(q, at++, f->collection_ids[i]);
+    for (i = 0; i < f->nkinds; i++)
+        sqlite3_bind_int(q, at++, (int)f->kinds[i]);
+    for (i = 0; i < f->nlabels; i++)
+        sqlite3_bind_text(q, at++, f->labels[i], -1, SQLITE_TRANSIENT);
+    at = bind_tokens(q, at, f->groups, f->ngroups); /* twice: audience, then deletions */
+    at = bind_tokens(q, at, f->groups, f->ngroups);
+    for (i = 0; !f->events && i < f->nmodified; i++)
         sqlite3_bind_int64(q, at++, f->modified[i]);
     if (f->limit)
         sqlite3_bind_int64(q, at++, (sqlite3_int64)f->limit);
@@ -1565,6 +1668,7 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
         row.collection_id = sqlite3_column_int64(q, 10);
         row.json = (const char *)sqlite3_column_text(q, 11);
         row.json_len = (size_t)sqlite3_column_bytes(q, 11);
+        row.event_kind = (enum vg_event_kind)sqlite3_column_int(q, 12);
         if (cb(ctx, &row))
             break;
     }
@@ -1658,6 +1762,29 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
 
 /* ---- maintenance ---------------------------------------------------------------- */
 
+static enum vg_rc sq_head(struct vg_store *st, int64_t *seq, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q = prep(s, "SELECT seq FROM object ORDER BY rowid DESC LIMIT 1", err);
+    int r;
+
+    if (q == NULL)
+        return err->code;
+    *seq = 0;
+    if ((r = sqlite3_step(q)) == SQLITE_ROW)
+        *seq = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? VG_OK : db_error(s, err, "head");
+}
+
+static enum vg_rc sq_seq_added_by(struct vg_store *st, int64_t us, int64_t *seq,
+                                  struct vg_error *err)
+{
+    (void)err;
+    *seq = rowid_added_after(sq_of(st), us); /* an event's rowid is its seq */
+    return VG_OK;
+}
+
 static enum vg_rc sq_stats(struct vg_store *st, struct vg_store_stats *out, struct vg_error *err)
 {
     struct sq *s = sq_of(st);
@@ -1666,11 +1793,12 @@ static enum vg_rc sq_stats(struct vg_store *st, struct vg_store_stats *out, stru
     out->orgs = scalar(s, "SELECT count(*) FROM org", 0);
     out->keys = scalar(s, "SELECT count(*) FROM api_key", 0);
     out->groups = scalar(s, "SELECT count(*) FROM grp", 0);
-    out->versions = scalar(s, "SELECT count(*) FROM object", 0);
-    out->objects = scalar(s, "SELECT count(DISTINCT stix_id) FROM object", 0);
+    /* erased versions and deletion events (aud0 0) are events, not data */
+    out->versions = scalar(s, "SELECT count(*) FROM object WHERE aud0 <> 0", 0);
+    out->objects = scalar(s, "SELECT count(DISTINCT stix_id) FROM object WHERE aud0 <> 0", 0);
     out->observables = scalar(s, "SELECT count(*) FROM observable", 0);
     out->contributions = scalar(s, "SELECT count(*) FROM claim", 0);
-    out->events = out->versions; /* one event per stored version */
+    out->events = scalar(s, "SELECT count(*) FROM object", 0); /* one row per event */
     out->last_seq = scalar(s, "SELECT seq FROM object ORDER BY rowid DESC LIMIT 1", 0);
     (void)err;
     return VG_OK;
@@ -1698,6 +1826,8 @@ static enum vg_rc sq_check(struct vg_store *st, struct vg_error *err)
          "object versions of an unknown organisation"},
         {"SELECT count(*) FROM object o WHERE o.id_hash IS NOT vg_id_hash(o.stix_id)",
          "object versions with a wrong id hash"},
+        {"SELECT count(*) FROM object WHERE seq <> rowid",
+         "events whose row is not their sequence number"},
         {"SELECT count(*) FROM (SELECT seq - lag(seq) OVER (ORDER BY rowid) AS d FROM object) "
          "WHERE d <> 1",
          "gaps or disorder in the event sequence"},
@@ -1990,6 +2120,8 @@ static const struct vg_store_ops sqlite_ops = {
     .delete_object = sq_delete_object,
     .scan_objects = sq_scan_objects,
     .scan_observables = sq_scan_observables,
+    .head = sq_head,
+    .seq_added_by = sq_seq_added_by,
     .stats = sq_stats,
     .check = sq_check,
     .ledger_head = sq_ledger_head,
