@@ -382,8 +382,7 @@ struct vg_store_ops {
     enum vg_rc (*scan_observables)(struct vg_store *st, const struct vg_obs_filter *f, vg_obs_cb cb,
                                    void *ctx, struct vg_error *err);
     enum vg_rc (*head)(struct vg_store *st, int64_t *seq, struct vg_error *err);
-    enum vg_rc (*seq_added_by)(struct vg_store *st, int64_t us, int64_t *seq,
-                               struct vg_error *err);
+    enum vg_rc (*seq_added_by)(struct vg_store *st, int64_t us, int64_t *seq, struct vg_error *err);
     enum vg_rc (*stats)(struct vg_store *st, struct vg_store_stats *out, struct vg_error *err);
     enum vg_rc (*check)(struct vg_store *st, struct vg_error *err); /* integrity check */
 
