@@ -190,6 +190,8 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
                                          {"threads", required_argument, NULL, 't'},
                                          {"config", required_argument, NULL, 'c'},
+                                         {"checkpoint-every", required_argument, NULL, 'E'},
+                                         {"checkpoint-leaves", required_argument, NULL, 'N'},
                                          {NULL, 0, NULL, 0}};
     struct settings s;
     struct vg_error err;
@@ -216,6 +218,16 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             threads = (unsigned)strtoul(optarg, NULL, 10);
             if (threads == 0 || threads > 64)
                 return tool_usage(&vg_cmd_serve, "--threads is 1 to 64");
+            break;
+        case 'E':
+            s.so.checkpoint_s = (unsigned)strtoul(optarg, NULL, 10);
+            if (s.so.checkpoint_s == 0 || s.so.checkpoint_s > 86400)
+                return tool_usage(&vg_cmd_serve, "--checkpoint-every is 1 to 86400 seconds");
+            break;
+        case 'N':
+            s.so.checkpoint_leaves = (unsigned)strtoul(optarg, NULL, 10);
+            if (s.so.checkpoint_leaves == 0)
+                return tool_usage(&vg_cmd_serve, "--checkpoint-leaves is at least 1");
             break;
         default:
             return tool_usage(&vg_cmd_serve, NULL);
@@ -259,6 +271,7 @@ out:
 const struct vg_cmd vg_cmd_serve = {
     .name = "serve",
     .summary = "run the hub's HTTP server until SIGTERM",
-    .usage = "[--config FILE] [--listen ADDR:PORT] [--threads N]",
+    .usage = "[--config FILE] [--listen ADDR:PORT] [--threads N] [--checkpoint-every SECONDS] "
+             "[--checkpoint-leaves N]",
     .run = run,
 };

@@ -28,7 +28,7 @@
 
 /* Prometheus counters: requests by route and status class, and a latency
  * histogram; updated with relaxed atomics from every worker. */
-enum route { R_HEALTH, R_WHOAMI, R_TAXII, R_METRICS, R_STREAM, R_OTHER, R_COUNT };
+enum route { R_HEALTH, R_WHOAMI, R_TAXII, R_METRICS, R_STREAM, R_LEDGER, R_OTHER, R_COUNT };
 #define STATUS_CLASSES 5 /* 1xx..5xx */
 #define NBUCKETS 12
 
@@ -78,6 +78,11 @@ enum vg_rc http_authenticate(struct vg_store *st, struct MHD_Connection *conn, u
                              struct vg_auth *who, struct vg_error *err);
 
 /* Route families. */
+enum MHD_Result http_ledger(struct server *srv, struct MHD_Connection *conn, struct request *rq,
+                            const char *url, const char *method);
+/* The thread that signs checkpoints while the server runs (ledger_api.c). */
+void *http_ledger_start(const struct vg_server_opts *opts);
+void http_ledger_stop(void *ticker);
 enum MHD_Result http_taxii(struct server *srv, struct MHD_Connection *conn, struct request *rq,
                            const char *url, const char *method);
 

@@ -36,8 +36,8 @@
 #include "common/vtime.h"
 #include "store/store.h"
 
-static const char *const route_names[R_COUNT] = {"health",  "whoami", "taxii",
-                                                 "metrics", "stream", "other"};
+static const char *const route_names[R_COUNT] = {"health", "whoami", "taxii", "metrics",
+                                                 "stream", "ledger", "other"};
 static const double buckets_ms[NBUCKETS] = {0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 5000};
 
 static _Thread_local struct vg_store *tls_store;
@@ -218,14 +218,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         return MHD_YES;
     }
     vg_error_clear(&err);
-    rq->route = strcmp(url, "/api/v1/health") == 0   ? R_HEALTH
-                : strcmp(url, "/api/v1/whoami") == 0 ? R_WHOAMI
-                : strcmp(url, "/metrics") == 0       ? R_METRICS
-                : is_taxii(url)                      ? R_TAXII
-                : strcmp(url, "/api/v1/stream") == 0 ? R_STREAM
-                                                     : R_OTHER;
+    rq->route = strcmp(url, "/api/v1/health") == 0         ? R_HEALTH
+                : strcmp(url, "/api/v1/whoami") == 0       ? R_WHOAMI
+                : strcmp(url, "/metrics") == 0             ? R_METRICS
+                : is_taxii(url)                            ? R_TAXII
+                : strcmp(url, "/api/v1/stream") == 0       ? R_STREAM
+                : strncmp(url, "/api/v1/ledger/", 15) == 0 ? R_LEDGER
+                                                           : R_OTHER;
     if (rq->route == R_METRICS)
         return metrics(srv, conn, rq);
+    if (rq->route == R_LEDGER)
+        return http_ledger(srv, conn, rq, url, method);
     if (strcmp(url, "/api/v1/health") == 0) {
         if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
             vg_error_set(&err, VG_INVALID, NULL, "%s is not allowed here", method);
@@ -305,6 +308,7 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
     unsigned threads = opts->threads;
     enum vg_rc rc = VG_OK;
     int sig = 0, waited;
+    void *ticker;
     size_t i;
 
     memset(&srv, 0, sizeof(srv));
@@ -373,6 +377,7 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
     printf("listening on %s%s%s:%u\n", ss.ss_family == AF_INET6 ? "[" : "", opts->address,
            ss.ss_family == AF_INET6 ? "]" : "", info ? (unsigned)info->port : opts->port);
     fflush(stdout);
+    ticker = http_ledger_start(opts); /* signs checkpoints while serving */
     vg_log(VG_LOG_INFO, "start", "hub=%s threads=%u tls=%s max_content_length=%zu", opts->hub,
            threads, srv.tls ? "on" : "off", srv.max_content_length);
 
@@ -386,6 +391,7 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
          waited++)
         usleep(10000);
     MHD_stop_daemon(d);
+    http_ledger_stop(ticker);
     http_stream_free(&srv);
     for (i = 0; i < srv.nstores; i++)
         vg_store_close(srv.stores[i]);

@@ -37,6 +37,8 @@ struct vg_server_opts {
      * of its private key, served through libmicrohttpd's TLS support. */
     const char *tls_cert_pem;
     const char *tls_key_pem;
+    unsigned checkpoint_s;      /* sign a checkpoint after this many seconds of growth (60) */
+    unsigned checkpoint_leaves; /* ... or this many new ledger entries (10000) */
 };
 
 #define VG_SERVER_MAX_CONTENT_LENGTH (100u * 1024 * 1024)

@@ -531,6 +531,7 @@ static enum MHD_Result delete_object(struct server *srv, struct vg_store *st,
     memset(&d, 0, sizeof(d));
     d.stix_id = oid;
     d.org_id = who->org.id;
+    d.key_id = who->key.id;
     d.collection_id = c.id;
     d.tokens = tok;
     d.ntokens = ntok;
@@ -664,6 +665,7 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
                               NULL);
     }
     io.org_id = who->org.id;
+    io.key_id = who->key.id;
     io.collection_id = c.id;
     io.default_tlp = VG_TLP_AMBER;
     io.batch = 1000000; /* one transaction: committed before the answer */

@@ -127,6 +127,9 @@ struct vg_object_version {
     size_t nwriter_tokens;
     int shared_id;
     int dedupe_by_id; /* any version of this id from this contributor: duplicate */
+    /* The public id of the API key that sent it (the ledger records it), or
+     * NULL: "cli" (the operator's shell on the hub's machine). */
+    const char *key_id;
 };
 
 enum vg_put_result {
@@ -248,6 +251,7 @@ struct vg_delete_request {
     size_t nmodified;
     const char *const *spec_versions;
     size_t nspec_versions;
+    const char *key_id; /* recorded in the ledger, as in struct vg_object_version */
 };
 
 /* One visible contribution (observable claimed by a visible object). */
@@ -278,6 +282,32 @@ struct vg_obs_filter {
 };
 
 typedef int (*vg_obs_cb)(void *ctx, const struct vg_obs_row *row);
+
+/*
+ * The evidence ledger (docs/ledger.md): one leaf per event, written in the
+ * transaction of the event, in a Merkle tree whose frontier is persisted at
+ * every commit.  Entries are numbered from 0 in the order of the tree.
+ */
+struct vg_ledger_entry {
+    uint64_t index;
+    const uint8_t *leaf; /* recomputed from the stored rows (or stored, for log events) */
+    size_t leaf_len;
+    const uint8_t *hash;  /* the leaf hash the ledger stored */
+    int64_t object_rowid; /* 0: not an object event */
+    /* NULL, or what does not hold between the ledger and the rows (a row
+     * missing, out of order, or unknown to the ledger): the entry diverges. */
+    const char *problem;
+};
+typedef int (*vg_ledger_cb)(void *ctx, const struct vg_ledger_entry *e);
+
+/* One stored checkpoint (a signed note). */
+struct vg_checkpoint_row {
+    int64_t id;
+    uint64_t size;
+    int64_t created_us;
+    const char *note;
+};
+typedef int (*vg_checkpoint_cb)(void *ctx, const struct vg_checkpoint_row *c);
 
 struct vg_store_stats {
     int64_t orgs, keys, groups, objects, versions, observables, contributions, events;
@@ -355,6 +385,27 @@ struct vg_store_ops {
     enum vg_rc (*seq_added_by)(struct vg_store *st, int64_t us, int64_t *seq, struct vg_error *err);
     enum vg_rc (*stats)(struct vg_store *st, struct vg_store_stats *out, struct vg_error *err);
     enum vg_rc (*check)(struct vg_store *st, struct vg_error *err); /* integrity check */
+
+    /* ledger: see docs/ledger.md and the dispatchers below */
+    enum vg_rc (*ledger_head)(struct vg_store *st, uint64_t *size, uint8_t root[32],
+                              struct vg_error *err);
+    enum vg_rc (*ledger_append)(struct vg_store *st, const uint8_t *leaf, size_t len,
+                                uint64_t *index, struct vg_error *err);
+    enum vg_rc (*ledger_entry)(struct vg_store *st, uint64_t index, uint8_t *leaf, size_t *len,
+                               char **json, struct vg_error *err);
+    enum vg_rc (*ledger_find)(struct vg_store *st, const char *stix_id, int64_t modified_us,
+                              const vg_token *tokens, size_t ntokens, uint64_t *index,
+                              struct vg_error *err);
+    enum vg_rc (*ledger_inclusion)(struct vg_store *st, uint64_t index, uint64_t size,
+                                   uint8_t (*path)[32], size_t *npath, struct vg_error *err);
+    enum vg_rc (*ledger_consistency)(struct vg_store *st, uint64_t m, uint64_t n,
+                                     uint8_t (*proof)[32], size_t *nproof, struct vg_error *err);
+    enum vg_rc (*ledger_scan)(struct vg_store *st, vg_ledger_cb cb, void *ctx,
+                              struct vg_error *err);
+    enum vg_rc (*checkpoint_put)(struct vg_store *st, uint64_t size, const char *note,
+                                 struct vg_error *err);
+    enum vg_rc (*checkpoint_scan)(struct vg_store *st, int latest_only, vg_checkpoint_cb cb,
+                                  void *ctx, struct vg_error *err);
 };
 
 struct vg_store {
@@ -454,5 +505,39 @@ enum vg_rc vg_store_check(struct vg_store *st, struct vg_error *err);
 /* Backend constructors (one per backend folder). */
 enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_store **out,
                                 struct vg_error *err);
+
+/*
+ * Ledger.  ledger_head: size and root of the committed tree (or of the open
+ * transaction's).  ledger_append: a leaf that is not an object event (the
+ * log's key, an artefact), inside a write transaction; object versions get
+ * theirs from put_object.  ledger_entry: leaf `index` (out: VG_LEAF_MAX
+ * bytes) and, for an object event, the object text (caller frees; may be
+ * NULL).  ledger_find: the entry of the version of stix_id stored at
+ * modified_us (or the latest, with -1) among those the tokens may see:
+ * VG_NOT_FOUND otherwise, whether it exists or not.  ledger_inclusion /
+ * ledger_consistency: RFC 9162 proofs over the first `size` (n) leaves
+ * (VG_MERKLE_MAX_PROOF hashes).  ledger_scan: every entry in tree order,
+ * each leaf recomputed from the stored rows, for `vigie verify --hub`.
+ * checkpoint_put/scan: signed checkpoints, oldest first (or the latest).
+ */
+enum vg_rc vg_store_ledger_head(struct vg_store *st, uint64_t *size, uint8_t root[32],
+                                struct vg_error *err);
+enum vg_rc vg_store_ledger_append(struct vg_store *st, const uint8_t *leaf, size_t len,
+                                  uint64_t *index, struct vg_error *err);
+enum vg_rc vg_store_ledger_entry(struct vg_store *st, uint64_t index, uint8_t *leaf, size_t *len,
+                                 char **json, struct vg_error *err);
+enum vg_rc vg_store_ledger_find(struct vg_store *st, const char *stix_id, int64_t modified_us,
+                                const vg_token *tokens, size_t ntokens, uint64_t *index,
+                                struct vg_error *err);
+enum vg_rc vg_store_ledger_inclusion(struct vg_store *st, uint64_t index, uint64_t size,
+                                     uint8_t (*path)[32], size_t *npath, struct vg_error *err);
+enum vg_rc vg_store_ledger_consistency(struct vg_store *st, uint64_t m, uint64_t n,
+                                       uint8_t (*proof)[32], size_t *nproof, struct vg_error *err);
+enum vg_rc vg_store_ledger_scan(struct vg_store *st, vg_ledger_cb cb, void *ctx,
+                                struct vg_error *err);
+enum vg_rc vg_store_checkpoint_put(struct vg_store *st, uint64_t size, const char *note,
+                                   struct vg_error *err);
+enum vg_rc vg_store_checkpoint_scan(struct vg_store *st, int latest_only, vg_checkpoint_cb cb,
+                                    void *ctx, struct vg_error *err);
 
 #endif
