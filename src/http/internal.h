@@ -28,7 +28,17 @@
 
 /* Prometheus counters: requests by route and status class, and a latency
  * histogram; updated with relaxed atomics from every worker. */
-enum route { R_HEALTH, R_WHOAMI, R_TAXII, R_METRICS, R_STREAM, R_LEDGER, R_OTHER, R_COUNT };
+enum route {
+    R_HEALTH,
+    R_WHOAMI,
+    R_TAXII,
+    R_METRICS,
+    R_STREAM,
+    R_LEDGER,
+    R_LOOKUP,
+    R_OTHER,
+    R_COUNT
+};
 #define STATUS_CLASSES 5 /* 1xx..5xx */
 #define NBUCKETS 12
 
@@ -93,6 +103,9 @@ void http_stream_stop(struct server *srv);
 /* A commit happened on this server: wake the waiting subscribers now. */
 void http_stream_kick(struct server *srv);
 void http_stream_free(struct server *srv);
+/* GET and POST /api/v1/lookup (lookup_api.c). */
+enum MHD_Result http_lookup(struct server *srv, struct MHD_Connection *conn, struct request *rq,
+                            const char *method);
 enum MHD_Result http_stream(struct server *srv, struct MHD_Connection *conn, struct request *rq,
                             const char *method);
 

@@ -279,6 +279,8 @@ struct vg_obs_filter {
     const char *label;
     int64_t added_after_us;
     int distinct; /* one row per observable (the first visible contribution) */
+    const char *value; /* this one observable (of kind; canonical), or NULL */
+    size_t value_len;
 };
 
 typedef int (*vg_obs_cb)(void *ctx, const struct vg_obs_row *row);

@@ -1686,10 +1686,18 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     sqlite3_stmt *q;
     enum vg_rc rc;
     int at = (int)f->ntokens + 1, r;
-    int64_t last_obs = -1, after = 0;
+    int64_t last_obs = -1, after = 0, one = 0;
 
     if (f->ntokens == 0)
         return VG_OK;
+    if (f->value) { /* one observable: found through its hash, or nothing */
+        if ((rc = obs_id(s, f->kind, f->value, f->value_len, 0, &one, err)) == VG_NOT_FOUND) {
+            vg_error_clear(err);
+            return VG_OK;
+        }
+        if (rc != VG_OK)
+            return rc;
+    }
     if (f->added_after_us)
         after = rowid_added_after(s, f->added_after_us);
     vg_buf_init(&sql, 0);
@@ -1700,6 +1708,8 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
                            "o.revoked = 0 AND ");
     if (rc == VG_OK)
         rc = visible_sql(&sql, "o", 1, f->ntokens);
+    if (rc == VG_OK && f->value)
+        rc = cond(&sql, "c.obs_id =", &at);
     if (rc == VG_OK && f->kind)
         rc = cond(&sql, "ob.kind =", &at);
     if (rc == VG_OK && f->has_max_tlp)
@@ -1723,6 +1733,8 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     if (q == NULL)
         return err->code;
     at = bind_tokens(q, 1, f->tokens, f->ntokens);
+    if (f->value)
+        sqlite3_bind_int64(q, at++, one);
     if (f->kind)
         sqlite3_bind_int(q, at++, (int)f->kind);
     if (f->has_max_tlp)
