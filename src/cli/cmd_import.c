@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "evidence/evidence.h"
 #include "codec/flat.h"
 #include "codec/stix_reader.h"
 #include "common/vtime.h"
@@ -507,6 +508,14 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             fclose(src.f);
     }
     total.rejected += rep.rejected_by_reader;
+    /* Every import ends with a signed checkpoint of what it committed. */
+    if (total.accepted + total.versions > 0) {
+        struct vg_error cerr;
+
+        vg_error_clear(&cerr);
+        if (vg_evidence_checkpoint(st, cli->hub, VG_EVIDENCE_HEAD, NULL, &cerr) != VG_OK)
+            fprintf(stderr, "vigie import: warning: no checkpoint signed: %s\n", cerr.msg);
+    }
     {
         double secs = (double)(vg_time_now_us() - t0) / 1e6;
         size_t stored = total.accepted + total.versions;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "evidence/evidence.h"
 #include "http/auth.h"
 #include "common/hash.h"
 #include "common/vtime.h"
@@ -24,8 +25,12 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     struct vg_key key;
     struct vg_error err;
     int c, ret = VG_EXIT_FAIL;
+    struct vg_note_key lkey;
+    struct vg_buf vk;
 
     vg_error_clear(&err);
+    memset(&lkey, 0, sizeof(lkey));
+    vg_buf_init(&vk, 0);
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
@@ -67,18 +72,27 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     }
     if (vg_store_commit(st, &err) != VG_OK)
         goto fail;
+    /* The ledger's signing key (its first leaf) and a first checkpoint. */
+    if (vg_evidence_checkpoint(st, cli->hub, VG_EVIDENCE_HEAD, NULL, &err) != VG_OK ||
+        vg_evidence_key(st, cli->hub, &lkey, &err) != VG_OK)
+        goto fail;
+    vg_note_key_public_text(&lkey, &vk);
     if (cli->json) {
-        tool_print_json(json_pack("{s:s, s:o, s:{s:s, s:s, s:I, s:s, s:o, s:n}}", "hub", cli->hub,
-                                  "org", tool_org_json(&org), "key", "id", key.id, "secret", secret,
-                                  "org_id", (json_int_t)org.id, "org", org.name, "scopes",
-                                  vg_auth_scopes_json(key.scopes), "expires"));
+        json_t *doc = json_pack("{s:s, s:o, s:{s:s, s:s, s:I, s:s, s:o, s:n}}", "hub", cli->hub,
+                                "org", tool_org_json(&org), "key", "id", key.id, "secret", secret,
+                                "org_id", (json_int_t)org.id, "org", org.name, "scopes",
+                                vg_auth_scopes_json(key.scopes), "expires");
+        json_object_set_new(doc, "ledger_public_key", json_string(vk.data));
+        tool_print_json(doc);
     } else {
         printf("Hub created in %s\n"
                "Operator organisation: %s (%s)\n"
                "Admin key, shown once - keep the secret safe:\n"
                "  id:     %s\n"
-               "  secret: %s\n",
-               cli->hub, org.name, org.stix_id, key.id, secret);
+               "  secret: %s\n"
+               "Ledger public key (give it to partners and experts; vigie ledger pubkey):\n"
+               "  %s\n",
+               cli->hub, org.name, org.stix_id, key.id, secret, vk.data);
     }
     ret = VG_EXIT_OK;
     goto out;
@@ -86,6 +100,8 @@ fail:
     ret = tool_fail(cli, "init", &err);
 out:
     vg_wipe(secret, sizeof(secret));
+    vg_note_key_wipe(&lkey);
+    vg_buf_cleanup(&vk);
     vg_store_close(st);
     return ret;
 }

@@ -4,6 +4,8 @@
  */
 #include "hash.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/hmac.h>
@@ -26,9 +28,71 @@ void vg_sha1(const void *p, size_t n, uint8_t out[VG_SHA1_LEN])
     digest(EVP_sha1(), p, n, out);
 }
 
+/*
+ * SHA-256 is on hot paths (ledger leaves and nodes, key hashes).  OpenSSL 3
+ * looks the algorithm up under a global lock at every EVP_Digest with
+ * EVP_sha256(); each thread therefore fetches it once and keeps a context,
+ * in thread-specific data freed when the thread ends.
+ */
+struct sha_tls {
+    EVP_MD *md;
+    EVP_MD_CTX *ctx;
+};
+
+static pthread_key_t sha_key;
+static pthread_once_t sha_once = PTHREAD_ONCE_INIT;
+static int sha_key_ok;
+
+static void sha_free(void *p)
+{
+    struct sha_tls *t = p;
+
+    EVP_MD_CTX_free(t->ctx);
+    EVP_MD_free(t->md);
+    free(t);
+}
+
+static void sha_key_init(void)
+{
+    sha_key_ok = pthread_key_create(&sha_key, sha_free) == 0;
+}
+
+static struct sha_tls *sha_tls(void)
+{
+    struct sha_tls *t;
+
+    pthread_once(&sha_once, sha_key_init);
+    if (!sha_key_ok)
+        return NULL;
+    if ((t = pthread_getspecific(sha_key)) != NULL)
+        return t;
+    if ((t = calloc(1, sizeof(*t))) == NULL)
+        return NULL;
+    t->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    t->ctx = EVP_MD_CTX_new();
+    if (t->md == NULL || t->ctx == NULL || pthread_setspecific(sha_key, t) != 0) {
+        sha_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void vg_sha256_2(const void *a, size_t na, const void *b, size_t nb, uint8_t out[VG_SHA256_LEN])
+{
+    struct sha_tls *t = sha_tls();
+    unsigned int len = 0;
+
+    if (t && EVP_DigestInit_ex2(t->ctx, t->md, NULL) == 1 && EVP_DigestUpdate(t->ctx, a, na) == 1 &&
+        (nb == 0 || EVP_DigestUpdate(t->ctx, b, nb) == 1) &&
+        EVP_DigestFinal_ex(t->ctx, out, &len) == 1)
+        return;
+    /* Without a context (out of memory): zeroed, so that it matches nothing. */
+    OPENSSL_cleanse(out, VG_SHA256_LEN);
+}
+
 void vg_sha256(const void *p, size_t n, uint8_t out[VG_SHA256_LEN])
 {
-    digest(EVP_sha256(), p, n, out);
+    vg_sha256_2(p, n, NULL, 0, out);
 }
 
 void vg_hex(const uint8_t *p, size_t n, char *out)

@@ -15,6 +15,8 @@
 
 void vg_sha1(const void *p, size_t n, uint8_t out[VG_SHA1_LEN]);
 void vg_sha256(const void *p, size_t n, uint8_t out[VG_SHA256_LEN]);
+/* SHA-256(a || b); b may be NULL when nb is 0.  Thread-safe, no lock. */
+void vg_sha256_2(const void *a, size_t na, const void *b, size_t nb, uint8_t out[VG_SHA256_LEN]);
 /* HMAC-SHA-256 of p under key. */
 void vg_hmac_sha256(const void *key, size_t klen, const void *p, size_t n,
                     uint8_t out[VG_SHA256_LEN]);

@@ -87,6 +87,49 @@ static int presented_key(const char *header, char *key, size_t cap)
     return -1;
 }
 
+/*
+ * What holds for a key once its secret is known good (or, for a refresh,
+ * was when the session began): not revoked, not expired, its organisation
+ * known, enabled and in good standing, and the scopes asked for.  Fills
+ * a->org and a->principal.
+ */
+static enum vg_rc standing(struct vg_store *st, struct vg_auth *a, int64_t now_us, unsigned need,
+                           struct vg_error *err)
+{
+    enum vg_rc rc;
+
+    if (a->key.revoked || (a->key.expires_us && a->key.expires_us <= now_us))
+        return vg_error_set(err, VG_AUTH, NULL, GENERIC);
+    if ((rc = vg_store_org_get_by_id(st, a->key.org_id, &a->org, err)) != VG_OK ||
+        (rc = vg_store_principal(st, a->key.org_id, &a->principal, err)) != VG_OK)
+        return rc == VG_NOT_FOUND ? vg_error_set(err, VG_AUTH, NULL, GENERIC) : rc;
+    if (a->org.disabled || !a->principal.good_standing)
+        return vg_error_set(err, VG_AUTH, NULL, GENERIC);
+    if ((a->key.scopes & need) != need)
+        return vg_error_set(err, VG_FORBIDDEN, "scope", "this key lacks the %s scope",
+                            (need & ~a->key.scopes) & VG_SCOPE_ADMIN   ? "admin"
+                            : (need & ~a->key.scopes) & VG_SCOPE_WRITE ? "write"
+                                                                       : "read");
+    return VG_OK;
+}
+
+enum vg_rc vg_auth_refresh(struct vg_store *st, const char *key_id, int64_t now_us, unsigned need,
+                           struct vg_auth *out, struct vg_error *err)
+{
+    uint8_t stored[VG_SHA256_LEN];
+    struct vg_auth a;
+    enum vg_rc rc;
+
+    memset(&a, 0, sizeof(a));
+    rc = vg_store_key_get(st, key_id, &a.key, stored, err);
+    vg_wipe(stored, sizeof(stored));
+    if (rc == VG_NOT_FOUND)
+        return vg_error_set(err, VG_AUTH, NULL, GENERIC);
+    if (rc == VG_OK && (rc = standing(st, &a, now_us, need, err)) == VG_OK)
+        *out = a;
+    return rc;
+}
+
 enum vg_rc vg_auth_header(struct vg_store *st, const char *header, int64_t now_us, unsigned need,
                           struct vg_auth *out, struct vg_error *err)
 {
@@ -123,28 +166,11 @@ enum vg_rc vg_auth_header(struct vg_store *st, const char *header, int64_t now_u
     vg_sha256(key, strlen(key), digest);
     match = vg_equal_ct(digest, known ? stored : standin, VG_SHA256_LEN);
     rc = VG_AUTH;
-    if (!known || !match || a.key.revoked || (a.key.expires_us && a.key.expires_us <= now_us))
+    if (!known || !match)
         goto out;
-    if ((rc = vg_store_org_get_by_id(st, a.key.org_id, &a.org, err)) != VG_OK ||
-        (rc = vg_store_principal(st, a.key.org_id, &a.principal, err)) != VG_OK) {
-        if (rc == VG_NOT_FOUND)
-            rc = VG_AUTH;
-        else
-            goto wipe;
-        goto out;
-    }
-    rc = VG_AUTH;
-    if (a.org.disabled || !a.principal.good_standing)
-        goto out;
-    if ((a.key.scopes & need) != need) {
-        rc = vg_error_set(err, VG_FORBIDDEN, "scope", "this key lacks the %s scope",
-                          (need & ~a.key.scopes) & VG_SCOPE_ADMIN   ? "admin"
-                          : (need & ~a.key.scopes) & VG_SCOPE_WRITE ? "write"
-                                                                    : "read");
+    if ((rc = standing(st, &a, now_us, need, err)) != VG_OK)
         goto wipe;
-    }
     *out = a;
-    rc = VG_OK;
     goto wipe;
 out:
     rc = vg_error_set(err, VG_AUTH, NULL, GENERIC);

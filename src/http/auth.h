@@ -46,6 +46,14 @@ struct vg_auth {
 enum vg_rc vg_auth_header(struct vg_store *st, const char *header, int64_t now_us, unsigned need,
                           struct vg_auth *out, struct vg_error *err);
 
+/*
+ * Check again, at now_us, a key authenticated earlier (a stream re-checks
+ * its key as it goes): revoked, expired, a disabled organisation or a lost
+ * scope end it.  Re-reads the organisation's groups into *out.
+ */
+enum vg_rc vg_auth_refresh(struct vg_store *st, const char *key_id, int64_t now_us, unsigned need,
+                           struct vg_auth *out, struct vg_error *err);
+
 /* The scope bits as a JSON array of names: ["read","write","admin"]. */
 json_t *vg_auth_scopes_json(unsigned scopes);
 

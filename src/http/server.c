@@ -12,7 +12,7 @@
  * listening socket is closed at once (MHD_quiesce_daemon), then the count is
  * allowed to drain for the grace period before the daemon stops.
  */
-#include "server.h"
+#include "internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,57 +30,20 @@
 #include <jansson.h>
 
 #include "auth.h"
-#include "codec/stix_reader.h"
-#include "ingest/ingest.h"
 #include "common/buf.h"
 #include "common/hash.h"
 #include "common/log.h"
-#include "model/uuid.h"
 #include "common/vtime.h"
 #include "store/store.h"
 
-#define STORES_MAX 256
-#define TAXII_TYPE "application/taxii+json;version=2.1"
-#define TAXII_ROOT "/taxii2/root/"
-#define MAX_CONTENT_LENGTH (100u * 1024 * 1024)
-
-/* Prometheus counters: requests by route and status class, and a latency
- * histogram; updated with relaxed atomics from every worker. */
-enum route { R_HEALTH, R_WHOAMI, R_TAXII, R_METRICS, R_OTHER, R_COUNT };
-static const char *const route_names[R_COUNT] = {"health", "whoami", "taxii", "metrics", "other"};
-#define STATUS_CLASSES 5 /* 1xx..5xx */
-static const double buckets_ms[] = {0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 5000};
-#define NBUCKETS (sizeof(buckets_ms) / sizeof(buckets_ms[0]))
-
-struct metrics {
-    atomic_ullong requests[R_COUNT][STATUS_CLASSES];
-    atomic_ullong latency[NBUCKETS + 1]; /* last: +Inf */
-    atomic_ullong latency_sum_us, latency_count;
-};
-
-struct server {
-    const struct vg_server_opts *opts;
-    struct metrics m;
-    uint8_t next_key[32]; /* MAC key of paging tokens, new at every start */
-    atomic_int in_flight;
-    pthread_mutex_t mu; /* guards stores */
-    struct vg_store *stores[STORES_MAX];
-    size_t nstores;
-};
-
-/* Per request: when it started, for the log line. */
-struct request {
-    int64_t start_us;
-    unsigned status;
-    int route;
-    struct vg_buf body; /* a POST's body, capped at MAX_CONTENT_LENGTH */
-    int too_large;
-};
+static const char *const route_names[R_COUNT] = {"health", "whoami", "taxii",  "metrics",
+                                                 "stream", "ledger", "lookup", "other"};
+static const double buckets_ms[NBUCKETS] = {0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 5000};
 
 static _Thread_local struct vg_store *tls_store;
 
 /* This worker's store handle, opened on first use. */
-static struct vg_store *worker_store(struct server *srv, struct vg_error *err)
+struct vg_store *http_worker_store(struct server *srv, struct vg_error *err)
 {
     struct vg_store *st;
 
@@ -101,9 +64,17 @@ static struct vg_store *worker_store(struct server *srv, struct vg_error *err)
     return st;
 }
 
+enum vg_rc http_authenticate(struct vg_store *st, struct MHD_Connection *conn, unsigned scope,
+                             struct vg_auth *who, struct vg_error *err)
+{
+    return vg_auth_header(
+        st, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+        vg_time_now_us(), scope, who, err);
+}
+
 /* Answer doc (reference stolen) as JSON of the given media type. */
-static enum MHD_Result send_doc(struct MHD_Connection *conn, struct request *rq, unsigned status,
-                                const char *type, json_t *doc, const char *www_auth)
+enum MHD_Result http_send_doc(struct MHD_Connection *conn, struct request *rq, unsigned status,
+                              const char *type, json_t *doc, const char *www_auth)
 {
     char *text = json_dumps(doc, JSON_COMPACT);
     struct MHD_Response *resp;
@@ -127,682 +98,22 @@ static enum MHD_Result send_doc(struct MHD_Connection *conn, struct request *rq,
     return r;
 }
 
-static enum MHD_Result send_json(struct MHD_Connection *conn, struct request *rq, unsigned status,
-                                 json_t *doc, const char *www_auth)
+enum MHD_Result http_send_json(struct MHD_Connection *conn, struct request *rq, unsigned status,
+                               json_t *doc, const char *www_auth)
 {
-    return send_doc(conn, rq, status, "application/json", doc, www_auth);
+    return http_send_doc(conn, rq, status, "application/json", doc, www_auth);
 }
 
 /* The TAXII-shaped error body for err (status from the error table). */
-static enum MHD_Result send_error(struct MHD_Connection *conn, struct request *rq,
-                                  const struct vg_error *err)
+enum MHD_Result http_send_error(struct MHD_Connection *conn, struct request *rq,
+                                const struct vg_error *err)
 {
     unsigned status = (unsigned)vg_rc_http_status(err->code);
 
-    return send_json(conn, rq, status,
-                     json_pack("{s:s, s:s, s:i}", "title", vg_rc_title(err->code), "description",
-                               err->msg, "http_status", (int)status),
-                     err->code == VG_AUTH ? "Basic realm=\"vigie\", charset=\"UTF-8\"" : NULL);
-}
-
-/* TAXII answers are application/taxii+json;version=2.1; a client that
- * accepts neither it (with or without the version) nor anything is told 406. */
-static int taxii_acceptable(struct MHD_Connection *conn)
-{
-    const char *a = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
-
-    if (a == NULL)
-        return 1;
-    return strstr(a, "application/taxii+json") != NULL || strstr(a, "*/*") != NULL ||
-           strstr(a, "application/*") != NULL;
-}
-
-static enum MHD_Result send_taxii(struct MHD_Connection *conn, struct request *rq, json_t *doc)
-{
-    return send_doc(conn, rq, MHD_HTTP_OK, TAXII_TYPE, doc, NULL);
-}
-
-static json_t *collection_json(const struct vg_collection *c)
-{
-    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:[s]}", "id", c->uuid, "title", c->title,
-                     "description", c->description, "can_read", c->can_read, "can_write",
-                     c->can_write, "media_types", TAXII_TYPE);
-}
-
-static int collections_cb(void *ctx, const struct vg_collection *c)
-{
-    json_array_append_new(ctx, collection_json(c));
-    return 0;
-}
-
-/* ---- objects of a collection ------------------------------------------------ */
-
-#define PAGE_DEFAULT 100
-#define PAGE_MAX 1000
-
-static int collection_one_cb(void *ctx, const struct vg_collection *c)
-{
-    *(struct vg_collection *)ctx = *c;
-    return 1;
-}
-
-enum listing { LIST_OBJECTS, LIST_MANIFEST, LIST_VERSIONS };
-
-struct page {
-    enum listing what;
-    struct vg_buf body;
-    size_t n, limit;
-    int more;
-    int64_t first_added, last_added, last_rowid;
-};
-
-static int page_cb(void *ctx, const struct vg_object_row *row)
-{
-    struct page *p = ctx;
-
-    if (p->n == p->limit) { /* one more than asked: there is a next page */
-        p->more = 1;
-        return 1;
-    }
-    if (p->n && vg_buf_putc(&p->body, ',') != VG_OK)
-        return 1;
-    if (p->what == LIST_OBJECTS) {
-        if (vg_buf_append(&p->body, row->json, row->json_len) != VG_OK)
-            return 1;
-    } else {
-        char added[VG_TIME_TEXT_MAX], version[VG_TIME_TEXT_MAX];
-
-        vg_time_format_us(row->modified_us, version);
-        if (p->what == LIST_VERSIONS) {
-            if (vg_buf_printf(&p->body, "\"%s\"", version) != VG_OK)
-                return 1;
-        } else {
-            vg_time_format_us(row->date_added_us, added);
-            if (vg_buf_printf(&p->body,
-                              "{\"id\":\"%s\",\"date_added\":\"%s\",\"version\":\"%s\","
-                              "\"media_type\":\"application/stix+json;version=2.1\"}",
-                              row->stix_id, added, version) != VG_OK)
-                return 1;
-        }
-    }
-    if (p->n == 0)
-        p->first_added = row->date_added_us;
-    p->last_added = row->date_added_us;
-    p->last_rowid = row->rowid;
-    p->n++;
-    return 0;
-}
-
-/*
- * A paging token names the last row of a page and is bound, by a MAC keyed
- * with this server's secret, to the partner and the query that made it: a
- * token from another query or another partner is refused, not obeyed.
- */
-static void next_mac(const struct server *srv, int64_t rowid, const char *binding, char out[33])
-{
-    uint8_t d[VG_SHA256_LEN];
-    char msg[1024];
-    int n = snprintf(msg, sizeof(msg), "%lld|%s", (long long)rowid, binding);
-
-    vg_hmac_sha256(srv->next_key, sizeof(srv->next_key), msg, (size_t)n, d);
-    vg_hex(d, 16, out);
-}
-
-#define MATCH_MAX 64
-
-/*
- * A TAXII match[] value "a,b,c" into at most MATCH_MAX pieces, copied into
- * buf; ids: each must be a STIX identifier, else a type name.  0 or -1.
- */
-static int split_list(const char *v, char *buf, size_t cap, const char **out, size_t *n, int ids)
-{
-    char *p, *save = NULL, *tok;
-    size_t k = 0;
-
-    if (*v == '\0' || strlen(v) >= cap)
-        return -1;
-    memcpy(buf, v, strlen(v) + 1);
-    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        size_t len = strlen(tok);
-
-        if (k == MATCH_MAX || len == 0 || len > 250)
-            return -1;
-        if (ids ? !vg_stix_id_valid(tok, len) : 0)
-            return -1;
-        for (p = tok; !ids && *p; p++)
-            if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
-                return -1;
-        out[k++] = tok;
-    }
-    if (k == 0)
-        return -1;
-    *n = k;
-    return 0;
-}
-
-static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct MHD_Connection *conn,
-                               struct request *rq, const struct vg_auth *who, const vg_token *tok,
-                               size_t ntok, const char *cid, const char *object_id,
-                               enum listing what)
-{
-    const char *v;
-    struct vg_collection c;
-    struct vg_object_filter f = {0};
-    struct vg_error err;
-    struct page p;
-    struct MHD_Response *resp;
-    char binding[768], mac[33], tag[VG_TIME_TEXT_MAX];
-    char *end;
-    enum MHD_Result r;
-    long long lim;
-    int found = 0;
-    char typebuf[4096], idbuf[MATCH_MAX * 260];
-    const char *types[MATCH_MAX], *ids[MATCH_MAX];
-
-    vg_error_clear(&err);
-    memset(&p, 0, sizeof(p));
-    /* The collection must be readable by this partner; otherwise it does not exist. */
-    memset(&c, 0, sizeof(c));
-    if (vg_store_collection_scan(st, tok, ntok, 0, cid, collection_one_cb, &c, &err) == VG_OK &&
-        c.id != 0 && c.can_read)
-        found = 1;
-    if (!found) {
-        vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
-        return send_error(conn, rq, &err);
-    }
-    p.limit = PAGE_DEFAULT;
-    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit")) != NULL) {
-        lim = strtoll(v, &end, 10);
-        if (*v == '\0' || *end != '\0' || lim < 1) {
-            vg_error_set(&err, VG_INVALID, "limit", "limit must be a positive integer");
-            return send_error(conn, rq, &err);
-        }
-        p.limit = lim > PAGE_MAX ? PAGE_MAX : (size_t)lim;
-    }
-    p.what = what;
-    f.tokens = tok;
-    f.ntokens = ntok;
-    f.collection_id = c.id;
-    f.limit = p.limit + 1;
-    /* a version list shows every version unless asked otherwise */
-    f.versions = what == LIST_VERSIONS ? VG_VERSIONS_ALL : VG_VERSIONS_LAST;
-    f.stix_id = object_id;
-    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "added_after")) != NULL &&
-        vg_time_parse(v, strlen(v), &f.added_after_us) != VG_OK) {
-        vg_error_set(&err, VG_INVALID, "added_after", "added_after must be an RFC 3339 time");
-        return send_error(conn, rq, &err);
-    }
-    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[type]")) != NULL) {
-        if (split_list(v, typebuf, sizeof(typebuf), types, &f.ntypes, 0) != 0) {
-            vg_error_set(&err, VG_INVALID, "match[type]",
-                         "a comma-separated list of at most %d STIX types", MATCH_MAX);
-            return send_error(conn, rq, &err);
-        }
-        f.types = types;
-    }
-    if (object_id == NULL &&
-        (v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[id]")) != NULL) {
-        if (split_list(v, idbuf, sizeof(idbuf), ids, &f.nids, 1) != 0) {
-            vg_error_set(&err, VG_INVALID, "match[id]",
-                         "a comma-separated list of at most %d STIX identifiers", MATCH_MAX);
-            return send_error(conn, rq, &err);
-        }
-        f.ids = ids;
-    }
-    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[version]")) != NULL) {
-        if (strcmp(v, "last") == 0)
-            f.versions = VG_VERSIONS_LAST;
-        else if (strcmp(v, "first") == 0)
-            f.versions = VG_VERSIONS_FIRST;
-        else if (strcmp(v, "all") == 0)
-            f.versions = VG_VERSIONS_ALL;
-        else {
-            vg_error_set(&err, VG_INVALID, "match[version]", "first, last or all");
-            return send_error(conn, rq, &err);
-        }
-    }
-    /* the query, for the paging token: lists hashed to keep it short */
-    {
-        const char *mt = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[type]");
-        const char *mi = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "match[id]");
-        uint64_t h = vg_fnv1a(VG_FNV_SEED, mt ? mt : "", mt ? strlen(mt) + 1 : 0);
-
-        h = vg_fnv1a(h, mi ? mi : "", mi ? strlen(mi) + 1 : 0);
-        snprintf(binding, sizeof(binding), "%lld|%s|%lld|%s|%llx|%d|%d", (long long)who->org.id,
-                 c.uuid, (long long)f.added_after_us, object_id ? object_id : "",
-                 (unsigned long long)h, (int)f.versions, (int)what);
-    }
-    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "next")) != NULL) {
-        const char *dot = strchr(v, '.');
-        long long rowid = strtoll(v, &end, 10);
-
-        if (dot == NULL || end != dot || rowid < 0 || strlen(dot + 1) != 32) {
-            vg_error_set(&err, VG_INVALID, "next", "not a paging token of this server");
-            return send_error(conn, rq, &err);
-        }
-        next_mac(srv, rowid, binding, mac);
-        if (!vg_equal_ct(mac, dot + 1, 32)) {
-            vg_error_set(&err, VG_INVALID, "next", "not a paging token of this query");
-            return send_error(conn, rq, &err);
-        }
-        f.after_rowid = rowid;
-    }
-    vg_buf_init(&p.body, 0);
-    if (vg_store_scan_objects(st, &f, page_cb, &p, &err) != VG_OK) {
-        vg_buf_cleanup(&p.body);
-        return send_error(conn, rq, &err);
-    }
-    {
-        struct vg_buf env;
-
-        vg_buf_init(&env, 0);
-        vg_buf_printf(&env, "{\"more\":%s", p.more ? "true" : "false");
-        if (p.more) {
-            next_mac(srv, p.last_rowid, binding, mac);
-            vg_buf_printf(&env, ",\"next\":\"%lld.%s\"", (long long)p.last_rowid, mac);
-        }
-        /* One object asked by id that is not there (or not visible): 404,
-         * the same as for an id never stored. */
-        if (object_id && p.n == 0 && f.after_rowid == 0) {
-            struct vg_error nf;
-
-            vg_buf_cleanup(&env);
-            vg_buf_cleanup(&p.body);
-            vg_error_clear(&nf);
-            vg_error_set(&nf, VG_NOT_FOUND, NULL, "no such resource");
-            return send_error(conn, rq, &nf);
-        }
-        if (p.n) { /* empty lists are omitted */
-            vg_buf_puts(&env, what == LIST_VERSIONS ? ",\"versions\":[" : ",\"objects\":[");
-            vg_buf_append(&env, p.body.data, p.body.len);
-            vg_buf_putc(&env, ']');
-        }
-        if (vg_buf_putc(&env, '}') != VG_OK) {
-            vg_buf_cleanup(&env);
-            vg_buf_cleanup(&p.body);
-            return MHD_NO;
-        }
-        vg_buf_cleanup(&p.body);
-        resp = MHD_create_response_from_buffer(env.len, env.data, MHD_RESPMEM_MUST_FREE);
-        if (resp == NULL) {
-            vg_buf_cleanup(&env);
-            return MHD_NO;
-        }
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TAXII_TYPE);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    if (p.n) {
-        vg_time_format_us(p.first_added, tag);
-        MHD_add_response_header(resp, "X-TAXII-Date-Added-First", tag);
-        vg_time_format_us(p.last_added, tag);
-        MHD_add_response_header(resp, "X-TAXII-Date-Added-Last", tag);
-    }
-    rq->status = MHD_HTTP_OK;
-    r = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-    MHD_destroy_response(resp);
-    return r;
-}
-
-/*
- * /collections/ and /collections/{id}/: only what the key's organisation may
- * read or write exists for it; another collection answers exactly as an id
- * that was never created.
- */
-static enum MHD_Result collections(struct server *srv, struct vg_store *st,
-                                   struct MHD_Connection *conn, struct request *rq,
-                                   const struct vg_auth *who, const char *rest)
-{
-    vg_token tok[VG_POLICY_TOKENS_MAX];
-    size_t ntok = vg_policy_tokens(&who->principal, tok);
-    struct vg_error err;
-    json_t *arr = json_array();
-    char id[VG_UUID_TEXT_LEN + 1];
-    size_t len = strlen(rest);
-
-    vg_error_clear(&err);
-    if (arr == NULL)
-        return MHD_NO;
-    if (ntok == 0) { /* no standing: nothing exists */
-        json_decref(arr);
-        vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
-        return send_error(conn, rq, &err);
-    }
-    if (len == 0) {
-        if (vg_store_collection_scan(st, tok, ntok, 0, NULL, collections_cb, arr, &err) != VG_OK) {
-            json_decref(arr);
-            return send_error(conn, rq, &err);
-        }
-        /* TAXII omits empty lists */
-        if (json_array_size(arr) == 0) {
-            json_decref(arr);
-            return send_taxii(conn, rq, json_object());
-        }
-        return send_taxii(conn, rq, json_pack("{s:o}", "collections", arr));
-    }
-    if (len > VG_UUID_TEXT_LEN + 1 && rest[VG_UUID_TEXT_LEN] == '/') {
-        const char *sub = rest + VG_UUID_TEXT_LEN + 1;
-        char oid[256];
-        size_t olen;
-
-        memcpy(id, rest, VG_UUID_TEXT_LEN);
-        id[VG_UUID_TEXT_LEN] = '\0';
-        if (strcmp(sub, "objects/") == 0 || strcmp(sub, "manifest/") == 0) {
-            json_decref(arr);
-            return objects(srv, st, conn, rq, who, tok, ntok, id, NULL,
-                           sub[0] == 'o' ? LIST_OBJECTS : LIST_MANIFEST);
-        }
-        /* objects/{object-id}/ and objects/{object-id}/versions/ */
-        if (strncmp(sub, "objects/", 8) == 0) {
-            const char *o = sub + 8, *slash = strchr(o, '/');
-
-            olen = slash ? (size_t)(slash - o) : 0;
-            if (slash && olen < sizeof(oid) && vg_stix_id_valid(o, olen) &&
-                (strcmp(slash, "/") == 0 || strcmp(slash, "/versions/") == 0)) {
-                memcpy(oid, o, olen);
-                oid[olen] = '\0';
-                json_decref(arr);
-                return objects(srv, st, conn, rq, who, tok, ntok, id, oid,
-                               slash[1] ? LIST_VERSIONS : LIST_OBJECTS);
-            }
-        }
-    }
-    if (len == VG_UUID_TEXT_LEN + 1 && rest[VG_UUID_TEXT_LEN] == '/') {
-        memcpy(id, rest, VG_UUID_TEXT_LEN);
-        id[VG_UUID_TEXT_LEN] = '\0';
-        if (vg_store_collection_scan(st, tok, ntok, 0, id, collections_cb, arr, &err) != VG_OK) {
-            json_decref(arr);
-            return send_error(conn, rq, &err);
-        }
-        if (json_array_size(arr) == 1) {
-            json_t *c = json_incref(json_array_get(arr, 0));
-
-            json_decref(arr);
-            return send_taxii(conn, rq, c);
-        }
-    }
-    json_decref(arr);
-    vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
-    return send_error(conn, rq, &err);
-}
-
-/* ---- POST objects -------------------------------------------------------------- */
-
-#define POST_CHUNK 1000
-
-static void free_items(struct vg_ingest_item **items)
-{
-    size_t i;
-
-    if (items == NULL)
-        return;
-    for (i = 0; i < POST_CHUNK; i++)
-        vg_ingest_item_free(items[i]);
-    free(items);
-}
-
-static long body_read(void *ctx, char *buf, size_t cap)
-{
-    return vg_read_mem(ctx, buf, cap);
-}
-
-/*
- * POST .../collections/ID/objects/: an envelope of STIX objects, each
- * validated and stored as its own success or failure (with the reason), all
- * in one transaction that commits before the answer: a 202 means durable.
- * The status resource is stored and can be read back by the same partner.
- */
-static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
-                                    struct MHD_Connection *conn, struct request *rq,
-                                    const struct vg_auth *who, const char *url)
-{
-    vg_token tok[VG_POLICY_TOKENS_MAX];
-    size_t ntok = vg_policy_tokens(&who->principal, tok);
-    const char *ct, *rest = url + sizeof(TAXII_ROOT "collections/") - 1;
-    struct vg_collection c;
-    struct vg_ingest_opts io = {0};
-    struct vg_ingest *ing = NULL;
-    struct vg_stix_reader *rd = NULL;
-    struct vg_mem_source src;
-    struct vg_error err, oerr;
-    json_t *ok = NULL, *bad = NULL, *status = NULL;
-    char id[VG_UUID_TEXT_LEN + 1], sid[VG_UUID_TEXT_LEN + 1], now[VG_TIME_TEXT_MAX], *text = NULL;
-    enum vg_rc rc;
-    size_t total = 0, i;
-    struct vg_ingest_item **items = NULL;
-    static _Thread_local char versions[POST_CHUNK][VG_TIME_TEXT_MAX];
-    int done;
-
-    (void)srv;
-    vg_error_clear(&err);
-    memset(&c, 0, sizeof(c));
-    if (strncmp(url, TAXII_ROOT "collections/", sizeof(TAXII_ROOT "collections/") - 1) != 0 ||
-        strlen(rest) != VG_UUID_TEXT_LEN + 9 || strcmp(rest + VG_UUID_TEXT_LEN, "/objects/") != 0) {
-        vg_error_set(&err, VG_INVALID, NULL, "POST is not allowed here");
-        return send_error(conn, rq, &err);
-    }
-    memcpy(id, rest, VG_UUID_TEXT_LEN);
-    id[VG_UUID_TEXT_LEN] = '\0';
-    if (ntok == 0 ||
-        vg_store_collection_scan(st, tok, ntok, 0, id, collection_one_cb, &c, &err) != VG_OK ||
-        c.id == 0) {
-        vg_error_clear(&err);
-        vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
-        return send_error(conn, rq, &err);
-    }
-    if (!c.can_write || !(who->key.scopes & VG_SCOPE_WRITE)) {
-        vg_error_set(&err, VG_FORBIDDEN, NULL, "this key may not write to this collection");
-        return send_error(conn, rq, &err);
-    }
-    ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (ct == NULL || strncmp(ct, "application/taxii+json", 22) != 0) {
-        rq->status = MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
-        return send_json(conn, rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                         json_pack("{s:s, s:s, s:i}", "title", "Unsupported Media Type",
-                                   "description", "send " TAXII_TYPE, "http_status",
-                                   MHD_HTTP_UNSUPPORTED_MEDIA_TYPE),
-                         NULL);
-    }
-    if (rq->too_large) {
-        rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
-        return send_json(conn, rq, MHD_HTTP_CONTENT_TOO_LARGE,
-                         json_pack("{s:s, s:s, s:i}", "title", "Content Too Large", "description",
-                                   "the body exceeds max_content_length", "http_status",
-                                   MHD_HTTP_CONTENT_TOO_LARGE),
-                         NULL);
-    }
-    io.org_id = who->org.id;
-    io.collection_id = c.id;
-    io.default_tlp = VG_TLP_AMBER;
-    io.batch = 1000000; /* one transaction: committed before the answer */
-    src.data = rq->body.data ? rq->body.data : "";
-    src.len = rq->body.len;
-    src.at = 0;
-    src.chunk = 0;
-    ok = json_array();
-    bad = json_array();
-    if (ok == NULL || bad == NULL || vg_ingest_new(st, &io, &ing, &err) != VG_OK ||
-        vg_stix_reader_new(body_read, &src, &rd) != VG_OK)
-        goto fail;
-    /* Objects are prepared (parsed, validated) in chunks before any write:
-     * the store's write lock is not held while this request parses, so
-     * envelopes on other connections parse at the same time. */
-    if ((items = calloc(POST_CHUNK, sizeof(*items))) == NULL)
-        goto nomem;
-    for (i = 0; i < POST_CHUNK; i++)
-        if ((items[i] = vg_ingest_item_new()) == NULL)
-            goto nomem;
-    for (done = 0; !done;) {
-        size_t n = 0, k;
-
-        while (n < POST_CHUNK) {
-            struct vg_stix_pos pos;
-            json_t *obj = NULL, *mod;
-            size_t tlen;
-            const char *t;
-
-            vg_error_clear(&oerr);
-            rc = vg_stix_reader_next(rd, &obj, &pos, &oerr);
-            if (rc == VG_NOT_FOUND) {
-                done = 1;
-                break;
-            }
-            if (rc != VG_OK && rc != VG_INVALID) {
-                if (total == 0) { /* not an envelope at all: 400, nothing stored */
-                    err = oerr;
-                    err.code = VG_INVALID;
-                    goto fail;
-                }
-                json_array_append_new(bad, json_pack("{s:s, s:s}", "id", "", "message", oerr.msg));
-                total++;
-                done = 1;
-                break;
-            }
-            total++;
-            if (rc == VG_INVALID) {
-                json_array_append_new(bad, json_pack("{s:s, s:s}", "id", "", "message", oerr.msg));
-                continue;
-            }
-            mod = json_object_get(obj, "modified");
-            snprintf(versions[n], sizeof(versions[n]), "%s",
-                     json_is_string(mod) ? json_string_value(mod) : "");
-            t = vg_stix_reader_text(rd, &tlen);
-            vg_ingest_prepare(ing, obj, t, tlen, items[n]);
-            json_decref(obj);
-            n++;
-        }
-        for (k = 0; k < n; k++) {
-            enum vg_put_result res;
-            const char *oid = vg_ingest_item_id(items[k]);
-
-            vg_error_clear(&oerr);
-            rc = vg_ingest_commit(ing, items[k], &res, &oerr);
-            if (rc == VG_OK) {
-                json_array_append_new(ok, json_pack("{s:s, s:s?}", "id", oid ? oid : "", "version",
-                                                    versions[k][0] ? versions[k] : NULL));
-            } else if (rc == VG_STORAGE || rc == VG_IO || rc == VG_NOMEM || rc == VG_INTERNAL) {
-                err = oerr;
-                goto fail;
-            } else {
-                json_array_append_new(
-                    bad, json_pack("{s:s, s:s}", "id", oid ? oid : "", "message", oerr.msg));
-            }
-        }
-    }
-    if (vg_ingest_flush(ing, &err) != VG_OK)
-        goto fail;
-    vg_ingest_free(ing);
-    ing = NULL;
-    if (vg_uuid4(sid) != VG_OK) {
-        vg_error_set(&err, VG_INTERNAL, NULL, "no randomness");
-        goto fail;
-    }
-    vg_time_format_us(vg_time_now_us(), now);
-    status = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "id", sid, "status", "complete",
-                       "request_timestamp", now, "total_count", (json_int_t)total, "success_count",
-                       (json_int_t)json_array_size(ok), "failure_count",
-                       (json_int_t)json_array_size(bad), "pending_count", (json_int_t)0);
-    if (status == NULL)
-        goto nomem;
-    /* empty lists are omitted */
-    if (json_array_size(ok))
-        json_object_set(status, "successes", ok);
-    if (json_array_size(bad))
-        json_object_set(status, "failures", bad);
-    if ((text = json_dumps(status, JSON_COMPACT)) == NULL)
-        goto nomem;
-    if (vg_store_status_put(st, sid, who->org.id, text, &err) != VG_OK)
-        goto fail;
-    free(text);
-    json_decref(ok);
-    json_decref(bad);
-    vg_stix_reader_free(rd);
-    free_items(items);
-    return send_doc(conn, rq, MHD_HTTP_ACCEPTED, TAXII_TYPE, status, NULL);
-nomem:
-    vg_error_set(&err, VG_NOMEM, NULL, "out of memory");
-fail:
-    free(text);
-    json_decref(status);
-    json_decref(ok);
-    json_decref(bad);
-    vg_stix_reader_free(rd);
-    vg_ingest_free(ing); /* rolls back what was not flushed */
-    free_items(items);
-    return send_error(conn, rq, &err);
-}
-
-/*
- * TAXII 2.1 discovery (/taxii2/) and the API root.  Both need a read key:
- * a hub says nothing about itself to strangers.  Collections and objects
- * (issue 3) hang under the root.
- */
-static enum MHD_Result taxii(struct server *srv, struct MHD_Connection *conn, struct request *rq,
-                             const char *url, const char *method)
-{
-    struct vg_error err;
-    struct vg_store *st;
-    struct vg_auth who;
-    const char *host;
-    char root[512];
-
-    vg_error_clear(&err);
-    if ((st = worker_store(srv, &err)) == NULL)
-        return send_error(conn, rq, &err);
-    if (vg_auth_header(
-            st, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-            vg_time_now_us(), VG_SCOPE_READ, &who, &err) != VG_OK)
-        return send_error(conn, rq, &err);
-    if (!taxii_acceptable(conn)) {
-        rq->status = MHD_HTTP_NOT_ACCEPTABLE;
-        return send_json(conn, rq, MHD_HTTP_NOT_ACCEPTABLE,
-                         json_pack("{s:s, s:s, s:i}", "title", "Not Acceptable", "description",
-                                   "this server answers " TAXII_TYPE, "http_status",
-                                   MHD_HTTP_NOT_ACCEPTABLE),
-                         NULL);
-    }
-    if (strcmp(method, "POST") == 0)
-        return post_objects(srv, st, conn, rq, &who, url);
-    if (strcmp(method, "GET") != 0) {
-        vg_error_set(&err, VG_INVALID, NULL, "%s is not allowed here", method);
-        return send_error(conn, rq, &err);
-    }
-    if (strncmp(url, TAXII_ROOT "status/", sizeof(TAXII_ROOT "status/") - 1) == 0) {
-        const char *sid = url + sizeof(TAXII_ROOT "status/") - 1;
-        char id[VG_UUID_TEXT_LEN + 1], *json = NULL;
-
-        if (strlen(sid) == VG_UUID_TEXT_LEN + 1 && sid[VG_UUID_TEXT_LEN] == '/') {
-            memcpy(id, sid, VG_UUID_TEXT_LEN);
-            id[VG_UUID_TEXT_LEN] = '\0';
-            if (vg_store_status_get(st, id, who.org.id, &json, &err) == VG_OK) {
-                json_t *doc = json_loads(json, 0, NULL);
-
-                free(json);
-                if (doc != NULL)
-                    return send_taxii(conn, rq, doc);
-            }
-        }
-        vg_error_clear(&err);
-        vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
-        return send_error(conn, rq, &err);
-    }
-    if (strcmp(url, "/taxii2/") == 0) {
-        host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-        if (host == NULL || strlen(host) > 255 || strpbrk(host, "/\\ \"") != NULL)
-            host = "localhost";
-        snprintf(root, sizeof(root), "http://%s" TAXII_ROOT, host);
-        return send_taxii(conn, rq,
-                          json_pack("{s:s, s:s, s:s, s:[s]}", "title", "Vigie", "description",
-                                    "threat-intelligence exchange hub", "default", root,
-                                    "api_roots", root));
-    }
-    if (strcmp(url, TAXII_ROOT) == 0)
-        return send_taxii(conn, rq,
-                          json_pack("{s:s, s:[s], s:I}", "title", "Vigie", "versions", TAXII_TYPE,
-                                    "max_content_length", (json_int_t)MAX_CONTENT_LENGTH));
-    if (strncmp(url, TAXII_ROOT "collections/", sizeof(TAXII_ROOT "collections/") - 1) == 0)
-        return collections(srv, st, conn, rq, &who, url + sizeof(TAXII_ROOT "collections/") - 1);
-    vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
-    return send_error(conn, rq, &err);
+    return http_send_json(conn, rq, status,
+                          json_pack("{s:s, s:s, s:i}", "title", vg_rc_title(err->code),
+                                    "description", err->msg, "http_status", (int)status),
+                          err->code == VG_AUTH ? "Basic realm=\"vigie\", charset=\"UTF-8\"" : NULL);
 }
 
 /*
@@ -822,12 +133,10 @@ static enum MHD_Result metrics(struct server *srv, struct MHD_Connection *conn, 
     size_t i, j;
 
     vg_error_clear(&err);
-    if ((st = worker_store(srv, &err)) == NULL ||
-        vg_auth_header(
-            st, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-            vg_time_now_us(), VG_SCOPE_ADMIN, &who, &err) != VG_OK ||
+    if ((st = http_worker_store(srv, &err)) == NULL ||
+        http_authenticate(st, conn, VG_SCOPE_ADMIN, &who, &err) != VG_OK ||
         vg_store_stats(st, &stats, &err) != VG_OK)
-        return send_error(conn, rq, &err);
+        return http_send_error(conn, rq, &err);
     vg_buf_init(&b, 0);
     vg_buf_puts(&b, "# HELP vigie_http_requests_total HTTP requests by route and status class.\n"
                     "# TYPE vigie_http_requests_total counter\n");
@@ -876,6 +185,11 @@ static enum MHD_Result metrics(struct server *srv, struct MHD_Connection *conn, 
     return r;
 }
 
+static int is_taxii(const char *url)
+{
+    return strncmp(url, "/taxii2", 7) == 0 && (url[7] == '/' || url[7] == '\0');
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
@@ -892,7 +206,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         if ((rq = calloc(1, sizeof(*rq))) == NULL)
             return MHD_NO;
         rq->start_us = vg_time_now_us();
-        vg_buf_init(&rq->body, MAX_CONTENT_LENGTH);
+        vg_buf_init(&rq->body, srv->max_content_length);
         atomic_fetch_add(&srv->in_flight, 1);
         *con_cls = rq;
         return MHD_YES;
@@ -904,40 +218,46 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         return MHD_YES;
     }
     vg_error_clear(&err);
-    rq->route = strcmp(url, "/api/v1/health") == 0   ? R_HEALTH
-                : strcmp(url, "/api/v1/whoami") == 0 ? R_WHOAMI
-                : strcmp(url, "/metrics") == 0       ? R_METRICS
-                : strncmp(url, "/taxii2/", 8) == 0   ? R_TAXII
-                                                     : R_OTHER;
+    rq->route = strcmp(url, "/api/v1/health") == 0         ? R_HEALTH
+                : strcmp(url, "/api/v1/whoami") == 0       ? R_WHOAMI
+                : strcmp(url, "/metrics") == 0             ? R_METRICS
+                : is_taxii(url)                            ? R_TAXII
+                : strcmp(url, "/api/v1/stream") == 0       ? R_STREAM
+                : strncmp(url, "/api/v1/ledger/", 15) == 0 ? R_LEDGER
+                : strcmp(url, "/api/v1/lookup") == 0       ? R_LOOKUP
+                                                           : R_OTHER;
     if (rq->route == R_METRICS)
         return metrics(srv, conn, rq);
+    if (rq->route == R_LEDGER)
+        return http_ledger(srv, conn, rq, url, method);
     if (strcmp(url, "/api/v1/health") == 0) {
         if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
             vg_error_set(&err, VG_INVALID, NULL, "%s is not allowed here", method);
-            return send_error(conn, rq, &err);
+            return http_send_error(conn, rq, &err);
         }
-        if (worker_store(srv, &err) == NULL)
-            return send_error(conn, rq, &err);
-        return send_json(conn, rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"), NULL);
+        if (http_worker_store(srv, &err) == NULL)
+            return http_send_error(conn, rq, &err);
+        return http_send_json(conn, rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"), NULL);
     }
     if (strcmp(url, "/api/v1/whoami") == 0) {
-        if ((st = worker_store(srv, &err)) == NULL)
-            return send_error(conn, rq, &err);
-        if (vg_auth_header(
-                st,
-                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-                vg_time_now_us(), 0, &who, &err) != VG_OK)
-            return send_error(conn, rq, &err);
-        return send_json(conn, rq, MHD_HTTP_OK,
-                         json_pack("{s:s, s:s, s:s, s:o}", "key", who.key.id, "organisation",
-                                   who.org.name, "identity", who.org.stix_id, "scopes",
-                                   vg_auth_scopes_json(who.key.scopes)),
-                         NULL);
+        if ((st = http_worker_store(srv, &err)) == NULL)
+            return http_send_error(conn, rq, &err);
+        if (http_authenticate(st, conn, 0, &who, &err) != VG_OK)
+            return http_send_error(conn, rq, &err);
+        return http_send_json(conn, rq, MHD_HTTP_OK,
+                              json_pack("{s:s, s:s, s:s, s:o}", "key", who.key.id, "organisation",
+                                        who.org.name, "identity", who.org.stix_id, "scopes",
+                                        vg_auth_scopes_json(who.key.scopes)),
+                              NULL);
     }
-    if (strncmp(url, "/taxii2/", 8) == 0)
-        return taxii(srv, conn, rq, url, method);
+    if (rq->route == R_LOOKUP)
+        return http_lookup(srv, conn, rq, method);
+    if (rq->route == R_STREAM)
+        return http_stream(srv, conn, rq, method);
+    if (is_taxii(url))
+        return http_taxii(srv, conn, rq, url, method);
     vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
-    return send_error(conn, rq, &err);
+    return http_send_error(conn, rq, &err);
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -991,10 +311,14 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
     unsigned threads = opts->threads;
     enum vg_rc rc = VG_OK;
     int sig = 0, waited;
+    void *ticker;
     size_t i;
 
     memset(&srv, 0, sizeof(srv));
     srv.opts = opts;
+    srv.max_content_length =
+        opts->max_content_length ? opts->max_content_length : VG_SERVER_MAX_CONTENT_LENGTH;
+    srv.tls = opts->tls_cert_pem != NULL && opts->tls_key_pem != NULL;
     if (vg_random(srv.next_key, sizeof(srv.next_key)) != VG_OK)
         return vg_error_set(err, VG_INTERNAL, NULL, "no randomness for the paging key");
     atomic_init(&srv.in_flight, 0);
@@ -1020,15 +344,33 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
     pthread_sigmask(SIG_BLOCK, &sigs, &old);
-    d = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL,
-        NULL, handle, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        opts->max_connections ? opts->max_connections : 1024, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        opts->max_per_address ? opts->max_per_address : 64, MHD_OPTION_CONNECTION_TIMEOUT,
-        opts->timeout_s ? opts->timeout_s : 30, MHD_OPTION_NOTIFY_COMPLETED, completed, &srv,
-        MHD_OPTION_END);
+    if ((rc = http_stream_start(&srv, err)) != VG_OK) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_mutex_destroy(&srv.mu);
+        return rc;
+    }
+    {
+        struct MHD_OptionItem tls[] = {
+            {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)opts->tls_cert_pem},
+            {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)opts->tls_key_pem},
+            {MHD_OPTION_END, 0, NULL},
+        };
+
+        if (!srv.tls)
+            tls[0].option = MHD_OPTION_END;
+        d = MHD_start_daemon(
+            MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (srv.tls ? MHD_USE_TLS : 0),
+            0, NULL, NULL, handle, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+            MHD_OPTION_ARRAY, tls, MHD_OPTION_THREAD_POOL_SIZE, threads,
+            MHD_OPTION_CONNECTION_LIMIT, opts->max_connections ? opts->max_connections : 1024,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_per_address ? opts->max_per_address : 64,
+            MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_s ? opts->timeout_s : 30,
+            MHD_OPTION_NOTIFY_COMPLETED, completed, &srv, MHD_OPTION_END);
+    }
     if (d == NULL) {
+        http_stream_stop(&srv);
+        http_stream_free(&srv);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         pthread_mutex_destroy(&srv.mu);
         return vg_error_set(err, VG_IO, "listen", "cannot listen on %s port %u: %s", opts->address,
@@ -1038,17 +380,22 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
     printf("listening on %s%s%s:%u\n", ss.ss_family == AF_INET6 ? "[" : "", opts->address,
            ss.ss_family == AF_INET6 ? "]" : "", info ? (unsigned)info->port : opts->port);
     fflush(stdout);
-    vg_log(VG_LOG_INFO, "start", "hub=%s threads=%u", opts->hub, threads);
+    ticker = http_ledger_start(opts); /* signs checkpoints while serving */
+    vg_log(VG_LOG_INFO, "start", "hub=%s threads=%u tls=%s max_content_length=%zu", opts->hub,
+           threads, srv.tls ? "on" : "off", srv.max_content_length);
 
     while (sigwait(&sigs, &sig) != 0)
         ;
     vg_log(VG_LOG_INFO, "stop", "signal %d: finishing requests in flight", sig);
-    MHD_quiesce_daemon(d); /* no new connections */
+    MHD_quiesce_daemon(d);  /* no new connections */
+    http_stream_stop(&srv); /* streams end; their connections finish */
     for (waited = 0; atomic_load(&srv.in_flight) > 0 &&
                      waited < (int)(opts->grace_s ? opts->grace_s : 10) * 100;
          waited++)
         usleep(10000);
     MHD_stop_daemon(d);
+    http_ledger_stop(ticker);
+    http_stream_free(&srv);
     for (i = 0; i < srv.nstores; i++)
         vg_store_close(srv.stores[i]);
     pthread_mutex_destroy(&srv.mu);

@@ -28,9 +28,20 @@ struct vg_server_opts {
     unsigned threads;    /* worker threads; 0: one per CPU */
     unsigned max_connections;
     unsigned max_per_address;
-    unsigned timeout_s; /* idle connection timeout */
-    unsigned grace_s;   /* how long requests in flight may finish at shutdown */
+    unsigned timeout_s;             /* idle connection timeout */
+    unsigned grace_s;               /* how long requests in flight may finish at shutdown */
+    size_t max_content_length;      /* largest request body; 0: VG_SERVER_MAX_CONTENT_LENGTH */
+    unsigned stream_heartbeat_s;    /* 0: 15 */
+    unsigned stream_retention_days; /* events older are not streamed; 0: 30 */
+    /* TLS (HTTPS) when both are set: PEM texts of the certificate chain and
+     * of its private key, served through libmicrohttpd's TLS support. */
+    const char *tls_cert_pem;
+    const char *tls_key_pem;
+    unsigned checkpoint_s;      /* sign a checkpoint after this many seconds of growth (60) */
+    unsigned checkpoint_leaves; /* ... or this many new ledger entries (10000) */
 };
+
+#define VG_SERVER_MAX_CONTENT_LENGTH (100u * 1024 * 1024)
 
 /* Run until SIGTERM or SIGINT.  Prints "listening on ADDR:PORT" on stdout
  * once ready.  VG_IO when the address cannot be bound. */

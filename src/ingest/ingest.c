@@ -685,6 +685,7 @@ static enum vg_rc prepare(const struct vg_ingest *ing, json_t *obj, const char *
     it->v.aud = &it->aud;
     it->v.org_id = ing->org.id;
     it->v.collection_id = ing->opts.collection_id;
+    it->v.key_id = ing->opts.key_id;
     it->v.json = it->text;
     it->v.json_len = strlen(it->text);
     return VG_OK;

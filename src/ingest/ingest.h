@@ -41,8 +41,9 @@ struct vg_ingest_opts {
     const int64_t *orgs;
     size_t norgs;
     int64_t collection_id;
-    const char *label; /* label for flat records that carry none */
-    size_t batch;      /* objects per transaction; 0 = 100000 */
+    const char *label;  /* label for flat records that carry none */
+    size_t batch;       /* objects per transaction; 0 = 100000 */
+    const char *key_id; /* API key that sent the objects (the ledger records it); NULL: "cli" */
 };
 
 struct vg_ingest_counts {

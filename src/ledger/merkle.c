@@ -81,16 +81,10 @@ static void hnode(struct hasher *h, const uint8_t *l, const uint8_t *r, uint8_t 
 void vg_merkle_leaf_hash(const void *leaf, size_t len, uint8_t out[VG_MERKLE_HASH_LEN])
 {
     static const uint8_t zero = 0x00;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned int n = 0;
 
-    /* Streamed so that leaves of any size need no copy.  On failure the
-     * digest is zeroed, like vg_sha256 does: it then matches nothing. */
-    if (ctx == NULL || EVP_DigestInit_ex2(ctx, EVP_sha256(), NULL) != 1 ||
-        EVP_DigestUpdate(ctx, &zero, 1) != 1 ||
-        (len > 0 && EVP_DigestUpdate(ctx, leaf, len) != 1) || EVP_DigestFinal_ex(ctx, out, &n) != 1)
-        memset(out, 0, HLEN);
-    EVP_MD_CTX_free(ctx);
+    /* Streamed so that leaves of any size need no copy; on failure the
+     * digest is zeroed: it then matches nothing. */
+    vg_sha256_2(&zero, 1, leaf, len, out);
 }
 
 void vg_merkle_node_hash(const uint8_t left[VG_MERKLE_HASH_LEN],

@@ -39,6 +39,7 @@ enum vg_rc vg_tlp_from_marking_id(const char *id, enum vg_tlp *out);
 
 typedef uint64_t vg_token;
 
+#define VG_TOKEN_NOBODY ((vg_token)0) /* held by no one: a deleted version */
 #define VG_TOKEN_COMMUNITY ((vg_token)1)
 #define VG_TOKEN_ORG_BASE ((vg_token)1 << 40)
 #define VG_TOKEN_GROUP_BASE ((vg_token)2 << 40)

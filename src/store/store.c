@@ -174,6 +174,12 @@ enum vg_rc vg_store_group_members(struct vg_store *st, int64_t group_id,
     return st->ops->group_members(st, group_id, cb, ctx, err);
 }
 
+enum vg_rc vg_store_delete_object(struct vg_store *st, const struct vg_delete_request *d,
+                                  size_t *deleted, int64_t *seq, struct vg_error *err)
+{
+    return st->ops->delete_object(st, d, deleted, seq, err);
+}
+
 enum vg_rc vg_store_put_object(struct vg_store *st, const struct vg_object_version *v,
                                enum vg_put_result *result, int64_t *seq, struct vg_error *err)
 {
@@ -190,6 +196,17 @@ enum vg_rc vg_store_scan_observables(struct vg_store *st, const struct vg_obs_fi
                                      vg_obs_cb cb, void *ctx, struct vg_error *err)
 {
     return st->ops->scan_observables(st, f, cb, ctx, err);
+}
+
+enum vg_rc vg_store_head(struct vg_store *st, int64_t *seq, struct vg_error *err)
+{
+    return st->ops->head(st, seq, err);
+}
+
+enum vg_rc vg_store_seq_added_by(struct vg_store *st, int64_t us, int64_t *seq,
+                                 struct vg_error *err)
+{
+    return st->ops->seq_added_by(st, us, seq, err);
 }
 
 enum vg_rc vg_store_stats(struct vg_store *st, struct vg_store_stats *out, struct vg_error *err)
@@ -231,4 +248,59 @@ enum vg_rc vg_store_status_get(struct vg_store *st, const char *id, int64_t org_
                                struct vg_error *err)
 {
     return st->ops->status_get(st, id, org_id, json, err);
+}
+
+enum vg_rc vg_store_ledger_head(struct vg_store *st, uint64_t *size, uint8_t root[32],
+                                struct vg_error *err)
+{
+    return st->ops->ledger_head(st, size, root, err);
+}
+
+enum vg_rc vg_store_ledger_append(struct vg_store *st, const uint8_t *leaf, size_t len,
+                                  uint64_t *index, struct vg_error *err)
+{
+    return st->ops->ledger_append(st, leaf, len, index, err);
+}
+
+enum vg_rc vg_store_ledger_entry(struct vg_store *st, uint64_t index, uint8_t *leaf, size_t *len,
+                                 char **json, struct vg_error *err)
+{
+    return st->ops->ledger_entry(st, index, leaf, len, json, err);
+}
+
+enum vg_rc vg_store_ledger_find(struct vg_store *st, const char *stix_id, int64_t modified_us,
+                                const vg_token *tokens, size_t ntokens, uint64_t *index,
+                                struct vg_error *err)
+{
+    return st->ops->ledger_find(st, stix_id, modified_us, tokens, ntokens, index, err);
+}
+
+enum vg_rc vg_store_ledger_inclusion(struct vg_store *st, uint64_t index, uint64_t size,
+                                     uint8_t (*path)[32], size_t *npath, struct vg_error *err)
+{
+    return st->ops->ledger_inclusion(st, index, size, path, npath, err);
+}
+
+enum vg_rc vg_store_ledger_consistency(struct vg_store *st, uint64_t m, uint64_t n,
+                                       uint8_t (*proof)[32], size_t *nproof, struct vg_error *err)
+{
+    return st->ops->ledger_consistency(st, m, n, proof, nproof, err);
+}
+
+enum vg_rc vg_store_ledger_scan(struct vg_store *st, vg_ledger_cb cb, void *ctx,
+                                struct vg_error *err)
+{
+    return st->ops->ledger_scan(st, cb, ctx, err);
+}
+
+enum vg_rc vg_store_checkpoint_put(struct vg_store *st, uint64_t size, const char *note,
+                                   struct vg_error *err)
+{
+    return st->ops->checkpoint_put(st, size, note, err);
+}
+
+enum vg_rc vg_store_checkpoint_scan(struct vg_store *st, int latest_only, vg_checkpoint_cb cb,
+                                    void *ctx, struct vg_error *err)
+{
+    return st->ops->checkpoint_scan(st, latest_only, cb, ctx, err);
 }

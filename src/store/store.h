@@ -127,6 +127,9 @@ struct vg_object_version {
     size_t nwriter_tokens;
     int shared_id;
     int dedupe_by_id; /* any version of this id from this contributor: duplicate */
+    /* The public id of the API key that sent it (the ledger records it), or
+     * NULL: "cli" (the operator's shell on the hub's machine). */
+    const char *key_id;
 };
 
 enum vg_put_result {
@@ -136,7 +139,13 @@ enum vg_put_result {
 };
 
 /* Event kinds in the single sequence. */
-enum vg_event_kind { VG_EV_ADDED = 1, VG_EV_VERSION, VG_EV_REVOKED, VG_EV_SIGHTING };
+enum vg_event_kind {
+    VG_EV_ADDED = 1,
+    VG_EV_VERSION,
+    VG_EV_REVOKED,
+    VG_EV_SIGHTING,
+    VG_EV_DELETED, /* a contributor deleted versions of its object */
+};
 
 /*
  * A stored object version as reads return it.  Strings are borrowed for the
@@ -154,11 +163,24 @@ struct vg_object_row {
     enum vg_tlp tlp;
     int64_t org_id;
     int64_t collection_id;
-    const char *json;
+    const char *json; /* a deletion event: {"deleted":[modified...],"audience":[...]} */
     size_t json_len;
+    enum vg_event_kind event_kind;
 };
 
-enum vg_versions { VG_VERSIONS_LAST = 0, VG_VERSIONS_ALL, VG_VERSIONS_FIRST };
+/*
+ * Which versions of each id a read returns, among the versions the
+ * requester can see.  Bits, ORed with the exact versions of
+ * vg_object_filter.modified: VG_VERSIONS_LAST (0) alone, with no exact
+ * version, means the latest; VG_VERSIONS_LATEST asks for the latest
+ * together with other selections ("first,last").
+ */
+enum vg_versions {
+    VG_VERSIONS_LAST = 0,
+    VG_VERSIONS_ALL = 1,
+    VG_VERSIONS_FIRST = 2,
+    VG_VERSIONS_LATEST = 4,
+};
 
 /*
  * What to read.  tokens/ntokens is the requester's token set: with
@@ -178,13 +200,59 @@ struct vg_object_filter {
     enum vg_tlp max_tlp;
     int64_t org_id; /* contributor */
     int64_t collection_id;
-    int64_t added_after_us;    /* date_added > this */
-    int64_t after_rowid;       /* resume cursor: rowid > this */
-    enum vg_versions versions; /* among visible versions of an id */
-    size_t limit;              /* 0: no limit */
+    int64_t added_after_us;  /* date_added > this */
+    int64_t after_rowid;     /* resume cursor: rowid > this */
+    unsigned versions;       /* enum vg_versions bits, among visible versions of an id */
+    const int64_t *modified; /* these exact versions too (modified timestamps) */
+    size_t nmodified;
+    const char *const *spec_versions; /* any of these STIX spec versions */
+    size_t nspec_versions;
+    size_t limit; /* 0: no limit */
+    /*
+     * The event stream: with events set, every event in sequence order
+     * (after_rowid and upto_rowid bound it; an event's rowid is its seq) -
+     * each stored version, and each deletion, seen by those who could see
+     * what it deleted.  Versions are not selected; a version is an event for
+     * the requester only while the contributor's later versions of the
+     * object are visible to it too, so a tightened TLP stops the older
+     * versions reaching those who lost access.  The lists below filter
+     * further (deletions pass the kind and label filters: their claims are
+     * erased).
+     */
+    int events;
+    int64_t upto_rowid; /* 0: no bound */
+    const enum vg_obs_kind *kinds;
+    size_t nkinds;
+    const int64_t *collection_ids;
+    size_t ncollection_ids;
+    const vg_token *groups; /* the audience names one of these groups */
+    size_t ngroups;
+    const char *const *labels; /* an observable claimed with one of these labels */
+    size_t nlabels;
 };
 
 typedef int (*vg_object_cb)(void *ctx, const struct vg_object_row *row);
+
+/*
+ * Deleting versions of an object (TAXII "Delete an Object").  Only the
+ * contributor's own versions go; which ones: those among the versions the
+ * requester can see that match every filter given (all of them by default).
+ */
+struct vg_delete_request {
+    const char *stix_id;
+    int64_t org_id;        /* the requester's organisation: only its versions go */
+    int64_t collection_id; /* 0: any collection */
+    const vg_token *tokens;
+    size_t ntokens;
+    /* Which versions, as in struct vg_object_filter; with none of them,
+     * all versions (the default of a deletion). */
+    unsigned versions;
+    const int64_t *modified;
+    size_t nmodified;
+    const char *const *spec_versions;
+    size_t nspec_versions;
+    const char *key_id; /* recorded in the ledger, as in struct vg_object_version */
+};
 
 /* One visible contribution (observable claimed by a visible object). */
 struct vg_obs_row {
@@ -211,9 +279,37 @@ struct vg_obs_filter {
     const char *label;
     int64_t added_after_us;
     int distinct; /* one row per observable (the first visible contribution) */
+    const char *value; /* this one observable (of kind; canonical), or NULL */
+    size_t value_len;
 };
 
 typedef int (*vg_obs_cb)(void *ctx, const struct vg_obs_row *row);
+
+/*
+ * The evidence ledger (docs/ledger.md): one leaf per event, written in the
+ * transaction of the event, in a Merkle tree whose frontier is persisted at
+ * every commit.  Entries are numbered from 0 in the order of the tree.
+ */
+struct vg_ledger_entry {
+    uint64_t index;
+    const uint8_t *leaf; /* recomputed from the stored rows (or stored, for log events) */
+    size_t leaf_len;
+    const uint8_t *hash;  /* the leaf hash the ledger stored */
+    int64_t object_rowid; /* 0: not an object event */
+    /* NULL, or what does not hold between the ledger and the rows (a row
+     * missing, out of order, or unknown to the ledger): the entry diverges. */
+    const char *problem;
+};
+typedef int (*vg_ledger_cb)(void *ctx, const struct vg_ledger_entry *e);
+
+/* One stored checkpoint (a signed note). */
+struct vg_checkpoint_row {
+    int64_t id;
+    uint64_t size;
+    int64_t created_us;
+    const char *note;
+};
+typedef int (*vg_checkpoint_cb)(void *ctx, const struct vg_checkpoint_row *c);
 
 struct vg_store_stats {
     int64_t orgs, keys, groups, objects, versions, observables, contributions, events;
@@ -281,12 +377,37 @@ struct vg_store_ops {
 
     enum vg_rc (*put_object)(struct vg_store *st, const struct vg_object_version *v,
                              enum vg_put_result *result, int64_t *seq, struct vg_error *err);
+    enum vg_rc (*delete_object)(struct vg_store *st, const struct vg_delete_request *d,
+                                size_t *deleted, int64_t *seq, struct vg_error *err);
     enum vg_rc (*scan_objects)(struct vg_store *st, const struct vg_object_filter *f,
                                vg_object_cb cb, void *ctx, struct vg_error *err);
     enum vg_rc (*scan_observables)(struct vg_store *st, const struct vg_obs_filter *f, vg_obs_cb cb,
                                    void *ctx, struct vg_error *err);
+    enum vg_rc (*head)(struct vg_store *st, int64_t *seq, struct vg_error *err);
+    enum vg_rc (*seq_added_by)(struct vg_store *st, int64_t us, int64_t *seq, struct vg_error *err);
     enum vg_rc (*stats)(struct vg_store *st, struct vg_store_stats *out, struct vg_error *err);
     enum vg_rc (*check)(struct vg_store *st, struct vg_error *err); /* integrity check */
+
+    /* ledger: see docs/ledger.md and the dispatchers below */
+    enum vg_rc (*ledger_head)(struct vg_store *st, uint64_t *size, uint8_t root[32],
+                              struct vg_error *err);
+    enum vg_rc (*ledger_append)(struct vg_store *st, const uint8_t *leaf, size_t len,
+                                uint64_t *index, struct vg_error *err);
+    enum vg_rc (*ledger_entry)(struct vg_store *st, uint64_t index, uint8_t *leaf, size_t *len,
+                               char **json, struct vg_error *err);
+    enum vg_rc (*ledger_find)(struct vg_store *st, const char *stix_id, int64_t modified_us,
+                              const vg_token *tokens, size_t ntokens, uint64_t *index,
+                              struct vg_error *err);
+    enum vg_rc (*ledger_inclusion)(struct vg_store *st, uint64_t index, uint64_t size,
+                                   uint8_t (*path)[32], size_t *npath, struct vg_error *err);
+    enum vg_rc (*ledger_consistency)(struct vg_store *st, uint64_t m, uint64_t n,
+                                     uint8_t (*proof)[32], size_t *nproof, struct vg_error *err);
+    enum vg_rc (*ledger_scan)(struct vg_store *st, vg_ledger_cb cb, void *ctx,
+                              struct vg_error *err);
+    enum vg_rc (*checkpoint_put)(struct vg_store *st, uint64_t size, const char *note,
+                                 struct vg_error *err);
+    enum vg_rc (*checkpoint_scan)(struct vg_store *st, int latest_only, vg_checkpoint_cb cb,
+                                  void *ctx, struct vg_error *err);
 };
 
 struct vg_store {
@@ -361,15 +482,64 @@ enum vg_rc vg_store_status_get(struct vg_store *st, const char *id, int64_t org_
                                struct vg_error *err);
 enum vg_rc vg_store_put_object(struct vg_store *st, const struct vg_object_version *v,
                                enum vg_put_result *result, int64_t *seq, struct vg_error *err);
+/*
+ * Delete versions of an object (see struct vg_delete_request), as one event
+ * of kind VG_EV_DELETED.  The versions' content, audience and claims are
+ * erased; their rows stay, invisible to every read, so that the event
+ * sequence keeps no gap.  VG_NOT_FOUND when no visible version matches (the
+ * answer for what the requester may not see), VG_FORBIDDEN when the
+ * matching versions are all another organisation's.  *deleted: how many.
+ */
+enum vg_rc vg_store_delete_object(struct vg_store *st, const struct vg_delete_request *d,
+                                  size_t *deleted, int64_t *seq, struct vg_error *err);
 enum vg_rc vg_store_scan_objects(struct vg_store *st, const struct vg_object_filter *f,
                                  vg_object_cb cb, void *ctx, struct vg_error *err);
 enum vg_rc vg_store_scan_observables(struct vg_store *st, const struct vg_obs_filter *f,
                                      vg_obs_cb cb, void *ctx, struct vg_error *err);
+/* The last event's sequence number (0 for an empty hub). */
+enum vg_rc vg_store_head(struct vg_store *st, int64_t *seq, struct vg_error *err);
+/* The last event added at or before us (0: none). */
+enum vg_rc vg_store_seq_added_by(struct vg_store *st, int64_t us, int64_t *seq,
+                                 struct vg_error *err);
 enum vg_rc vg_store_stats(struct vg_store *st, struct vg_store_stats *out, struct vg_error *err);
 enum vg_rc vg_store_check(struct vg_store *st, struct vg_error *err);
 
 /* Backend constructors (one per backend folder). */
 enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_store **out,
                                 struct vg_error *err);
+
+/*
+ * Ledger.  ledger_head: size and root of the committed tree (or of the open
+ * transaction's).  ledger_append: a leaf that is not an object event (the
+ * log's key, an artefact), inside a write transaction; object versions get
+ * theirs from put_object.  ledger_entry: leaf `index` (out: VG_LEAF_MAX
+ * bytes) and, for an object event, the object text (caller frees; may be
+ * NULL).  ledger_find: the entry of the version of stix_id stored at
+ * modified_us (or the latest, with -1) among those the tokens may see:
+ * VG_NOT_FOUND otherwise, whether it exists or not.  ledger_inclusion /
+ * ledger_consistency: RFC 9162 proofs over the first `size` (n) leaves
+ * (VG_MERKLE_MAX_PROOF hashes).  ledger_scan: every entry in tree order,
+ * each leaf recomputed from the stored rows, for `vigie verify --hub`.
+ * checkpoint_put/scan: signed checkpoints, oldest first (or the latest).
+ */
+enum vg_rc vg_store_ledger_head(struct vg_store *st, uint64_t *size, uint8_t root[32],
+                                struct vg_error *err);
+enum vg_rc vg_store_ledger_append(struct vg_store *st, const uint8_t *leaf, size_t len,
+                                  uint64_t *index, struct vg_error *err);
+enum vg_rc vg_store_ledger_entry(struct vg_store *st, uint64_t index, uint8_t *leaf, size_t *len,
+                                 char **json, struct vg_error *err);
+enum vg_rc vg_store_ledger_find(struct vg_store *st, const char *stix_id, int64_t modified_us,
+                                const vg_token *tokens, size_t ntokens, uint64_t *index,
+                                struct vg_error *err);
+enum vg_rc vg_store_ledger_inclusion(struct vg_store *st, uint64_t index, uint64_t size,
+                                     uint8_t (*path)[32], size_t *npath, struct vg_error *err);
+enum vg_rc vg_store_ledger_consistency(struct vg_store *st, uint64_t m, uint64_t n,
+                                       uint8_t (*proof)[32], size_t *nproof, struct vg_error *err);
+enum vg_rc vg_store_ledger_scan(struct vg_store *st, vg_ledger_cb cb, void *ctx,
+                                struct vg_error *err);
+enum vg_rc vg_store_checkpoint_put(struct vg_store *st, uint64_t size, const char *note,
+                                   struct vg_error *err);
+enum vg_rc vg_store_checkpoint_scan(struct vg_store *st, int latest_only, vg_checkpoint_cb cb,
+                                    void *ctx, struct vg_error *err);
 
 #endif

@@ -26,6 +26,12 @@ echo "203.0.113.99" >"$TMP/red.txt"
 "$VIGIE" import --as op --tlp red --collection Public "$TMP/red.txt" >/dev/null
 printf '192.0.2.1\n192.0.2.2\n192.0.2.3\n' >"$TMP/op.txt"
 "$VIGIE" import --as Police --tlp amber --group op-x --collection Nightfall "$TMP/op.txt" >/dev/null
+shid=$("$VIGIE" collection add Shared --read community --write community --json | jq -r .id)
+echo "203.0.113.77" >"$TMP/shred.txt"
+"$VIGIE" import --as op --tlp red --collection Shared "$TMP/shred.txt" >/dev/null
+echo "203.0.113.78" >"$TMP/shclear.txt"
+"$VIGIE" import --as op --tlp clear --collection Shared "$TMP/shclear.txt" >/dev/null
+vwsecret=$("$VIGIE" key create --org Vendor --scopes read,write --json | jq -r .secret)
 check "a partner without write access cannot import into a collection" \
   bash -c "! '$VIGIE' import --as Vendor --collection Nightfall '$TMP/op.txt' 2>/dev/null"
 
@@ -81,7 +87,7 @@ eq "unknown TAXII path: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' -H "A
 # Collections: each partner sees only those it may read or write.
 A=(-H "Accept: $T")
 r=$(curl -s "${A[@]}" -H "Authorization: Bearer $vsecret" "$U/taxii2/root/collections/")
-eq "a vendor sees the public collection only" "Public" "$(jq -r '[.collections[].title] | join(",")' <<<"$r")"
+eq "a vendor sees the open collections only" "Public,Shared" "$(jq -r '[.collections[].title] | join(",")' <<<"$r")"
 eq "can_read / can_write" "true,false" "$(jq -r '.collections[0] | "\(.can_read),\(.can_write)"' <<<"$r")"
 eq "the operation's collection does not exist for the vendor" 404 \
   "$(curl -s -o "$TMP/b" -w '%{http_code}' "${A[@]}" -H "Authorization: Bearer $vsecret" "$U/taxii2/root/collections/$opid/")"
@@ -166,6 +172,22 @@ eq "malformed envelope: 400" 400 "$(curl -s -o "$TMP/b" -w '%{http_code}' -X POS
 eq "... with a TAXII error" 400 "$(jq .http_status "$TMP/b")"
 check "the hub is intact" "$VIGIE" check
 
+# DELETE: what a partner may not see is 404 exactly as what never existed;
+# what it sees but did not contribute is 403; its own goes.
+D=(-X DELETE -H "Accept: $T" -H "Authorization: Bearer $vwsecret")
+sh=$(curl -s "${P[@]}" "$U/taxii2/root/collections/$shid/objects/")
+shred=$(jq -r '.objects[] | select(.object_marking_refs[0] == "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1") | .id' <<<"$sh")
+shclear=$(jq -r '.objects[] | select(.object_marking_refs[0] != "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1") | .id' <<<"$sh")
+eq "DELETE of a hidden object: 404" 404 "$(curl -s -o "$TMP/dh" -w '%{http_code}' "${D[@]}" "$U/taxii2/root/collections/$shid/objects/$shred/")"
+curl -s -o "$TMP/dn" "${D[@]}" "$U/taxii2/root/collections/$shid/objects/indicator--00000000-0000-4000-8000-000000000000/"
+check "... exactly as one never stored" cmp -s "$TMP/dh" "$TMP/dn"
+eq "DELETE of another's visible object: 403" 403 "$(curl -s -o /dev/null -w '%{http_code}' "${D[@]}" "$U/taxii2/root/collections/$shid/objects/$shclear/")"
+eq "DELETE with a read-only key: 403" 403 "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Accept: $T" -H "Authorization: Bearer $vsecret" "$U/taxii2/root/collections/$shid/objects/$shclear/")"
+eq "both still there for their contributor" 2 "$(curl -s "${P[@]}" "$U/taxii2/root/collections/$shid/objects/" | jq '.objects | length')"
+eq "the contributor deletes its RED object: 200" 200 "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Accept: $T" -H "Authorization: Bearer $secret" "$U/taxii2/root/collections/$shid/objects/$shred/")"
+eq "gone" 404 "$(curl -s -o /dev/null -w '%{http_code}' "${P[@]}" "$U/taxii2/root/collections/$shid/objects/$shred/")"
+check "the hub is intact after a deletion" "$VIGIE" check
+
 # /metrics: Prometheus text for an admin key only.
 m=$(curl -s -H "Authorization: Bearer $secret" "$U/metrics")
 check "metrics count TAXII 2xx answers" grep -q '^vigie_http_requests_total{route="taxii",code="2xx"} [1-9]' <<<"$m"
@@ -178,5 +200,5 @@ status=0
 wait $pid || status=$?
 eq "SIGTERM: clean exit" 0 "$status"
 check "logged the clean shutdown" grep -q '"event":"stopped"' "$TMP/log"
-eq "one JSON log line per request" 51 "$(grep -c '"event":"request"' "$TMP/log")"
+eq "one JSON log line per request" 59 "$(grep -c '"event":"request"' "$TMP/log")"
 finish

@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 # The sharing matrix: every TLP x audience (community, a group, a named
 # organisation), read by every kind of requester (the contributor, a group
-# member who is also the named organisation, an outsider, a revoked key, a
-# group member whose organisation was disabled),
-# on every read path (TAXII object list, manifest, object, versions, and the
-# CLI export, where AMBER+STRICT and RED never leave the hub).  Each path must
+# member who is also the named organisation, an outsider, a revoked key, an
+# expired key, a group member whose organisation was disabled), on every read
+# path (TAXII object list, manifest, object, versions, status, and the CLI
+# export, where AMBER+STRICT and RED never leave the hub).  Each path must
 # show exactly what the policy allows: zero leaks, and nothing lost.
 source "$(dirname "$0")/lib/common.bash"
 command -v curl >/dev/null || skip_all "curl not installed"
@@ -16,8 +16,11 @@ for o in A B C D; do "$VIGIE" org add $o --kind vendor >/dev/null; done
 "$VIGIE" group members g --add B >/dev/null
 "$VIGIE" group members g --add D >/dev/null
 key() { "$VIGIE" key create --org "$1" --scopes read,write --json | jq -r .secret; }
-kA=$(key A) kB=$(key B) kC=$(key C) kR=$(key B) kD=$(key D)
+kA=$(key A) kB=$(key B) kC=$(key C) kR=$(key B) kD=$(key D) kX=$(key B)
 "$VIGIE" key revoke "${kR%%.*}" >/dev/null
+# B's key X expired a second after the epoch (no command makes a key that
+# is already expired, so the clock is moved in the database itself)
+sqlite3 "$VIGIE_HUB/vigie.db" "UPDATE api_key SET expires_us = 1000000 WHERE id = '${kX%%.*}'"
 cid=$("$VIGIE" collection add pub --read community --write org:A --json | jq -r .id)
 
 # One indicator per TLP x audience, contributed by A.
@@ -59,12 +62,18 @@ expected() { # who -> sorted ids
     A) sort "$TMP/all" ;;
     B) printf '%s\n' "${!want_B[@]}" | sort ;;
     C) printf '%s\n' "${!want_C[@]}" | sort ;;
-    R | D) : ;;
+    R | D | X) : ;;
   esac
 }
 # D is a member of g, then its organisation is disabled: it sees nothing.
 "$VIGIE" org disable D >/dev/null
-for who in A B C R D; do
+# A status resource of A's (one POST), readable by A alone.
+env='{"objects":[{"type":"indicator","spec_version":"2.1","id":"indicator--99999999-0000-4000-8000-000000000000","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","pattern":"[ipv4-addr:value = '"'"'198.18.1.1'"'"']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}]}'
+sid=$(curl -s -X POST -H "Accept: $T" -H "Content-Type: $T" -H "Authorization: Bearer $kA" --data-binary "$env" "$U/objects/" | jq -r .id)
+echo indicator--99999999-0000-4000-8000-000000000000 >>"$TMP/all"
+want_C[indicator--99999999-0000-4000-8000-000000000000]=1
+want_B[indicator--99999999-0000-4000-8000-000000000000]=1
+for who in A B C R D X; do
   k=$(eval echo "\$k$who")
   H=(-H "Accept: $T" -H "Authorization: Bearer $k")
   want=$(expected $who)
@@ -84,7 +93,10 @@ for who in A B C R D; do
   done
   eq "$who: object by id" "$want" "$(grep . <<<"$got_one" | sort || true)"
   eq "$who: versions by id" "$want" "$(grep . <<<"$got_ver" | sort || true)"
-  if [ $who != R ] && [ $who != D ]; then
+  case $who in A) st=200 ;; B | C) st=404 ;; *) st=401 ;; esac # R, D, X: no valid key
+  eq "$who: status of A's POST" $st \
+    "$(curl -s -o /dev/null -w '%{http_code}' "${H[@]}" "${U%/collections/*}/status/$sid/")"
+  if [ $who != R ] && [ $who != D ] && [ $who != X ]; then
     eq "$who: CLI export (what may leave the hub)" "$(grep -vxF -f "$TMP/stays" <<<"$want" || true)" \
       "$("$VIGIE" export --for $who 2>/dev/null | jq -r '.objects[]?.id' | grep indicator | sort || true)"
   fi

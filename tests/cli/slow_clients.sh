@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# 200 slow-drip connections from one address (scenario 24): the per-address
+# 1,000 slow-drip connections from one address (scenario 24): the per-address
 # limit refuses the surplus, the server stays up, and a client from another
 # address keeps being served.
 source "$(dirname "$0")/lib/common.bash"
@@ -13,12 +13,14 @@ for _ in $(seq 1 400); do grep -q listening "$TMP/out" 2>/dev/null && break; sle
 port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$TMP/out")
 [ -n "$port" ] || { cat "$TMP/out" "$TMP/log"; kill $pid; not_ok "server started"; finish; }
 
-# 200 connections from 127.0.0.1, each sending half a request line, slowly.
+# 1,000 connections from 127.0.0.1, each sending half a request line, slowly.
 python3 - "$port" >"$TMP/slow" 2>&1 <<'PY' &
-import socket, sys, time
+import resource, socket, sys, time
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(soft, 2048), hard), hard))
 port = int(sys.argv[1])
 socks, refused = [], 0
-for _ in range(200):
+for _ in range(1000):
     s = socket.socket()
     try:
         s.connect(("127.0.0.1", port))

@@ -503,6 +503,146 @@ static void test_added_after(void **state)
     assert_int_equal(some.n, 5);
 }
 
+/* Count the observables an organisation sees. */
+static int obs_count_cb(void *ctx, const struct vg_obs_row *row)
+{
+    (void)row;
+    ++*(int *)ctx;
+    return 0;
+}
+
+static int visible_observables(struct fx *fx, int64_t org)
+{
+    vg_token tok[VG_POLICY_TOKENS_MAX];
+    struct vg_obs_filter f = {0};
+    struct vg_error err;
+    int n = 0;
+
+    f.tokens = tok;
+    f.ntokens = tokens_of(fx, org, tok);
+    assert_int_equal(vg_store_scan_observables(fx->st, &f, obs_count_cb, &n, &err), VG_OK);
+    return n;
+}
+
+static enum vg_rc del(struct fx *fx, const char *id, int64_t org, unsigned versions,
+                      const int64_t *modified, size_t nmodified, size_t *n)
+{
+    vg_token tok[VG_POLICY_TOKENS_MAX];
+    struct vg_delete_request d = {0};
+    struct vg_error err;
+
+    d.stix_id = id;
+    d.org_id = org;
+    d.tokens = tok;
+    d.ntokens = tokens_of(fx, org, tok);
+    d.versions = versions;
+    d.modified = modified;
+    d.nmodified = nmodified;
+    return vg_store_delete_object(fx->st, &d, n, NULL, &err);
+}
+
+/* Deletion: only the contributor's own versions, what the others cannot see
+ * is "not found", erased versions vanish from every read, the event sequence
+ * keeps no gap, and the same version can be stored again afterwards. */
+static void test_delete(void **state)
+{
+    struct fx *fx = *state;
+    struct vg_store_stats before, after;
+    struct vg_error err;
+    enum vg_put_result res;
+    int64_t second = 2000;
+    int64_t grp = fx->g.id;
+    size_t n = 0;
+
+    assert_int_equal(put(fx, ID1, fx->a.id, 1000, VG_TLP_GREEN, NULL, 0, "evil.example", &res),
+                     VG_OK);
+    assert_int_equal(put(fx, ID1, fx->a.id, 2000, VG_TLP_GREEN, NULL, 0, "evil.example", &res),
+                     VG_OK);
+    assert_int_equal(put(fx, ID1, fx->a.id, 3000, VG_TLP_GREEN, NULL, 0, "evil.example", &res),
+                     VG_OK);
+    assert_int_equal(put(fx, ID2, fx->a.id, 1000, VG_TLP_AMBER, &grp, 1, "bad.example", &res),
+                     VG_OK);
+    assert_int_equal(scan(fx, fx->b.id, ID1, VG_VERSIONS_ALL).n, 3);
+
+    /* another organisation: forbidden where it sees, not found where not */
+    assert_int_equal(del(fx, ID1, fx->b.id, 0, NULL, 0, &n), VG_FORBIDDEN);
+    assert_int_equal(del(fx, ID2, fx->c.id, 0, NULL, 0, &n), VG_NOT_FOUND);
+    assert_int_equal(
+        del(fx, ID2, fx->c.id, 0, NULL, 0, &n),
+        del(fx, "indicator--99999999-9999-4999-8999-999999999999", fx->c.id, 0, NULL, 0, &n));
+    assert_int_equal(scan(fx, fx->b.id, ID1, VG_VERSIONS_ALL).n, 3);
+
+    /* one exact version, then the first of those left */
+    assert_int_equal(vg_store_stats(fx->st, &before, &err), VG_OK);
+    assert_int_equal(del(fx, ID1, fx->a.id, 0, &second, 1, &n), VG_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(vg_store_stats(fx->st, &after, &err), VG_OK);
+    assert_int_equal(after.last_seq, before.last_seq + 1); /* one event */
+    assert_int_equal(scan(fx, fx->b.id, ID1, VG_VERSIONS_ALL).n, 2);
+    assert_int_equal(del(fx, ID1, fx->a.id, VG_VERSIONS_FIRST, NULL, 0, &n), VG_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(scan(fx, fx->a.id, ID1, VG_VERSIONS_ALL).modified[0], 3000);
+    assert_int_equal(del(fx, ID1, fx->a.id, 0, &second, 1, &n), VG_NOT_FOUND); /* gone */
+
+    /* all versions: the object and its observable vanish for everyone */
+    assert_int_equal(visible_observables(fx, fx->b.id), 2);
+    assert_int_equal(del(fx, ID1, fx->a.id, 0, NULL, 0, &n), VG_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(scan(fx, fx->a.id, ID1, VG_VERSIONS_ALL).n, 0);
+    assert_int_equal(scan(fx, fx->b.id, NULL, VG_VERSIONS_ALL).n, 1);
+    assert_int_equal(visible_observables(fx, fx->b.id), 1);
+    assert_int_equal(vg_store_check(fx->st, &err), VG_OK);
+
+    /* stored again: new, not a duplicate of the erased version */
+    assert_int_equal(put(fx, ID1, fx->a.id, 3000, VG_TLP_GREEN, NULL, 0, "evil.example", &res),
+                     VG_OK);
+    assert_int_equal(res, VG_PUT_NEW);
+    assert_int_equal(scan(fx, fx->b.id, ID1, VG_VERSIONS_ALL).n, 1);
+    assert_int_equal(vg_store_check(fx->st, &err), VG_OK);
+}
+
+/* match[version] as a list: first and last together, exact times. */
+static void test_version_selection(void **state)
+{
+    struct fx *fx = *state;
+    vg_token tok[VG_POLICY_TOKENS_MAX];
+    struct vg_object_filter f = {0};
+    struct collect c = {0, 0, {0}, 1};
+    struct vg_error err;
+    enum vg_put_result res;
+    int64_t at[2] = {2000, 4000};
+    const char *spec[1] = {"2.0"};
+    int64_t m;
+
+    for (m = 1000; m <= 4000; m += 1000)
+        assert_int_equal(put(fx, ID1, fx->a.id, m, VG_TLP_GREEN, NULL, 0, NULL, &res), VG_OK);
+    f.tokens = tok;
+    f.ntokens = tokens_of(fx, fx->b.id, tok);
+    f.stix_id = ID1;
+    f.versions = VG_VERSIONS_FIRST | VG_VERSIONS_LATEST;
+    assert_int_equal(vg_store_scan_objects(fx->st, &f, collect_cb, &c, &err), VG_OK);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.modified[0], 1000);
+    assert_int_equal(c.modified[1], 4000);
+    memset(&c, 0, sizeof(c));
+    f.versions = 0;
+    f.modified = at;
+    f.nmodified = 2;
+    assert_int_equal(vg_store_scan_objects(fx->st, &f, collect_cb, &c, &err), VG_OK);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.modified[0], 2000);
+    memset(&c, 0, sizeof(c));
+    f.versions = VG_VERSIONS_FIRST;
+    f.nmodified = 1;
+    assert_int_equal(vg_store_scan_objects(fx->st, &f, collect_cb, &c, &err), VG_OK);
+    assert_int_equal(c.n, 2); /* first (1000) or exactly 2000 */
+    memset(&c, 0, sizeof(c));
+    f.spec_versions = spec;
+    f.nspec_versions = 1;
+    assert_int_equal(vg_store_scan_objects(fx->st, &f, collect_cb, &c, &err), VG_OK);
+    assert_int_equal(c.n, 0); /* every version is 2.1 */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +656,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ownership, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_writers_share_observables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_added_after, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_selection, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,6 +33,8 @@
  *
  * Threading: one handle per thread (SQLITE_OPEN_NOMUTEX).
  */
+#include "internal.h"
+
 #include "common/buf.h"
 #include "common/hash.h"
 #include "common/vtime.h"
@@ -44,40 +46,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CACHE_SIZE 48
-
-struct cached {
-    char *sql;
-    sqlite3_stmt *st;
-};
-
-/*
- * Bloom filters over the observables' hashes and the objects' id hashes,
- * kept by a writing handle: most values and ids in a feed are new, and
- * "certainly absent" spares an index look-up before their insert.  It is caught up at the start of
- * every write transaction with the rows added since (observable ids only grow; the writer lock
- * orders writers), and it may only err towards "maybe present".
- */
-struct bloom {
-    uint64_t *bits;
-    size_t nbits; /* power of two */
-    size_t count;
-    int64_t max_id;   /* highest row id added */
-    int64_t begin_id; /* max_id when the transaction began (rollback) */
-};
-
-struct sq {
-    struct vg_store base;
-    sqlite3 *db;
-    int in_tx;
-    int64_t next_seq;   /* valid while in_tx */
-    int64_t last_added; /* valid while in_tx */
-    struct cached cache[CACHE_SIZE];
-    size_t cache_next;
-    struct bloom seen; /* observable hashes in the store (writers only) */
-    struct bloom ids;  /* object id hashes in the store (writers only) */
-};
 
 static struct sq *sq_of(struct vg_store *st)
 {
@@ -163,6 +131,8 @@ static void copy_col(sqlite3_stmt *st, int i, char *out, size_t cap)
 
 static enum vg_rc visible_sql(struct vg_buf *b, const char *alias, int first, size_t ntokens);
 static int bind_tokens(sqlite3_stmt *q, int at, const vg_token *t, size_t n);
+static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_filter *f,
+                                  vg_object_cb cb, void *ctx, struct vg_error *err);
 
 /* ---- schema ------------------------------------------------------------- */
 
@@ -225,6 +195,10 @@ static const char *const migrations[] = {
     /* 3: TAXII status resources, kept as the JSON answered */
     "CREATE TABLE taxii_status(id TEXT PRIMARY KEY, org_id INTEGER NOT NULL,"
     " created_us INTEGER NOT NULL, json TEXT NOT NULL);",
+    /* 4: reserved for main's object deletion tombstones (replace at merge) */
+    "SELECT 1;",
+    /* 5: the evidence ledger (ledger_sql.c) */
+    sq_ledger_migration,
 };
 
 static int schema_version(struct sq *s)
@@ -383,6 +357,11 @@ static enum vg_rc sq_begin(struct vg_store *st, struct vg_error *err)
                "SELECT id, vhash FROM observable WHERE id > ? ORDER BY id");
     bloom_sync(s, &s->ids, "SELECT count(*) FROM object",
                "SELECT rowid, id_hash FROM object WHERE rowid > ? ORDER BY rowid");
+    if ((rc = sq_ledger_begin(s, err)) != VG_OK) {
+        exec(s, "ROLLBACK", NULL);
+        s->in_tx = 0;
+        return rc;
+    }
     return VG_OK;
 }
 
@@ -393,7 +372,8 @@ static enum vg_rc sq_commit(struct vg_store *st, struct vg_error *err)
 
     if (!s->in_tx)
         return vg_error_set(err, VG_INTERNAL, NULL, "no transaction open");
-    rc = exec(s, "COMMIT", err);
+    if ((rc = sq_ledger_commit(s, err)) == VG_OK)
+        rc = exec(s, "COMMIT", err);
     if (rc != VG_OK) {
         exec(s, "ROLLBACK", NULL);
         rc = vg_error_set(err, VG_STORAGE, NULL, "commit failed: %s", sqlite3_errmsg(s->db));
@@ -412,6 +392,7 @@ static void sq_rollback(struct vg_store *st)
          * where the transaction began (the extra bits are harmless). */
         s->seen.max_id = s->seen.begin_id;
         s->ids.max_id = s->ids.begin_id;
+        sq_ledger_rollback(s);
     }
     s->in_tx = 0;
 }
@@ -1205,7 +1186,8 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
         else if (rc == VG_OK)
             rc = vg_buf_puts(&sql, "0");
         if (rc == VG_OK)
-            rc = vg_buf_puts(&sql, " FROM object o WHERE o.id_hash = ?1 AND o.stix_id = ?2");
+            rc = vg_buf_puts(&sql, " FROM object o WHERE o.id_hash = ?1 AND o.stix_id = ?2 "
+                                   "AND o.aud0 <> 0");
         if (rc != VG_OK) {
             vg_buf_cleanup(&sql);
             return vg_error_set(err, rc, NULL, "out of memory");
@@ -1278,6 +1260,8 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
         return rc;
     rowid = sqlite3_last_insert_rowid(s->db);
     bloom_note(&s->ids, rowid, hash);
+    if ((rc = sq_ledger_object(s, v, rowid, seq, added, (int)event_kind(v, res), err)) != VG_OK)
+        return rc;
 
     for (i = 1; i < v->aud->n; i++) {
         if ((q = prep(s, "INSERT OR IGNORE INTO object_audience(object_rowid, token) VALUES(?, ?)",
@@ -1349,23 +1333,135 @@ static enum vg_rc visible_sql(struct vg_buf *b, const char *alias, int first, si
     return rc == VG_OK ? vg_buf_puts(b, ")))") : rc;
 }
 
-/* The version-selection clause: no other visible version of the same id is
- * newer (LAST) or older (FIRST).  Ties on modified break on rowid.  Tokens
- * are bound at ?1..?ntokens. */
-static enum vg_rc version_sql(struct vg_buf *b, enum vg_versions versions, size_t ntokens)
+/* Append n parameters "?a,?b,..." numbered from *at. */
+static enum vg_rc params_sql(struct vg_buf *b, size_t n, int *at)
 {
-    enum vg_rc rc;
+    enum vg_rc rc = VG_OK;
+    size_t i;
 
-    if (versions == VG_VERSIONS_ALL)
-        return VG_OK;
-    rc = vg_buf_printf(b,
-                       " AND NOT EXISTS(SELECT 1 FROM object o2 WHERE o2.id_hash = o.id_hash AND "
-                       "o2.stix_id = o.stix_id AND (o2.modified_us %s o.modified_us OR "
-                       "(o2.modified_us = o.modified_us AND o2.rowid %s o.rowid)) AND ",
-                       versions == VG_VERSIONS_LAST ? ">" : "<",
-                       versions == VG_VERSIONS_LAST ? ">" : "<");
+    for (i = 0; rc == VG_OK && i < n; i++)
+        rc = vg_buf_printf(b, i ? ",?%d" : "?%d", (*at)++);
+    return rc;
+}
+
+/*
+ * The visibility of an event to the tokens at ?1..?n: a version that is
+ * visible and whose contributor's later versions of the object all are too
+ * (erased ones aside); a deletion whose recorded audience holds a token.
+ */
+static enum vg_rc event_visible_sql(struct vg_buf *b, size_t ntokens)
+{
+    enum vg_rc rc = vg_buf_printf(b, "((o.event_kind <> %d AND ", (int)VG_EV_DELETED);
+    size_t i;
+
+    if (rc == VG_OK)
+        rc = visible_sql(b, "o", 1, ntokens);
+    if (rc == VG_OK)
+        rc = vg_buf_puts(b, " AND NOT EXISTS(SELECT 1 FROM object o2 WHERE o2.id_hash = o.id_hash "
+                            "AND o2.stix_id = o.stix_id AND o2.org_id = o.org_id AND o2.rowid > "
+                            "o.rowid AND o2.aud0 <> 0 AND NOT ");
     if (rc == VG_OK)
         rc = visible_sql(b, "o2", 1, ntokens);
+    if (rc == VG_OK)
+        rc = vg_buf_printf(b,
+                           ")) OR (o.event_kind = %d AND EXISTS(SELECT 1 FROM "
+                           "json_each(o.json, '$.audience') j WHERE j.value IN (",
+                           (int)VG_EV_DELETED);
+    for (i = 0; rc == VG_OK && i < ntokens; i++)
+        rc = vg_buf_printf(b, i ? ",?%zu" : "?%zu", i + 1);
+    return rc == VG_OK ? vg_buf_puts(b, "))))") : rc;
+}
+
+/* " AND (a deletion OR a claim whose col is one of n parameters)". */
+static enum vg_rc claim_sql(struct vg_buf *b, const char *col, size_t n, int *at)
+{
+    enum vg_rc rc = vg_buf_printf(b,
+                                  " AND (o.event_kind = %d OR EXISTS(SELECT 1 FROM claim c JOIN "
+                                  "observable ob ON ob.id = c.obs_id WHERE c.object_rowid = "
+                                  "o.rowid AND %s IN (",
+                                  (int)VG_EV_DELETED, col);
+
+    if (rc == VG_OK)
+        rc = params_sql(b, n, at);
+    return rc == VG_OK ? vg_buf_puts(b, ")))") : rc;
+}
+
+/* " AND the audience (or a deletion's recorded one) names one of n group
+ * tokens", the tokens bound twice from *at. */
+static enum vg_rc group_sql(struct vg_buf *b, size_t n, int *at)
+{
+    enum vg_rc rc = vg_buf_puts(b, " AND (o.aud0 IN (");
+
+    if (rc == VG_OK)
+        rc = params_sql(b, n, at);
+    if (rc == VG_OK)
+        rc = vg_buf_puts(b, ") OR EXISTS(SELECT 1 FROM object_audience WHERE object_rowid = "
+                            "o.rowid AND token IN (");
+    if (rc == VG_OK)
+        rc = params_sql(b, n, at);
+    if (rc == VG_OK)
+        rc = vg_buf_printf(b,
+                           ")) OR (o.event_kind = %d AND EXISTS(SELECT 1 FROM "
+                           "json_each(o.json, '$.audience') j WHERE j.value IN (",
+                           (int)VG_EV_DELETED);
+    /* the deletion test reuses the first copy's parameters */
+    {
+        size_t i;
+        int first = *at - 2 * (int)n;
+
+        for (i = 0; rc == VG_OK && i < n; i++)
+            rc = vg_buf_printf(b, i ? ",?%d" : "?%d", first + (int)i);
+    }
+    return rc == VG_OK ? vg_buf_puts(b, "))))") : rc;
+}
+
+/* One version-selection term: no other visible version of the same id is
+ * newer (latest) or older (first).  Ties on modified break on rowid. */
+static enum vg_rc extreme_sql(struct vg_buf *b, int latest, size_t ntokens)
+{
+    const char *cmp = latest ? ">" : "<";
+    enum vg_rc rc;
+
+    rc = vg_buf_printf(b,
+                       "NOT EXISTS(SELECT 1 FROM object o2 WHERE o2.id_hash = o.id_hash AND "
+                       "o2.stix_id = o.stix_id AND (o2.modified_us %s o.modified_us OR "
+                       "(o2.modified_us = o.modified_us AND o2.rowid %s o.rowid)) AND ",
+                       cmp, cmp);
+    if (rc == VG_OK)
+        rc = visible_sql(b, "o2", 1, ntokens);
+    return rc == VG_OK ? vg_buf_putc(b, ')') : rc;
+}
+
+/* The version-selection clause (enum vg_versions bits, or'ed with nmodified
+ * exact versions whose parameters are numbered from *at).  Tokens are bound
+ * at ?1..?ntokens. */
+static enum vg_rc version_sql(struct vg_buf *b, unsigned versions, size_t nmodified, int *at,
+                              size_t ntokens)
+{
+    int latest = (versions & VG_VERSIONS_LATEST) || (versions == 0 && nmodified == 0);
+    enum vg_rc rc;
+    const char *sep = "";
+    size_t i;
+
+    if (versions & VG_VERSIONS_ALL)
+        return VG_OK;
+    rc = vg_buf_puts(b, " AND (");
+    if (rc == VG_OK && latest) {
+        rc = extreme_sql(b, 1, ntokens);
+        sep = " OR ";
+    }
+    if (rc == VG_OK && (versions & VG_VERSIONS_FIRST)) {
+        if ((rc = vg_buf_puts(b, sep)) == VG_OK)
+            rc = extreme_sql(b, 0, ntokens);
+        sep = " OR ";
+    }
+    if (rc == VG_OK && nmodified) {
+        rc = vg_buf_printf(b, "%so.modified_us IN (", sep);
+        for (i = 0; rc == VG_OK && i < nmodified; i++)
+            rc = vg_buf_printf(b, i ? ",?%d" : "?%d", (*at)++);
+        if (rc == VG_OK)
+            rc = vg_buf_putc(b, ')');
+    }
     return rc == VG_OK ? vg_buf_putc(b, ')') : rc;
 }
 
@@ -1457,11 +1553,14 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
     vg_buf_init(&sql, 0);
     rc = vg_buf_puts(&sql, "SELECT o.rowid, o.seq, o.stix_id, o.type, o.created_us, "
                            "o.modified_us, o.date_added_us, o.revoked, o.tlp, o.org_id, "
-                           "o.collection_id, o.json FROM object o WHERE ");
+                           "o.collection_id, o.json, o.event_kind FROM object o WHERE ");
     if (rc == VG_OK)
-        rc = visible_sql(&sql, "o", 1, f->ntokens);
+        rc =
+            f->events ? event_visible_sql(&sql, f->ntokens) : visible_sql(&sql, "o", 1, f->ntokens);
     if (rc == VG_OK)
         rc = cond(&sql, "o.rowid >", &at);
+    if (rc == VG_OK && f->upto_rowid)
+        rc = cond(&sql, "o.rowid <=", &at);
     nids = (f->stix_id ? 1 : 0) + f->nids;
     ntypes = (f->type ? 1 : 0) + f->ntypes;
     if (rc == VG_OK && nids && (rc = in_list(&sql, "o.id_hash", nids, &at)) == VG_OK)
@@ -1487,8 +1586,18 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
                            " AND EXISTS(SELECT 1 FROM claim c JOIN observable ob ON ob.id = "
                            "c.obs_id WHERE c.object_rowid = o.rowid AND ob.kind = ?%d)",
                            at++);
-    if (rc == VG_OK)
-        rc = version_sql(&sql, f->versions, f->ntokens);
+    if (rc == VG_OK && f->nspec_versions)
+        rc = in_list(&sql, "coalesce(o.spec_version, '2.1')", f->nspec_versions, &at);
+    if (rc == VG_OK && f->ncollection_ids)
+        rc = in_list(&sql, "o.collection_id", f->ncollection_ids, &at);
+    if (rc == VG_OK && f->nkinds)
+        rc = claim_sql(&sql, "ob.kind", f->nkinds, &at);
+    if (rc == VG_OK && f->nlabels)
+        rc = claim_sql(&sql, "c.label", f->nlabels, &at);
+    if (rc == VG_OK && f->ngroups)
+        rc = group_sql(&sql, f->ngroups, &at);
+    if (rc == VG_OK && !f->events)
+        rc = version_sql(&sql, f->versions, f->nmodified, &at, f->ntokens);
     if (rc == VG_OK)
         rc = vg_buf_puts(&sql, " ORDER BY o.rowid");
     if (rc == VG_OK && f->limit)
@@ -1503,6 +1612,8 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
         return err->code;
     at = bind_tokens(q, 1, f->tokens, f->ntokens);
     sqlite3_bind_int64(q, at++, after);
+    if (f->upto_rowid)
+        sqlite3_bind_int64(q, at++, f->upto_rowid);
     if (f->stix_id)
         sqlite3_bind_int64(q, at++, id_hash(f->stix_id));
     for (i = 0; i < f->nids; i++)
@@ -1523,6 +1634,18 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
         sqlite3_bind_int64(q, at++, f->collection_id);
     if (f->kind)
         sqlite3_bind_int(q, at++, (int)f->kind);
+    for (i = 0; i < f->nspec_versions; i++)
+        sqlite3_bind_text(q, at++, f->spec_versions[i], -1, SQLITE_TRANSIENT);
+    for (i = 0; i < f->ncollection_ids; i++)
+        sqlite3_bind_int64(q, at++, f->collection_ids[i]);
+    for (i = 0; i < f->nkinds; i++)
+        sqlite3_bind_int(q, at++, (int)f->kinds[i]);
+    for (i = 0; i < f->nlabels; i++)
+        sqlite3_bind_text(q, at++, f->labels[i], -1, SQLITE_TRANSIENT);
+    at = bind_tokens(q, at, f->groups, f->ngroups); /* twice: audience, then deletions */
+    at = bind_tokens(q, at, f->groups, f->ngroups);
+    for (i = 0; !f->events && i < f->nmodified; i++)
+        sqlite3_bind_int64(q, at++, f->modified[i]);
     if (f->limit)
         sqlite3_bind_int64(q, at++, (sqlite3_int64)f->limit);
 
@@ -1545,6 +1668,7 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
         row.collection_id = sqlite3_column_int64(q, 10);
         row.json = (const char *)sqlite3_column_text(q, 11);
         row.json_len = (size_t)sqlite3_column_bytes(q, 11);
+        row.event_kind = (enum vg_event_kind)sqlite3_column_int(q, 12);
         if (cb(ctx, &row))
             break;
     }
@@ -1562,10 +1686,18 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     sqlite3_stmt *q;
     enum vg_rc rc;
     int at = (int)f->ntokens + 1, r;
-    int64_t last_obs = -1, after = 0;
+    int64_t last_obs = -1, after = 0, one = 0;
 
     if (f->ntokens == 0)
         return VG_OK;
+    if (f->value) { /* one observable: found through its hash, or nothing */
+        if ((rc = obs_id(s, f->kind, f->value, f->value_len, 0, &one, err)) == VG_NOT_FOUND) {
+            vg_error_clear(err);
+            return VG_OK;
+        }
+        if (rc != VG_OK)
+            return rc;
+    }
     if (f->added_after_us)
         after = rowid_added_after(s, f->added_after_us);
     vg_buf_init(&sql, 0);
@@ -1576,6 +1708,8 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
                            "o.revoked = 0 AND ");
     if (rc == VG_OK)
         rc = visible_sql(&sql, "o", 1, f->ntokens);
+    if (rc == VG_OK && f->value)
+        rc = cond(&sql, "c.obs_id =", &at);
     if (rc == VG_OK && f->kind)
         rc = cond(&sql, "ob.kind =", &at);
     if (rc == VG_OK && f->has_max_tlp)
@@ -1587,7 +1721,7 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     if (rc == VG_OK && f->added_after_us)
         rc = cond(&sql, "o.rowid >", &at);
     if (rc == VG_OK)
-        rc = version_sql(&sql, VG_VERSIONS_LAST, f->ntokens);
+        rc = version_sql(&sql, VG_VERSIONS_LAST, 0, &at, f->ntokens);
     if (rc == VG_OK)
         rc = vg_buf_puts(&sql, f->distinct ? " ORDER BY ob.id, o.rowid" : " ORDER BY o.rowid");
     if (rc != VG_OK) {
@@ -1599,6 +1733,8 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     if (q == NULL)
         return err->code;
     at = bind_tokens(q, 1, f->tokens, f->ntokens);
+    if (f->value)
+        sqlite3_bind_int64(q, at++, one);
     if (f->kind)
         sqlite3_bind_int(q, at++, (int)f->kind);
     if (f->has_max_tlp)
@@ -1638,6 +1774,29 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
 
 /* ---- maintenance ---------------------------------------------------------------- */
 
+static enum vg_rc sq_head(struct vg_store *st, int64_t *seq, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q = prep(s, "SELECT seq FROM object ORDER BY rowid DESC LIMIT 1", err);
+    int r;
+
+    if (q == NULL)
+        return err->code;
+    *seq = 0;
+    if ((r = sqlite3_step(q)) == SQLITE_ROW)
+        *seq = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? VG_OK : db_error(s, err, "head");
+}
+
+static enum vg_rc sq_seq_added_by(struct vg_store *st, int64_t us, int64_t *seq,
+                                  struct vg_error *err)
+{
+    (void)err;
+    *seq = rowid_added_after(sq_of(st), us); /* an event's rowid is its seq */
+    return VG_OK;
+}
+
 static enum vg_rc sq_stats(struct vg_store *st, struct vg_store_stats *out, struct vg_error *err)
 {
     struct sq *s = sq_of(st);
@@ -1646,11 +1805,12 @@ static enum vg_rc sq_stats(struct vg_store *st, struct vg_store_stats *out, stru
     out->orgs = scalar(s, "SELECT count(*) FROM org", 0);
     out->keys = scalar(s, "SELECT count(*) FROM api_key", 0);
     out->groups = scalar(s, "SELECT count(*) FROM grp", 0);
-    out->versions = scalar(s, "SELECT count(*) FROM object", 0);
-    out->objects = scalar(s, "SELECT count(DISTINCT stix_id) FROM object", 0);
+    /* erased versions and deletion events (aud0 0) are events, not data */
+    out->versions = scalar(s, "SELECT count(*) FROM object WHERE aud0 <> 0", 0);
+    out->objects = scalar(s, "SELECT count(DISTINCT stix_id) FROM object WHERE aud0 <> 0", 0);
     out->observables = scalar(s, "SELECT count(*) FROM observable", 0);
     out->contributions = scalar(s, "SELECT count(*) FROM claim", 0);
-    out->events = out->versions; /* one event per stored version */
+    out->events = scalar(s, "SELECT count(*) FROM object", 0); /* one row per event */
     out->last_seq = scalar(s, "SELECT seq FROM object ORDER BY rowid DESC LIMIT 1", 0);
     (void)err;
     return VG_OK;
@@ -1666,7 +1826,9 @@ static enum vg_rc sq_check(struct vg_store *st, struct vg_error *err)
     static const struct {
         const char *sql, *what;
     } inv[] = {
-        {"SELECT count(*) FROM object o WHERE o.aud0 IS NULL OR o.aud0 <= 0",
+        /* aud0 0: a deleted version (no content) or a deletion event */
+        {"SELECT count(*) FROM object o WHERE o.aud0 IS NULL OR o.aud0 < 0 OR (o.aud0 = 0 AND "
+         "o.json <> '' AND o.event_kind <> 5)",
          "object versions without an audience"},
         {"SELECT count(*) FROM (SELECT date_added_us - lag(date_added_us) OVER (ORDER BY rowid) "
          "AS d FROM object) WHERE d <= 0",
@@ -1676,6 +1838,8 @@ static enum vg_rc sq_check(struct vg_store *st, struct vg_error *err)
          "object versions of an unknown organisation"},
         {"SELECT count(*) FROM object o WHERE o.id_hash IS NOT vg_id_hash(o.stix_id)",
          "object versions with a wrong id hash"},
+        {"SELECT count(*) FROM object WHERE seq <> rowid",
+         "events whose row is not their sequence number"},
         {"SELECT count(*) FROM (SELECT seq - lag(seq) OVER (ORDER BY rowid) AS d FROM object) "
          "WHERE d <> 1",
          "gaps or disorder in the event sequence"},
@@ -1717,10 +1881,222 @@ static void sq_close(struct vg_store *st)
         sqlite3_finalize(s->cache[i].st);
         free(s->cache[i].sql);
     }
+    sq_ledger_cleanup(s); /* its statements, before the connection */
     sqlite3_close(s->db);
     free(s->seen.bits);
     free(s->ids.bits);
     free(s);
+}
+
+/* ---- deletion ----------------------------------------------------------------- */
+
+_Static_assert(VG_EV_DELETED == 5, "sq_check names the deletion event kind as 5");
+
+/* The versions a deletion takes: the requester's own among those matched. */
+struct doomed {
+    int64_t org_id; /* the requester's organisation */
+    int64_t *rowid, *modified;
+    size_t n, cap;
+    int foreign; /* a matching visible version is another organisation's */
+    char type[VG_NAME_MAX];
+    enum vg_tlp tlp;
+    int64_t collection_id;
+};
+
+static int doomed_cb(void *ctx, const struct vg_object_row *row)
+{
+    struct doomed *d = ctx;
+
+    if (row->org_id != d->org_id) {
+        d->foreign = 1;
+        return 0;
+    }
+    if (d->n == d->cap) {
+        size_t ncap = d->cap ? d->cap * 2 : 8;
+        int64_t *r = realloc(d->rowid, ncap * sizeof(*r)), *m;
+
+        if (r == NULL)
+            return 1;
+        d->rowid = r;
+        if ((m = realloc(d->modified, ncap * sizeof(*m))) == NULL)
+            return 1;
+        d->modified = m;
+        d->cap = ncap;
+    }
+    d->rowid[d->n] = row->rowid;
+    d->modified[d->n] = row->modified_us;
+    d->n++;
+    snprintf(d->type, sizeof(d->type), "%s", row->type);
+    d->tlp = row->tlp;
+    d->collection_id = row->collection_id;
+    return 0;
+}
+
+/*
+ * Erase one version: no audience (VG_TOKEN_NOBODY, held by no one), no
+ * claims, no content.  Its row keeps its place in the event sequence.  The
+ * tokens that could see it are appended to aud (a JSON array's inside).
+ */
+static enum vg_rc erase_version(struct sq *s, int64_t rowid, struct vg_buf *aud,
+                                struct vg_error *err)
+{
+    static const char *const sql[] = {
+        "UPDATE object SET aud0 = 0, json = '' WHERE rowid = ?",
+        "DELETE FROM object_audience WHERE object_rowid = ?",
+        "DELETE FROM claim WHERE object_rowid = ?",
+    };
+    sqlite3_stmt *q;
+    enum vg_rc rc;
+    size_t i;
+    int r;
+
+    if ((q = prep(s,
+                  "SELECT aud0 FROM object WHERE rowid = ?1 UNION ALL SELECT token FROM "
+                  "object_audience WHERE object_rowid = ?1",
+                  err)) == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, rowid);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        if (vg_buf_printf(aud, "%s%lld", aud->len ? "," : "",
+                          (long long)sqlite3_column_int64(q, 0)) != VG_OK) {
+            sqlite3_reset(q);
+            return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+        }
+    }
+    sqlite3_reset(q);
+    if (r != SQLITE_DONE)
+        return db_error(s, err, "deletion audience");
+    if ((rc = sq_ledger_preserve(s, rowid, err)) != VG_OK) /* its leaf outlives its content */
+        return rc;
+    for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+        if ((q = prep(s, sql[i], err)) == NULL)
+            return err->code;
+        sqlite3_bind_int64(q, 1, rowid);
+        if ((rc = step_done(s, q, err, "erase")) != VG_OK)
+            return rc;
+    }
+    return VG_OK;
+}
+
+/* The deletion event: a row of its own, invisible to reads (aud0 0), whose
+ * JSON names the versions deleted and who could see them. */
+static enum vg_rc put_tombstone(struct sq *s, const struct vg_delete_request *d,
+                                const struct doomed *dm, const char *json, size_t len,
+                                int64_t *seq_out, struct vg_error *err)
+{
+    int64_t now = vg_time_now_us(), added, newest = 0;
+    sqlite3_stmt *q;
+    enum vg_rc rc;
+    size_t i;
+
+    for (i = 0; i < dm->n; i++)
+        if (dm->modified[i] > newest)
+            newest = dm->modified[i];
+    added = now > s->last_added ? now : s->last_added + 1;
+    q = prep(s,
+             "INSERT INTO object(stix_id, type, spec_version, created_us, modified_us, "
+             "date_added_us, revoked, tlp, org_id, collection_id, seq, json, id_hash, aud0, "
+             "event_kind) VALUES(?, ?, NULL, 0, ?, ?, 0, ?, ?, ?, ?, ?, ?, 0, ?)",
+             err);
+    if (q == NULL)
+        return err->code;
+    bind_text(q, 1, d->stix_id);
+    bind_text(q, 2, dm->type);
+    sqlite3_bind_int64(q, 3, newest);
+    sqlite3_bind_int64(q, 4, added);
+    sqlite3_bind_int(q, 5, (int)dm->tlp);
+    sqlite3_bind_int64(q, 6, d->org_id);
+    sqlite3_bind_int64(q, 7, dm->collection_id);
+    sqlite3_bind_int64(q, 8, s->next_seq);
+    sqlite3_bind_text(q, 9, json, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 10, id_hash(d->stix_id));
+    sqlite3_bind_int(q, 11, (int)VG_EV_DELETED);
+    if ((rc = step_done(s, q, err, "deletion event")) != VG_OK)
+        return rc;
+    if ((rc = sq_ledger_row(s, sqlite3_last_insert_rowid(s->db), d->key_id, err)) != VG_OK)
+        return rc;
+    *seq_out = s->next_seq++;
+    s->last_added = added;
+    return VG_OK;
+}
+
+static enum vg_rc delete_versions(struct sq *s, const struct vg_delete_request *d,
+                                  struct doomed *dm, int64_t *seq, int *wrote, struct vg_error *err)
+{
+    struct vg_object_filter f;
+    struct vg_buf aud, json;
+    enum vg_rc rc;
+    size_t i;
+
+    memset(&f, 0, sizeof(f));
+    f.tokens = d->tokens;
+    f.ntokens = d->ntokens;
+    f.stix_id = d->stix_id;
+    f.collection_id = d->collection_id;
+    f.versions = d->versions || d->nmodified ? d->versions : VG_VERSIONS_ALL;
+    f.modified = d->modified;
+    f.nmodified = d->nmodified;
+    f.spec_versions = d->spec_versions;
+    f.nspec_versions = d->nspec_versions;
+    if ((rc = sq_scan_objects(&s->base, &f, doomed_cb, dm, err)) != VG_OK)
+        return rc;
+    if (dm->n == 0)
+        return dm->foreign ? vg_error_set(err, VG_FORBIDDEN, "id",
+                                          "only the contributor of %s may delete it", d->stix_id)
+                           : vg_error_set(err, VG_NOT_FOUND, "id", "no such object");
+    vg_buf_init(&aud, 0);
+    vg_buf_init(&json, 0);
+    *wrote = 1;
+    for (i = 0; i < dm->n && (rc = erase_version(s, dm->rowid[i], &aud, err)) == VG_OK; i++)
+        ;
+    if (rc == VG_OK) {
+        rc = vg_buf_puts(&json, "{\"deleted\":[");
+        for (i = 0; rc == VG_OK && i < dm->n; i++)
+            rc = vg_buf_printf(&json, "%s%lld", i ? "," : "", (long long)dm->modified[i]);
+        if (rc == VG_OK)
+            rc = vg_buf_printf(&json, "],\"audience\":[%s]}", aud.len ? aud.data : "");
+        if (rc != VG_OK)
+            vg_error_set(err, rc, NULL, "out of memory");
+        else
+            rc = put_tombstone(s, d, dm, json.data, json.len, seq, err);
+    }
+    vg_buf_cleanup(&aud);
+    vg_buf_cleanup(&json);
+    return rc;
+}
+
+/* Same transaction rules as sq_put_object: refusals before the first write,
+ * any failure after it rolls everything back. */
+static enum vg_rc sq_delete_object(struct vg_store *st, const struct vg_delete_request *d,
+                                   size_t *deleted, int64_t *seq, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    struct doomed dm;
+    int64_t seq_v = 0;
+    int wrote = 0;
+    enum vg_rc rc;
+    AUTO_TX_BEGIN(s, err)
+
+    memset(&dm, 0, sizeof(dm));
+    dm.org_id = d->org_id;
+    rc = delete_versions(s, d, &dm, &seq_v, &wrote, err);
+    free(dm.rowid);
+    free(dm.modified);
+    if (rc != VG_OK && wrote) {
+        char msg[VG_ERROR_MSG_MAX];
+
+        sq_rollback(st);
+        snprintf(msg, sizeof(msg), "%s", err->msg);
+        return vg_error_set(err, rc == VG_NOMEM || rc == VG_IO ? rc : VG_STORAGE, NULL,
+                            "deleting %.100s failed, transaction rolled back: %s", d->stix_id, msg);
+    }
+    if (rc == VG_OK) {
+        if (deleted)
+            *deleted = dm.n;
+        if (seq)
+            *seq = seq_v;
+    }
+    return auto_tx_end(s, auto_tx, rc, err);
 }
 
 static const struct vg_store_ops sqlite_ops = {
@@ -1753,10 +2129,22 @@ static const struct vg_store_ops sqlite_ops = {
     .status_put = sq_status_put,
     .status_get = sq_status_get,
     .put_object = sq_put_object,
+    .delete_object = sq_delete_object,
     .scan_objects = sq_scan_objects,
     .scan_observables = sq_scan_observables,
+    .head = sq_head,
+    .seq_added_by = sq_seq_added_by,
     .stats = sq_stats,
     .check = sq_check,
+    .ledger_head = sq_ledger_head,
+    .ledger_append = sq_ledger_append,
+    .ledger_entry = sq_ledger_entry,
+    .ledger_find = sq_ledger_find,
+    .ledger_inclusion = sq_ledger_inclusion,
+    .ledger_consistency = sq_ledger_consistency,
+    .ledger_scan = sq_ledger_scan,
+    .checkpoint_put = sq_checkpoint_put,
+    .checkpoint_scan = sq_checkpoint_scan,
 };
 
 /* vg_id_hash(text): the id hash in SQL, for the integrity check. */

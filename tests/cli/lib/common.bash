@@ -25,3 +25,19 @@ finish() {
   echo "$((checks - fails)) passed, $fails failed"
   [ "$fails" -eq 0 ]
 }
+
+# start_server [ARGS...]: `vigie serve` on a free loopback port, waiting
+# until it listens; sets PORT and SERVER_PID (logs in $TMP/serve.log).
+start_server() {
+  "$VIGIE" serve --listen 127.0.0.1:0 "$@" >"$TMP/serve.out" 2>"$TMP/serve.log" &
+  SERVER_PID=$!
+  for _ in $(seq 1 400); do grep -q listening "$TMP/serve.out" 2>/dev/null && break; sleep 0.05; done
+  PORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$TMP/serve.out")
+  if [ -z "$PORT" ]; then
+    cat "$TMP/serve.out" "$TMP/serve.log"
+    kill "$SERVER_PID" 2>/dev/null || true
+    not_ok "server started"
+    finish
+    exit 1
+  fi
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * internal.h - what the route handlers of the server share (not installed,
+ * not for other modules).
+ *
+ * server.c owns the daemon, the per-worker store handles, metrics and the
+ * dispatch; each family of routes lives in its own file (taxii.c, ...) and
+ * answers through the helpers below, so that every answer has the same
+ * headers and every error the same TAXII-shaped body.
+ */
+#ifndef VG_HTTP_INTERNAL_H
+#define VG_HTTP_INTERNAL_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "auth.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "server.h"
+#include "store/store.h"
+
+#define STORES_MAX 256
+
+/* Prometheus counters: requests by route and status class, and a latency
+ * histogram; updated with relaxed atomics from every worker. */
+enum route {
+    R_HEALTH,
+    R_WHOAMI,
+    R_TAXII,
+    R_METRICS,
+    R_STREAM,
+    R_LEDGER,
+    R_LOOKUP,
+    R_OTHER,
+    R_COUNT
+};
+#define STATUS_CLASSES 5 /* 1xx..5xx */
+#define NBUCKETS 12
+
+struct metrics {
+    atomic_ullong requests[R_COUNT][STATUS_CLASSES];
+    atomic_ullong latency[NBUCKETS + 1]; /* last: +Inf */
+    atomic_ullong latency_sum_us, latency_count;
+};
+
+struct server {
+    const struct vg_server_opts *opts;
+    struct metrics m;
+    uint8_t next_key[32]; /* MAC key of paging tokens, new at every start */
+    atomic_int in_flight;
+    pthread_mutex_t mu; /* guards stores */
+    struct vg_store *stores[STORES_MAX];
+    size_t nstores;
+    size_t max_content_length;   /* advertised and enforced (413) */
+    int tls;                     /* answering over HTTPS */
+    struct stream_state *stream; /* stream.c */
+};
+
+/* Per request: when it started (for the log line), what was answered, and
+ * the body of a POST. */
+struct request {
+    int64_t start_us;
+    unsigned status;
+    int route;
+    struct vg_buf body; /* capped at the server's max_content_length */
+    int too_large;
+};
+
+/* This worker's store handle, opened on first use; NULL with err set. */
+struct vg_store *http_worker_store(struct server *srv, struct vg_error *err);
+
+/* Queue doc (reference stolen) as the answer, of the given media type. */
+enum MHD_Result http_send_doc(struct MHD_Connection *conn, struct request *rq, unsigned status,
+                              const char *type, json_t *doc, const char *www_auth);
+enum MHD_Result http_send_json(struct MHD_Connection *conn, struct request *rq, unsigned status,
+                               json_t *doc, const char *www_auth);
+/* The TAXII-shaped error body {"title","description","http_status"} for err. */
+enum MHD_Result http_send_error(struct MHD_Connection *conn, struct request *rq,
+                                const struct vg_error *err);
+
+/* Authenticate the request's Authorization header for the given scope. */
+enum vg_rc http_authenticate(struct vg_store *st, struct MHD_Connection *conn, unsigned scope,
+                             struct vg_auth *who, struct vg_error *err);
+
+/* Route families. */
+enum MHD_Result http_ledger(struct server *srv, struct MHD_Connection *conn, struct request *rq,
+                            const char *url, const char *method);
+/* The thread that signs checkpoints while the server runs (ledger_api.c). */
+void *http_ledger_start(const struct vg_server_opts *opts);
+void http_ledger_stop(void *ticker);
+enum MHD_Result http_taxii(struct server *srv, struct MHD_Connection *conn, struct request *rq,
+                           const char *url, const char *method);
+
+/* The event stream (stream.c): its notifier thread starts with the server;
+ * stop resumes and ends every subscriber before the daemon stops. */
+enum vg_rc http_stream_start(struct server *srv, struct vg_error *err);
+void http_stream_stop(struct server *srv);
+/* A commit happened on this server: wake the waiting subscribers now. */
+void http_stream_kick(struct server *srv);
+void http_stream_free(struct server *srv);
+/* GET and POST /api/v1/lookup (lookup_api.c). */
+enum MHD_Result http_lookup(struct server *srv, struct MHD_Connection *conn, struct request *rq,
+                            const char *method);
+enum MHD_Result http_stream(struct server *srv, struct MHD_Connection *conn, struct request *rq,
+                            const char *method);
+
+#endif

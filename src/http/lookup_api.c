@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lookup_api.c - GET /api/v1/lookup?value=V and POST /api/v1/lookup.
+ *
+ * GET answers one value (src/lookup/lookup.h); a value that is no
+ * observable is a 400.  POST takes up to LOOKUP_BATCH_MAX values, one per
+ * line of a text body, and streams one JSON answer per line
+ * (application/x-ndjson) as it goes: the values are looked up while the
+ * answer is being sent, a few hundred at a time, in bounded memory.
+ * A value that is no observable gets {"query", "error"} on its line.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "lookup/lookup.h"
+
+#define LOOKUP_BATCH_MAX 100000
+#define PER_CALL 256
+
+struct batch {
+    struct server *srv;
+    vg_token tok[VG_POLICY_TOKENS_MAX];
+    size_t ntok;
+    struct vg_buf body; /* the values, owned */
+    size_t at;          /* next byte of body to read */
+    struct vg_buf out;
+    size_t sent;
+};
+
+/* One answer line for v[0..len). */
+static int answer_line(struct vg_store *st, const vg_token *tok, size_t ntok, const char *v,
+                       size_t len, struct vg_buf *out)
+{
+    struct vg_error err;
+    json_t *doc = NULL;
+    char *text;
+    int rc;
+
+    vg_error_clear(&err);
+    if (vg_lookup(st, tok, ntok, v, len, &doc, &err) != VG_OK) {
+        if (err.code != VG_INVALID && err.code != VG_LIMIT)
+            return -1;
+        doc = json_pack("{s:s%, s:s}", "query", v, len, "error", err.msg);
+        if (doc == NULL) /* not UTF-8: the query cannot be echoed */
+            doc = json_pack("{s:n, s:s}", "query", "error", err.msg);
+    }
+    text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (text == NULL)
+        return -1;
+    rc = vg_buf_puts(out, text) == VG_OK && vg_buf_putc(out, '\n') == VG_OK ? 0 : -1;
+    free(text);
+    return rc;
+}
+
+static ssize_t batch_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct batch *b = cls;
+    struct vg_store *st;
+    struct vg_error err;
+    int k;
+
+    (void)pos;
+    if (b->sent == b->out.len) {
+        b->out.len = b->sent = 0;
+        if (b->at >= b->body.len)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        vg_error_clear(&err);
+        if ((st = http_worker_store(b->srv, &err)) == NULL)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        for (k = 0; k < PER_CALL && b->at < b->body.len;) {
+            const char *v = b->body.data + b->at;
+            const char *nl = memchr(v, '\n', b->body.len - b->at);
+            size_t len = nl ? (size_t)(nl - v) : b->body.len - b->at;
+
+            b->at += len + 1;
+            if (len && v[len - 1] == '\r')
+                len--;
+            if (len == 0)
+                continue;
+            if (answer_line(st, b->tok, b->ntok, v, len, &b->out) != 0)
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+            k++;
+        }
+    }
+    if (max > b->out.len - b->sent)
+        max = b->out.len - b->sent;
+    memcpy(buf, b->out.data + b->sent, max);
+    b->sent += max;
+    return (ssize_t)max;
+}
+
+static void batch_free(void *cls)
+{
+    struct batch *b = cls;
+
+    vg_buf_cleanup(&b->body);
+    vg_buf_cleanup(&b->out);
+    free(b);
+}
+
+enum MHD_Result http_lookup(struct server *srv, struct MHD_Connection *conn, struct request *rq,
+                            const char *method)
+{
+    struct vg_error err;
+    struct vg_store *st;
+    struct vg_auth who;
+    vg_token tok[VG_POLICY_TOKENS_MAX];
+    size_t ntok, i, lines = 0;
+    struct MHD_Response *resp;
+    struct batch *b;
+    enum MHD_Result r;
+
+    vg_error_clear(&err);
+    if ((st = http_worker_store(srv, &err)) == NULL ||
+        http_authenticate(st, conn, VG_SCOPE_READ, &who, &err) != VG_OK)
+        return http_send_error(conn, rq, &err);
+    ntok = vg_policy_tokens(&who.principal, tok);
+    if (strcmp(method, "GET") == 0) {
+        const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "value");
+        json_t *doc = NULL;
+
+        if (v == NULL) {
+            vg_error_set(&err, VG_INVALID, "value", "give the value to look up: ?value=...");
+            return http_send_error(conn, rq, &err);
+        }
+        if (vg_lookup(st, tok, ntok, v, strlen(v), &doc, &err) != VG_OK)
+            return http_send_error(conn, rq, &err);
+        return http_send_json(conn, rq, MHD_HTTP_OK, doc, NULL);
+    }
+    if (strcmp(method, "POST") != 0) {
+        vg_error_set(&err, VG_INVALID, NULL, "%s is not allowed here", method);
+        return http_send_error(conn, rq, &err);
+    }
+    if (rq->too_large) {
+        vg_error_set(&err, VG_LIMIT, NULL, "the body exceeds max_content_length");
+        return http_send_error(conn, rq, &err);
+    }
+    for (i = 0; i < rq->body.len; i++)
+        lines += rq->body.data[i] == '\n';
+    if (rq->body.len && rq->body.data[rq->body.len - 1] != '\n')
+        lines++; /* a last line without its line break */
+    if (lines > LOOKUP_BATCH_MAX) {
+        vg_error_set(&err, VG_LIMIT, NULL, "at most %d values per request", LOOKUP_BATCH_MAX);
+        return http_send_error(conn, rq, &err);
+    }
+    if ((b = calloc(1, sizeof(*b))) == NULL)
+        return MHD_NO;
+    b->srv = srv;
+    memcpy(b->tok, tok, sizeof(tok));
+    b->ntok = ntok;
+    b->body = rq->body; /* the values move into the answer's state */
+    vg_buf_init(&rq->body, 0);
+    vg_buf_init(&b->out, 0);
+    resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, batch_reader, b, batch_free);
+    if (resp == NULL) {
+        batch_free(b);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-ndjson");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    rq->status = MHD_HTTP_OK;
+    r = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return r;
+}

@@ -1,0 +1,677 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * stream.c - GET /api/v1/stream: the hub's event sequence, live, as
+ * Server-Sent Events, each partner seeing what the policy lets it see now.
+ *
+ * No thread per subscriber and no unbounded memory.  A subscriber is a
+ * cursor (the last event it has examined) and one bounded buffer: its
+ * content reader reads the next events after the cursor from the store
+ * (the policy inside the query, with the key and its organisation's groups
+ * checked again every second), so a subscriber that falls behind simply
+ * reads further back - nothing is dropped, nothing grows.  With nothing to
+ * send, the reader suspends its connection (libmicrohttpd suspend/resume)
+ * and joins the waiting list; one notifier thread watches the store's head
+ * and the clock and resumes those with new events, a heartbeat or a key
+ * check due.  Writers never wait for readers: they only commit.
+ *
+ * Event ids are opaque: AES-128 of (sequence number, organisation) under a
+ * key kept in the hub, so that a partner cannot count the events it may
+ * not see from gaps in the numbering, and cannot resume with another
+ * partner's position.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "common/hash.h"
+#include "common/log.h"
+#include "common/vtime.h"
+#include "internal.h"
+#include "model/obs.h"
+#include "model/uuid.h"
+
+#define BATCH 256              /* events read from the store per fill */
+#define BUF_SOFT (256u * 1024) /* a fill stops once the buffer holds this */
+#define CHECK_US 1000000       /* the key is checked again this often */
+#define LIST_MAX 16            /* items per filter list */
+#define NOTIFY_US 100000       /* the notifier's period */
+
+struct stream_state {
+    pthread_mutex_t mu;
+    pthread_cond_t kick; /* a commit on this server: look now */
+    struct sub *waiting; /* suspended subscribers */
+    pthread_t notifier;
+    int started, stopping;
+    uint8_t id_key[16];
+    int64_t heartbeat_us, retention_us;
+};
+
+struct sub {
+    struct server *srv;
+    struct MHD_Connection *conn;
+    char key_id[VG_KEY_ID_MAX];
+    int64_t org_id;
+    vg_token tok[VG_POLICY_TOKENS_MAX];
+    size_t ntok;
+    /* filters */
+    char typebuf[1024], labelbuf[1024];
+    const char *types[LIST_MAX], *labels[LIST_MAX];
+    size_t ntypes, nlabels;
+    enum vg_obs_kind kinds[LIST_MAX];
+    size_t nkinds;
+    int64_t collections[LIST_MAX];
+    size_t ncollections;
+    vg_token groups[LIST_MAX];
+    size_t ngroups;
+    int has_max_tlp;
+    enum vg_tlp max_tlp;
+    /* position and output */
+    int64_t cursor;
+    int64_t next_heartbeat_us, next_check_us;
+    struct vg_buf out;
+    size_t sent;
+    int ending, suspended;
+    struct sub *next, *prev;
+};
+
+/* ---- opaque event ids --------------------------------------------------- */
+
+static int id_crypt(const uint8_t key[16], const uint8_t in[16], uint8_t out[16], int enc)
+{
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    int n = 0, ok;
+
+    if (c == NULL)
+        return -1;
+    ok = EVP_CipherInit_ex(c, EVP_aes_128_ecb(), NULL, key, NULL, enc) == 1 &&
+         EVP_CIPHER_CTX_set_padding(c, 0) == 1 && EVP_CipherUpdate(c, out, &n, in, 16) == 1 &&
+         n == 16;
+    EVP_CIPHER_CTX_free(c);
+    return ok ? 0 : -1;
+}
+
+static void id_make(const struct stream_state *ss, int64_t seq, int64_t org, char out[33])
+{
+    uint8_t in[16], enc[16];
+    int i;
+
+    for (i = 0; i < 8; i++) {
+        in[i] = (uint8_t)((uint64_t)seq >> (56 - 8 * i));
+        in[8 + i] = (uint8_t)((uint64_t)org >> (56 - 8 * i));
+    }
+    if (id_crypt(ss->id_key, in, enc, 1) != 0)
+        memset(enc, 0, sizeof(enc));
+    for (i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", enc[i]);
+}
+
+/* The sequence number inside an id of this organisation's, or -1. */
+static int64_t id_read(const struct stream_state *ss, const char *text, int64_t org)
+{
+    uint8_t in[16], dec[16];
+    uint64_t seq = 0, o = 0;
+    int i;
+
+    if (strlen(text) != 32)
+        return -1;
+    for (i = 0; i < 16; i++) {
+        unsigned v;
+
+        if (sscanf(text + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdef", text[2 * i]) ||
+            !strchr("0123456789abcdef", text[2 * i + 1]))
+            return -1;
+        in[i] = (uint8_t)v;
+    }
+    if (id_crypt(ss->id_key, in, dec, 0) != 0)
+        return -1;
+    for (i = 0; i < 8; i++) {
+        seq = seq << 8 | dec[i];
+        o = o << 8 | dec[8 + i];
+    }
+    return (int64_t)o == org && seq < (uint64_t)INT64_MAX ? (int64_t)seq : -1;
+}
+
+/* ---- the notifier -------------------------------------------------------- */
+
+static void *notifier(void *arg)
+{
+    struct server *srv = arg;
+    struct stream_state *ss = srv->stream;
+    struct vg_store *st = NULL;
+    struct vg_error err;
+
+    vg_error_clear(&err);
+    for (;;) {
+        int64_t head = 0, now;
+        struct sub *s, *nx;
+        int stop;
+
+        if (st == NULL && vg_store_open(srv->opts->hub, 0, &st, &err) != VG_OK)
+            st = NULL;
+        if (st != NULL && vg_store_head(st, &head, &err) != VG_OK)
+            head = 0;
+        now = vg_time_now_us();
+        pthread_mutex_lock(&ss->mu);
+        stop = ss->stopping;
+        for (s = ss->waiting; s; s = nx) {
+            nx = s->next;
+            if (stop || head > s->cursor || now >= s->next_heartbeat_us ||
+                now >= s->next_check_us) {
+                if (s->prev)
+                    s->prev->next = s->next;
+                else
+                    ss->waiting = s->next;
+                if (s->next)
+                    s->next->prev = s->prev;
+                s->next = s->prev = NULL;
+                s->suspended = 0;
+                MHD_resume_connection(s->conn);
+            }
+        }
+        if (!stop) { /* until the period ends or a commit here kicks */
+            struct timespec until;
+
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += NOTIFY_US * 1000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&ss->kick, &ss->mu, &until);
+        }
+        pthread_mutex_unlock(&ss->mu);
+        if (stop)
+            break;
+    }
+    if (st)
+        vg_store_close(st);
+    return NULL;
+}
+
+enum vg_rc http_stream_start(struct server *srv, struct vg_error *err)
+{
+    struct stream_state *ss = calloc(1, sizeof(*ss));
+    struct vg_store *st;
+    char hex[33] = "";
+    enum vg_rc rc;
+    int i;
+
+    if (ss == NULL)
+        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    pthread_mutex_init(&ss->mu, NULL);
+    pthread_cond_init(&ss->kick, NULL);
+    ss->heartbeat_us =
+        (int64_t)(srv->opts->stream_heartbeat_s ? srv->opts->stream_heartbeat_s : 15) * 1000000;
+    ss->retention_us =
+        (int64_t)(srv->opts->stream_retention_days ? srv->opts->stream_retention_days : 30) *
+        86400 * 1000000;
+    /* The id key outlives restarts (a client resumes across them). */
+    if ((rc = vg_store_open(srv->opts->hub, 0, &st, err)) != VG_OK)
+        goto fail;
+    rc = vg_store_meta_get(st, "stream_id_key", hex, sizeof(hex), err);
+    if (rc == VG_NOT_FOUND || strlen(hex) != 32) {
+        uint8_t k[16];
+
+        vg_error_clear(err);
+        if ((rc = vg_random(k, sizeof(k))) != VG_OK) {
+            vg_error_set(err, rc, NULL, "no randomness for the stream key");
+            vg_store_close(st);
+            goto fail;
+        }
+        for (i = 0; i < 16; i++)
+            snprintf(hex + 2 * i, 3, "%02x", k[i]);
+        rc = vg_store_meta_set(st, "stream_id_key", hex, err);
+    }
+    vg_store_close(st);
+    if (rc != VG_OK)
+        goto fail;
+    for (i = 0; i < 16; i++) {
+        unsigned v = 0;
+
+        sscanf(hex + 2 * i, "%2x", &v);
+        ss->id_key[i] = (uint8_t)v;
+    }
+    srv->stream = ss;
+    if (pthread_create(&ss->notifier, NULL, notifier, srv) != 0) {
+        srv->stream = NULL;
+        rc = vg_error_set(err, VG_INTERNAL, NULL, "cannot start the stream notifier");
+        goto fail;
+    }
+    ss->started = 1;
+    return VG_OK;
+fail:
+    pthread_cond_destroy(&ss->kick);
+    pthread_mutex_destroy(&ss->mu);
+    free(ss);
+    return rc;
+}
+
+void http_stream_stop(struct server *srv)
+{
+    struct stream_state *ss = srv->stream;
+
+    if (ss == NULL)
+        return;
+    pthread_mutex_lock(&ss->mu);
+    ss->stopping = 1; /* the notifier resumes every subscriber, which ends */
+    pthread_cond_signal(&ss->kick);
+    pthread_mutex_unlock(&ss->mu);
+    pthread_join(ss->notifier, NULL);
+}
+
+void http_stream_free(struct server *srv)
+{
+    struct stream_state *ss = srv->stream;
+
+    if (ss == NULL)
+        return;
+    pthread_cond_destroy(&ss->kick);
+    pthread_mutex_destroy(&ss->mu);
+    vg_wipe(ss->id_key, sizeof(ss->id_key));
+    free(ss);
+    srv->stream = NULL;
+}
+
+void http_stream_kick(struct server *srv)
+{
+    struct stream_state *ss = srv->stream;
+
+    if (ss == NULL)
+        return;
+    pthread_mutex_lock(&ss->mu);
+    pthread_cond_signal(&ss->kick);
+    pthread_mutex_unlock(&ss->mu);
+}
+
+/* ---- one subscriber -------------------------------------------------------- */
+
+static const char *event_name(enum vg_event_kind k)
+{
+    switch (k) {
+    case VG_EV_ADDED:
+        return "added";
+    case VG_EV_VERSION:
+        return "version";
+    case VG_EV_REVOKED:
+        return "revoked";
+    case VG_EV_SIGHTING:
+        return "sighting";
+    case VG_EV_DELETED:
+        return "deleted";
+    }
+    return "event";
+}
+
+/* "data:" lines for text (SSE data cannot hold a line break). */
+static enum vg_rc put_data(struct vg_buf *b, const char *text, size_t len)
+{
+    enum vg_rc rc = VG_OK;
+    size_t i = 0;
+
+    while (rc == VG_OK && i < len) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - (text + i)) : len - i, keep = n;
+
+        if (keep && text[i + keep - 1] == '\r')
+            keep--;
+        if ((rc = vg_buf_puts(b, "data: ")) == VG_OK &&
+            (rc = vg_buf_append(b, text + i, keep)) == VG_OK)
+            rc = vg_buf_putc(b, '\n');
+        i += n + 1;
+    }
+    return rc;
+}
+
+struct fill {
+    struct sub *s;
+    int64_t last_seq;
+    size_t n;
+};
+
+static int event_cb(void *ctx, const struct vg_object_row *row)
+{
+    struct fill *f = ctx;
+    struct sub *s = f->s;
+    char id[33];
+    enum vg_rc rc;
+
+    f->last_seq = row->seq;
+    f->n++;
+    id_make(s->srv->stream, row->seq, s->org_id, id);
+    rc = vg_buf_printf(&s->out, "id: %s\nevent: %s\n", id, event_name(row->event_kind));
+    if (rc == VG_OK && row->event_kind == VG_EV_DELETED) {
+        /* what was deleted, never the tombstone's recorded audience */
+        json_t *t = json_loadb(row->json, row->json_len, 0, NULL), *d = json_array(), *v;
+        size_t i;
+        char *text;
+
+        json_array_foreach(json_object_get(t, "deleted"), i, v)
+        {
+            char ts[VG_TIME_TEXT_MAX];
+
+            vg_time_format_us(json_integer_value(v), ts);
+            json_array_append_new(d, json_string(ts));
+        }
+        json_decref(t);
+        text = json_dumps(json_pack("{s:s, s:s, s:o}", "type", row->type, "id", row->stix_id,
+                                    "deleted_versions", d),
+                          JSON_COMPACT);
+        rc = text ? put_data(&s->out, text, strlen(text)) : VG_NOMEM;
+        free(text);
+    } else if (rc == VG_OK) {
+        rc = put_data(&s->out, row->json, row->json_len);
+    }
+    if (rc == VG_OK)
+        rc = vg_buf_putc(&s->out, '\n');
+    return rc != VG_OK || s->out.len >= BUF_SOFT;
+}
+
+/* Next events into s->out; the cursor moves past what was examined. */
+static enum vg_rc fill(struct sub *s, struct vg_store *st, struct vg_error *err)
+{
+    struct vg_object_filter f = {0};
+    struct fill fl = {s, 0, 0};
+    int64_t head;
+    enum vg_rc rc;
+
+    if ((rc = vg_store_head(st, &head, err)) != VG_OK || head <= s->cursor)
+        return rc;
+    f.events = 1;
+    f.tokens = s->tok;
+    f.ntokens = s->ntok;
+    f.after_rowid = s->cursor;
+    f.upto_rowid = head;
+    f.limit = BATCH;
+    f.types = s->types;
+    f.ntypes = s->ntypes;
+    f.kinds = s->kinds;
+    f.nkinds = s->nkinds;
+    f.collection_ids = s->collections;
+    f.ncollection_ids = s->ncollections;
+    f.groups = s->groups;
+    f.ngroups = s->ngroups;
+    f.labels = s->labels;
+    f.nlabels = s->nlabels;
+    f.has_max_tlp = s->has_max_tlp;
+    f.max_tlp = s->max_tlp;
+    f.added_after_us = vg_time_now_us() - s->srv->stream->retention_us;
+    if ((rc = vg_store_scan_objects(st, &f, event_cb, &fl, err)) != VG_OK)
+        return rc;
+    /* a full batch (or a full buffer) ends at its last event; else every
+     * event up to the head was examined */
+    s->cursor = fl.n == BATCH || s->out.len >= BUF_SOFT ? fl.last_seq : head;
+    return VG_OK;
+}
+
+static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct sub *s = cls;
+    struct stream_state *ss = s->srv->stream;
+    struct vg_store *st;
+    struct vg_error err;
+    int64_t now;
+
+    (void)pos;
+    if (s->out.len > s->sent) {
+    send:
+        if (max > s->out.len - s->sent)
+            max = s->out.len - s->sent;
+        memcpy(buf, s->out.data + s->sent, max);
+        s->sent += max;
+        return (ssize_t)max;
+    }
+    s->out.len = 0;
+    s->sent = 0;
+    if (s->ending || ss->stopping)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    vg_error_clear(&err);
+    if ((st = http_worker_store(s->srv, &err)) == NULL)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    now = vg_time_now_us();
+    if (now >= s->next_check_us) { /* revoked, expired, disabled: the end */
+        struct vg_auth who;
+
+        if (vg_auth_refresh(st, s->key_id, now, VG_SCOPE_READ, &who, &err) != VG_OK) {
+            vg_log(VG_LOG_INFO, "stream", "key=%s ended: %s", s->key_id, err.msg);
+            s->ending = 1;
+            vg_buf_puts(&s->out,
+                        "event: end\ndata: {\"reason\":\"credentials no longer valid\"}\n\n");
+            goto send;
+        }
+        s->ntok = vg_policy_tokens(&who.principal, s->tok);
+        s->next_check_us = now + CHECK_US;
+    }
+    if (fill(s, st, &err) != VG_OK)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (s->out.len == 0 && now >= s->next_heartbeat_us)
+        vg_buf_puts(&s->out, ": keep-alive\n\n");
+    if (s->out.len > 0) {
+        s->next_heartbeat_us = now + ss->heartbeat_us;
+        goto send;
+    }
+    /* nothing to say: park until the notifier has a reason to wake us */
+    pthread_mutex_lock(&ss->mu);
+    if (!ss->stopping) {
+        s->next = ss->waiting;
+        s->prev = NULL;
+        if (ss->waiting)
+            ss->waiting->prev = s;
+        ss->waiting = s;
+        s->suspended = 1;
+        MHD_suspend_connection(s->conn);
+    }
+    pthread_mutex_unlock(&ss->mu);
+    return 0;
+}
+
+static void sub_free(void *cls)
+{
+    struct sub *s = cls;
+    struct stream_state *ss = s->srv->stream;
+
+    pthread_mutex_lock(&ss->mu);
+    if (s->suspended) { /* cannot be: a suspended connection is not freed */
+        if (s->prev)
+            s->prev->next = s->next;
+        else
+            ss->waiting = s->next;
+        if (s->next)
+            s->next->prev = s->prev;
+    }
+    pthread_mutex_unlock(&ss->mu);
+    vg_buf_cleanup(&s->out);
+    free(s);
+}
+
+/* ---- the request ------------------------------------------------------------ */
+
+/* A comma list into items (copied into buf); -1 if too many or too long. */
+static int split(const char *v, char *buf, size_t cap, const char **out, size_t *n)
+{
+    char *save = NULL, *tok;
+
+    *n = 0;
+    if (strlen(v) >= cap)
+        return -1;
+    memcpy(buf, v, strlen(v) + 1);
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*n == LIST_MAX)
+            return -1;
+        out[(*n)++] = tok;
+    }
+    return 0;
+}
+
+static const char *arg(struct MHD_Connection *conn, const char *name)
+{
+    return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct coll_find {
+    const char *uuid;
+    int64_t id;
+};
+
+static int coll_cb(void *ctx, const struct vg_collection *c)
+{
+    struct coll_find *f = ctx;
+
+    if (c->can_read)
+        f->id = c->id;
+    return 1;
+}
+
+/* The filters of the query string; -1 with err set. */
+static int parse_filters(struct sub *s, struct vg_store *st, struct MHD_Connection *conn,
+                         const struct vg_auth *who, struct vg_error *err)
+{
+    const char *v, *items[LIST_MAX];
+    char buf[1024];
+    size_t n, i, j;
+
+    if ((v = arg(conn, "types")) && split(v, s->typebuf, sizeof(s->typebuf), s->types, &s->ntypes))
+        return vg_error_set(err, VG_INVALID, "types", "at most %d types", LIST_MAX), -1;
+    if ((v = arg(conn, "labels")) &&
+        split(v, s->labelbuf, sizeof(s->labelbuf), s->labels, &s->nlabels))
+        return vg_error_set(err, VG_INVALID, "labels", "at most %d labels", LIST_MAX), -1;
+    if ((v = arg(conn, "kinds"))) {
+        if (split(v, buf, sizeof(buf), items, &n))
+            return vg_error_set(err, VG_INVALID, "kinds", "at most %d kinds", LIST_MAX), -1;
+        for (i = 0; i < n; i++)
+            if ((s->kinds[s->nkinds++] = vg_obs_kind_from_name(items[i])) == VG_OBS_NONE)
+                return vg_error_set(err, VG_INVALID, "kinds", "unknown observable kind '%.40s'",
+                                    items[i]),
+                       -1;
+    }
+    if ((v = arg(conn, "max_tlp"))) {
+        if (vg_tlp_from_name(v, &s->max_tlp) != VG_OK)
+            return vg_error_set(err, VG_INVALID, "max_tlp",
+                                "a TLP name (clear, green, amber, "
+                                "amber+strict, red)"),
+                   -1;
+        s->has_max_tlp = 1;
+    }
+    /* collections and groups: only those the partner may read / belongs
+     * to exist for it (an unknown one and another's answer alike) */
+    if ((v = arg(conn, "collections"))) {
+        if (split(v, buf, sizeof(buf), items, &n))
+            return vg_error_set(err, VG_INVALID, "collections", "at most %d", LIST_MAX), -1;
+        for (i = 0; i < n; i++) {
+            struct coll_find cf = {items[i], 0};
+            struct vg_error cerr;
+
+            vg_error_clear(&cerr);
+            if (strlen(items[i]) != VG_UUID_TEXT_LEN ||
+                vg_store_collection_scan(st, s->tok, s->ntok, 0, items[i], coll_cb, &cf, &cerr) !=
+                    VG_OK ||
+                cf.id == 0)
+                return vg_error_set(err, VG_NOT_FOUND, "collections", "no such collection"), -1;
+            s->collections[s->ncollections++] = cf.id;
+        }
+    }
+    if ((v = arg(conn, "groups"))) {
+        if (split(v, buf, sizeof(buf), items, &n))
+            return vg_error_set(err, VG_INVALID, "groups", "at most %d", LIST_MAX), -1;
+        for (i = 0; i < n; i++) {
+            struct vg_group g;
+            struct vg_error gerr;
+            int member = 0;
+
+            vg_error_clear(&gerr);
+            if (vg_store_group_get(st, items[i], &g, &gerr) == VG_OK)
+                for (j = 0; j < who->principal.ngroups; j++)
+                    member |= who->principal.groups[j] == g.id;
+            if (!member)
+                return vg_error_set(err, VG_NOT_FOUND, "groups", "no such group"), -1;
+            s->groups[s->ngroups++] = vg_token_group(g.id);
+        }
+    }
+    return 0;
+}
+
+enum MHD_Result http_stream(struct server *srv, struct MHD_Connection *conn, struct request *rq,
+                            const char *method)
+{
+    struct stream_state *ss = srv->stream;
+    struct vg_error err;
+    struct vg_store *st;
+    struct vg_auth who;
+    struct MHD_Response *resp;
+    struct sub *s;
+    const char *from;
+    int64_t head, oldest;
+    enum MHD_Result r;
+
+    vg_error_clear(&err);
+    if (strcmp(method, "GET") != 0) {
+        vg_error_set(&err, VG_INVALID, NULL, "%s is not allowed here", method);
+        return http_send_error(conn, rq, &err);
+    }
+    if ((st = http_worker_store(srv, &err)) == NULL ||
+        http_authenticate(st, conn, VG_SCOPE_READ, &who, &err) != VG_OK)
+        return http_send_error(conn, rq, &err);
+    if (ss == NULL || (s = calloc(1, sizeof(*s))) == NULL)
+        return MHD_NO;
+    s->srv = srv;
+    s->conn = conn;
+    snprintf(s->key_id, sizeof(s->key_id), "%s", who.key.id);
+    s->org_id = who.org.id;
+    s->ntok = vg_policy_tokens(&who.principal, s->tok);
+    vg_buf_init(&s->out, 0);
+    if (parse_filters(s, st, conn, &who, &err) != 0 || vg_store_head(st, &head, &err) != VG_OK)
+        goto fail;
+    /* where to start: after Last-Event-ID or ?from=ID; ?from=0 is as far
+     * back as is kept; neither is "from now on" */
+    from = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
+    if (from == NULL)
+        from = arg(conn, "from");
+    s->cursor = head;
+    if (vg_store_seq_added_by(st, vg_time_now_us() - ss->retention_us, &oldest, &err) != VG_OK)
+        goto fail;
+    if (from && strcmp(from, "0") == 0) {
+        s->cursor = oldest;
+    } else if (from) {
+        if ((s->cursor = id_read(ss, from, s->org_id)) < 0 || s->cursor > head) {
+            vg_error_set(&err, VG_INVALID, "from", "not a stream position of this partner");
+            goto fail;
+        }
+        if (s->cursor < oldest) {
+            vg_buf_cleanup(&s->out);
+            free(s);
+            rq->status = MHD_HTTP_GONE;
+            return http_send_json(
+                conn, rq, MHD_HTTP_GONE,
+                json_pack("{s:s, s:s, s:i}", "title", "Gone", "description",
+                          "this position is older than the stream keeps: re-synchronise over "
+                          "TAXII (added_after), then follow the stream from now",
+                          "http_status", MHD_HTTP_GONE),
+                NULL);
+        }
+    }
+    s->next_check_us = vg_time_now_us() + CHECK_US;
+    /* a first byte at once, so that the client knows it is connected */
+    vg_buf_printf(&s->out, "retry: 2000\n\n");
+    resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, reader, s, sub_free);
+    if (resp == NULL) {
+        vg_buf_cleanup(&s->out);
+        free(s);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    rq->status = MHD_HTTP_OK;
+    vg_log(VG_LOG_INFO, "stream", "key=%s from=%" PRId64, s->key_id, s->cursor);
+    r = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return r;
+fail:
+    vg_buf_cleanup(&s->out);
+    free(s);
+    return http_send_error(conn, rq, &err);
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Look-up: a table of tricky spellings (IPv6 forms, IPv4-mapped IPv6, ranges,
+# subdomains, trailing dots, upper case, punycode, defanged input, near
+# misses), and the sharing rules: two partners reporting the same value at
+# different TLPs, a value only a RED report knows (identical to one never
+# reported), corroboration counting only what the requester may see; the
+# same answers from the CLI, GET and the streamed POST.
+source "$(dirname "$0")/lib/common.bash"
+command -v curl >/dev/null || skip_all "curl not installed"
+"$VIGIE" init --name op >/dev/null
+for o in A B C; do "$VIGIE" org add $o --kind vendor >/dev/null; done
+"$VIGIE" group add g >/dev/null
+"$VIGIE" group members g --add A >/dev/null
+"$VIGIE" group members g --add B >/dev/null
+printf '%s\n' evil.com 198.51.100.7 10.0.0.0/8 2001:db8::/32 2001:db8:ffff::5 \
+  'http://phish.example.org/login' bücher.de 44d88612fea8a8f36de82e1278abb02f >"$TMP/a.txt"
+"$VIGIE" import --as A --tlp clear "$TMP/a.txt" >/dev/null
+echo evil.com | "$VIGIE" import --as B --tlp amber --group g - >/dev/null 2>&1 ||
+  { echo evil.com >"$TMP/b.txt"; "$VIGIE" import --as B --tlp amber --group g "$TMP/b.txt" >/dev/null; }
+echo secret-c2.net >"$TMP/red.txt"
+"$VIGIE" import --as B --tlp red "$TMP/red.txt" >/dev/null
+
+rule() { "$VIGIE" lookup --for C "$1" | jq -r '[.matches[]? | "\(.rule) \(.indicator.value)"] | join(";")'; }
+t() { eq "$1 -> $3" "$3" "$(rule "$2")"; }
+t "exact domain" evil.com "exact evil.com"
+t "subdomain, upper case, trailing dot" A.B.EVIL.com. "subdomain-of evil.com"
+t "not a parent: a longer name" evil.com.example.org ""
+t "not a suffix: notevil.com" notevil.com ""
+t "defanged" 'evil[.]com' "exact evil.com"
+t "defanged URL: its host" 'hxxp://www[.]evil[.]com/x' "subdomain-of evil.com"
+t "URL exactly" 'HTTP://Phish.Example.org:80/login' "exact http://phish.example.org/login"
+t "URL host" 'http://EVIL.com:8080/other' "url-host evil.com"
+t "URL of an unreported host" 'http://phish.example.org/other' ""
+t "address exactly" 198.51.100.7 "exact 198.51.100.7"
+t "near miss 198.51.100.70" 198.51.100.70 ""
+t "inside an IPv4 range" 10.200.3.4 "inside-range 10.0.0.0/8"
+t "IPv4-mapped IPv6" ::ffff:198.51.100.7 "exact 198.51.100.7"
+t "IPv6 long form" 2001:0db8:ffff:0000:0000:0000:0000:0005 "exact 2001:db8:ffff::5;inside-range 2001:db8::/32"
+t "IPv6 upper case" 2001:DB8:FFFF::5 "exact 2001:db8:ffff::5;inside-range 2001:db8::/32"
+t "IDN to punycode" BÜCHER.de "exact xn--bcher-kva.de"
+t "punycode as given" xn--bcher-kva.de "exact xn--bcher-kva.de"
+t "hash, upper case" 44D88612FEA8A8F36DE82E1278ABB02F "exact 44d88612fea8a8f36de82e1278abb02f"
+eq "a version number is no value" true "$("$VIGIE" lookup 1.2.3 | jq 'has("error")')"
+
+# sharing: A (CLEAR) and B (AMBER, group g) report evil.com
+cor() { "$VIGIE" lookup --for "$1" "$2" | jq -c '[.corroboration, ([.matches[]?.contributions[]?.organisation] | sort)]'; }
+eq "C (outsider) sees A's report only" '[1,["A"]]' "$(cor C evil.com)"
+eq "A (in the group) sees both" '[2,["A","B"]]' "$(cor A evil.com)"
+eq "B sees both" '[2,["A","B"]]' "$(cor B evil.com)"
+eq "the RED report: its contributor sees it" '[1,["B"]]' "$(cor B secret-c2.net)"
+strip() { jq -c 'del(.query, .value)'; }
+eq "for anyone else it is exactly a value never reported" \
+  "$("$VIGIE" lookup --for C never-reported.net | strip)" "$("$VIGIE" lookup --for C secret-c2.net | strip)"
+check "the score does not count hidden reports" \
+  test "$("$VIGIE" lookup --for C evil.com | jq .score)" -lt "$("$VIGIE" lookup --for A evil.com | jq .score)"
+
+# the server: GET, POST (streamed), same answers as the CLI, same policy
+kC=$("$VIGIE" key create --org C --scopes read --json | jq -r .secret)
+start_server
+U=http://127.0.0.1:$PORT/api/v1/lookup
+eq "GET answers as the CLI" "$("$VIGIE" lookup --for C x.evil.com)" \
+  "$(curl -s -H "Authorization: Bearer $kC" "$U?value=x.evil.com")"
+eq "GET of a hidden value: as never reported" "$("$VIGIE" lookup --for C never-reported.net | strip)" \
+  "$(curl -s -H "Authorization: Bearer $kC" "$U?value=secret-c2.net" | strip)"
+eq "GET of no value: 400" 400 "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $kC" "$U?value=1.2.3")"
+eq "no credentials: 401" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$U?value=evil.com")"
+printf 'evil.com\n1.2.3\nsecret-c2.net\n10.1.1.1\n' >"$TMP/batch"
+curl -s -H "Authorization: Bearer $kC" --data-binary "@$TMP/batch" "$U" >"$TMP/answers"
+eq "POST: one answer per value, in order" "evil.com 1.2.3 secret-c2.net 10.1.1.1" \
+  "$(jq -r .query "$TMP/answers" | xargs)"
+eq "POST: same policy" "1 null 0 1" "$(jq -r .corroboration "$TMP/answers" | xargs)"
+seq 1 100001 | sed 's/^/10.0.0./' >"$TMP/big"
+eq "POST of more than 100,000 values: 413" 413 \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $kC" --data-binary "@$TMP/big" "$U")"
+seq 1 2000 | awk '{ printf "198.51.%d.%d\n", int($1 / 250), $1 % 250 }' >"$TMP/many"
+eq "POST of 2,000 values: 2,000 answers" 2000 \
+  "$(curl -s -H "Authorization: Bearer $kC" --data-binary "@$TMP/many" "$U" | wc -l)"
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID" || true
+finish
