@@ -278,7 +278,7 @@ struct vg_obs_filter {
     int64_t org_id;
     const char *label;
     int64_t added_after_us;
-    int distinct; /* one row per observable (the first visible contribution) */
+    int distinct;      /* one row per observable (the first visible contribution) */
     const char *value; /* this one observable (of kind; canonical), or NULL */
     size_t value_len;
 };
