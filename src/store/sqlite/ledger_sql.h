@@ -73,4 +73,11 @@ enum vg_rc sq_checkpoint_put(struct vg_store *st, uint64_t size, const char *not
 enum vg_rc sq_checkpoint_scan(struct vg_store *st, int latest_only, vg_checkpoint_cb cb, void *ctx,
                               struct vg_error *err);
 
+/* Artefacts (artefact_sql.c): migration 6 and the store's operations. */
+extern const char sq_artefact_migration[];
+enum vg_rc sq_artefact_add(struct vg_store *st, struct vg_artefact *a, size_t max_per_object,
+                           int *created, struct vg_error *err);
+enum vg_rc sq_artefact_scan(struct vg_store *st, const char *stix_id, const uint8_t *sha256,
+                            vg_artefact_cb cb, void *ctx, struct vg_error *err);
+
 #endif
