@@ -232,9 +232,9 @@ enum vg_rc vg_artefact_attach(struct vg_store *st, const char *hub,
         return rc;
     if ((rc = vg_store_begin(st, err)) != VG_OK)
         return rc;
-    if ((rc = vg_store_artefact_add(st, &a, u->max_per_object ? u->max_per_object
-                                                              : VG_ARTEFACT_MAX_PER_OBJECT,
-                                    created, err)) != VG_OK) {
+    if ((rc = vg_store_artefact_add(
+             st, &a, u->max_per_object ? u->max_per_object : VG_ARTEFACT_MAX_PER_OBJECT, created,
+             err)) != VG_OK) {
         vg_store_rollback(st);
         return rc;
     }
@@ -398,15 +398,13 @@ static int check_cb(void *ctx, const struct vg_artefact *a)
     }
     vg_artefact_path(c->hub, a->sha256, path, sizeof(path));
     if (hash_file(path, h, &size) != 0) {
-        vg_error_set(c->err, VG_STORAGE, "artefact", "artefact %s of %s: its file %s is missing",
-                     hex, a->stix_id, path);
+        vg_error_set(c->err, VG_STORAGE, "artefact", "artefact %s: its file is missing (of %s)",
+                     hex, a->stix_id);
         goto fail;
     }
     if (size != a->size || memcmp(h, a->sha256, 32) != 0) {
         vg_error_set(c->err, VG_STORAGE, "artefact",
-                     "artefact %s of %s: the file %s no longer has the recorded content "
-                     "(altered on disk)",
-                     hex, a->stix_id, path);
+                     "artefact %s: its file was altered on disk (of %s)", hex, a->stix_id);
         goto fail;
     }
     c->count++;

@@ -29,7 +29,7 @@
 #include "store/store.h"
 
 #define VG_ARTEFACT_MAX_SIZE (32u * 1024 * 1024) /* default size limit */
-#define VG_ARTEFACT_MAX_PER_OBJECT 64u          /* default count limit */
+#define VG_ARTEFACT_MAX_PER_OBJECT 64u           /* default count limit */
 
 /* The file of an artefact: HUB/artefacts/ab/cdef... (out: >= strlen(hub) + 80). */
 void vg_artefact_path(const char *hub, const uint8_t sha256[32], char *out, size_t cap);

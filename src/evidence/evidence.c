@@ -298,9 +298,8 @@ static json_t *b64(const uint8_t *p, size_t n)
 
 /* The entry, its proof in the latest checkpoint (issued if older than the
  * entry), the checkpoint and the public key. */
-static enum vg_rc inclusion(struct vg_store *st, const char *hub, uint64_t index,
-                            uint64_t min_size, int with_object, json_t **out,
-                            struct vg_error *err)
+static enum vg_rc inclusion(struct vg_store *st, const char *hub, uint64_t index, uint64_t min_size,
+                            int with_object, json_t **out, struct vg_error *err)
 {
     uint8_t leaf[VG_LEAF_MAX], path[VG_MERKLE_MAX_PROOF][32];
     size_t len = 0, npath = 0, i;
@@ -415,8 +414,7 @@ static enum vg_rc artefacts_json(struct vg_store *st, const struct arts *x, uint
     enum vg_rc rc;
 
     for (i = 0; i < x->n; i++) {
-        if ((rc = vg_store_ledger_entry(st, x->v[i].leaf_index, leaf, &len, NULL, err)) !=
-                VG_OK ||
+        if ((rc = vg_store_ledger_entry(st, x->v[i].leaf_index, leaf, &len, NULL, err)) != VG_OK ||
             (rc = vg_store_ledger_inclusion(st, x->v[i].leaf_index, size, path, &npath, err)) !=
                 VG_OK) {
             json_decref(arr);
@@ -427,9 +425,9 @@ static enum vg_rc artefacts_json(struct vg_store *st, const struct arts *x, uint
             json_array_append_new(proof, b64(path[j], 32));
         vg_hex(x->v[i].sha256, 32, hex);
         json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:s, s:o, s:I, s:o}", "sha256", hex,
-                                             "size", (json_int_t)x->v[i].size, "name",
-                                             x->v[i].name, "media_type", x->v[i].media_type,
-                                             "leaf", b64(leaf, len), "leaf_index",
+                                             "size", (json_int_t)x->v[i].size, "name", x->v[i].name,
+                                             "media_type", x->v[i].media_type, "leaf",
+                                             b64(leaf, len), "leaf_index",
                                              (json_int_t)x->v[i].leaf_index, "inclusion", proof));
     }
     *out = arr;
@@ -459,9 +457,9 @@ enum vg_rc vg_evidence_bundle(struct vg_store *st, const char *hub, const char *
     if ((rc = inclusion(st, hub, index, x.n ? x.last + 1 : 0, 1, &doc, err)) != VG_OK)
         goto out;
     if (x.n) {
-        if ((rc = artefacts_json(
-                 st, &x, (uint64_t)json_integer_value(json_object_get(doc, "tree_size")), &arr,
-                 err)) != VG_OK)
+        if ((rc = artefacts_json(st, &x,
+                                 (uint64_t)json_integer_value(json_object_get(doc, "tree_size")),
+                                 &arr, err)) != VG_OK)
             goto out;
         json_object_set_new(doc, "artefacts", arr);
     }
@@ -547,16 +545,16 @@ static enum vg_rc verify_artefacts(json_t *arr, struct vg_evidence_report *rep,
                                 "SHA-256 and size to this object)",
                                 i);
         vg_merkle_leaf_hash(raw, (size_t)n, lh);
-        if (!vg_merkle_verify_inclusion(lh, (uint64_t)json_integer_value(json_object_get(a, "leaf_index")),
-                                        rep->cp.size, (const uint8_t(*)[32])path,
-                                        json_array_size(proof), rep->cp.root))
+        if (!vg_merkle_verify_inclusion(
+                lh, (uint64_t)json_integer_value(json_object_get(a, "leaf_index")), rep->cp.size,
+                (const uint8_t(*)[32])path, json_array_size(proof), rep->cp.root))
             return vg_error_set(err, VG_INVALID, "artefacts",
                                 "artefact %zu is not in the signed tree: the proof does not verify",
                                 i);
         vg_time_format_us(leaf.time_us, t);
         say(&rep->text,
-            "ok: artefact %s (%lld bytes) was attached to %s at %s by %s, key %s (entry %lld)",
-            sha, (long long)leaf.modified_us, leaf.subject, t, leaf.org,
+            "ok: artefact %s (%lld bytes) was attached to %s at %s by %s, key %s (entry %lld)", sha,
+            (long long)leaf.modified_us, leaf.subject, t, leaf.org,
             leaf.key_id[0] ? leaf.key_id : "-",
             (long long)json_integer_value(json_object_get(a, "leaf_index")));
     }

@@ -135,9 +135,9 @@ enum vg_rc sq_artefact_add(struct vg_store *st, struct vg_artefact *a, size_t ma
         return vg_error_set(err, VG_NOT_FOUND, "org", "no such organisation");
     a->uploaded_us = vg_time_now_us();
     {
-        struct vg_leaf_parts lp = {VG_LEAF_ARTEFACT, 0,         a->uploaded_us, (int64_t)a->size,
-                                   VG_LEAF_NO_TLP,   a->sha256, org,            a->key_id,
-                                   a->stix_id};
+        struct vg_leaf_parts lp = {
+            VG_LEAF_ARTEFACT, 0,   a->uploaded_us, (int64_t)a->size, VG_LEAF_NO_TLP,
+            a->sha256,        org, a->key_id,      a->stix_id};
 
         if ((rc = vg_leaf_encode_parts(&lp, NULL, &naud, leaf, &len, err)) != VG_OK)
             return rc;
