@@ -201,6 +201,8 @@ static const char *const migrations[] = {
     sq_ledger_migration,
     /* 6: artefacts attached to objects (artefact_sql.c) */
     sq_artefact_migration,
+    /* 7: roots of the ledger's complete blocks of 1024 leaves (ledger_sql.c) */
+    sq_ledger_block_migration,
 };
 
 static int schema_version(struct sq *s)
