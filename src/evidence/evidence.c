@@ -845,6 +845,24 @@ static int walk_cb(void *ctx, const struct vg_ledger_entry *e)
         vg_leaf_decode(e->leaf, e->leaf_len, &leaf, NULL) == VG_OK &&
         vg_note_key_parse(leaf.subject, strlen(leaf.subject), 0, &w->keys[w->nkeys], NULL) == VG_OK)
         w->nkeys++;
+    if (e->block_root) { /* the block root proofs are made from: the tree's own? */
+        uint8_t cur[32];
+        unsigned k;
+
+        memcpy(cur, h, 32);
+        for (k = 0; k < 10; k++)
+            vg_merkle_node_hash(w->f.nodes[k], cur, cur);
+        if (memcmp(cur, e->block_root, 32) != 0) {
+            w->rep->diverges = 1;
+            w->rep->first_divergent = e->index - 1023;
+            vg_error_set(w->err, VG_STORAGE, "ledger",
+                         "the stored root of entries %llu-%llu (used for proofs) is not the root "
+                         "of those entries: altered",
+                         (unsigned long long)(e->index - 1023), (unsigned long long)e->index);
+            w->failed = 1;
+            return 1;
+        }
+    }
     vg_merkle_append(&w->f, h);
     if (check_cps(w) != 0) {
         w->failed = 1;

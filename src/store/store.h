@@ -297,6 +297,10 @@ struct vg_ledger_entry {
     /* NULL, or what does not hold between the ledger and the rows (a row
      * missing, out of order, or unknown to the ledger): the entry diverges. */
     const char *problem;
+    /* When this entry completes a block of 1,024 (index + 1 a multiple of
+     * 1024): the block's root as the store keeps it for proofs, or NULL
+     * when it keeps none yet; the verifier compares it with the tree. */
+    const uint8_t *block_root;
 };
 typedef int (*vg_ledger_cb)(void *ctx, const struct vg_ledger_entry *e);
 

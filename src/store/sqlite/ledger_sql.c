@@ -904,7 +904,8 @@ enum vg_rc sq_ledger_scan(struct vg_store *st, vg_ledger_cb cb, void *ctx, struc
     sqlite3_stmt *l;
     struct rows r;
     struct vg_ledger_entry e;
-    uint8_t leaf[VG_LEAF_MAX], zero[32] = {0};
+    uint8_t leaf[VG_LEAF_MAX], zero[32] = {0}, block[32];
+    sqlite3_stmt *bq = NULL;
     char problem[256];
     uint64_t expect = 0;
     enum vg_rc rc;
@@ -912,6 +913,7 @@ enum vg_rc sq_ledger_scan(struct vg_store *st, vg_ledger_cb cb, void *ctx, struc
 
     if ((l = lprep(s, "SELECT idx, obj, key_id, hash, leaf FROM ledger ORDER BY idx", err)) == NULL)
         return err->code;
+    bq = lprep(s, "SELECT k, hash FROM ledger_block ORDER BY k", NULL);
     if ((rc = rows_open(s, &r, 0, INT64_MAX, err)) != VG_OK) {
         sqlite3_finalize(l);
         return rc;
@@ -979,6 +981,21 @@ enum vg_rc sq_ledger_scan(struct vg_store *st, vg_ledger_cb cb, void *ctx, struc
             if ((have = rows_next(&r)) < 0)
                 goto dberr;
         }
+        if (((expect + 1) & ((1ull << SQ_BLOCK_LEVEL) - 1)) == 0 && bq) {
+            /* the stored root of the block this entry completes */
+            if ((step = sqlite3_step(bq)) == SQLITE_ROW &&
+                (uint64_t)sqlite3_column_int64(bq, 0) == expect >> SQ_BLOCK_LEVEL &&
+                sqlite3_column_bytes(bq, 1) == 32) {
+                memcpy(block, sqlite3_column_blob(bq, 1), 32);
+                e.block_root = block;
+            } else if (step == SQLITE_ROW) { /* a block out of place: never right */
+                memset(block, 0, 32);
+                e.block_root = block;
+            } else {
+                sqlite3_finalize(bq); /* none kept from here on (not filled yet) */
+                bq = NULL;
+            }
+        }
         expect++;
         if (cb(ctx, &e) != 0)
             goto done;
@@ -1010,6 +1027,7 @@ dberr:
 out:
     rows_close(&r);
     sqlite3_finalize(l);
+    sqlite3_finalize(bq);
     return rc;
 }
 
