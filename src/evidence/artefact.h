@@ -91,8 +91,8 @@ enum vg_rc vg_artefact_open(struct vg_store *st, const char *hub, const uint8_t 
 /*
  * Check every artefact: its row against its ledger entry (action, object,
  * SHA-256, size, contributor), and its file, re-hashed, against the
- * SHA-256.  Lines "ok: ..." go to report.  VG_STORAGE naming the first that
- * fails.  *count: artefacts checked.
+ * SHA-256.  VG_STORAGE naming the first that fails.  *count: artefacts
+ * checked.
  */
 enum vg_rc vg_artefact_verify(struct vg_store *st, const char *hub, uint64_t *count,
                               struct vg_error *err);
