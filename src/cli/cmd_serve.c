@@ -141,6 +141,12 @@ static int load_config(const char *path, struct settings *s, struct vg_error *er
                     s->so.timeout_s = (unsigned)n;
                 else if (strcmp(lk, "grace_s") == 0 && limit_value(l, lk, 3600, &n, err) == 0)
                     s->so.grace_s = (unsigned)n;
+                else if (strcmp(lk, "max_artefact_size") == 0 &&
+                         limit_value(l, lk, 1ull << 32, &n, err) == 0)
+                    s->so.max_artefact_size = (size_t)n;
+                else if (strcmp(lk, "max_artefacts_per_object") == 0 &&
+                         limit_value(l, lk, 100000, &n, err) == 0)
+                    s->so.max_artefacts_per_object = (size_t)n;
                 else {
                     if (err->code == VG_OK)
                         vg_error_set(err, VG_INVALID, "config", "unknown setting limits.%s", lk);

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "artefact.h"
 #include "common/hash.h"
 #include "common/vtime.h"
 #include "ledger/merkle.h"
@@ -297,8 +298,8 @@ static json_t *b64(const uint8_t *p, size_t n)
 
 /* The entry, its proof in the latest checkpoint (issued if older than the
  * entry), the checkpoint and the public key. */
-static enum vg_rc inclusion(struct vg_store *st, const char *hub, uint64_t index, int with_object,
-                            json_t **out, struct vg_error *err)
+static enum vg_rc inclusion(struct vg_store *st, const char *hub, uint64_t index, uint64_t min_size,
+                            int with_object, json_t **out, struct vg_error *err)
 {
     uint8_t leaf[VG_LEAF_MAX], path[VG_MERKLE_MAX_PROOF][32];
     size_t len = 0, npath = 0, i;
@@ -314,7 +315,8 @@ static enum vg_rc inclusion(struct vg_store *st, const char *hub, uint64_t index
     memset(&key, 0, sizeof(key));
     if ((rc = vg_store_ledger_entry(st, index, leaf, &len, with_object ? &json : NULL, err)) !=
             VG_OK ||
-        (rc = vg_evidence_checkpoint(st, hub, index + 1, &note, err)) != VG_OK ||
+        (rc = vg_evidence_checkpoint(st, hub, min_size > index ? min_size : index + 1, &note,
+                                     err)) != VG_OK ||
         (rc = vg_evidence_key(st, hub, &key, err)) != VG_OK)
         goto out;
     if ((rc = vg_note_open(note, strlen(note), &key, &tl, err)) != VG_OK ||
@@ -353,31 +355,123 @@ enum vg_rc vg_evidence_inclusion_json(struct vg_store *st, const char *hub, uint
                                       void **doc, struct vg_error *err)
 {
     json_t *d = NULL;
-    enum vg_rc rc = inclusion(st, hub, index, 0, &d, err);
+    enum vg_rc rc = inclusion(st, hub, index, 0, 0, &d, err);
 
     if (rc == VG_OK)
         *doc = d;
     return rc;
 }
 
+struct arts {
+    struct vg_artefact *v;
+    char (*names)[VG_ARTEFACT_NAME_MAX + 1];
+    char (*types)[VG_ARTEFACT_TYPE_MAX + 1];
+    size_t n, cap;
+    uint64_t last; /* the highest entry */
+    int oom;
+};
+
+static int arts_cb(void *ctx, const struct vg_artefact *a)
+{
+    struct arts *x = ctx;
+
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? 2 * x->cap : 8;
+        void *v = realloc(x->v, cap * sizeof(*x->v)), *nm, *ty;
+
+        if (v == NULL)
+            return (x->oom = 1);
+        x->v = v;
+        if ((nm = realloc(x->names, cap * sizeof(*x->names))) == NULL)
+            return (x->oom = 1);
+        x->names = nm;
+        if ((ty = realloc(x->types, cap * sizeof(*x->types))) == NULL)
+            return (x->oom = 1);
+        x->types = ty;
+        x->cap = cap;
+    }
+    x->v[x->n] = *a;
+    snprintf(x->names[x->n], sizeof(x->names[0]), "%s", a->name);
+    snprintf(x->types[x->n], sizeof(x->types[0]), "%s", a->media_type);
+    x->v[x->n].name = x->names[x->n];
+    x->v[x->n].media_type = x->types[x->n];
+    x->v[x->n].stix_id = x->v[x->n].key_id = NULL; /* borrowed from the scan: gone */
+    if (a->leaf_index > x->last)
+        x->last = a->leaf_index;
+    x->n++;
+    return 0;
+}
+
+/* The bundle's "artefacts": each attachment's leaf and its inclusion proof
+ * in the bundle's checkpoint (tree of `size` entries). */
+static enum vg_rc artefacts_json(struct vg_store *st, const struct arts *x, uint64_t size,
+                                 json_t **out, struct vg_error *err)
+{
+    uint8_t leaf[VG_LEAF_MAX], path[VG_MERKLE_MAX_PROOF][32];
+    json_t *arr = json_array(), *proof;
+    size_t i, j, len, npath;
+    char hex[65];
+    enum vg_rc rc;
+
+    for (i = 0; i < x->n; i++) {
+        if ((rc = vg_store_ledger_entry(st, x->v[i].leaf_index, leaf, &len, NULL, err)) != VG_OK ||
+            (rc = vg_store_ledger_inclusion(st, x->v[i].leaf_index, size, path, &npath, err)) !=
+                VG_OK) {
+            json_decref(arr);
+            return rc;
+        }
+        proof = json_array();
+        for (j = 0; j < npath; j++)
+            json_array_append_new(proof, b64(path[j], 32));
+        vg_hex(x->v[i].sha256, 32, hex);
+        json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:s, s:o, s:I, s:o}", "sha256", hex,
+                                             "size", (json_int_t)x->v[i].size, "name", x->v[i].name,
+                                             "media_type", x->v[i].media_type, "leaf",
+                                             b64(leaf, len), "leaf_index",
+                                             (json_int_t)x->v[i].leaf_index, "inclusion", proof));
+    }
+    *out = arr;
+    return VG_OK;
+}
+
 enum vg_rc vg_evidence_bundle(struct vg_store *st, const char *hub, const char *stix_id,
                               int64_t modified_us, const vg_token *tokens, size_t ntokens,
                               struct vg_buf *out, struct vg_error *err)
 {
+    struct arts x = {NULL, NULL, NULL, 0, 0, 0, 0};
     uint64_t index;
-    json_t *doc = NULL;
-    char *text;
+    json_t *doc = NULL, *arr = NULL;
+    char *text = NULL;
     enum vg_rc rc;
 
+    /* The artefacts are listed only once the object is known to be
+     * visible (ledger_find applies the policy). */
     if ((rc = vg_store_ledger_find(st, stix_id, modified_us, tokens, ntokens, &index, err)) !=
             VG_OK ||
-        (rc = inclusion(st, hub, index, 1, &doc, err)) != VG_OK)
-        return rc;
+        (rc = vg_store_artefact_scan(st, stix_id, NULL, arts_cb, &x, err)) != VG_OK)
+        goto out;
+    if (x.oom) {
+        rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    if ((rc = inclusion(st, hub, index, x.n ? x.last + 1 : 0, 1, &doc, err)) != VG_OK)
+        goto out;
+    if (x.n) {
+        if ((rc = artefacts_json(st, &x,
+                                 (uint64_t)json_integer_value(json_object_get(doc, "tree_size")),
+                                 &arr, err)) != VG_OK)
+            goto out;
+        json_object_set_new(doc, "artefacts", arr);
+    }
     text = json_dumps(doc, JSON_FLAGS);
-    json_decref(doc);
     if (text == NULL || vg_buf_puts(out, text) != VG_OK || vg_buf_putc(out, '\n') != VG_OK)
         rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+out:
     free(text);
+    json_decref(doc);
+    free(x.v);
+    free(x.names);
+    free(x.types);
     return rc;
 }
 
@@ -404,6 +498,67 @@ static void say(struct vg_buf *b, const char *fmt, ...)
 static const char *str_field(json_t *doc, const char *name)
 {
     return json_string_value(json_object_get(doc, name));
+}
+
+/* The bundle's artefacts: each leaf an upload (action 33) to the bundle's
+ * object, of the SHA-256 and size listed, included in the signed tree. */
+static enum vg_rc verify_artefacts(json_t *arr, struct vg_evidence_report *rep,
+                                   struct vg_error *err)
+{
+    uint8_t raw[VG_LEAF_MAX + 4], lh[32], path[VG_MERKLE_MAX_PROOF][32];
+    struct vg_leaf leaf;
+    char hex[65], t[VG_TIME_TEXT_MAX];
+    json_t *a, *proof, *v;
+    size_t i, j;
+    long n;
+
+    if (!json_is_array(arr) || json_array_size(arr) == 0)
+        return vg_error_set(err, VG_INVALID, "artefacts", "bad artefacts list");
+    json_array_foreach(arr, i, a)
+    {
+        const char *sha = str_field(a, "sha256"), *lb = str_field(a, "leaf");
+
+        v = json_object_get(a, "leaf_index");
+        proof = json_object_get(a, "inclusion");
+        if (!json_is_object(a) || json_object_size(a) != 7 || sha == NULL || lb == NULL ||
+            !json_is_integer(v) || json_integer_value(v) < 0 ||
+            !json_is_integer(json_object_get(a, "size")) || str_field(a, "name") == NULL ||
+            str_field(a, "media_type") == NULL || !json_is_array(proof) ||
+            json_array_size(proof) > VG_MERKLE_MAX_PROOF ||
+            (n = vg_base64_decode(lb, strlen(lb), raw, sizeof(raw))) <= 0 ||
+            vg_leaf_decode(raw, (size_t)n, &leaf, NULL) != VG_OK)
+            return vg_error_set(err, VG_INVALID, "artefacts", "artefact %zu is malformed", i);
+        json_array_foreach(proof, j, v)
+        {
+            const char *h = json_string_value(v);
+
+            if (h == NULL || vg_base64_decode(h, strlen(h), path[j], 32) != 32)
+                return vg_error_set(err, VG_INVALID, "artefacts",
+                                    "bad hash in the inclusion proof of artefact %zu", i);
+        }
+        vg_hex(leaf.sha256, 32, hex);
+        if (leaf.action != VG_LEAF_ARTEFACT || strcmp(leaf.subject, rep->leaf.subject) != 0 ||
+            strcmp(hex, sha) != 0 ||
+            (json_int_t)leaf.modified_us != json_integer_value(json_object_get(a, "size")))
+            return vg_error_set(err, VG_INVALID, "artefacts",
+                                "artefact %zu is not what its leaf records (an upload of that "
+                                "SHA-256 and size to this object)",
+                                i);
+        vg_merkle_leaf_hash(raw, (size_t)n, lh);
+        if (!vg_merkle_verify_inclusion(
+                lh, (uint64_t)json_integer_value(json_object_get(a, "leaf_index")), rep->cp.size,
+                (const uint8_t(*)[32])path, json_array_size(proof), rep->cp.root))
+            return vg_error_set(err, VG_INVALID, "artefacts",
+                                "artefact %zu is not in the signed tree: the proof does not verify",
+                                i);
+        vg_time_format_us(leaf.time_us, t);
+        say(&rep->text,
+            "ok: artefact %s (%lld bytes) was attached to %s at %s by %s, key %s (entry %lld)", sha,
+            (long long)leaf.modified_us, leaf.subject, t, leaf.org,
+            leaf.key_id[0] ? leaf.key_id : "-",
+            (long long)json_integer_value(json_object_get(a, "leaf_index")));
+    }
+    return VG_OK;
 }
 
 enum vg_rc vg_evidence_verify_bundle(const char *data, size_t len, const struct vg_note_key *pinned,
@@ -434,7 +589,7 @@ enum vg_rc vg_evidence_verify_bundle(const char *data, size_t len, const struct 
         goto fail;
     }
     if ((s = str_field(doc, "format")) == NULL || strcmp(s, VG_EVIDENCE_FORMAT) != 0 ||
-        json_object_size(doc) != 8) {
+        json_object_size(doc) != (json_object_get(doc, "artefacts") ? 9u : 8u)) {
         vg_error_set(err, VG_INVALID, "format", "not a %s bundle", VG_EVIDENCE_FORMAT);
         goto fail;
     }
@@ -535,6 +690,11 @@ enum vg_rc vg_evidence_verify_bundle(const char *data, size_t len, const struct 
         vg_error_set(err, VG_INVALID, "object", "the bundle does not hold the object");
         goto fail;
     }
+    /* 5. the artefacts attached to it, each in the same signed tree */
+    if ((v = json_object_get(doc, "artefacts")) != NULL &&
+        (rc = verify_artefacts(v, rep, err)) != VG_OK)
+        goto fail;
+    rc = VG_INVALID;
     rc = VG_OK;
     goto out;
 fail:
@@ -600,6 +760,7 @@ struct walk {
     struct vg_error *err;
     int failed;
     uint64_t checked;
+    uint64_t artefacts; /* artefact entries in the log */
     struct vg_checkpoint seen[64];
     size_t nseen;
 };
@@ -675,12 +836,33 @@ static int walk_cb(void *ctx, const struct vg_ledger_entry *e)
         return 1;
     }
     /* A leaf that matches its hash is what was recorded; only the log's
-     * keys need decoding (leaf[1] is the action). */
+     * keys need decoding (leaf[1] is the action); artefact entries are
+     * counted, and each checked against its row and file afterwards. */
+    if (e->leaf_len > 1 && e->leaf[1] == VG_LEAF_ARTEFACT)
+        w->artefacts++;
     if (e->leaf_len > 1 && e->leaf[1] == VG_LEAF_LOG_KEY &&
         w->nkeys < sizeof(w->keys) / sizeof(w->keys[0]) &&
         vg_leaf_decode(e->leaf, e->leaf_len, &leaf, NULL) == VG_OK &&
         vg_note_key_parse(leaf.subject, strlen(leaf.subject), 0, &w->keys[w->nkeys], NULL) == VG_OK)
         w->nkeys++;
+    if (e->block_root) { /* the block root proofs are made from: the tree's own? */
+        uint8_t cur[32];
+        unsigned k;
+
+        memcpy(cur, h, 32);
+        for (k = 0; k < 10; k++)
+            vg_merkle_node_hash(w->f.nodes[k], cur, cur);
+        if (memcmp(cur, e->block_root, 32) != 0) {
+            w->rep->diverges = 1;
+            w->rep->first_divergent = e->index - 1023;
+            vg_error_set(w->err, VG_STORAGE, "ledger",
+                         "the stored root of entries %llu-%llu (used for proofs) is not the root "
+                         "of those entries: altered",
+                         (unsigned long long)(e->index - 1023), (unsigned long long)e->index);
+            w->failed = 1;
+            return 1;
+        }
+    }
     vg_merkle_append(&w->f, h);
     if (check_cps(w) != 0) {
         w->failed = 1;
@@ -699,7 +881,6 @@ enum vg_rc vg_evidence_verify_hub(struct vg_store *st, const char *hub, struct v
     size_t i;
     char hex[65];
 
-    (void)hub;
     memset(rep, 0, sizeof(*rep));
     vg_buf_init(&rep->text, 0);
     if (w == NULL)
@@ -746,12 +927,26 @@ enum vg_rc vg_evidence_verify_hub(struct vg_store *st, const char *hub, struct v
                           (unsigned long long)head_size, (unsigned long long)w->f.size);
         goto out;
     }
+    if ((rc = vg_artefact_verify(st, hub, &rep->artefacts, err)) != VG_OK) {
+        rep->diverges = 1;
+        goto out;
+    }
+    if (rep->artefacts != w->artefacts) {
+        rep->diverges = 1;
+        rc = vg_error_set(err, VG_STORAGE, "artefact",
+                          "the ledger records %llu artefact uploads but the store holds %llu: "
+                          "artefacts were removed or added outside the hub",
+                          (unsigned long long)w->artefacts, (unsigned long long)rep->artefacts);
+        goto out;
+    }
     rep->checkpoints = w->checked;
     vg_hex(rep->root, 32, hex);
     say(&rep->text, "ok: %llu entries recomputed from the stored rows match the ledger",
         (unsigned long long)rep->entries);
     say(&rep->text, "ok: %llu stored checkpoints are signed by the log's keys and match the tree",
         (unsigned long long)rep->checkpoints);
+    say(&rep->text, "ok: %llu artefacts match their entries and, re-hashed, their files",
+        (unsigned long long)rep->artefacts);
     say(&rep->text, "ok: root %s", hex);
     rc = VG_OK;
 out:

@@ -84,7 +84,7 @@ enum vg_rc vg_evidence_verify_bundle(const char *data, size_t len, const struct 
                                      struct vg_evidence_report *rep, struct vg_error *err);
 
 struct vg_hub_report {
-    uint64_t entries, checkpoints;
+    uint64_t entries, checkpoints, artefacts;
     uint8_t root[32];
     int diverges;
     uint64_t first_divergent; /* when diverges */

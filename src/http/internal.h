@@ -88,6 +88,8 @@ enum vg_rc http_authenticate(struct vg_store *st, struct MHD_Connection *conn, u
                              struct vg_auth *who, struct vg_error *err);
 
 /* Route families. */
+enum MHD_Result http_artefact(struct server *srv, struct MHD_Connection *conn, struct request *rq,
+                              const char *url, const char *method);
 enum MHD_Result http_ledger(struct server *srv, struct MHD_Connection *conn, struct request *rq,
                             const char *url, const char *method);
 /* The thread that signs checkpoints while the server runs (ledger_api.c). */

@@ -256,6 +256,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         return http_stream(srv, conn, rq, method);
     if (is_taxii(url))
         return http_taxii(srv, conn, rq, url, method);
+    if (strncmp(url, "/api/v1/objects/", 16) == 0 || strncmp(url, "/api/v1/artefacts/", 18) == 0)
+        return http_artefact(srv, conn, rq, url, method);
     vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
     return http_send_error(conn, rq, &err);
 }

@@ -37,8 +37,10 @@ struct vg_server_opts {
      * of its private key, served through libmicrohttpd's TLS support. */
     const char *tls_cert_pem;
     const char *tls_key_pem;
-    unsigned checkpoint_s;      /* sign a checkpoint after this many seconds of growth (60) */
-    unsigned checkpoint_leaves; /* ... or this many new ledger entries (10000) */
+    unsigned checkpoint_s;           /* sign a checkpoint after this many seconds of growth (60) */
+    unsigned checkpoint_leaves;      /* ... or this many new ledger entries (10000) */
+    size_t max_artefact_size;        /* largest artefact; 0: VG_ARTEFACT_MAX_SIZE (32 MiB) */
+    size_t max_artefacts_per_object; /* 0: VG_ARTEFACT_MAX_PER_OBJECT (64) */
 };
 
 #define VG_SERVER_MAX_CONTENT_LENGTH (100u * 1024 * 1024)

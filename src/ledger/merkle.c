@@ -187,21 +187,61 @@ static enum vg_rc get_rc(int r)
     return r > 0 && r < VG_RC_COUNT ? (enum vg_rc)r : VG_INTERNAL;
 }
 
-/* MTH(D[lo : lo + n]) for n >= 1, read through the accessor. */
-static enum vg_rc range_hash(struct hasher *h, vg_merkle_get_fn get, void *ctx, uint64_t lo,
-                             uint64_t n, uint8_t out[HLEN])
+/* Merge a perfect subtree of 2^level leaves, ending where f ends (f->size a
+ * multiple of 2^level), as push does for one leaf. */
+static void push_level(struct hasher *h, struct vg_merkle_frontier *f, const uint8_t node[HLEN],
+                       unsigned level)
+{
+    uint8_t cur[HLEN];
+    unsigned k = level;
+
+    assert((f->size & ((1ull << level) - 1)) == 0);
+    memcpy(cur, node, HLEN);
+    while ((f->size >> k) & 1) {
+        hnode(h, f->nodes[k], cur, cur);
+        k++;
+    }
+    memcpy(f->nodes[k], cur, HLEN);
+    f->size += 1ull << level;
+}
+
+/* Where proof generation reads hashes: leaves, and optionally the stored
+ * roots of the aligned subtrees of 2^level leaves. */
+struct source {
+    vg_merkle_get_fn get;
+    vg_merkle_node_fn node;
+    void *ctx;
+    unsigned level;
+};
+
+/* MTH(D[lo : lo + n]) for n >= 1, read through the accessors: a stored
+ * subtree root for each whole aligned block, leaf hashes for the rest. */
+static enum vg_rc range_hash(struct hasher *h, const struct source *src, uint64_t lo, uint64_t n,
+                             uint8_t out[HLEN])
 {
     struct vg_merkle_frontier f;
     uint8_t leaf[HLEN];
-    uint64_t i;
+    uint64_t i = 0, block = src->node ? 1ull << src->level : 0;
     int r;
 
     assert(n >= 1);
     vg_merkle_frontier_init(&f);
-    for (i = 0; i < n; i++) {
-        if ((r = get(ctx, lo + i, leaf)) != 0)
+    while (i < n) {
+        /* A block is usable when it is aligned in the tree and in the
+         * range (so that it is one node of the range's frontier). */
+        if (block && ((lo + i) & (block - 1)) == 0 && (i & (block - 1)) == 0 && n - i >= block) {
+            if ((r = src->node(src->ctx, (lo + i) >> src->level, leaf)) == 0) {
+                push_level(h, &f, leaf, src->level);
+                i += block;
+                continue;
+            }
+            if (r != VG_NOT_FOUND)
+                return get_rc(r);
+        }
+        if ((r = src->get(src->ctx, lo + i, leaf)) != 0)
             return get_rc(r);
         push(h, &f, leaf);
+        i++;
     }
     fold(h, &f, out);
     return h->failed ? VG_INTERNAL : VG_OK;
@@ -210,6 +250,14 @@ static enum vg_rc range_hash(struct hasher *h, vg_merkle_get_fn get, void *ctx, 
 enum vg_rc vg_merkle_inclusion_proof(vg_merkle_get_fn get, void *ctx, uint64_t index, uint64_t size,
                                      uint8_t (*path)[VG_MERKLE_HASH_LEN], size_t *npath)
 {
+    return vg_merkle_inclusion_proof_nodes(get, NULL, 0, ctx, index, size, path, npath);
+}
+
+enum vg_rc vg_merkle_inclusion_proof_nodes(vg_merkle_get_fn get, vg_merkle_node_fn node,
+                                           unsigned level, void *ctx, uint64_t index, uint64_t size,
+                                           uint8_t (*path)[VG_MERKLE_HASH_LEN], size_t *npath)
+{
+    struct source src = {get, node, ctx, level};
     /* Siblings from the root down; the RFC lists them from the leaf up. */
     uint8_t down[VG_MERKLE_MAX_PROOF][HLEN];
     struct hasher h = {0};
@@ -217,7 +265,8 @@ enum vg_rc vg_merkle_inclusion_proof(vg_merkle_get_fn get, void *ctx, uint64_t i
     size_t count = 0, i;
     enum vg_rc rc = VG_INVALID;
 
-    if (get == NULL || path == NULL || npath == NULL || index >= size)
+    if (get == NULL || (node && (level == 0 || level > 62)) || path == NULL || npath == NULL ||
+        index >= size)
         goto out;
     if ((rc = hasher_open(&h)) != VG_OK)
         goto out;
@@ -227,10 +276,10 @@ enum vg_rc vg_merkle_inclusion_proof(vg_merkle_get_fn get, void *ctx, uint64_t i
         assert(count < VG_MERKLE_MAX_PROOF);
         k = split(n);
         if (m < k) {
-            rc = range_hash(&h, get, ctx, lo + k, n - k, down[count]);
+            rc = range_hash(&h, &src, lo + k, n - k, down[count]);
             n = k;
         } else {
-            rc = range_hash(&h, get, ctx, lo, k, down[count]);
+            rc = range_hash(&h, &src, lo, k, down[count]);
             lo += k;
             m -= k;
             n -= k;
@@ -251,6 +300,14 @@ out:
 enum vg_rc vg_merkle_consistency_proof(vg_merkle_get_fn get, void *ctx, uint64_t m, uint64_t n,
                                        uint8_t (*proof)[VG_MERKLE_HASH_LEN], size_t *nproof)
 {
+    return vg_merkle_consistency_proof_nodes(get, NULL, 0, ctx, m, n, proof, nproof);
+}
+
+enum vg_rc vg_merkle_consistency_proof_nodes(vg_merkle_get_fn get, vg_merkle_node_fn node,
+                                             unsigned level, void *ctx, uint64_t m, uint64_t n,
+                                             uint8_t (*proof)[VG_MERKLE_HASH_LEN], size_t *nproof)
+{
+    struct source src = {get, node, ctx, level};
     uint8_t down[VG_MERKLE_MAX_PROOF][HLEN], first[HLEN];
     struct hasher h = {0};
     uint64_t lo = 0, k;
@@ -258,7 +315,8 @@ enum vg_rc vg_merkle_consistency_proof(vg_merkle_get_fn get, void *ctx, uint64_t
     int whole = 1; /* SUBPROOF's b: still on the old tree's right edge */
     enum vg_rc rc = VG_INVALID;
 
-    if (get == NULL || proof == NULL || nproof == NULL || m == 0 || m > n)
+    if (get == NULL || (node && (level == 0 || level > 62)) || proof == NULL || nproof == NULL ||
+        m == 0 || m > n)
         goto out;
     if ((rc = hasher_open(&h)) != VG_OK)
         goto out;
@@ -266,10 +324,10 @@ enum vg_rc vg_merkle_consistency_proof(vg_merkle_get_fn get, void *ctx, uint64_t
         assert(count < VG_MERKLE_MAX_PROOF);
         k = split(n);
         if (m <= k) {
-            rc = range_hash(&h, get, ctx, lo + k, n - k, down[count]);
+            rc = range_hash(&h, &src, lo + k, n - k, down[count]);
             n = k;
         } else {
-            rc = range_hash(&h, get, ctx, lo, k, down[count]);
+            rc = range_hash(&h, &src, lo, k, down[count]);
             lo += k;
             m -= k;
             n -= k;
@@ -286,7 +344,7 @@ enum vg_rc vg_merkle_consistency_proof(vg_merkle_get_fn get, void *ctx, uint64_t
         rc = VG_LIMIT;
         goto out;
     }
-    if (!whole && (rc = range_hash(&h, get, ctx, lo, m, first)) != VG_OK)
+    if (!whole && (rc = range_hash(&h, &src, lo, m, first)) != VG_OK)
         goto out;
     if (!whole)
         memcpy(proof[0], first, HLEN);

@@ -137,6 +137,23 @@ enum vg_rc vg_merkle_consistency_proof(vg_merkle_get_fn get, void *ctx, uint64_t
                                        uint8_t (*proof)[VG_MERKLE_HASH_LEN], size_t *nproof);
 
 /*
+ * The same, reading the stored roots of aligned perfect subtrees where it
+ * can: node(ctx, j, out) writes MTH(D[j * 2^level : (j + 1) * 2^level])
+ * and returns 0, or VG_NOT_FOUND when that root is not kept (the leaves are
+ * then read), or another error code, returned as above.  Every range a
+ * proof needs is then hashed from at most one stored root per whole block
+ * plus the leaves of at most one partial block: O(size / 2^level + 2^level)
+ * reads.  level is 1 to 62; node NULL is the plain version.
+ */
+typedef int (*vg_merkle_node_fn)(void *ctx, uint64_t j, uint8_t out[VG_MERKLE_HASH_LEN]);
+enum vg_rc vg_merkle_inclusion_proof_nodes(vg_merkle_get_fn get, vg_merkle_node_fn node,
+                                           unsigned level, void *ctx, uint64_t index, uint64_t size,
+                                           uint8_t (*path)[VG_MERKLE_HASH_LEN], size_t *npath);
+enum vg_rc vg_merkle_consistency_proof_nodes(vg_merkle_get_fn get, vg_merkle_node_fn node,
+                                             unsigned level, void *ctx, uint64_t m, uint64_t n,
+                                             uint8_t (*proof)[VG_MERKLE_HASH_LEN], size_t *nproof);
+
+/*
  * 1 when path proves that leaf_hash is leaf `index` of a tree of `size`
  * leaves whose root is `root` (RFC 9162 §2.1.3.2), else 0: index >= size,
  * a path of the wrong length or content, npath > VG_MERKLE_MAX_PROOF, NULL

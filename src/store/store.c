@@ -304,3 +304,15 @@ enum vg_rc vg_store_checkpoint_scan(struct vg_store *st, int latest_only, vg_che
 {
     return st->ops->checkpoint_scan(st, latest_only, cb, ctx, err);
 }
+
+enum vg_rc vg_store_artefact_add(struct vg_store *st, struct vg_artefact *a, size_t max_per_object,
+                                 int *created, struct vg_error *err)
+{
+    return st->ops->artefact_add(st, a, max_per_object, created, err);
+}
+
+enum vg_rc vg_store_artefact_scan(struct vg_store *st, const char *stix_id, const uint8_t *sha256,
+                                  vg_artefact_cb cb, void *ctx, struct vg_error *err)
+{
+    return st->ops->artefact_scan(st, stix_id, sha256, cb, ctx, err);
+}

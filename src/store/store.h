@@ -299,6 +299,10 @@ struct vg_ledger_entry {
     /* NULL, or what does not hold between the ledger and the rows (a row
      * missing, out of order, or unknown to the ledger): the entry diverges. */
     const char *problem;
+    /* When this entry completes a block of 1,024 (index + 1 a multiple of
+     * 1024): the block's root as the store keeps it for proofs, or NULL
+     * when it keeps none yet; the verifier compares it with the tree. */
+    const uint8_t *block_root;
 };
 typedef int (*vg_ledger_cb)(void *ctx, const struct vg_ledger_entry *e);
 
@@ -310,6 +314,27 @@ struct vg_checkpoint_row {
     const char *note;
 };
 typedef int (*vg_checkpoint_cb)(void *ctx, const struct vg_checkpoint_row *c);
+
+/*
+ * An artefact: a file a partner attached to an object it contributed (a
+ * malware sample, a captured page), kept as opaque bytes under the hub
+ * directory by its SHA-256 (src/evidence/artefact.h).  The store keeps one
+ * row per (object, content) and the ledger entry of the upload.
+ */
+#define VG_ARTEFACT_NAME_MAX 255
+#define VG_ARTEFACT_TYPE_MAX 127
+struct vg_artefact {
+    uint8_t sha256[32];
+    uint64_t size;
+    const char *stix_id;    /* the object it is attached to */
+    const char *name;       /* sanitised file name as declared, may be "" */
+    const char *media_type; /* as declared (never interpreted), may be "" */
+    int64_t org_id;         /* the uploader's organisation */
+    const char *key_id;     /* the API key that sent it, "cli" */
+    int64_t uploaded_us;
+    uint64_t leaf_index; /* its ledger entry */
+};
+typedef int (*vg_artefact_cb)(void *ctx, const struct vg_artefact *a);
 
 struct vg_store_stats {
     int64_t orgs, keys, groups, objects, versions, observables, contributions, events;
@@ -408,6 +433,11 @@ struct vg_store_ops {
                                  struct vg_error *err);
     enum vg_rc (*checkpoint_scan)(struct vg_store *st, int latest_only, vg_checkpoint_cb cb,
                                   void *ctx, struct vg_error *err);
+    /* artefacts: see the dispatchers below */
+    enum vg_rc (*artefact_add)(struct vg_store *st, struct vg_artefact *a, size_t max_per_object,
+                               int *created, struct vg_error *err);
+    enum vg_rc (*artefact_scan)(struct vg_store *st, const char *stix_id, const uint8_t *sha256,
+                                vg_artefact_cb cb, void *ctx, struct vg_error *err);
 };
 
 struct vg_store {
@@ -541,5 +571,22 @@ enum vg_rc vg_store_checkpoint_put(struct vg_store *st, uint64_t size, const cha
                                    struct vg_error *err);
 enum vg_rc vg_store_checkpoint_scan(struct vg_store *st, int latest_only, vg_checkpoint_cb cb,
                                     void *ctx, struct vg_error *err);
+
+/*
+ * Artefacts.  artefact_add: inside a write transaction, attach a (already
+ * stored) file to a->stix_id and append its ledger entry (action
+ * VG_LEAF_ARTEFACT: subject the object id, SHA-256 of the bytes, the size
+ * as modified_us); a->uploaded_us and a->leaf_index are set.  Attaching the
+ * same content to the same object again is no new entry: *created is 0 and
+ * *a the first upload.  VG_CONFLICT when the object already has
+ * max_per_object artefacts (0: no limit).  The caller checks who may
+ * attach.  artefact_scan: the rows of one object (stix_id), of one content
+ * (sha256), or all (both NULL), in upload order; no policy applies here:
+ * the caller filters by the visibility of the objects named.
+ */
+enum vg_rc vg_store_artefact_add(struct vg_store *st, struct vg_artefact *a, size_t max_per_object,
+                                 int *created, struct vg_error *err);
+enum vg_rc vg_store_artefact_scan(struct vg_store *st, const char *stix_id, const uint8_t *sha256,
+                                  vg_artefact_cb cb, void *ctx, struct vg_error *err);
 
 #endif

@@ -644,13 +644,63 @@ static void test_domain_separation(void **state)
     assert_memory_equal(l, b, H);
 }
 
+/* Block roots of 4 leaves (level 2), as a store keeps them; blocks with an
+ * odd number are "not kept", so both paths of the generator run. */
+static int blk_node(void *ctx, uint64_t j, uint8_t out[H])
+{
+    struct arr *a = ctx;
+
+    if (j % 2 == 1)
+        return VG_NOT_FOUND;
+    if ((j + 1) * 4 > a->n) {
+        a->out_of_range = 1;
+        return VG_NOT_FOUND;
+    }
+    assert_int_equal(vg_merkle_root_of(a->leaves + j * 4, 4, out), VG_OK);
+    return 0;
+}
+
+/* Proofs from stored block roots are the proofs from the leaves, for every
+ * index and pair of sizes up to 64, and never ask beyond the tree. */
+static void test_proofs_from_block_roots(void **state)
+{
+    uint8_t leaves[64][H], p1[VG_MERKLE_MAX_PROOF][H], p2[VG_MERKLE_MAX_PROOF][H];
+    size_t n1, n2;
+    uint64_t n, i;
+
+    (void)state;
+    for (i = 0; i < 64; i++) {
+        uint8_t b = (uint8_t)i;
+
+        vg_merkle_leaf_hash(&b, 1, leaves[i]);
+    }
+    for (n = 1; n <= 64; n++) {
+        struct arr a = {(const uint8_t(*)[H])leaves, n, UINT64_MAX, 0};
+
+        for (i = 0; i < n; i++) {
+            assert_int_equal(vg_merkle_inclusion_proof(arr_get, &a, i, n, p1, &n1), VG_OK);
+            assert_int_equal(
+                vg_merkle_inclusion_proof_nodes(arr_get, blk_node, 2, &a, i, n, p2, &n2), VG_OK);
+            assert_int_equal(n1, n2);
+            assert_memory_equal(p1, p2, n1 * H);
+            assert_int_equal(vg_merkle_consistency_proof(arr_get, &a, i + 1, n, p1, &n1), VG_OK);
+            assert_int_equal(
+                vg_merkle_consistency_proof_nodes(arr_get, blk_node, 2, &a, i + 1, n, p2, &n2),
+                VG_OK);
+            assert_int_equal(n1, n2);
+            assert_memory_equal(p1, p2, n1 * H);
+        }
+        assert_false(a.out_of_range);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc6962_roots),      cmocka_unit_test(test_rfc6962_proofs),
         cmocka_unit_test(test_domain_separation),  cmocka_unit_test(test_frontier_matches_root_of),
         cmocka_unit_test(test_append_limit),       cmocka_unit_test(test_rejects),
-        cmocka_unit_test(test_all_proofs_1_to_64),
+        cmocka_unit_test(test_all_proofs_1_to_64), cmocka_unit_test(test_proofs_from_block_roots),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

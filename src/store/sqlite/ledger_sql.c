@@ -12,6 +12,9 @@
  *   ledger_state(size, frontier)  the compact frontier of the tree: written
  *       once per commit, so an append never rereads the log.
  *   checkpoint(size, created_us, note)  the signed checkpoints issued.
+ *   ledger_block(k, hash)  (migration 7) the root of leaves [k * 1024,
+ *       (k + 1) * 1024), written by the append that completes the block, in
+ *       its transaction (ten node hashes per 1,024 leaves).
  *
  * In a write transaction the frontier lives in memory (struct sq_ledger):
  * loaded at BEGIN, advanced by each leaf in the same transaction as its
@@ -23,7 +26,9 @@
  * Reads: object rows are in rowid order and so are their leaves, so an
  * object's entry is found by a binary search on idx, and the whole store is
  * rechecked (ledger_scan) by walking the ledger and the object table side by
- * side.  Proofs read the stored leaf hashes in order (O(n) for now).
+ * side.  Proofs hash each range they need from the stored block roots
+ * and the leaves of at most one partial block: O(n / 1024 + 1024) reads
+ * instead of every leaf hash.
  */
 #include "internal.h"
 
@@ -46,6 +51,9 @@ const char sq_ledger_migration[] =
      * next write (key id unknown: ""). */
     "INSERT INTO meta(key, value) SELECT 'ledger_backfill', max(rowid) FROM object"
     " HAVING count(*) > 0;";
+
+const char sq_ledger_block_migration[] =
+    "CREATE TABLE ledger_block(k INTEGER PRIMARY KEY, hash BLOB NOT NULL);";
 
 static enum vg_rc lerr(struct sq *s, struct vg_error *err, const char *what)
 {
@@ -77,6 +85,7 @@ void sq_ledger_cleanup(struct sq *s)
     struct sq_ledger *lg = &s->ledger;
 
     sqlite3_finalize(lg->ins);
+    sqlite3_finalize(lg->blk_ins);
     memset(lg, 0, sizeof(*lg));
 }
 
@@ -172,6 +181,37 @@ static enum vg_rc build_leaf(struct sq_ledger *lg, const struct orow *r, const c
     return vg_leaf_encode_parts(&lp, aud, &naud, out, len, err);
 }
 
+/* When leaf hash h completes a block of 2^SQ_BLOCK_LEVEL leaves at the end
+ * of the tree f (before h is appended), store the block's root: the
+ * frontier's nodes below that level are then exactly the block's left
+ * parts. */
+static enum vg_rc block_done(struct sq *s, const struct vg_merkle_frontier *f, const uint8_t h[32],
+                             struct vg_error *err)
+{
+    struct sq_ledger *lg = &s->ledger;
+    const uint64_t mask = (1ull << SQ_BLOCK_LEVEL) - 1;
+    uint8_t cur[32];
+    unsigned k;
+    enum vg_rc rc = VG_OK;
+
+    if (((f->size + 1) & mask) != 0)
+        return VG_OK;
+    memcpy(cur, h, 32);
+    for (k = 0; k < SQ_BLOCK_LEVEL; k++)
+        vg_merkle_node_hash(f->nodes[k], cur, cur);
+    if (lg->blk_ins == NULL &&
+        (lg->blk_ins =
+             lprep(s, "INSERT OR REPLACE INTO ledger_block(k, hash) VALUES(?, ?)", err)) == NULL)
+        return err->code;
+    sqlite3_reset(lg->blk_ins);
+    sqlite3_bind_int64(lg->blk_ins, 1, (sqlite3_int64)(f->size >> SQ_BLOCK_LEVEL));
+    sqlite3_bind_blob(lg->blk_ins, 2, cur, 32, SQLITE_STATIC);
+    if (sqlite3_step(lg->blk_ins) != SQLITE_DONE)
+        rc = lerr(s, err, "block");
+    sqlite3_reset(lg->blk_ins);
+    return rc;
+}
+
 /* Append one leaf: hash it, advance the frontier, store its row. */
 static enum vg_rc append_leaf(struct sq *s, const uint8_t *leaf, size_t len, int64_t obj,
                               const char *key_id, uint64_t *index, struct vg_error *err)
@@ -210,6 +250,8 @@ static enum vg_rc append_leaf(struct sq *s, const uint8_t *leaf, size_t len, int
         return rc;
     }
     sqlite3_reset(lg->ins);
+    if ((rc = block_done(s, &lg->f, h, err)) != VG_OK)
+        return rc;
     if ((rc = vg_merkle_append(&lg->f, h)) != VG_OK)
         return vg_error_set(err, rc, NULL, "ledger full");
     lg->dirty = 1;
@@ -346,6 +388,43 @@ static enum vg_rc backfill(struct sq *s, struct vg_error *err)
 
 /* ---- the write transaction ------------------------------------------------------------- */
 
+/* The roots of the complete blocks a ledger made before migration 7 holds
+ * (or any missing), from the stored leaf hashes: once, at a write. */
+static enum vg_rc blocks_backfill(struct sq *s, struct vg_error *err)
+{
+    struct vg_merkle_frontier f;
+    sqlite3_stmt *q;
+    uint64_t have = 0, want = s->ledger.f.size >> SQ_BLOCK_LEVEL, i;
+    enum vg_rc rc = VG_OK;
+    int r;
+
+    if ((q = lprep(s, "SELECT coalesce(max(k) + 1, 0) FROM ledger_block", err)) == NULL)
+        return err->code;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        have = (uint64_t)sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    if (have >= want)
+        return VG_OK;
+    if ((q = lprep(s, "SELECT idx, hash FROM ledger WHERE idx >= ? AND idx < ? ORDER BY idx",
+                   err)) == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)(have << SQ_BLOCK_LEVEL));
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)(want << SQ_BLOCK_LEVEL));
+    vg_merkle_frontier_init(&f);
+    f.size = have << SQ_BLOCK_LEVEL; /* nodes below the block level: none yet */
+    for (i = f.size; rc == VG_OK && (r = sqlite3_step(q)) == SQLITE_ROW; i++) {
+        if ((uint64_t)sqlite3_column_int64(q, 0) != i || sqlite3_column_bytes(q, 1) != 32) {
+            rc = vg_error_set(err, VG_STORAGE, "ledger", "ledger entry %llu damaged",
+                              (unsigned long long)i);
+            break;
+        }
+        if ((rc = block_done(s, &f, sqlite3_column_blob(q, 1), err)) == VG_OK)
+            vg_merkle_append(&f, sqlite3_column_blob(q, 1));
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
 enum vg_rc sq_ledger_begin(struct sq *s, struct vg_error *err)
 {
     struct sq_ledger *lg = &s->ledger;
@@ -367,6 +446,10 @@ enum vg_rc sq_ledger_begin(struct sq *s, struct vg_error *err)
                             "tampered with (run vigie verify); nothing will be written",
                             (long long)entries, (unsigned long long)lg->f.size);
     lg->loaded = 1;
+    if ((rc = blocks_backfill(s, err)) != VG_OK) {
+        lg->loaded = 0;
+        return rc;
+    }
     if (lg->f.size == 0 && (rc = backfill(s, err)) != VG_OK) {
         lg->loaded = 0;
         return rc;
@@ -702,7 +785,7 @@ none:
 
 /* The leaf-hash accessor of proof generation: one cursor read in order. */
 struct hget {
-    sqlite3_stmt *q;
+    sqlite3_stmt *q, *blk;
     uint64_t next;
     int active;
 };
@@ -726,11 +809,27 @@ static int hget_fn(void *ctx, uint64_t index, uint8_t out[32])
     return VG_OK;
 }
 
+/* The stored root of block j (0), or VG_NOT_FOUND. */
+static int node_fn(void *ctx, uint64_t j, uint8_t out[32])
+{
+    struct hget *h = ctx;
+    int r;
+
+    sqlite3_reset(h->blk);
+    sqlite3_bind_int64(h->blk, 1, (sqlite3_int64)j);
+    if ((r = sqlite3_step(h->blk)) != SQLITE_ROW)
+        return r == SQLITE_DONE ? VG_NOT_FOUND : VG_STORAGE;
+    if (sqlite3_column_bytes(h->blk, 0) != 32)
+        return VG_STORAGE;
+    memcpy(out, sqlite3_column_blob(h->blk, 0), 32);
+    return VG_OK;
+}
+
 static enum vg_rc proof(struct vg_store *st, int consistency, uint64_t a, uint64_t b,
                         uint8_t (*out)[32], size_t *nout, struct vg_error *err)
 {
     struct sq *s = (struct sq *)st;
-    struct hget h = {NULL, 0, 0};
+    struct hget h = {NULL, NULL, 0, 0};
     uint8_t root[32];
     uint64_t size;
     enum vg_rc rc;
@@ -742,11 +841,17 @@ static enum vg_rc proof(struct vg_store *st, int consistency, uint64_t a, uint64
                             (unsigned long long)size, (unsigned long long)b);
     if ((h.q = lprep(s, "SELECT idx, hash FROM ledger WHERE idx >= ? ORDER BY idx", err)) == NULL)
         return err->code;
+    if ((h.blk = lprep(s, "SELECT hash FROM ledger_block WHERE k = ?", err)) == NULL) {
+        sqlite3_finalize(h.q);
+        return err->code;
+    }
     if (consistency)
-        rc = vg_merkle_consistency_proof(hget_fn, &h, a, b, out, nout);
+        rc = vg_merkle_consistency_proof_nodes(hget_fn, node_fn, SQ_BLOCK_LEVEL, &h, a, b, out,
+                                               nout);
     else
-        rc = vg_merkle_inclusion_proof(hget_fn, &h, a, b, out, nout);
+        rc = vg_merkle_inclusion_proof_nodes(hget_fn, node_fn, SQ_BLOCK_LEVEL, &h, a, b, out, nout);
     sqlite3_finalize(h.q);
+    sqlite3_finalize(h.blk);
     if (rc == VG_INVALID)
         return vg_error_set(err, rc, "size", "no such proof (sizes %llu, %llu)",
                             (unsigned long long)a, (unsigned long long)b);
@@ -799,7 +904,8 @@ enum vg_rc sq_ledger_scan(struct vg_store *st, vg_ledger_cb cb, void *ctx, struc
     sqlite3_stmt *l;
     struct rows r;
     struct vg_ledger_entry e;
-    uint8_t leaf[VG_LEAF_MAX], zero[32] = {0};
+    uint8_t leaf[VG_LEAF_MAX], zero[32] = {0}, block[32];
+    sqlite3_stmt *bq = NULL;
     char problem[256];
     uint64_t expect = 0;
     enum vg_rc rc;
@@ -807,6 +913,7 @@ enum vg_rc sq_ledger_scan(struct vg_store *st, vg_ledger_cb cb, void *ctx, struc
 
     if ((l = lprep(s, "SELECT idx, obj, key_id, hash, leaf FROM ledger ORDER BY idx", err)) == NULL)
         return err->code;
+    bq = lprep(s, "SELECT k, hash FROM ledger_block ORDER BY k", NULL);
     if ((rc = rows_open(s, &r, 0, INT64_MAX, err)) != VG_OK) {
         sqlite3_finalize(l);
         return rc;
@@ -874,6 +981,21 @@ enum vg_rc sq_ledger_scan(struct vg_store *st, vg_ledger_cb cb, void *ctx, struc
             if ((have = rows_next(&r)) < 0)
                 goto dberr;
         }
+        if (((expect + 1) & ((1ull << SQ_BLOCK_LEVEL) - 1)) == 0 && bq) {
+            /* the stored root of the block this entry completes */
+            if ((step = sqlite3_step(bq)) == SQLITE_ROW &&
+                (uint64_t)sqlite3_column_int64(bq, 0) == expect >> SQ_BLOCK_LEVEL &&
+                sqlite3_column_bytes(bq, 1) == 32) {
+                memcpy(block, sqlite3_column_blob(bq, 1), 32);
+                e.block_root = block;
+            } else if (step == SQLITE_ROW) { /* a block out of place: never right */
+                memset(block, 0, 32);
+                e.block_root = block;
+            } else {
+                sqlite3_finalize(bq); /* none kept from here on (not filled yet) */
+                bq = NULL;
+            }
+        }
         expect++;
         if (cb(ctx, &e) != 0)
             goto done;
@@ -905,6 +1027,7 @@ dberr:
 out:
     rows_close(&r);
     sqlite3_finalize(l);
+    sqlite3_finalize(bq);
     return rc;
 }
 

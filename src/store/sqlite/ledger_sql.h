@@ -21,13 +21,18 @@ struct sq;
 struct sq_ledger {
     int loaded, dirty;
     struct vg_merkle_frontier f;
-    sqlite3_stmt *ins; /* INSERT INTO ledger */
-    int64_t org_id;    /* one-entry cache: contributor -> identity id */
+    sqlite3_stmt *ins;     /* INSERT INTO ledger */
+    sqlite3_stmt *blk_ins; /* INSERT INTO ledger_block */
+    int64_t org_id;        /* one-entry cache: contributor -> identity id */
     char org_stix[VG_STIX_ID_MAX];
 };
 
-/* The migration that adds the ledger's tables (one SQL script). */
+/* The migration that adds the ledger's tables (one SQL script), and the one
+ * that adds the stored roots of its complete blocks of 2^SQ_BLOCK_LEVEL
+ * leaves (filled at the next write for the entries already there). */
 extern const char sq_ledger_migration[];
+extern const char sq_ledger_block_migration[];
+#define SQ_BLOCK_LEVEL 10
 
 /* At BEGIN: load the frontier (and record, once, the rows of a hub that
  * predates the ledger). */
@@ -72,5 +77,12 @@ enum vg_rc sq_checkpoint_put(struct vg_store *st, uint64_t size, const char *not
                              struct vg_error *err);
 enum vg_rc sq_checkpoint_scan(struct vg_store *st, int latest_only, vg_checkpoint_cb cb, void *ctx,
                               struct vg_error *err);
+
+/* Artefacts (artefact_sql.c): migration 6 and the store's operations. */
+extern const char sq_artefact_migration[];
+enum vg_rc sq_artefact_add(struct vg_store *st, struct vg_artefact *a, size_t max_per_object,
+                           int *created, struct vg_error *err);
+enum vg_rc sq_artefact_scan(struct vg_store *st, const char *stix_id, const uint8_t *sha256,
+                            vg_artefact_cb cb, void *ctx, struct vg_error *err);
 
 #endif

@@ -199,6 +199,10 @@ static const char *const migrations[] = {
     "SELECT 1;",
     /* 5: the evidence ledger (ledger_sql.c) */
     sq_ledger_migration,
+    /* 6: artefacts attached to objects (artefact_sql.c) */
+    sq_artefact_migration,
+    /* 7: roots of the ledger's complete blocks of 1024 leaves (ledger_sql.c) */
+    sq_ledger_block_migration,
 };
 
 static int schema_version(struct sq *s)
@@ -2145,6 +2149,8 @@ static const struct vg_store_ops sqlite_ops = {
     .ledger_scan = sq_ledger_scan,
     .checkpoint_put = sq_checkpoint_put,
     .checkpoint_scan = sq_checkpoint_scan,
+    .artefact_add = sq_artefact_add,
+    .artefact_scan = sq_artefact_scan,
 };
 
 /* vg_id_hash(text): the id hash in SQL, for the integrity check. */
