@@ -302,53 +302,61 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&srv->in_flight, 1);
 }
 
-enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err)
-{
+/* A running server (vg_server_start). */
+struct vg_server {
     struct server srv;
-    struct sockaddr_storage ss;
-    socklen_t sslen;
+    struct vg_server_opts opts; /* a copy: the caller's may go */
     struct MHD_Daemon *d;
-    const union MHD_DaemonInfo *info;
-    sigset_t sigs, old;
-    unsigned threads = opts->threads;
-    enum vg_rc rc = VG_OK;
-    int sig = 0, waited;
     void *ticker;
-    size_t i;
+    unsigned port;
+    unsigned threads;
+};
 
-    memset(&srv, 0, sizeof(srv));
-    srv.opts = opts;
-    srv.max_content_length =
+enum vg_rc vg_server_start(const struct vg_server_opts *opts, struct vg_server **out,
+                           struct vg_error *err)
+{
+    struct vg_server *vs;
+    struct server *srv;
+    struct sockaddr_storage ss;
+    const union MHD_DaemonInfo *info;
+    unsigned threads = opts->threads;
+    enum vg_rc rc;
+
+    if ((vs = calloc(1, sizeof(*vs))) == NULL)
+        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    vs->opts = *opts;
+    srv = &vs->srv;
+    srv->opts = &vs->opts;
+    srv->max_content_length =
         opts->max_content_length ? opts->max_content_length : VG_SERVER_MAX_CONTENT_LENGTH;
-    srv.tls = opts->tls_cert_pem != NULL && opts->tls_key_pem != NULL;
-    if (vg_random(srv.next_key, sizeof(srv.next_key)) != VG_OK)
+    srv->tls = opts->tls_cert_pem != NULL && opts->tls_key_pem != NULL;
+    if (vg_random(srv->next_key, sizeof(srv->next_key)) != VG_OK) {
+        free(vs);
         return vg_error_set(err, VG_INTERNAL, NULL, "no randomness for the paging key");
-    atomic_init(&srv.in_flight, 0);
-    pthread_mutex_init(&srv.mu, NULL);
+    }
+    atomic_init(&srv->in_flight, 0);
     memset(&ss, 0, sizeof(ss));
-    if (inet_pton(AF_INET, opts->address, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+    if (opts->no_listen) {
+        ss.ss_family = AF_INET;
+    } else if (inet_pton(AF_INET, opts->address, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
         ((struct sockaddr_in *)&ss)->sin_family = AF_INET;
         ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)opts->port);
-        sslen = sizeof(struct sockaddr_in);
     } else if (inet_pton(AF_INET6, opts->address, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
         ((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
         ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)opts->port);
-        sslen = sizeof(struct sockaddr_in6);
     } else {
+        free(vs);
         return vg_error_set(err, VG_INVALID, "listen", "'%s' is not an IP address", opts->address);
     }
-    (void)sslen;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 2;
     }
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &sigs, &old);
-    if ((rc = http_stream_start(&srv, err)) != VG_OK) {
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        pthread_mutex_destroy(&srv.mu);
+    vs->threads = threads;
+    pthread_mutex_init(&srv->mu, NULL);
+    if ((rc = http_stream_start(srv, err)) != VG_OK) {
+        pthread_mutex_destroy(&srv->mu);
+        free(vs);
         return rc;
     }
     {
@@ -357,51 +365,112 @@ enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err
             {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)opts->tls_key_pem},
             {MHD_OPTION_END, 0, NULL},
         };
+        struct MHD_OptionItem where[] = {
+            {MHD_OPTION_SOCK_ADDR, 0, &ss},
+            {MHD_OPTION_END, 0, NULL},
+        };
 
-        if (!srv.tls)
+        if (!srv->tls)
             tls[0].option = MHD_OPTION_END;
-        d = MHD_start_daemon(
+        if (opts->no_listen)
+            where[0].option = MHD_OPTION_END;
+        vs->d = MHD_start_daemon(
             MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-                (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (srv.tls ? MHD_USE_TLS : 0),
-            0, NULL, NULL, handle, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-            MHD_OPTION_ARRAY, tls, MHD_OPTION_THREAD_POOL_SIZE, threads,
-            MHD_OPTION_CONNECTION_LIMIT, opts->max_connections ? opts->max_connections : 1024,
+                (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (srv->tls ? MHD_USE_TLS : 0) |
+                (opts->no_listen ? MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC : 0),
+            0, NULL, NULL, handle, srv, MHD_OPTION_ARRAY, where, MHD_OPTION_ARRAY, tls,
+            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+            opts->max_connections ? opts->max_connections : 1024,
             MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_per_address ? opts->max_per_address : 64,
             MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_s ? opts->timeout_s : 30,
-            MHD_OPTION_NOTIFY_COMPLETED, completed, &srv, MHD_OPTION_END);
+            MHD_OPTION_NOTIFY_COMPLETED, completed, srv, MHD_OPTION_END);
     }
-    if (d == NULL) {
-        http_stream_stop(&srv);
-        http_stream_free(&srv);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        pthread_mutex_destroy(&srv.mu);
-        return vg_error_set(err, VG_IO, "listen", "cannot listen on %s port %u: %s", opts->address,
-                            opts->port, strerror(errno));
+    if (vs->d == NULL) {
+        rc = vg_error_set(err, VG_IO, "listen", "cannot listen on %s port %u: %s",
+                          opts->address ? opts->address : "-", opts->port, strerror(errno));
+        http_stream_stop(srv);
+        http_stream_free(srv);
+        pthread_mutex_destroy(&srv->mu);
+        free(vs);
+        return rc;
     }
-    info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    printf("listening on %s%s%s:%u\n", ss.ss_family == AF_INET6 ? "[" : "", opts->address,
-           ss.ss_family == AF_INET6 ? "]" : "", info ? (unsigned)info->port : opts->port);
-    fflush(stdout);
-    ticker = http_ledger_start(opts); /* signs checkpoints while serving */
+    info = MHD_get_daemon_info(vs->d, MHD_DAEMON_INFO_BIND_PORT);
+    vs->port = info && !opts->no_listen ? (unsigned)info->port : opts->port;
+    vs->ticker = http_ledger_start(&vs->opts); /* signs checkpoints while serving */
     vg_log(VG_LOG_INFO, "start", "hub=%s threads=%u tls=%s max_content_length=%zu", opts->hub,
-           threads, srv.tls ? "on" : "off", srv.max_content_length);
+           threads, srv->tls ? "on" : "off", srv->max_content_length);
+    *out = vs;
+    return VG_OK;
+}
 
+unsigned vg_server_port(const struct vg_server *vs)
+{
+    return vs->port;
+}
+
+enum vg_rc vg_server_add_connection(struct vg_server *vs, int fd, struct vg_error *err)
+{
+    struct sockaddr_in sin;
+
+    /* libmicrohttpd wants the peer's address (per-address limits, logs):
+     * a socketpair has none, so it is given loopback's. */
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (MHD_add_connection(vs->d, fd, (const struct sockaddr *)&sin, sizeof(sin)) != MHD_YES)
+        return vg_error_set(err, VG_IO, NULL, "the server did not take the connection");
+    return VG_OK;
+}
+
+void vg_server_stop(struct vg_server *vs)
+{
+    struct server *srv;
+    int waited;
+    size_t i;
+
+    if (vs == NULL)
+        return;
+    srv = &vs->srv;
+    MHD_quiesce_daemon(vs->d); /* no new connections */
+    http_stream_stop(srv);     /* streams end; their connections finish */
+    for (waited = 0; atomic_load(&srv->in_flight) > 0 &&
+                     waited < (int)(vs->opts.grace_s ? vs->opts.grace_s : 10) * 100;
+         waited++)
+        usleep(10000);
+    MHD_stop_daemon(vs->d);
+    http_ledger_stop(vs->ticker);
+    http_stream_free(srv);
+    for (i = 0; i < srv->nstores; i++)
+        vg_store_close(srv->stores[i]);
+    pthread_mutex_destroy(&srv->mu);
+    free(vs);
+    vg_log(VG_LOG_INFO, "stopped", "clean shutdown");
+}
+
+enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err)
+{
+    struct vg_server *vs;
+    sigset_t sigs, old;
+    enum vg_rc rc;
+    int sig = 0;
+
+    /* Blocked before the pool starts, so that every worker inherits the mask
+     * and only sigwait below sees SIGTERM and SIGINT. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, &old);
+    if ((rc = vg_server_start(opts, &vs, err)) != VG_OK) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        return rc;
+    }
+    printf("listening on %s%s%s:%u\n", strchr(opts->address, ':') ? "[" : "", opts->address,
+           strchr(opts->address, ':') ? "]" : "", vg_server_port(vs));
+    fflush(stdout);
     while (sigwait(&sigs, &sig) != 0)
         ;
     vg_log(VG_LOG_INFO, "stop", "signal %d: finishing requests in flight", sig);
-    MHD_quiesce_daemon(d);  /* no new connections */
-    http_stream_stop(&srv); /* streams end; their connections finish */
-    for (waited = 0; atomic_load(&srv.in_flight) > 0 &&
-                     waited < (int)(opts->grace_s ? opts->grace_s : 10) * 100;
-         waited++)
-        usleep(10000);
-    MHD_stop_daemon(d);
-    http_ledger_stop(ticker);
-    http_stream_free(&srv);
-    for (i = 0; i < srv.nstores; i++)
-        vg_store_close(srv.stores[i]);
-    pthread_mutex_destroy(&srv.mu);
+    vg_server_stop(vs);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    vg_log(VG_LOG_INFO, "stopped", "clean shutdown");
-    return rc;
+    return VG_OK;
 }

@@ -41,6 +41,10 @@ struct vg_server_opts {
     unsigned checkpoint_leaves;      /* ... or this many new ledger entries (10000) */
     size_t max_artefact_size;        /* largest artefact; 0: VG_ARTEFACT_MAX_SIZE (32 MiB) */
     size_t max_artefacts_per_object; /* 0: VG_ARTEFACT_MAX_PER_OBJECT (64) */
+    /* No listening socket: connections come only through
+     * vg_server_add_connection (the in-process fuzz target); address and
+     * port are ignored. */
+    int no_listen;
 };
 
 #define VG_SERVER_MAX_CONTENT_LENGTH (100u * 1024 * 1024)
@@ -48,5 +52,21 @@ struct vg_server_opts {
 /* Run until SIGTERM or SIGINT.  Prints "listening on ADDR:PORT" on stdout
  * once ready.  VG_IO when the address cannot be bound. */
 enum vg_rc vg_server_run(const struct vg_server_opts *opts, struct vg_error *err);
+
+/*
+ * The same server, in-process, for callers that own their own loop (tests,
+ * fuzz targets): vg_server_start returns once it serves (opts is copied,
+ * its strings must outlive the server); vg_server_stop lets requests in
+ * flight finish as vg_server_run does at a signal, then frees the server.
+ * vg_server_add_connection hands the server an already connected socket,
+ * which it owns from then on (closes it) even when VG_IO is returned.
+ * Signals are left to the caller.
+ */
+struct vg_server;
+enum vg_rc vg_server_start(const struct vg_server_opts *opts, struct vg_server **out,
+                           struct vg_error *err);
+unsigned vg_server_port(const struct vg_server *srv); /* the bound port */
+enum vg_rc vg_server_add_connection(struct vg_server *srv, int fd, struct vg_error *err);
+void vg_server_stop(struct vg_server *srv);
 
 #endif

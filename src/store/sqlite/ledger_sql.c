@@ -721,9 +721,9 @@ static int obj_at(sqlite3_stmt *q, uint64_t idx, uint64_t *at, int64_t *obj)
 static enum vg_rc idx_of_obj(struct sq *s, int64_t target, uint64_t *index, struct vg_error *err)
 {
     sqlite3_stmt *q;
-    uint64_t lo = 0, hi, at;
+    uint64_t lo = 0, hi, at = 0;
     uint8_t root[32];
-    int64_t obj;
+    int64_t obj = 0; /* set by obj_at when it returns 1 (gcc -O1 cannot tell) */
     enum vg_rc rc;
     int r;
 
