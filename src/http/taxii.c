@@ -476,6 +476,30 @@ static enum MHD_Result collections(struct server *srv, struct vg_store *st,
     return http_send_error(conn, rq, &err);
 }
 
+/*
+ * The collection id for a write by who: one it may not see is 404 like one
+ * that does not exist; one it sees but may not write to (or a key without
+ * the write scope) is 403.  0, or -1 with err set.
+ */
+static int writable_collection(struct vg_store *st, const vg_token *tok, size_t ntok,
+                               const char *id, const struct vg_auth *who, struct vg_collection *c,
+                               struct vg_error *err)
+{
+    memset(c, 0, sizeof(*c));
+    if (ntok == 0 ||
+        vg_store_collection_scan(st, tok, ntok, 0, id, collection_one_cb, c, err) != VG_OK ||
+        c->id == 0) {
+        vg_error_clear(err);
+        vg_error_set(err, VG_NOT_FOUND, NULL, "no such resource");
+        return -1;
+    }
+    if (!c->can_write || !(who->key.scopes & VG_SCOPE_WRITE)) {
+        vg_error_set(err, VG_FORBIDDEN, NULL, "this key may not write to this collection");
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- DELETE an object -------------------------------------------------------- */
 
 /*
@@ -515,17 +539,8 @@ static enum MHD_Result delete_object(struct server *srv, struct vg_store *st,
     id[VG_UUID_TEXT_LEN] = '\0';
     memcpy(oid, o, olen);
     oid[olen] = '\0';
-    if (ntok == 0 ||
-        vg_store_collection_scan(st, tok, ntok, 0, id, collection_one_cb, &c, &err) != VG_OK ||
-        c.id == 0) {
-        vg_error_clear(&err);
-        vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
+    if (writable_collection(st, tok, ntok, id, who, &c, &err) != 0)
         return http_send_error(conn, rq, &err);
-    }
-    if (!c.can_write || !(who->key.scopes & VG_SCOPE_WRITE)) {
-        vg_error_set(&err, VG_FORBIDDEN, NULL, "this key may not write to this collection");
-        return http_send_error(conn, rq, &err);
-    }
     if (parse_vsel(conn, 0, &vs, &err) != 0)
         return http_send_error(conn, rq, &err);
     memset(&d, 0, sizeof(d));
@@ -636,17 +651,8 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     }
     memcpy(id, rest, VG_UUID_TEXT_LEN);
     id[VG_UUID_TEXT_LEN] = '\0';
-    if (ntok == 0 ||
-        vg_store_collection_scan(st, tok, ntok, 0, id, collection_one_cb, &c, &err) != VG_OK ||
-        c.id == 0) {
-        vg_error_clear(&err);
-        vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
+    if (writable_collection(st, tok, ntok, id, who, &c, &err) != 0)
         return http_send_error(conn, rq, &err);
-    }
-    if (!c.can_write || !(who->key.scopes & VG_SCOPE_WRITE)) {
-        vg_error_set(&err, VG_FORBIDDEN, NULL, "this key may not write to this collection");
-        return http_send_error(conn, rq, &err);
-    }
     ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (ct == NULL || strncmp(ct, "application/taxii+json", 22) != 0) {
         rq->status = MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;

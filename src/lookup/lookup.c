@@ -117,7 +117,7 @@ static enum vg_rc ranges(struct ctx *c, const vg_token *tok, size_t ntok, const 
         vg_error_clear(&perr);
         if (vg_obs_parse(v6 ? VG_OBS_CIDR6 : VG_OBS_CIDR4, text, (size_t)n, &net, &perr) != VG_OK)
             continue;
-        if ((rc = candidate(c, tok, ntok, &net, "inside-range", matches)) != VG_OK)
+        if ((rc = candidate(c, tok, ntok, &net, "in-range", matches)) != VG_OK)
             return rc;
     }
     return VG_OK;
@@ -135,7 +135,7 @@ static enum vg_rc parents(struct ctx *c, const vg_token *tok, size_t ntok, const
         parent.kind = VG_OBS_DOMAIN;
         parent.len = strlen(p + 1);
         memcpy(parent.value, p + 1, parent.len + 1);
-        if ((rc = candidate(c, tok, ntok, &parent, "subdomain-of", matches)) != VG_OK)
+        if ((rc = candidate(c, tok, ntok, &parent, "subdomain", matches)) != VG_OK)
             return rc;
         p = strchr(p + 1, '.');
     }

@@ -14,7 +14,7 @@
  *
  * Answer (JSON):
  *   {"query", "value", "kind",
- *    "matches": [{"rule": "exact"|"subdomain-of"|"inside-range"|"url-host",
+ *    "matches": [{"rule": "exact"|"subdomain"|"in-range"|"url-host",
  *                 "indicator": {"value", "kind"},
  *                 "contributions": [{"organisation", "object", "tlp",
  *                                    "confidence", "first_seen", "last_seen",
