@@ -14,6 +14,7 @@
 #include "match.h"
 
 #include <stdint.h>
+#include <pthread.h>
 #include <string.h>
 
 #if defined(__SSE2__)
@@ -243,20 +244,23 @@ static void block_masks(const char *p, struct masks *m)
 
 static void (*masks_fn)(const char *p, struct masks *m) = block_masks;
 
+/* The byte classes and the block classifier for this CPU, set up once
+ * (pthread_once: scanning threads start together). */
+static void setup_classes(void)
+{
+    init_classes();
+#if defined(HAVE_AVX2_VARIANT)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2"))
+        masks_fn = block_masks_avx2;
+#endif
+}
+
 static const unsigned char *classes(void)
 {
-    static volatile int ready;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-    /* Idempotent: threads racing here all write the same table. */
-    if (!ready) {
-        init_classes();
-#if defined(HAVE_AVX2_VARIANT)
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx2"))
-            masks_fn = block_masks_avx2;
-#endif
-        ready = 1;
-    }
+    pthread_once(&once, setup_classes);
     return cls;
 }
 
