@@ -13,14 +13,15 @@
 #include "lookup/lookup.h"
 #include "policy/policy.h"
 
-static int one(struct vg_store *st, const vg_token *tok, size_t ntok, const char *v, size_t len)
+static int one(struct vg_store *st, const struct vg_values *vals, const vg_token *tok, size_t ntok,
+               const char *v, size_t len)
 {
     struct vg_error err;
     json_t *doc = NULL;
     char *text;
 
     vg_error_clear(&err);
-    if (vg_lookup(st, tok, ntok, v, len, &doc, &err) != VG_OK) {
+    if (vg_lookup(st, vals, tok, ntok, v, len, &doc, &err) != VG_OK) {
         if (err.code != VG_INVALID && err.code != VG_LIMIT) {
             fprintf(stderr, "vigie lookup: %s\n", err.msg);
             return -1;
@@ -36,6 +37,44 @@ static int one(struct vg_store *st, const vg_token *tok, size_t ntok, const char
     puts(text);
     free(text);
     return 0;
+}
+
+/* Values on standard input, one per line: many look-ups, so the hub's
+ * values are first read into memory (values.h) and each look-up asks the
+ * store only about the candidates the hub holds; a snapshot per READ_RUN
+ * values. */
+#define READ_RUN 256
+static int many(struct vg_cli *cli, struct vg_store *st, const vg_token *tok, size_t ntok)
+{
+    struct vg_values *vals = NULL;
+    struct vg_error err;
+    char *line = NULL;
+    size_t cap = 0, done = 0;
+    ssize_t n;
+    int rc = VG_EXIT_OK;
+
+    vg_error_clear(&err);
+    if (vg_values_new(&vals, &err) != VG_OK || vg_values_sync(vals, st, &err) != VG_OK) {
+        vg_values_free(vals);
+        return tool_fail(cli, "lookup", &err);
+    }
+    while (rc == VG_EXIT_OK && (n = getline(&line, &cap, stdin)) > 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            n--;
+        if (done % READ_RUN == 0 && vg_store_read_begin(st, &err) != VG_OK) {
+            rc = tool_fail(cli, "lookup", &err);
+            break;
+        }
+        if (n > 0 && one(st, vals, tok, ntok, line, (size_t)n) != 0)
+            rc = VG_EXIT_FAIL;
+        if (++done % READ_RUN == 0)
+            vg_store_read_end(st);
+    }
+    if (done % READ_RUN != 0)
+        vg_store_read_end(st);
+    free(line);
+    vg_values_free(vals);
+    return rc;
 }
 
 static int run(struct vg_cli *cli, int argc, char **argv)
@@ -69,18 +108,8 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     ntok = vg_policy_tokens(&p, tok);
     for (i = optind; i < argc && rc == VG_EXIT_OK; i++) {
         if (strcmp(argv[i], "-") == 0) {
-            char *line = NULL;
-            size_t cap = 0;
-            ssize_t n;
-
-            while (rc == VG_EXIT_OK && (n = getline(&line, &cap, stdin)) > 0) {
-                while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-                    n--;
-                if (n > 0 && one(st, tok, ntok, line, (size_t)n) != 0)
-                    rc = VG_EXIT_FAIL;
-            }
-            free(line);
-        } else if (one(st, tok, ntok, argv[i], strlen(argv[i])) != 0) {
+            rc = many(cli, st, tok, ntok);
+        } else if (one(st, NULL, tok, ntok, argv[i], strlen(argv[i])) != 0) {
             rc = VG_EXIT_FAIL;
         }
     }

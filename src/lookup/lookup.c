@@ -16,6 +16,7 @@
  */
 #include "lookup.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,7 @@
 
 struct ctx {
     struct vg_store *st;
+    const struct vg_values *vals; /* values the hub may hold, or NULL */
     json_t *contributions;
     int64_t orgs[ORGS_MAX]; /* distinct contributing organisations */
     size_t norgs;
@@ -77,6 +79,8 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
     struct vg_obs_filter f;
     enum vg_rc rc;
 
+    if (c->vals && !vg_values_has(c->vals, o->kind, o->value, o->len))
+        return VG_OK; /* held by no one */
     memset(&f, 0, sizeof(f));
     f.tokens = tok;
     f.ntokens = ntok;
@@ -100,6 +104,25 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
     return VG_OK;
 }
 
+/* Whether the network of a[] (an address) with bits of prefix is held. */
+static int held_net(const struct vg_values *vals, int v6, const uint8_t a[16], unsigned bits)
+{
+    uint8_t net[16];
+    unsigned i;
+
+    if (!v6) {
+        uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+
+        return vg_values_has_net4(vals, bits ? x & ~(uint32_t)0 << (32 - bits) : 0, bits);
+    }
+    for (i = 0; i < 16; i++) {
+        unsigned keep = bits > i * 8 ? bits - i * 8 : 0;
+
+        net[i] = keep >= 8 ? a[i] : (uint8_t)(a[i] & (0xff00u >> keep));
+    }
+    return vg_values_has_net6(vals, net, bits);
+}
+
 /* Every range of the address's family that holds it (prefix lengths below
  * the full address). */
 static enum vg_rc ranges(struct ctx *c, const vg_token *tok, size_t ntok, const struct vg_obs *ip,
@@ -107,12 +130,19 @@ static enum vg_rc ranges(struct ctx *c, const vg_token *tok, size_t ntok, const 
 {
     int v6 = ip->kind == VG_OBS_IPV6, bits = v6 ? 128 : 32, len;
     char text[VG_OBS_VALUE_MAX + 8];
+    uint8_t a[16];
     struct vg_obs net;
     struct vg_error perr;
     enum vg_rc rc;
 
+    if (c->vals && inet_pton(v6 ? AF_INET6 : AF_INET, ip->value, a) != 1)
+        return VG_OK; /* canonical addresses always parse */
     for (len = bits - 1; len >= 0; len--) {
-        int n = snprintf(text, sizeof(text), "%s/%d", ip->value, len);
+        int n;
+
+        if (c->vals && !held_net(c->vals, v6, a, (unsigned)len))
+            continue;
+        n = snprintf(text, sizeof(text), "%s/%d", ip->value, len);
 
         vg_error_clear(&perr);
         if (vg_obs_parse(v6 ? VG_OBS_CIDR6 : VG_OBS_CIDR4, text, (size_t)n, &net, &perr) != VG_OK)
@@ -166,10 +196,12 @@ static int url_host(const struct vg_obs *url, struct vg_obs *host)
                : -1;
 }
 
-enum vg_rc vg_lookup(struct vg_store *st, const vg_token *tokens, size_t ntokens, const char *in,
-                     size_t len, json_t **out, struct vg_error *err)
+/* The answer about o, the canonical form of in[0..len). */
+static enum vg_rc answer(struct vg_store *st, const struct vg_values *vals, const vg_token *tokens,
+                         size_t ntokens, const char *in, size_t len, const struct vg_obs *qo,
+                         json_t **out, struct vg_error *err)
 {
-    struct vg_obs o, host;
+    struct vg_obs o = *qo, host;
     struct ctx c;
     json_t *matches, *doc;
     enum vg_rc rc;
@@ -177,10 +209,9 @@ enum vg_rc vg_lookup(struct vg_store *st, const vg_token *tokens, size_t ntokens
     size_t i;
     json_t *m;
 
-    if ((rc = vg_obs_parse_ex(VG_OBS_NONE, VG_OBS_F_LIST, in, len, &o, err)) != VG_OK)
-        return rc;
     memset(&c, 0, sizeof(c));
     c.st = st;
+    c.vals = vals;
     c.err = err;
     c.best_confidence = -1;
     if ((matches = json_array()) == NULL)
@@ -232,4 +263,19 @@ enum vg_rc vg_lookup(struct vg_store *st, const vg_token *tokens, size_t ntokens
         json_decref(matches);
     *out = doc;
     return VG_OK;
+}
+
+enum vg_rc vg_lookup(struct vg_store *st, const struct vg_values *vals, const vg_token *tokens,
+                     size_t ntokens, const char *in, size_t len, json_t **out, struct vg_error *err)
+{
+    struct vg_obs o;
+    enum vg_rc rc;
+
+    if ((rc = vg_obs_parse_ex(VG_OBS_NONE, VG_OBS_F_LIST, in, len, &o, err)) != VG_OK)
+        return rc;
+    if ((rc = vg_store_read_begin(st, err)) != VG_OK)
+        return rc;
+    rc = answer(st, vals, tokens, ntokens, in, len, &o, out, err);
+    vg_store_read_end(st);
+    return rc;
 }

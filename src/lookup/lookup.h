@@ -33,13 +33,17 @@
 #include "common/error.h"
 #include "model/tlp.h"
 #include "store/store.h"
+#include "values.h"
 
 /*
- * Look in[0..len) up for the requester holding tokens.  VG_INVALID (with a
+ * Look in[0..len) up for the requester holding tokens.  vals, when given, is
+ * the set of values the hub holds (values.h), synced by the caller: only the
+ * candidates it holds are looked for in the store.  VG_INVALID (with a
  * reason in err) when the value is no observable; VG_OK with *out (new
  * reference) otherwise, matches or not.
  */
-enum vg_rc vg_lookup(struct vg_store *st, const vg_token *tokens, size_t ntokens, const char *in,
-                     size_t len, json_t **out, struct vg_error *err);
+enum vg_rc vg_lookup(struct vg_store *st, const struct vg_values *vals, const vg_token *tokens,
+                     size_t ntokens, const char *in, size_t len, json_t **out,
+                     struct vg_error *err);
 
 #endif

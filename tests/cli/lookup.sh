@@ -55,8 +55,21 @@ eq "for anyone else it is exactly a value never reported" \
 check "the score does not count hidden reports" \
   test "$("$VIGIE" lookup --for C evil.com | jq .score)" -lt "$("$VIGIE" lookup --for A evil.com | jq .score)"
 
+# many values from standard input go through the in-memory value set: the
+# same answers as one look-up at a time straight from the store
+printf '%s\n' evil.com A.B.EVIL.com. evil.com.example.org 'evil[.]com' 198.51.100.7 10.200.3.4 \
+  ::ffff:10.9.9.9 2001:db8:0:0:0:0:0:1 2001:DB8::5 2001:db9::1 'hxxp://phish[.]example[.]org/login' \
+  phish.example.org xn--bcher-kva.de secret-c2.net 44D88612FEA8A8F36DE82E1278ABB02F 10.0.0.0/8 \
+  10.0.0.0/7 >"$TMP/tricky"
+for who in A C; do
+  eq "values on stdin (in-memory set) answer as one at a time, for $who" \
+    "$(xargs -d '\n' "$VIGIE" lookup --for $who <"$TMP/tricky")" "$("$VIGIE" lookup --for $who - <"$TMP/tricky")"
+done
+
 # the server: GET, POST (streamed), same answers as the CLI, same policy
 kC=$("$VIGIE" key create --org C --scopes read --json | jq -r .secret)
+kA=$("$VIGIE" key create --org A --scopes read,write --json | jq -r .secret)
+cid=$("$VIGIE" collection add Feed --read community --write org:A --json | jq -r .id)
 start_server
 U=http://127.0.0.1:$PORT/api/v1/lookup
 eq "GET answers as the CLI" "$("$VIGIE" lookup --for C x.evil.com)" \
@@ -76,6 +89,24 @@ eq "POST of more than 100,000 values: 413" 413 \
 seq 1 2000 | awk '{ printf "198.51.%d.%d\n", int($1 / 250), $1 % 250 }' >"$TMP/many"
 eq "POST of 2,000 values: 2,000 answers" 2000 \
   "$(curl -s -H "Authorization: Bearer $kC" --data-binary "@$TMP/many" "$U" | wc -l)"
+
+# what arrives is found at once: an object POSTed to this server is in the
+# next look-up; one imported by another process beside it within a moment
+T="application/taxii+json;version=2.1"
+ind='{"type":"indicator","spec_version":"2.1","id":"indicator--5e0b1c1e-7a47-4a4e-9d31-1f2d3c4b5a69","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[domain-name:value = '"'"'fresh-c2.org'"'"']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"]}'
+eq "POST over TAXII: accepted" 202 "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $kA" \
+  -H "Content-Type: $T" -H "Accept: $T" --data-binary "{\"objects\":[$ind]}" \
+  "http://127.0.0.1:$PORT/taxii2/root/collections/$cid/objects/")"
+eq "... and in the very next look-up" "subdomain fresh-c2.org" \
+  "$(curl -s -H "Authorization: Bearer $kC" "$U?value=www.fresh-c2.org" | jq -r '.matches[0] | "\(.rule) \(.indicator.value)"')"
+echo 203.0.113.0/24 >"$TMP/later.txt"
+"$VIGIE" import --as A --tlp clear "$TMP/later.txt" >/dev/null
+for _ in $(seq 1 50); do
+  r=$(curl -s -H "Authorization: Bearer $kC" "$U?value=203.0.113.77" | jq -r '[.matches[]?.rule] | join(",")')
+  [ "$r" = in-range ] && break
+  sleep 0.1
+done
+eq "a range imported beside the running server: found" in-range "$r"
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID" || true
 finish

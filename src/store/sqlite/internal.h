@@ -38,6 +38,7 @@ struct sq {
     struct vg_store base;
     sqlite3 *db;
     int in_tx;
+    int read_depth;     /* open read snapshots (sq_read_begin) */
     int64_t next_seq;   /* valid while in_tx */
     int64_t last_added; /* valid while in_tx */
     struct cached cache[CACHE_SIZE];

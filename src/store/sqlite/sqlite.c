@@ -401,6 +401,28 @@ static void sq_rollback(struct vg_store *st)
     s->in_tx = 0;
 }
 
+/* A deferred transaction: its first read takes the snapshot.  Nested
+ * snapshots, and snapshots inside a write transaction, add nothing. */
+static enum vg_rc sq_read_begin(struct vg_store *st, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    enum vg_rc rc;
+
+    if (s->read_depth == 0 && sqlite3_get_autocommit(s->db) &&
+        (rc = exec(s, "BEGIN", err)) != VG_OK)
+        return rc;
+    s->read_depth++;
+    return VG_OK;
+}
+
+static void sq_read_end(struct vg_store *st)
+{
+    struct sq *s = sq_of(st);
+
+    if (s->read_depth > 0 && --s->read_depth == 0 && !s->in_tx && !sqlite3_get_autocommit(s->db))
+        exec(s, "COMMIT", NULL);
+}
+
 /* Run a single write as its own transaction when none is open. */
 #define AUTO_TX_BEGIN(s, err)                                                                      \
     int auto_tx = !(s)->in_tx;                                                                     \
@@ -1778,6 +1800,32 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
 
 /* ---- maintenance ---------------------------------------------------------------- */
 
+static enum vg_rc sq_scan_values(struct vg_store *st, int64_t after, vg_value_cb cb, void *ctx,
+                                 struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q =
+        prep(s, "SELECT id, kind, value FROM observable WHERE id > ? ORDER BY id", err);
+    int r;
+
+    if (q == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, after);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(q, 2);
+
+        if (v == NULL)
+            continue;
+        if (cb(ctx, sqlite3_column_int64(q, 0), (enum vg_obs_kind)sqlite3_column_int(q, 1), v,
+               (size_t)sqlite3_column_bytes(q, 2)) != 0) {
+            r = SQLITE_DONE; /* the caller has what it wanted */
+            break;
+        }
+    }
+    sqlite3_reset(q);
+    return r == SQLITE_DONE ? VG_OK : db_error(s, err, "observable");
+}
+
 static enum vg_rc sq_head(struct vg_store *st, int64_t *seq, struct vg_error *err)
 {
     struct sq *s = sq_of(st);
@@ -2109,6 +2157,8 @@ static const struct vg_store_ops sqlite_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .read_begin = sq_read_begin,
+    .read_end = sq_read_end,
     .meta_get = sq_meta_get,
     .meta_set = sq_meta_set,
     .org_add = sq_org_add,
@@ -2137,6 +2187,7 @@ static const struct vg_store_ops sqlite_ops = {
     .scan_objects = sq_scan_objects,
     .scan_observables = sq_scan_observables,
     .head = sq_head,
+    .scan_values = sq_scan_values,
     .seq_added_by = sq_seq_added_by,
     .stats = sq_stats,
     .check = sq_check,
@@ -2204,7 +2255,8 @@ enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_stor
     if ((rc = exec(s,
                    "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
                    "PRAGMA foreign_keys = ON; PRAGMA cache_size = -131072; "
-                   "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 65536; PRAGMA "
+                   "PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824; PRAGMA "
+                   "wal_autocheckpoint = 65536; PRAGMA "
                    "journal_size_limit = 67108864;",
                    err)) != VG_OK)
         goto fail;
