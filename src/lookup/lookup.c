@@ -48,13 +48,8 @@ static json_t *time_or_null(int64_t us)
 static int contribution_cb(void *arg, const struct vg_obs_row *row)
 {
     struct ctx *c = arg;
-    struct vg_org org;
-    struct vg_error oerr;
     size_t i;
 
-    vg_error_clear(&oerr);
-    if (vg_store_org_get_by_id(c->st, row->org_id, &org, &oerr) != VG_OK)
-        snprintf(org.name, sizeof(org.name), "?");
     for (i = 0; i < c->norgs && c->orgs[i] != row->org_id; i++)
         ;
     if (i == c->norgs && c->norgs < ORGS_MAX)
@@ -63,8 +58,9 @@ static int contribution_cb(void *arg, const struct vg_obs_row *row)
         c->best_confidence = row->confidence;
     json_array_append_new(
         c->contributions,
-        json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "organisation", org.name, "object",
-                  row->stix_id, "tlp", vg_tlp_name(row->tlp), "confidence",
+        json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "organisation",
+                  row->org_name ? row->org_name : "?", "object", row->stix_id, "tlp",
+                  vg_tlp_name(row->tlp), "confidence",
                   row->confidence >= 0 ? json_integer(row->confidence) : json_null(), "first_seen",
                   time_or_null(row->first_seen_us), "last_seen", time_or_null(row->last_seen_us),
                   "label", row->label ? json_string(row->label) : json_null(), "added",

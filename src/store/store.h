@@ -265,6 +265,7 @@ struct vg_obs_row {
     int64_t first_seen_us, last_seen_us;
     enum vg_tlp tlp;
     int64_t org_id;
+    const char *org_name;
     const char *stix_id; /* object making the claim */
     int64_t date_added_us;
 };

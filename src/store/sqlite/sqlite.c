@@ -1713,6 +1713,8 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     enum vg_rc rc;
     int at = (int)f->ntokens + 1, r;
     int64_t last_obs = -1, after = 0, one = 0;
+    unsigned shape;
+    size_t i;
 
     if (f->ntokens == 0)
         return VG_OK;
@@ -1726,12 +1728,23 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     }
     if (f->added_after_us)
         after = rowid_added_after(s, f->added_after_us);
+    /* The text depends only on which filters are given and on the number of
+     * tokens: built once per shape, then found by its key. */
+    shape = (unsigned)f->ntokens | (f->value != NULL) << 16 | (f->kind != 0) << 17 |
+            (f->has_max_tlp != 0) << 18 | (f->org_id != 0) << 19 | (f->label != NULL) << 20 |
+            (f->added_after_us != 0) << 21 | (f->distinct != 0) << 22;
+    for (i = 0; i < CACHE_SIZE && (s->shapes[i].sql == NULL || s->shapes[i].key != shape); i++)
+        ;
+    if (i < CACHE_SIZE) {
+        q = prep(s, s->shapes[i].sql, err);
+        goto bind;
+    }
     vg_buf_init(&sql, 0);
     rc = vg_buf_puts(&sql, "SELECT ob.id, ob.kind, ob.value, c.label, c.confidence, "
                            "c.first_seen_us, c.last_seen_us, o.tlp, o.org_id, o.stix_id, "
-                           "o.date_added_us FROM claim c JOIN object o ON o.rowid = "
-                           "c.object_rowid JOIN observable ob ON ob.id = c.obs_id WHERE "
-                           "o.revoked = 0 AND ");
+                           "o.date_added_us, g.name FROM claim c JOIN object o ON o.rowid = "
+                           "c.object_rowid JOIN observable ob ON ob.id = c.obs_id "
+                           "JOIN org g ON g.id = o.org_id WHERE o.revoked = 0 AND ");
     if (rc == VG_OK)
         rc = visible_sql(&sql, "o", 1, f->ntokens);
     if (rc == VG_OK && f->value)
@@ -1755,7 +1768,12 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
         return vg_error_set(err, rc, NULL, "out of memory");
     }
     q = prep(s, sql.data, err);
-    vg_buf_cleanup(&sql);
+    i = s->shapes_next;
+    s->shapes_next = (s->shapes_next + 1) % CACHE_SIZE;
+    free(s->shapes[i].sql);
+    s->shapes[i].key = shape;
+    s->shapes[i].sql = sql.data; /* the buffer's bytes, kept */
+bind:
     if (q == NULL)
         return err->code;
     at = bind_tokens(q, 1, f->tokens, f->ntokens);
@@ -1790,6 +1808,7 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
         row.org_id = sqlite3_column_int64(q, 8);
         row.stix_id = (const char *)sqlite3_column_text(q, 9);
         row.date_added_us = sqlite3_column_int64(q, 10);
+        row.org_name = (const char *)sqlite3_column_text(q, 11);
         if (cb(ctx, &row))
             break;
     }
@@ -1932,6 +1951,7 @@ static void sq_close(struct vg_store *st)
     for (i = 0; i < CACHE_SIZE; i++) {
         sqlite3_finalize(s->cache[i].st);
         free(s->cache[i].sql);
+        free(s->shapes[i].sql);
     }
     sq_ledger_cleanup(s); /* its statements, before the connection */
     sqlite3_close(s->db);
