@@ -3,13 +3,18 @@
  * cmd_lookup.c - `vigie lookup VALUE...`: what the hub knows about each
  * value, as one organisation (--for, default the operator) may see it; one
  * JSON answer per line (docs/lookup.md).  Values may also come on standard
- * input, one per line, with `-`.
+ * input, one per line, with `-`.  With --server URL the same answers come
+ * from a running hub's POST /api/v1/lookup, as the key's organisation may
+ * see them.
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "cli.h"
+#include "common/buf.h"
 #include "lookup/lookup.h"
 #include "policy/policy.h"
 
@@ -77,10 +82,109 @@ static int many(struct vg_cli *cli, struct vg_store *st, const vg_token *tok, si
     return rc;
 }
 
+/* The server's answer goes to standard output as it comes; an error's body
+ * (a TAXII-style error document) is kept for the message. */
+struct remote {
+    CURL *curl;
+    long status;
+    struct vg_buf err;
+};
+
+static size_t on_answer(char *p, size_t size, size_t n, void *arg)
+{
+    struct remote *r = arg;
+
+    if (r->status == 0) /* first bytes: the status is known by now */
+        curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &r->status);
+    if (r->status == 200)
+        return fwrite(p, size, n, stdout) == n ? size * n : 0;
+    return vg_buf_append(&r->err, p, size * n) == VG_OK ? size * n : 0;
+}
+
+static int over_http(const char *server, const char *key, const char *cacert, int argc, char **argv)
+{
+    struct vg_buf body, url, auth;
+    struct remote r = {0};
+    struct curl_slist *h = NULL;
+    CURL *curl;
+    CURLcode cc;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int i, rc = VG_EXIT_FAIL;
+
+    vg_buf_init(&body, 0);
+    vg_buf_init(&url, 0);
+    vg_buf_init(&auth, 0);
+    vg_buf_init(&r.err, 4096);
+    for (i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "-") != 0) {
+            vg_buf_puts(&body, argv[i]);
+            vg_buf_putc(&body, '\n');
+            continue;
+        }
+        while ((n = getline(&line, &cap, stdin)) > 0)
+            vg_buf_append(&body, line, (size_t)n);
+        if (body.len && body.data[body.len - 1] != '\n')
+            vg_buf_putc(&body, '\n');
+    }
+    free(line);
+    n = (ssize_t)strlen(server);
+    vg_buf_printf(&url, "%.*s/api/v1/lookup", (int)(n && server[n - 1] == '/' ? n - 1 : n), server);
+    vg_buf_printf(&auth, "Authorization: Bearer %s", key);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || (curl = curl_easy_init()) == NULL) {
+        fprintf(stderr, "vigie lookup: cannot start the HTTP client\n");
+        goto out;
+    }
+    r.curl = curl;
+    h = curl_slist_append(h, auth.data);
+    h = curl_slist_append(h, "Content-Type: text/plain");
+    curl_easy_setopt(curl, CURLOPT_URL, url.data);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data ? body.data : "");
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_answer);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    if (cacert)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, cacert);
+    cc = curl_easy_perform(curl);
+    if (r.status == 0)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
+    if (cc != CURLE_OK && r.status != 200) {
+        fprintf(stderr, "vigie lookup: %s: %s\n", server, curl_easy_strerror(cc));
+    } else if (r.status != 200) {
+        json_t *doc = json_loadb(r.err.data ? r.err.data : "", r.err.len, 0, NULL);
+        const char *why = json_string_value(json_object_get(doc, "description"));
+
+        fprintf(stderr, "vigie lookup: %s answered %ld: %s\n", server, r.status,
+                why ? why : "no description");
+        json_decref(doc);
+    } else if (cc != CURLE_OK) {
+        fprintf(stderr, "vigie lookup: the answer was cut: %s\n", curl_easy_strerror(cc));
+    } else {
+        rc = VG_EXIT_OK;
+    }
+    curl_slist_free_all(h);
+    curl_easy_cleanup(curl);
+    curl_global_cleanup();
+out:
+    vg_buf_cleanup(&body);
+    vg_buf_cleanup(&url);
+    vg_buf_cleanup(&auth);
+    vg_buf_cleanup(&r.err);
+    return rc;
+}
+
 static int run(struct vg_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"for", required_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
-    const char *forname = NULL;
+    static const struct option opts[] = {{"for", required_argument, NULL, 'f'},
+                                         {"server", required_argument, NULL, 's'},
+                                         {"key", required_argument, NULL, 'k'},
+                                         {"cacert", required_argument, NULL, 'C'},
+                                         {NULL, 0, NULL, 0}};
+    const char *forname = NULL, *server = NULL, *key = getenv("VIGIE_KEY"), *cacert = NULL;
     struct vg_store *st;
     struct vg_org org;
     struct vg_principal p;
@@ -91,12 +195,27 @@ static int run(struct vg_cli *cli, int argc, char **argv)
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c != 'f')
+        if (c == 'f')
+            forname = optarg;
+        else if (c == 's')
+            server = optarg;
+        else if (c == 'k')
+            key = optarg;
+        else if (c == 'C')
+            cacert = optarg;
+        else
             return tool_usage(&vg_cmd_lookup, NULL);
-        forname = optarg;
     }
     if (optind == argc)
         return tool_usage(&vg_cmd_lookup, "no value to look up");
+    if (server) {
+        if (forname)
+            return tool_usage(&vg_cmd_lookup, "--for applies to a hub directory; a server "
+                                              "answers as the key's organisation");
+        if (key == NULL || *key == '\0')
+            return tool_usage(&vg_cmd_lookup, "no key: set VIGIE_KEY (or --key)");
+        return over_http(server, key, cacert, argc - optind, argv + optind);
+    }
     if (tool_open(cli, "lookup", &st) != VG_EXIT_OK)
         return VG_EXIT_FAIL;
     vg_error_clear(&err);
@@ -120,6 +239,8 @@ static int run(struct vg_cli *cli, int argc, char **argv)
 const struct vg_cmd vg_cmd_lookup = {
     .name = "lookup",
     .summary = "what the hub knows about values, as an organisation may see it",
-    .usage = "lookup [--for ORG] VALUE... | -",
+    .usage =
+        "lookup [--for ORG] VALUE... | -\n"
+        "       lookup --server URL [--cacert FILE] VALUE... | -   (key in $VIGIE_KEY or --key)",
     .run = run,
 };

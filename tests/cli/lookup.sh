@@ -89,6 +89,14 @@ eq "POST of more than 100,000 values: 413" 413 \
 seq 1 2000 | awk '{ printf "198.51.%d.%d\n", int($1 / 250), $1 % 250 }' >"$TMP/many"
 eq "POST of 2,000 values: 2,000 answers" 2000 \
   "$(curl -s -H "Authorization: Bearer $kC" --data-binary "@$TMP/many" "$U" | wc -l)"
+eq "vigie lookup --server: the hub's answers, as the key's organisation" \
+  "$("$VIGIE" lookup --for C - <"$TMP/tricky")" \
+  "$(VIGIE_KEY=$kC "$VIGIE" lookup --server "http://127.0.0.1:$PORT/" - <"$TMP/tricky")"
+eq "vigie lookup --server with values as arguments" "$("$VIGIE" lookup --for C evil.com 10.1.1.1)" \
+  "$("$VIGIE" lookup --server "http://127.0.0.1:$PORT" --key "$kC" evil.com 10.1.1.1)"
+"$VIGIE" lookup --server "http://127.0.0.1:$PORT" --key nope.nope evil.com >/dev/null 2>"$TMP/e" && st=0 || st=$?
+eq "vigie lookup --server with a bad key: exit 1" 1 "$st"
+check "... saying why" grep -q "answered 401" "$TMP/e"
 
 # what arrives is found at once: an object POSTed to this server is in the
 # next look-up; one imported by another process beside it within a moment
