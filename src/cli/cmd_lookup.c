@@ -18,15 +18,15 @@
 #include "lookup/lookup.h"
 #include "policy/policy.h"
 
-static int one(struct vg_store *st, const struct vg_values *vals, const vg_token *tok, size_t ntok,
-               const char *v, size_t len)
+static int one(struct vg_store *st, const struct vg_lookup_opts *opts, const vg_token *tok,
+               size_t ntok, const char *v, size_t len)
 {
     struct vg_error err;
     json_t *doc = NULL;
     char *text;
 
     vg_error_clear(&err);
-    if (vg_lookup(st, vals, tok, ntok, v, len, &doc, &err) != VG_OK) {
+    if (vg_lookup(st, opts, tok, ntok, v, len, &doc, &err) != VG_OK) {
         if (err.code != VG_INVALID && err.code != VG_LIMIT) {
             fprintf(stderr, "vigie lookup: %s\n", err.msg);
             return -1;
@@ -49,8 +49,10 @@ static int one(struct vg_store *st, const struct vg_values *vals, const vg_token
  * store only about the candidates the hub holds; a snapshot per READ_RUN
  * values. */
 #define READ_RUN 256
-static int many(struct vg_cli *cli, struct vg_store *st, const vg_token *tok, size_t ntok)
+static int many(struct vg_cli *cli, struct vg_store *st, const struct vg_lookup_opts *base,
+                const vg_token *tok, size_t ntok)
 {
+    struct vg_lookup_opts opts = *base;
     struct vg_values *vals = NULL;
     struct vg_error err;
     char *line = NULL;
@@ -70,7 +72,8 @@ static int many(struct vg_cli *cli, struct vg_store *st, const vg_token *tok, si
             rc = tool_fail(cli, "lookup", &err);
             break;
         }
-        if (n > 0 && one(st, vals, tok, ntok, line, (size_t)n) != 0)
+        opts.values = vals;
+        if (n > 0 && one(st, &opts, tok, ntok, line, (size_t)n) != 0)
             rc = VG_EXIT_FAIL;
         if (++done % READ_RUN == 0)
             vg_store_read_end(st);
@@ -177,13 +180,36 @@ out:
     return rc;
 }
 
+/* --half-life KIND=DAYS: the score's decay for one kind of value. */
+static int half_life(const char *arg, struct vg_lookup_opts *lo)
+{
+    const char *eq = strchr(arg, '=');
+    char kind[32], *end;
+    double days;
+    int k;
+
+    if (eq == NULL || (size_t)(eq - arg) >= sizeof(kind))
+        return -1;
+    memcpy(kind, arg, (size_t)(eq - arg));
+    kind[eq - arg] = '\0';
+    days = strtod(eq + 1, &end);
+    if (*end != '\0' || !(days > 0 && days <= 36500))
+        return -1;
+    for (k = 1; k < VG_OBS_KIND_COUNT; k++)
+        if (strcmp(vg_obs_kind_name((enum vg_obs_kind)k), kind) == 0) {
+            lo->half_life_days[k] = days;
+            return 0;
+        }
+    return -1;
+}
+
 static int run(struct vg_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"for", required_argument, NULL, 'f'},
-                                         {"server", required_argument, NULL, 's'},
-                                         {"key", required_argument, NULL, 'k'},
-                                         {"cacert", required_argument, NULL, 'C'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"for", required_argument, NULL, 'f'},       {"server", required_argument, NULL, 's'},
+        {"key", required_argument, NULL, 'k'},       {"cacert", required_argument, NULL, 'C'},
+        {"half-life", required_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    struct vg_lookup_opts lo = {0};
     const char *forname = NULL, *server = NULL, *key = getenv("VIGIE_KEY"), *cacert = NULL;
     struct vg_store *st;
     struct vg_org org;
@@ -203,7 +229,10 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             key = optarg;
         else if (c == 'C')
             cacert = optarg;
-        else
+        else if (c == 'h') {
+            if (half_life(optarg, &lo) != 0)
+                return tool_usage(&vg_cmd_lookup, "--half-life wants KIND=DAYS (e.g. ipv4=7)");
+        } else
             return tool_usage(&vg_cmd_lookup, NULL);
     }
     if (optind == argc)
@@ -227,8 +256,8 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     ntok = vg_policy_tokens(&p, tok);
     for (i = optind; i < argc && rc == VG_EXIT_OK; i++) {
         if (strcmp(argv[i], "-") == 0) {
-            rc = many(cli, st, tok, ntok);
-        } else if (one(st, NULL, tok, ntok, argv[i], strlen(argv[i])) != 0) {
+            rc = many(cli, st, &lo, tok, ntok);
+        } else if (one(st, &lo, tok, ntok, argv[i], strlen(argv[i])) != 0) {
             rc = VG_EXIT_FAIL;
         }
     }
@@ -240,7 +269,7 @@ const struct vg_cmd vg_cmd_lookup = {
     .name = "lookup",
     .summary = "what the hub knows about values, as an organisation may see it",
     .usage =
-        "lookup [--for ORG] VALUE... | -\n"
+        "lookup [--for ORG] [--half-life KIND=DAYS]... VALUE... | -\n"
         "       lookup --server URL [--cacert FILE] VALUE... | -   (key in $VIGIE_KEY or --key)",
     .run = run,
 };

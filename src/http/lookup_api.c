@@ -83,8 +83,19 @@ struct batch {
     size_t sent;
 };
 
+/* The look-up's options: the server's half-lives and its value set, synced. */
+static struct vg_lookup_opts lookup_opts(struct server *srv, struct vg_store *st)
+{
+    struct vg_lookup_opts o;
+
+    memset(&o, 0, sizeof(o));
+    memcpy(o.half_life_days, srv->opts->lookup_half_life_days, sizeof(o.half_life_days));
+    o.values = values(srv, st);
+    return o;
+}
+
 /* One answer line for v[0..len). */
-static int answer_line(struct vg_store *st, const struct vg_values *vals, const vg_token *tok,
+static int answer_line(struct vg_store *st, const struct vg_lookup_opts *opts, const vg_token *tok,
                        size_t ntok, const char *v, size_t len, struct vg_buf *out)
 {
     struct vg_error err;
@@ -93,7 +104,7 @@ static int answer_line(struct vg_store *st, const struct vg_values *vals, const 
     int rc;
 
     vg_error_clear(&err);
-    if (vg_lookup(st, vals, tok, ntok, v, len, &doc, &err) != VG_OK) {
+    if (vg_lookup(st, opts, tok, ntok, v, len, &doc, &err) != VG_OK) {
         if (err.code != VG_INVALID && err.code != VG_LIMIT)
             return -1;
         doc = json_pack("{s:s%, s:s}", "query", v, len, "error", err.msg);
@@ -113,7 +124,7 @@ static ssize_t batch_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct batch *b = cls;
     struct vg_store *st;
-    const struct vg_values *vals;
+    struct vg_lookup_opts opts;
     struct vg_error err;
     int k;
 
@@ -125,7 +136,7 @@ static ssize_t batch_reader(void *cls, uint64_t pos, char *buf, size_t max)
         vg_error_clear(&err);
         if ((st = http_worker_store(b->srv, &err)) == NULL)
             return MHD_CONTENT_READER_END_WITH_ERROR;
-        vals = values(b->srv, st); /* before the snapshot: see get_one */
+        opts = lookup_opts(b->srv, st); /* before the snapshot: see get_one */
         if (vg_store_read_begin(st, &err) != VG_OK)
             return MHD_CONTENT_READER_END_WITH_ERROR;
         for (k = 0; k < PER_CALL && b->at < b->body.len;) {
@@ -138,7 +149,7 @@ static ssize_t batch_reader(void *cls, uint64_t pos, char *buf, size_t max)
                 len--;
             if (len == 0)
                 continue;
-            if (answer_line(st, vals, b->tok, b->ntok, v, len, &b->out) != 0) {
+            if (answer_line(st, &opts, b->tok, b->ntok, v, len, &b->out) != 0) {
                 vg_store_read_end(st);
                 return MHD_CONTENT_READER_END_WITH_ERROR;
             }
@@ -175,7 +186,7 @@ static enum MHD_Result get_one(struct server *srv, struct vg_store *st, struct M
 
     /* synced before the snapshot is taken, so that the snapshot holds at
      * least what the set does */
-    const struct vg_values *vals = values(srv, st);
+    struct vg_lookup_opts opts = lookup_opts(srv, st);
 
     vg_error_clear(&err);
     if (vg_store_read_begin(st, &err) != VG_OK)
@@ -183,7 +194,7 @@ static enum MHD_Result get_one(struct server *srv, struct vg_store *st, struct M
     if ((rc = http_authenticate(st, conn, VG_SCOPE_READ, &who, &err)) == VG_OK && v == NULL)
         rc = vg_error_set(&err, VG_INVALID, "value", "give the value to look up: ?value=...");
     if (rc == VG_OK)
-        rc = vg_lookup(st, vals, tok, vg_policy_tokens(&who.principal, tok), v, strlen(v), &doc,
+        rc = vg_lookup(st, &opts, tok, vg_policy_tokens(&who.principal, tok), v, strlen(v), &doc,
                        &err);
     vg_store_read_end(st);
     if (rc != VG_OK)

@@ -8,15 +8,15 @@
  * bare top-level label); for an address, the network of every prefix length
  * (an address inside a reported range); for a URL, its host as above.  The
  * contributions of each are read with the requester's tokens, so the policy
- * decides inside the query.
- *
- * Score: the strongest visible contribution's confidence (50 when none was
- * given), plus 10 per further corroborating organisation, times 0.8 for a
- * match that is not exact; at most 100.
+ * decides inside the query; candidates the in-memory value set (values.h)
+ * does not hold are not asked about.  The score is computed as the
+ * contributions are read (lookup.h gives the formula); nothing is stored
+ * between look-ups: no correlation table.
  */
 #include "lookup.h"
 
 #include <arpa/inet.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,16 +24,53 @@
 #include "model/obs.h"
 
 #define ORGS_MAX 256
+#define LABELS_MAX 32
+#define US_PER_DAY 86400000000.0
 
 struct ctx {
     struct vg_store *st;
-    const struct vg_values *vals; /* values the hub may hold, or NULL */
-    json_t *contributions;
-    int64_t orgs[ORGS_MAX]; /* distinct contributing organisations */
+    const struct vg_lookup_opts *opts;
+    int64_t now_us;
+    json_t *contributions;   /* of the candidate being read */
+    size_t ncontrib;         /* its visible contributions, listed or not */
+    double factor;           /* of its rule: 1 for exact, else VG_LOOKUP_INDIRECT */
+    double half_life_us;     /* of its kind */
+    int64_t orgs[ORGS_MAX];  /* distinct contributing organisations */
+    double weight[ORGS_MAX]; /* each one's strongest contribution (score) */
     size_t norgs;
-    int best_confidence;
+    json_t *labels; /* distinct labels (malware families), at most LABELS_MAX */
     struct vg_error *err;
 };
+
+static const double default_half_life_days[VG_OBS_KIND_COUNT] = {
+    [VG_OBS_IPV4] = 30,   [VG_OBS_IPV6] = 30,    [VG_OBS_CIDR4] = 90,   [VG_OBS_CIDR6] = 90,
+    [VG_OBS_DOMAIN] = 90, [VG_OBS_URL] = 30,     [VG_OBS_EMAIL] = 180,  [VG_OBS_MD5] = 365,
+    [VG_OBS_SHA1] = 365,  [VG_OBS_SHA256] = 365, [VG_OBS_SHA512] = 365,
+};
+
+double vg_lookup_half_life_days(const struct vg_lookup_opts *opts, enum vg_obs_kind kind)
+{
+    if ((unsigned)kind >= VG_OBS_KIND_COUNT)
+        return 30;
+    if (opts && opts->half_life_days[kind] > 0)
+        return opts->half_life_days[kind];
+    return default_half_life_days[kind] > 0 ? default_half_life_days[kind] : 30;
+}
+
+/* A contribution's weight in the score (lookup.h). */
+static double weight(const struct ctx *c, const struct vg_obs_row *row, int expired)
+{
+    double w = (row->confidence >= 0 ? row->confidence : 50) / 100.0;
+    int64_t since =
+        row->first_seen_us > row->date_added_us ? row->first_seen_us : row->date_added_us;
+    double age = (double)(c->now_us - since);
+
+    if (age > 0)
+        w *= exp2(-age / c->half_life_us);
+    if (expired)
+        w *= VG_LOOKUP_EXPIRED;
+    return w * c->factor;
+}
 
 static json_t *time_or_null(int64_t us)
 {
@@ -48,23 +85,45 @@ static json_t *time_or_null(int64_t us)
 static int contribution_cb(void *arg, const struct vg_obs_row *row)
 {
     struct ctx *c = arg;
-    size_t i;
+    int expired = row->last_seen_us != 0 && row->last_seen_us < c->now_us;
+    double w = weight(c, row, expired);
+    size_t i, max = c->opts && c->opts->max_contributions ? c->opts->max_contributions
+                                                          : VG_LOOKUP_MAX_CONTRIBUTIONS;
+    json_t *one;
 
     for (i = 0; i < c->norgs && c->orgs[i] != row->org_id; i++)
         ;
-    if (i == c->norgs && c->norgs < ORGS_MAX)
-        c->orgs[c->norgs++] = row->org_id;
-    if (row->confidence > c->best_confidence)
-        c->best_confidence = row->confidence;
-    json_array_append_new(
-        c->contributions,
+    if (i == c->norgs && c->norgs < ORGS_MAX) {
+        c->orgs[c->norgs] = row->org_id;
+        c->weight[c->norgs++] = w;
+    } else if (i < c->norgs && w > c->weight[i]) {
+        c->weight[i] = w;
+    }
+    if (row->label && json_array_size(c->labels) < LABELS_MAX) {
+        json_t *l;
+        size_t k;
+        int seen = 0;
+
+        json_array_foreach(c->labels, k, l)
+        {
+            seen |= strcmp(json_string_value(l), row->label) == 0;
+        }
+        if (!seen)
+            json_array_append_new(c->labels, json_string(row->label));
+    }
+    if (c->ncontrib++ >= max)
+        return 0; /* counted and scored, not listed: a value reported thousands of times */
+    one =
         json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "organisation",
                   row->org_name ? row->org_name : "?", "object", row->stix_id, "tlp",
                   vg_tlp_name(row->tlp), "confidence",
                   row->confidence >= 0 ? json_integer(row->confidence) : json_null(), "first_seen",
                   time_or_null(row->first_seen_us), "last_seen", time_or_null(row->last_seen_us),
                   "label", row->label ? json_string(row->label) : json_null(), "added",
-                  time_or_null(row->date_added_us)));
+                  time_or_null(row->date_added_us));
+    if (one && expired)
+        json_object_set_new(one, "expired", json_true());
+    json_array_append_new(c->contributions, one);
     return 0;
 }
 
@@ -74,8 +133,9 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
 {
     struct vg_obs_filter f;
     enum vg_rc rc;
+    json_t *m;
 
-    if (c->vals && !vg_values_has(c->vals, o->kind, o->value, o->len))
+    if (c->opts && c->opts->values && !vg_values_has(c->opts->values, o->kind, o->value, o->len))
         return VG_OK; /* held by no one */
     memset(&f, 0, sizeof(f));
     f.tokens = tok;
@@ -86,6 +146,9 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
     c->contributions = json_array();
     if (c->contributions == NULL)
         return vg_error_set(c->err, VG_NOMEM, NULL, "out of memory");
+    c->ncontrib = 0;
+    c->factor = strcmp(rule, "exact") == 0 ? 1.0 : VG_LOOKUP_INDIRECT;
+    c->half_life_us = vg_lookup_half_life_days(c->opts, o->kind) * US_PER_DAY;
     if ((rc = vg_store_scan_observables(c->st, &f, contribution_cb, c, c->err)) != VG_OK) {
         json_decref(c->contributions);
         return rc;
@@ -94,9 +157,11 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
         json_decref(c->contributions);
         return VG_OK;
     }
-    json_array_append_new(matches, json_pack("{s:s, s:{s:s, s:s}, s:o}", "rule", rule, "indicator",
-                                             "value", o->value, "kind", vg_obs_kind_name(o->kind),
-                                             "contributions", c->contributions));
+    m = json_pack("{s:s, s:{s:s, s:s}, s:o}", "rule", rule, "indicator", "value", o->value, "kind",
+                  vg_obs_kind_name(o->kind), "contributions", c->contributions);
+    if (m && c->ncontrib > json_array_size(c->contributions))
+        json_object_set_new(m, "contributions_total", json_integer((json_int_t)c->ncontrib));
+    json_array_append_new(matches, m);
     return VG_OK;
 }
 
@@ -131,12 +196,12 @@ static enum vg_rc ranges(struct ctx *c, const vg_token *tok, size_t ntok, const 
     struct vg_error perr;
     enum vg_rc rc;
 
-    if (c->vals && inet_pton(v6 ? AF_INET6 : AF_INET, ip->value, a) != 1)
+    if (c->opts && c->opts->values && inet_pton(v6 ? AF_INET6 : AF_INET, ip->value, a) != 1)
         return VG_OK; /* canonical addresses always parse */
     for (len = bits - 1; len >= 0; len--) {
         int n;
 
-        if (c->vals && !held_net(c->vals, v6, a, (unsigned)len))
+        if (c->opts && c->opts->values && !held_net(c->opts->values, v6, a, (unsigned)len))
             continue;
         n = snprintf(text, sizeof(text), "%s/%d", ip->value, len);
 
@@ -193,25 +258,27 @@ static int url_host(const struct vg_obs *url, struct vg_obs *host)
 }
 
 /* The answer about o, the canonical form of in[0..len). */
-static enum vg_rc answer(struct vg_store *st, const struct vg_values *vals, const vg_token *tokens,
-                         size_t ntokens, const char *in, size_t len, const struct vg_obs *qo,
-                         json_t **out, struct vg_error *err)
+static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
+                         const vg_token *tokens, size_t ntokens, const char *in, size_t len,
+                         const struct vg_obs *qo, json_t **out, struct vg_error *err)
 {
     struct vg_obs o = *qo, host;
     struct ctx c;
     json_t *matches, *doc;
     enum vg_rc rc;
-    int exact = 0, score = 0;
+    double miss = 1.0;
+    int score;
     size_t i;
-    json_t *m;
 
     memset(&c, 0, sizeof(c));
     c.st = st;
-    c.vals = vals;
+    c.opts = opts;
+    c.now_us = opts && opts->now_us ? opts->now_us : vg_time_now_us();
     c.err = err;
-    c.best_confidence = -1;
-    if ((matches = json_array()) == NULL)
+    if ((matches = json_array()) == NULL || (c.labels = json_array()) == NULL) {
+        json_decref(matches);
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    }
     rc = candidate(&c, tokens, ntokens, &o, "exact", matches);
     if (rc == VG_OK && o.kind == VG_OBS_IPV6 && strncmp(o.value, "::ffff:", 7) == 0 &&
         vg_obs_parse(VG_OBS_IPV4, o.value + 7, o.len - 7, &host, err) == VG_OK) {
@@ -234,25 +301,25 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_values *vals, cons
     }
     if (rc != VG_OK) {
         json_decref(matches);
+        json_decref(c.labels);
         return rc;
     }
-    json_array_foreach(matches, i, m)
-    {
-        exact |= strcmp(json_string_value(json_object_get(m, "rule")), "exact") == 0;
-    }
-    if (c.norgs) {
-        score = (c.best_confidence >= 0 ? c.best_confidence : 50) + 10 * (int)(c.norgs - 1);
-        if (!exact)
-            score = score * 8 / 10;
-        if (score > 100)
-            score = 100;
-    }
+    /* independent organisations corroborate: the chance that all of them
+     * are wrong is the product of theirs */
+    for (i = 0; i < c.norgs; i++)
+        miss *= 1.0 - (c.weight[i] < 1.0 ? c.weight[i] : 1.0);
+    score = (int)lround(100.0 * (1.0 - miss));
     doc = json_pack("{s:s%, s:s, s:s, s:I, s:i}", "query", in, len, "value", o.value, "kind",
                     vg_obs_kind_name(o.kind), "corroboration", (json_int_t)c.norgs, "score", score);
     if (doc == NULL) {
         json_decref(matches);
+        json_decref(c.labels);
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     }
+    if (json_array_size(c.labels))
+        json_object_set_new(doc, "labels", c.labels);
+    else
+        json_decref(c.labels);
     if (json_array_size(matches))
         json_object_set_new(doc, "matches", matches);
     else
@@ -261,7 +328,7 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_values *vals, cons
     return VG_OK;
 }
 
-enum vg_rc vg_lookup(struct vg_store *st, const struct vg_values *vals, const vg_token *tokens,
+enum vg_rc vg_lookup(struct vg_store *st, const struct vg_lookup_opts *opts, const vg_token *tokens,
                      size_t ntokens, const char *in, size_t len, json_t **out, struct vg_error *err)
 {
     struct vg_obs o;
@@ -271,7 +338,7 @@ enum vg_rc vg_lookup(struct vg_store *st, const struct vg_values *vals, const vg
         return rc;
     if ((rc = vg_store_read_begin(st, err)) != VG_OK)
         return rc;
-    rc = answer(st, vals, tokens, ntokens, in, len, &o, out, err);
+    rc = answer(st, opts, tokens, ntokens, in, len, &o, out, err);
     vg_store_read_end(st);
     return rc;
 }

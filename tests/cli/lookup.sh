@@ -66,6 +66,44 @@ for who in A C; do
     "$(xargs -d '\n' "$VIGIE" lookup --for $who <"$TMP/tricky")" "$("$VIGIE" lookup --for $who - <"$TMP/tricky")"
 done
 
+# the score: confidence, decay with a half-life per kind since the report,
+# expiry (marked, weighed a quarter, never hidden), organisations as
+# independent witnesses; a value reported many times lists 100 contributions
+# and counts them all.  In a hub of its own, backdated with sqlite3.
+(
+  export VIGIE_HUB=$TMP/score
+  checks=0 fails=0
+  "$VIGIE" init --name op >/dev/null
+  for o in A B; do "$VIGIE" org add $o --kind vendor >/dev/null; done
+  printf 'value,confidence,first_seen,label\nold-c2.net,80,%s,qakbot\nfresh-c2.net,80,,\n' \
+    "$(date -u -d '-90 days' +%Y-%m-%dT%H:%M:%SZ)" >"$TMP/s1.csv"
+  "$VIGIE" import --as A --tlp clear "$TMP/s1.csv" >/dev/null 2>&1
+  sqlite3 "$VIGIE_HUB/vigie.db" "UPDATE object SET date_added_us = date_added_us - 90 * 86400000000 WHERE json LIKE '%old-c2.net%'"
+  eq "score: confidence 80, just reported" 80 "$("$VIGIE" lookup fresh-c2.net | jq .score)"
+  eq "score: reported 90 days ago, halved (domains: 90 days)" 40 "$("$VIGIE" lookup old-c2.net | jq .score)"
+  eq "score: --half-life domain=30 makes it an eighth" 10 "$("$VIGIE" lookup --half-life domain=30 old-c2.net | jq .score)"
+  eq "labels: the malware family" qakbot "$("$VIGIE" lookup old-c2.net | jq -r '.labels | join(",")')"
+  check "--half-life of an unknown kind: usage error" bash -c "! '$VIGIE' lookup --half-life car=3 x.com 2>/dev/null"
+  printf 'value,confidence\nfresh-c2.net,80\n' >"$TMP/s2.csv"
+  "$VIGIE" import --as B --tlp clear "$TMP/s2.csv" >/dev/null 2>&1
+  eq "score: two organisations at 0.8 each: 1 - 0.2 x 0.2" "96 2" "$("$VIGIE" lookup fresh-c2.net | jq -r '"\(.score) \(.corroboration)"')"
+  eq "score: a subdomain match weighs 0.8 (1 - 0.36 x 0.36)" 87 "$("$VIGIE" lookup www.fresh-c2.net | jq .score)"
+  yesterday=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)
+  printf 'value,confidence,first_seen,last_seen\ngone-c2.net,80,%s,%s\n' "$(date -u -d '-2 days' +%Y-%m-%dT%H:%M:%SZ)" "$yesterday" >"$TMP/s3.csv"
+  "$VIGIE" import --as A --tlp clear "$TMP/s3.csv" >/dev/null 2>&1
+  eq "past valid_until: listed, marked expired, weighed a quarter" "true 20" \
+    "$("$VIGIE" lookup gone-c2.net | jq -r '"\(.matches[0].contributions[0].expired) \(.score)"')"
+  seq 1 150 | awk '{ printf "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--00000000-0000-4000-8000-%012d\",\"created\":\"2026-01-01T00:00:00Z\",\"modified\":\"2026-01-01T00:00:00Z\",\"pattern\":\"[domain-name:value = '"'"'busy-c2.net'"'"']\",\"pattern_type\":\"stix\",\"valid_from\":\"2026-01-01T00:00:00Z\"}", (NR > 1 ? "," : ""), $1 }' |
+    { printf '{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000001","objects":['; cat; printf ']}'; } >"$TMP/busy.json"
+  "$VIGIE" import --as A --tlp clear "$TMP/busy.json" >/dev/null 2>&1
+  eq "reported 150 times: 100 listed, 150 counted, one organisation" "100 150 1" \
+    "$("$VIGIE" lookup busy-c2.net | jq -r '"\(.matches[0].contributions | length) \(.matches[0].contributions_total) \(.corroboration)"')"
+  echo "checks=$checks fails=$fails" >"$TMP/score.counts"
+)
+eval "$(sed 's/^checks=\([0-9]*\) fails=\([0-9]*\)$/checks=$((checks + \1)); fails=$((fails + \2))/' "$TMP/score.counts")"
+printf '{"lookup": {"half_life_days": {"car": 3}}}' >"$TMP/badconf.json"
+check "serve refuses a half-life for an unknown kind" bash -c "! '$VIGIE' serve --listen 127.0.0.1:0 --config '$TMP/badconf.json' >/dev/null 2>&1"
+
 # the server: GET, POST (streamed), same answers as the CLI, same policy
 kC=$("$VIGIE" key create --org C --scopes read --json | jq -r .secret)
 kA=$("$VIGIE" key create --org A --scopes read,write --json | jq -r .secret)
