@@ -210,6 +210,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         {"key", required_argument, NULL, 'k'},       {"cacert", required_argument, NULL, 'C'},
         {"half-life", required_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct vg_lookup_opts lo = {0};
+    struct vg_values *vals = NULL;
     const char *forname = NULL, *server = NULL, *key = getenv("VIGIE_KEY"), *cacert = NULL;
     struct vg_store *st;
     struct vg_org org;
@@ -257,10 +258,19 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     for (i = optind; i < argc && rc == VG_EXIT_OK; i++) {
         if (strcmp(argv[i], "-") == 0) {
             rc = many(cli, st, &lo, tok, ntok);
-        } else if (one(st, &lo, tok, ntok, argv[i], strlen(argv[i])) != 0) {
-            rc = VG_EXIT_FAIL;
+            continue;
         }
+        /* a range lists what it holds through the value set */
+        if (strchr(argv[i], '/') && vals == NULL &&
+            (vg_values_new(&vals, &err) != VG_OK || vg_values_sync(vals, st, &err) != VG_OK)) {
+            rc = tool_fail(cli, "lookup", &err);
+            break;
+        }
+        lo.values = vals;
+        if (one(st, &lo, tok, ntok, argv[i], strlen(argv[i])) != 0)
+            rc = VG_EXIT_FAIL;
     }
+    vg_values_free(vals);
     vg_store_close(st);
     return rc;
 }

@@ -35,6 +35,7 @@ struct ctx {
     size_t ncontrib;         /* its visible contributions, listed or not */
     double factor;           /* of its rule: 1 for exact, else VG_LOOKUP_INDIRECT */
     double half_life_us;     /* of its kind */
+    int counts;              /* its contributions count in corroboration and score */
     int64_t orgs[ORGS_MAX];  /* distinct contributing organisations */
     double weight[ORGS_MAX]; /* each one's strongest contribution (score) */
     size_t norgs;
@@ -91,15 +92,17 @@ static int contribution_cb(void *arg, const struct vg_obs_row *row)
                                                           : VG_LOOKUP_MAX_CONTRIBUTIONS;
     json_t *one;
 
-    for (i = 0; i < c->norgs && c->orgs[i] != row->org_id; i++)
+    for (i = 0; c->counts && i < c->norgs && c->orgs[i] != row->org_id; i++)
         ;
-    if (i == c->norgs && c->norgs < ORGS_MAX) {
+    if (!c->counts)
+        ; /* what a queried range contains: listed only */
+    else if (i == c->norgs && c->norgs < ORGS_MAX) {
         c->orgs[c->norgs] = row->org_id;
         c->weight[c->norgs++] = w;
     } else if (i < c->norgs && w > c->weight[i]) {
         c->weight[i] = w;
     }
-    if (row->label && json_array_size(c->labels) < LABELS_MAX) {
+    if (c->counts && row->label && json_array_size(c->labels) < LABELS_MAX) {
         json_t *l;
         size_t k;
         int seen = 0;
@@ -148,6 +151,7 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
         return vg_error_set(c->err, VG_NOMEM, NULL, "out of memory");
     c->ncontrib = 0;
     c->factor = strcmp(rule, "exact") == 0 ? 1.0 : VG_LOOKUP_INDIRECT;
+    c->counts = strcmp(rule, "contains") != 0;
     c->half_life_us = vg_lookup_half_life_days(c->opts, o->kind) * US_PER_DAY;
     if ((rc = vg_store_scan_observables(c->st, &f, contribution_cb, c, c->err)) != VG_OK) {
         json_decref(c->contributions);
@@ -214,6 +218,71 @@ static enum vg_rc ranges(struct ctx *c, const vg_token *tok, size_t ntok, const 
     return VG_OK;
 }
 
+/*
+ * What a queried range holds: every reported address and narrower network
+ * inside it, found by probing each in the value set (so only for ranges of
+ * at most VG_LOOKUP_CONTENTS_BITS host bits, and only with a value set),
+ * read from the store with the requester's tokens like any candidate.  They
+ * are listed with the rule "contains", at most VG_LOOKUP_MAX_CONTRIBUTIONS
+ * of them, and are not reports about the range: they count neither in the
+ * corroboration nor in the score.
+ */
+static enum vg_rc contents(struct ctx *c, const vg_token *tok, size_t ntok,
+                           const struct vg_obs *range, json_t *matches, json_t *doc_flags)
+{
+    int v6 = range->kind == VG_OBS_CIDR6;
+    unsigned full = v6 ? 128 : 32, bits, len, i;
+    const char *slash = strchr(range->value, '/');
+    char text[VG_OBS_VALUE_MAX + 8];
+    uint8_t a[16], net[16];
+    struct vg_obs sub;
+    struct vg_error perr;
+    size_t found = 0;
+    enum vg_rc rc;
+
+    if (slash == NULL || (size_t)(slash - range->value) >= 64)
+        return VG_OK;
+    memcpy(text, range->value, (size_t)(slash - range->value));
+    text[slash - range->value] = '\0';
+    bits = (unsigned)atoi(slash + 1);
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, text, a) != 1 || bits >= full)
+        return VG_OK;
+    if (c->opts == NULL || c->opts->values == NULL || full - bits > VG_LOOKUP_CONTENTS_BITS) {
+        json_object_set_new(doc_flags, "contents", json_string("not listed: range too wide"));
+        return VG_OK;
+    }
+    for (len = bits + 1; len <= full; len++) {
+        uint32_t count = 1u << (len - bits), k;
+
+        for (k = 0; k < count; k++) {
+            /* the k-th network of length len inside the range */
+            memcpy(net, a, 16);
+            for (i = 0; i < len - bits; i++) {
+                unsigned bit = len - 1 - i; /* from the last prefix bit up */
+
+                if (k >> i & 1u)
+                    net[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+            }
+            if (!held_net(c->opts->values, v6, net, len))
+                continue;
+            if (inet_ntop(v6 ? AF_INET6 : AF_INET, net, text, sizeof(text)) == NULL)
+                continue;
+            if (len < full)
+                snprintf(text + strlen(text), sizeof(text) - strlen(text), "/%u", len);
+            vg_error_clear(&perr);
+            if (vg_obs_parse(VG_OBS_NONE, text, strlen(text), &sub, &perr) != VG_OK)
+                continue;
+            if (found++ == VG_LOOKUP_MAX_CONTRIBUTIONS) {
+                json_object_set_new(doc_flags, "contents", json_string("truncated"));
+                return VG_OK;
+            }
+            if ((rc = candidate(c, tok, ntok, &sub, "contains", matches)) != VG_OK)
+                return rc;
+        }
+    }
+    return VG_OK;
+}
+
 /* The parent domains of a domain, down to two labels. */
 static enum vg_rc parents(struct ctx *c, const vg_token *tok, size_t ntok, const char *domain,
                           json_t *matches)
@@ -264,7 +333,7 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
 {
     struct vg_obs o = *qo, host;
     struct ctx c;
-    json_t *matches, *doc;
+    json_t *matches, *doc, *extra = json_object();
     enum vg_rc rc;
     double miss = 1.0;
     int score;
@@ -275,8 +344,9 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
     c.opts = opts;
     c.now_us = opts && opts->now_us ? opts->now_us : vg_time_now_us();
     c.err = err;
-    if ((matches = json_array()) == NULL || (c.labels = json_array()) == NULL) {
+    if ((matches = json_array()) == NULL || (c.labels = json_array()) == NULL || extra == NULL) {
         json_decref(matches);
+        json_decref(extra);
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     }
     rc = candidate(&c, tokens, ntokens, &o, "exact", matches);
@@ -292,6 +362,8 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
         rc = ranges(&c, tokens, ntokens, &o, matches);
     else if (rc == VG_OK && o.kind == VG_OBS_DOMAIN)
         rc = parents(&c, tokens, ntokens, o.value, matches);
+    else if (rc == VG_OK && (o.kind == VG_OBS_CIDR4 || o.kind == VG_OBS_CIDR6))
+        rc = contents(&c, tokens, ntokens, &o, matches, extra);
     else if (rc == VG_OK && o.kind == VG_OBS_URL && url_host(&o, &host) == 0) {
         rc = candidate(&c, tokens, ntokens, &host, "url-host", matches);
         if (rc == VG_OK && host.kind == VG_OBS_DOMAIN)
@@ -302,6 +374,7 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
     if (rc != VG_OK) {
         json_decref(matches);
         json_decref(c.labels);
+        json_decref(extra);
         return rc;
     }
     /* independent organisations corroborate: the chance that all of them
@@ -314,8 +387,11 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
     if (doc == NULL) {
         json_decref(matches);
         json_decref(c.labels);
+        json_decref(extra);
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     }
+    json_object_update(doc, extra);
+    json_decref(extra);
     if (json_array_size(c.labels))
         json_object_set_new(doc, "labels", c.labels);
     else

@@ -15,7 +15,8 @@
  * Answer (JSON):
  *   {"query", "value", "kind", "corroboration": N, "score": 0-100,
  *    "labels": [malware families and labels of the visible contributions],
- *    "matches": [{"rule": "exact"|"subdomain"|"in-range"|"url-host",
+ *    "contents": "not listed: range too wide" | "truncated" (range queries),
+ *    "matches": [{"rule": "exact"|"subdomain"|"in-range"|"url-host"|"contains",
  *                 "indicator": {"value", "kind"},
  *                 "contributions": [{"organisation", "object", "tlp",
  *                                    "confidence", "first_seen", "last_seen",
@@ -24,7 +25,11 @@
  * "matches" and "labels" are omitted when nothing visible matches
  * (corroboration 0, score 0).  first_seen/last_seen are an indicator's
  * valid_from/valid_until: past its valid_until a contribution is marked
- * expired, never hidden.
+ * expired, never hidden.  A queried range also lists, with the rule
+ * "contains", the reported addresses and narrower networks inside it (ranges
+ * of at most VG_LOOKUP_CONTENTS_BITS host bits, with a value set; at most
+ * VG_LOOKUP_MAX_CONTRIBUTIONS of them); they are not reports about the range
+ * and count neither in corroboration nor in score.
  *
  * Score: each visible contribution weighs its confidence (0.5 when none was
  * given), halved every half-life of its indicator's kind since it was
@@ -50,6 +55,7 @@
 #define VG_LOOKUP_MAX_CONTRIBUTIONS 100 /* listed per match; all are counted */
 #define VG_LOOKUP_EXPIRED 0.25          /* weight of a contribution past valid_until */
 #define VG_LOOKUP_INDIRECT 0.8          /* weight of a subdomain, range or URL-host match */
+#define VG_LOOKUP_CONTENTS_BITS 16      /* a queried range lists what it holds up to this wide */
 
 struct vg_lookup_opts {
     /* The set of values the hub holds (values.h), synced by the caller:

@@ -83,6 +83,19 @@ static uint64_t key_of(enum vg_obs_kind kind, const char *value, size_t len)
     uint8_t net[16];
     unsigned bits;
     unsigned char k = (unsigned char)kind;
+    char text[64];
+
+    /* an address is the network of its full length: the same key, so that
+     * the addresses inside a range can be probed by number */
+    if ((kind == VG_OBS_IPV4 || kind == VG_OBS_IPV6) && len < sizeof(text)) {
+        memcpy(text, value, len);
+        text[len] = '\0';
+        if (inet_pton(kind == VG_OBS_IPV6 ? AF_INET6 : AF_INET, text, net) == 1)
+            return kind == VG_OBS_IPV6 ? key_net6(net, 128)
+                                       : key_net4((uint32_t)net[0] << 24 | (uint32_t)net[1] << 16 |
+                                                      (uint32_t)net[2] << 8 | net[3],
+                                                  32);
+    }
 
     if ((kind == VG_OBS_CIDR4 || kind == VG_OBS_CIDR6) &&
         parse_net(kind == VG_OBS_CIDR6, value, len, net, &bits) == 0) {

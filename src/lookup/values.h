@@ -14,8 +14,9 @@
  * It holds one 64-bit key per value, whoever claims it and whatever its
  * audience: a key reveals nothing (what is found is read with the
  * requester's tokens) and a false positive only costs one store query.
- * Networks are keyed by their numeric prefix and length, so that probing
- * the 33 networks around an address formats no text.  Open addressing at a
+ * Networks are keyed by their numeric prefix and length, and addresses as
+ * networks of full length, so that probing the 33 networks around an
+ * address, or the addresses inside a range, formats no text.  Open addressing at a
  * load of at most one half: 16 bytes per value at most.
  *
  * Readers never wait: they probe the current table with atomic loads.  One
@@ -53,7 +54,7 @@ size_t vg_values_bytes(const struct vg_values *v);
 /* 0: the hub certainly does not hold this canonical value; 1: it may. */
 int vg_values_has(const struct vg_values *v, enum vg_obs_kind kind, const char *value, size_t len);
 /* The same for the IPv4 network net/bits (net in host order, host bits
- * zero) and the IPv6 network net[16]/bits. */
+ * zero) and the IPv6 network net[16]/bits; bits 32 (128) is the address. */
 int vg_values_has_net4(const struct vg_values *v, uint32_t net, unsigned bits);
 int vg_values_has_net6(const struct vg_values *v, const uint8_t net[16], unsigned bits);
 

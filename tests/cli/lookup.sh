@@ -101,6 +101,21 @@ done
   echo "checks=$checks fails=$fails" >"$TMP/score.counts"
 )
 eval "$(sed 's/^checks=\([0-9]*\) fails=\([0-9]*\)$/checks=$((checks + \1)); fails=$((fails + \2))/' "$TMP/score.counts")"
+# a queried range lists the reported addresses and networks inside it (rule
+# "contains"), as the requester may see them, without counting them as
+# reports about the range
+echo 198.51.100.9 >"$TMP/red2.txt"
+"$VIGIE" import --as B --tlp red "$TMP/red2.txt" >/dev/null
+echo 192.0.2.0/28 >"$TMP/net.txt"
+"$VIGIE" import --as A --tlp clear "$TMP/net.txt" >/dev/null
+contains() { "$VIGIE" lookup --for "$1" "$2" | jq -r '[.matches[]? | select(.rule == "contains") | .indicator.value] | join(",")'; }
+eq "range: the addresses inside it that C may see" 198.51.100.7 "$(contains C 198.51.100.0/24)"
+eq "range: B also sees its own RED one" 198.51.100.7,198.51.100.9 "$(contains B 198.51.100.0/24)"
+eq "range: not a report about the range" "0 0" "$("$VIGIE" lookup --for C 198.51.100.0/24 | jq -r '"\(.corroboration) \(.score)"')"
+eq "range: a narrower network inside" 192.0.2.0/28 "$(contains C 192.0.2.0/24)"
+eq "range: IPv6" 2001:db8:ffff::5 "$(contains C 2001:db8:ffff::/112)"
+eq "range: from stdin too" 198.51.100.7 "$(echo 198.51.100.0/24 | "$VIGIE" lookup --for C - | jq -r '[.matches[]? | select(.rule == "contains") | .indicator.value] | join(",")')"
+eq "range too wide to list: said so" "not listed: range too wide" "$("$VIGIE" lookup --for C 10.0.0.0/8 | jq -r .contents)"
 printf '{"lookup": {"half_life_days": {"car": 3}}}' >"$TMP/badconf.json"
 check "serve refuses a half-life for an unknown kind" bash -c "! '$VIGIE' serve --listen 127.0.0.1:0 --config '$TMP/badconf.json' >/dev/null 2>&1"
 
