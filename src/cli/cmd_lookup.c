@@ -254,6 +254,8 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         vg_store_close(st);
         return tool_fail(cli, "lookup", &err);
     }
+    lo.requester_org = org.id;
+    lo.requester_is_operator = org.is_operator;
     ntok = vg_policy_tokens(&p, tok);
     for (i = optind; i < argc && rc == VG_EXIT_OK; i++) {
         if (strcmp(argv[i], "-") == 0) {

@@ -77,6 +77,8 @@ struct batch {
     struct server *srv;
     vg_token tok[VG_POLICY_TOKENS_MAX];
     size_t ntok;
+    int64_t org;        /* the requester's organisation */
+    int is_operator;    /* ... is the hub's operator */
     struct vg_buf body; /* the values, owned */
     size_t at;          /* next byte of body to read */
     struct vg_buf out;
@@ -137,6 +139,8 @@ static ssize_t batch_reader(void *cls, uint64_t pos, char *buf, size_t max)
         if ((st = http_worker_store(b->srv, &err)) == NULL)
             return MHD_CONTENT_READER_END_WITH_ERROR;
         opts = lookup_opts(b->srv, st); /* before the snapshot: see get_one */
+        opts.requester_org = b->org;
+        opts.requester_is_operator = b->is_operator;
         if (vg_store_read_begin(st, &err) != VG_OK)
             return MHD_CONTENT_READER_END_WITH_ERROR;
         for (k = 0; k < PER_CALL && b->at < b->body.len;) {
@@ -193,9 +197,12 @@ static enum MHD_Result get_one(struct server *srv, struct vg_store *st, struct M
         return http_send_error(conn, rq, &err);
     if ((rc = http_authenticate(st, conn, VG_SCOPE_READ, &who, &err)) == VG_OK && v == NULL)
         rc = vg_error_set(&err, VG_INVALID, "value", "give the value to look up: ?value=...");
-    if (rc == VG_OK)
+    if (rc == VG_OK) {
+        opts.requester_org = who.org.id;
+        opts.requester_is_operator = who.org.is_operator;
         rc = vg_lookup(st, &opts, tok, vg_policy_tokens(&who.principal, tok), v, strlen(v), &doc,
                        &err);
+    }
     vg_store_read_end(st);
     if (rc != VG_OK)
         return http_send_error(conn, rq, &err);
@@ -243,6 +250,8 @@ enum MHD_Result http_lookup(struct server *srv, struct MHD_Connection *conn, str
     b->srv = srv;
     memcpy(b->tok, tok, sizeof(tok));
     b->ntok = ntok;
+    b->org = who.org.id;
+    b->is_operator = who.org.is_operator;
     b->body = rq->body; /* the values move into the answer's state */
     vg_buf_init(&rq->body, 0);
     vg_buf_init(&b->out, 0);

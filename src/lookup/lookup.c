@@ -83,6 +83,15 @@ static json_t *time_or_null(int64_t us)
     return json_string(t);
 }
 
+/* The contributor's name as the requester may see it. */
+static const char *shown_name(const struct ctx *c, const struct vg_obs_row *row)
+{
+    if (row->org_pseudonym && row->org_pseudonym[0] &&
+        !(c->opts && (c->opts->requester_org == row->org_id || c->opts->requester_is_operator)))
+        return row->org_pseudonym;
+    return row->org_name ? row->org_name : "?";
+}
+
 static int contribution_cb(void *arg, const struct vg_obs_row *row)
 {
     struct ctx *c = arg;
@@ -117,9 +126,8 @@ static int contribution_cb(void *arg, const struct vg_obs_row *row)
     if (c->ncontrib++ >= max)
         return 0; /* counted and scored, not listed: a value reported thousands of times */
     one =
-        json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "organisation",
-                  row->org_name ? row->org_name : "?", "object", row->stix_id, "tlp",
-                  vg_tlp_name(row->tlp), "confidence",
+        json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "organisation", shown_name(c, row),
+                  "object", row->stix_id, "tlp", vg_tlp_name(row->tlp), "confidence",
                   row->confidence >= 0 ? json_integer(row->confidence) : json_null(), "first_seen",
                   time_or_null(row->first_seen_us), "last_seen", time_or_null(row->last_seen_us),
                   "label", row->label ? json_string(row->label) : json_null(), "added",

@@ -18,7 +18,7 @@
  *    "contents": "not listed: range too wide" | "truncated" (range queries),
  *    "matches": [{"rule": "exact"|"subdomain"|"in-range"|"url-host"|"contains",
  *                 "indicator": {"value", "kind"},
- *                 "contributions": [{"organisation", "object", "tlp",
+ *                 "contributions": [{"organisation" (or its pseudonym), "object", "tlp",
  *                                    "confidence", "first_seen", "last_seen",
  *                                    "label", "added", "expired": true?}],
  *                 "contributions_total": N (when more than are listed)}]}
@@ -65,6 +65,11 @@ struct vg_lookup_opts {
     double half_life_days[VG_OBS_KIND_COUNT]; /* 0: the default of the kind */
     unsigned max_contributions;               /* 0: VG_LOOKUP_MAX_CONTRIBUTIONS */
     int64_t now_us;                           /* 0: the clock (tests fix it) */
+    /* Who asks: an organisation sees its own contributions under its name,
+     * and the hub's operator sees every name; others see the pseudonym a
+     * contributor chose (`vigie org pseudonym`), where it chose one. */
+    int64_t requester_org;
+    int requester_is_operator;
 };
 
 /* The half-life applied to a kind: opts' (when set) or the default (IP

@@ -266,7 +266,8 @@ struct vg_obs_row {
     enum vg_tlp tlp;
     int64_t org_id;
     const char *org_name;
-    const char *stix_id; /* object making the claim */
+    const char *org_pseudonym; /* the name it asked to be shown under, or NULL */
+    const char *stix_id;       /* object making the claim */
     int64_t date_added_us;
 };
 

@@ -116,6 +116,22 @@ eq "range: a narrower network inside" 192.0.2.0/28 "$(contains C 192.0.2.0/24)"
 eq "range: IPv6" 2001:db8:ffff::5 "$(contains C 2001:db8:ffff::/112)"
 eq "range: from stdin too" 198.51.100.7 "$(echo 198.51.100.0/24 | "$VIGIE" lookup --for C - | jq -r '[.matches[]? | select(.rule == "contains") | .indicator.value] | join(",")')"
 eq "range too wide to list: said so" "not listed: range too wide" "$("$VIGIE" lookup --for C 10.0.0.0/8 | jq -r .contents)"
+# a contributor may be shown to other partners under a pseudonym; itself and
+# the operator see its name
+"$VIGIE" org pseudonym B Partner-7 >/dev/null
+names() { "$VIGIE" lookup --for "$1" evil.com | jq -r '[.matches[0].contributions[].organisation] | sort | join(",")'; }
+eq "pseudonym: another partner sees it" A,Partner-7 "$(names A)"
+eq "pseudonym: the contributor sees its name" A,B "$(names B)"
+echo b-clear.net >"$TMP/bclear.txt"
+"$VIGIE" import --as B --tlp clear "$TMP/bclear.txt" >/dev/null
+eq "pseudonym: the operator sees the name" B \
+  "$("$VIGIE" lookup --for op b-clear.net | jq -r '.matches[0].contributions[0].organisation')"
+eq "pseudonym: ... and C the pseudonym" Partner-7 \
+  "$("$VIGIE" lookup --for C b-clear.net | jq -r '.matches[0].contributions[0].organisation')"
+check "pseudonym: another partner's name is refused" bash -c "! '$VIGIE' org pseudonym B A 2>/dev/null"
+"$VIGIE" org pseudonym B --off >/dev/null
+eq "pseudonym --off: the name again" A,B "$(names A)"
+"$VIGIE" org pseudonym B Partner-7 >/dev/null
 printf '{"lookup": {"half_life_days": {"car": 3}}}' >"$TMP/badconf.json"
 check "serve refuses a half-life for an unknown kind" bash -c "! '$VIGIE' serve --listen 127.0.0.1:0 --config '$TMP/badconf.json' >/dev/null 2>&1"
 
@@ -145,6 +161,8 @@ eq "POST of 2,000 values: 2,000 answers" 2000 \
 eq "vigie lookup --server: the hub's answers, as the key's organisation" \
   "$("$VIGIE" lookup --for C - <"$TMP/tricky")" \
   "$(VIGIE_KEY=$kC "$VIGIE" lookup --server "http://127.0.0.1:$PORT/" - <"$TMP/tricky")"
+eq "pseudonym over HTTP too" A,Partner-7 \
+  "$(curl -s -H "Authorization: Bearer $kA" "$U?value=evil.com" | jq -r '[.matches[0].contributions[].organisation] | sort | join(",")')"
 eq "vigie lookup --server with values as arguments" "$("$VIGIE" lookup --for C evil.com 10.1.1.1)" \
   "$("$VIGIE" lookup --server "http://127.0.0.1:$PORT" --key "$kC" evil.com 10.1.1.1)"
 "$VIGIE" lookup --server "http://127.0.0.1:$PORT" --key nope.nope evil.com >/dev/null 2>"$TMP/e" && st=0 || st=$?

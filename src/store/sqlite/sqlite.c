@@ -1742,9 +1742,10 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     vg_buf_init(&sql, 0);
     rc = vg_buf_puts(&sql, "SELECT ob.id, ob.kind, ob.value, c.label, c.confidence, "
                            "c.first_seen_us, c.last_seen_us, o.tlp, o.org_id, o.stix_id, "
-                           "o.date_added_us, g.name FROM claim c JOIN object o ON o.rowid = "
-                           "c.object_rowid JOIN observable ob ON ob.id = c.obs_id "
-                           "JOIN org g ON g.id = o.org_id WHERE o.revoked = 0 AND ");
+                           "o.date_added_us, g.name, pm.value FROM claim c JOIN object o ON "
+                           "o.rowid = c.object_rowid JOIN observable ob ON ob.id = c.obs_id "
+                           "JOIN org g ON g.id = o.org_id LEFT JOIN meta pm ON pm.key = "
+                           "'pseudonym.' || g.stix_id WHERE o.revoked = 0 AND ");
     if (rc == VG_OK)
         rc = visible_sql(&sql, "o", 1, f->ntokens);
     if (rc == VG_OK && f->value)
@@ -1809,6 +1810,7 @@ bind:
         row.stix_id = (const char *)sqlite3_column_text(q, 9);
         row.date_added_us = sqlite3_column_int64(q, 10);
         row.org_name = (const char *)sqlite3_column_text(q, 11);
+        row.org_pseudonym = (const char *)sqlite3_column_text(q, 12);
         if (cb(ctx, &row))
             break;
     }
