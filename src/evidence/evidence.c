@@ -765,12 +765,14 @@ struct walk {
     size_t nseen;
 };
 
-/* Check every stored checkpoint of the size the walk has reached. */
+/* Check every stored checkpoint of the size the walk has reached (the
+ * root is computed only when one is due: O(log n) hashes, not per leaf). */
 static int check_cps(struct walk *w)
 {
     uint8_t root[32];
 
-    vg_merkle_root(&w->f, root);
+    if (w->cps.next < w->cps.n && w->cps.v[w->cps.next].size <= w->f.size)
+        vg_merkle_root(&w->f, root);
     while (w->cps.next < w->cps.n && w->cps.v[w->cps.next].size <= w->f.size) {
         const char *note = w->cps.v[w->cps.next].note;
         struct vg_checkpoint cp;
