@@ -9,13 +9,16 @@
  * newlines; the canonical form the scanner looked up is what vg_obs_parse
  * makes of it (the fast path, which skips canonicalisation for text that
  * already is canonical, must never look up anything else); and each hit is
- * what vg_index_lookup answers for that form.
+ * what vg_index_lookup answers for that form.  The input's head is also a
+ * header for `--fields` (src/match/fields.h), asked about every candidate's
+ * line: any answer, never a read outside the line.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "index/index.h"
+#include "match/fields.h"
 #include "match/match.h"
 
 static const char *const indicators[][2] = {
@@ -33,6 +36,7 @@ static const char *const indicators[][2] = {
 };
 
 static struct vg_index *idx;
+static struct vg_fields *fields;
 
 static void setup(void)
 {
@@ -53,6 +57,8 @@ static void setup(void)
         if (vg_index_builder_add(b, &it, &err) != VG_OK)
             abort();
     }
+    if (vg_fields_new("query,id.resp_h,dest_ip,answers,src", &fields, &err) != VG_OK)
+        abort();
     if (b == NULL || vg_index_builder_finish(b, &img, &n, &err) != VG_OK ||
         vg_index_open_mem(img, n, 0, 1, &idx, &err) != VG_OK)
         abort();
@@ -97,6 +103,16 @@ static int check(void *ctx, const struct vg_match_hit *h)
             o.len != h->canon_len || memcmp(o.value, h->canon, o.len) != 0)
             abort();
     }
+    {
+        const char *start = (const char *)r->data + h->offset, *end = start + h->len;
+
+        while (start > (const char *)r->data && start[-1] != '\n')
+            start--;
+        while (end < (const char *)r->data + r->size && *end != '\n')
+            end++;
+        (void)vg_fields_keep(fields, start, (size_t)(end - start),
+                             (size_t)((const char *)r->data + h->offset - start), h->len);
+    }
     if (r->with_index) {
         struct vg_index_view v;
 
@@ -118,6 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (idx == NULL)
         setup();
+    vg_fields_file(fields, (const char *)data, size);
     if (vg_match_scan(NULL, (const char *)data, size, check, &r) != nl)
         abort();
     r.with_index = 1;

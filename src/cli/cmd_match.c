@@ -15,10 +15,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "cli.h"
 #include "common/buf.h"
 #include "common/vtime.h"
 #include "index/index.h"
+#include "match/fields.h"
 #include "match/scan_file.h"
 
 struct out_ctx {
@@ -26,7 +29,23 @@ struct out_ctx {
     const char *file;
     struct vg_buf line;
     int count_only, io_error;
+    struct vg_fields *fields; /* --fields, or NULL */
+    uint64_t kept;            /* hits of this file that were reported */
 };
+
+/* The first bytes of a file (gzip or not) for its header; 0 for standard
+ * input, which cannot be read twice. */
+static size_t file_head(const char *path, char *buf, size_t cap)
+{
+    gzFile g;
+    int n;
+
+    if (strcmp(path, "-") == 0 || (g = gzopen(path, "rb")) == NULL)
+        return 0;
+    n = gzread(g, buf, (unsigned)cap);
+    gzclose(g);
+    return n > 0 ? (size_t)n : 0;
+}
 
 /* Length of the valid UTF-8 sequence at s, 0 if none. */
 static size_t utf8_len(const unsigned char *s, size_t n)
@@ -76,6 +95,10 @@ static int hit_cb(void *arg, const struct vg_match_out *h)
     struct vg_buf *b = &c->line;
     enum vg_rc rc;
 
+    if (c->fields && !vg_fields_keep(c->fields, h->line_text, h->line_len,
+                                     (size_t)(h->text - h->line_text), h->len))
+        return 0;
+    c->kept++;
     if (c->count_only)
         return 0;
     if (vg_index_entry(c->idx, h->hit.entry, &v) != VG_OK)
@@ -116,6 +139,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
                                          {"count", no_argument, NULL, 'c'},
                                          {"threads", required_argument, NULL, 'j'},
                                          {"block-size", required_argument, NULL, 'b'},
+                                         {"fields", required_argument, NULL, 'f'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *snapshot = NULL, *forname = NULL;
@@ -155,6 +179,11 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             block = strtoll(optarg, &end, 10);
             if (*end || block < 1)
                 return tool_usage(&vg_cmd_match, "--block-size takes a positive number of bytes");
+            break;
+        case 'f':
+            vg_fields_free(c.fields);
+            if (vg_fields_new(optarg, &c.fields, &err) != VG_OK)
+                return tool_usage(&vg_cmd_match, "%s", err.msg);
             break;
         case 'h':
             printf("usage: vigie %s\n", vg_cmd_match.usage);
@@ -202,6 +231,17 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         struct vg_match_stats s = {0};
 
         c.file = files[i];
+        c.kept = 0;
+        if (c.fields) {
+            static char head[64 * 1024];
+
+            vg_fields_file(c.fields, head, file_head(files[i], head, sizeof(head)));
+            if (!vg_fields_known(c.fields))
+                fprintf(stderr,
+                        "match: %s: no Zeek or CSV header names its columns: --fields applies to "
+                        "its JSON lines only, other lines keep every hit\n",
+                        files[i]);
+        }
         if (vg_match_file(idx, files[i], (unsigned)threads, (size_t)block, hit_cb, &c, &s, &err) !=
             VG_OK) {
             fflush(stdout);
@@ -217,13 +257,13 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             vg_buf_puts(b, "{\"file\":");
             json_bytes(b, files[i], strlen(files[i]));
             vg_buf_printf(b, ",\"hits\":%llu,\"lines\":%llu,\"bytes\":%llu}\n",
-                          (unsigned long long)s.hits, (unsigned long long)s.lines,
+                          (unsigned long long)c.kept, (unsigned long long)s.lines,
                           (unsigned long long)s.bytes);
             fwrite(b->data, 1, b->len, stdout);
         }
         total.bytes += s.bytes;
         total.lines += s.lines;
-        total.hits += s.hits;
+        total.hits += c.kept;
     }
     if (fflush(stdout) != 0 || c.io_error) {
         vg_error_set(&err, VG_IO, "output", "write failed");
@@ -243,6 +283,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     ret = VG_EXIT_OK;
 out:
     vg_buf_cleanup(&c.line);
+    vg_fields_free(c.fields);
     vg_index_free(idx);
     return ret;
 }
@@ -250,7 +291,7 @@ out:
 const struct vg_cmd vg_cmd_match = {
     "match",
     "scan logs (plain or gzip) for the indicators an organisation may see",
-    "match [--snapshot FILE | --for ORG] [--count] [--threads N] [--block-size BYTES] "
-    "[FILE...|-]",
+    "match [--snapshot FILE | --for ORG] [--count] [--fields NAME,...] [--threads N] "
+    "[--block-size BYTES] [FILE...|-]",
     run,
 };

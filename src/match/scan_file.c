@@ -297,6 +297,18 @@ static int fill(struct blk *k, struct stream *in, size_t block)
     return 0;
 }
 
+/* The line around data[at] (blocks hold whole lines). */
+static void line_of(const struct blk *k, size_t at, struct vg_match_out *o)
+{
+    const char *a = k->data + at, *end = k->data + k->len, *nl;
+
+    while (a > k->data && a[-1] != '\n')
+        a--;
+    nl = memchr(k->data + at, '\n', (size_t)(end - (k->data + at)));
+    o->line_text = a;
+    o->line_len = (size_t)((nl ? nl : end) - a);
+}
+
 static enum vg_rc deliver(struct blk *blks, unsigned n, uint64_t *line_base, vg_match_out_cb cb,
                           void *ctx, struct vg_match_stats *stats, int *stop, struct vg_error *err)
 {
@@ -315,6 +327,7 @@ static enum vg_rc deliver(struct blk *blks, unsigned n, uint64_t *line_base, vg_
             o.offset = k->start + k->recs[j].offset;
             o.text = k->data + k->recs[j].offset;
             o.len = k->recs[j].len;
+            line_of(k, k->recs[j].offset, &o);
             o.kind = k->recs[j].kind;
             o.hit = k->recs[j].hit;
             stats->hits++;

@@ -27,6 +27,8 @@ struct vg_match_out {
     uint64_t offset; /* of the text in the input */
     const char *text;
     size_t len;
+    const char *line_text; /* the whole line that holds it, without its newline */
+    size_t line_len;
     enum vg_obs_kind kind;
     struct vg_index_hit hit;
 };

@@ -104,6 +104,46 @@ printf 'no newline at the end: mal3.ru' >"$TMP/nonl.log"
 eq "a last line without newline" "1 mal3.ru" \
   "$("$VIGIE" match --snapshot "$TMP/cert.snap" "$TMP/nonl.log" 2>/dev/null | jq -r '"\(.line) \(.text)"')"
 
+# --fields: only hits in the named fields, for the formats that name them -
+# the same join as above, restricted to the values of those fields.
+# (line, text) pairs of the hits, and of the expected hits whose text is the
+# value of a field of that line.
+hits() { jq -r '"\(.line)\t\(.text)"' | sort -u; }
+want() { # FORMAT OFFSET: expected hits whose text is in the values file (line<TAB>value)
+  awk -F'\t' -v f="$1.log" -v o="$2" 'NR == FNR { v[$1 "\t" $2] = 1; next }
+    $1 == f && (($2 "\t" $3) in v) { print $2 + o "\t" $3 }' "$TMP/vals" "$D/expected.tsv" | sort -u
+}
+{ printf '#separator \\x09\n#set_separator\t,\n#path\tconn\n'
+  printf '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\n'
+  printf '#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\n'
+  cat "$D/zeek-conn.log"; } >"$TMP/conn.log"
+awk -F'\t' '{ print NR "\t" $5 }' "$D/zeek-conn.log" >"$TMP/vals"
+eq "--fields id.resp_h on a Zeek log: the responders only" "$(want zeek-conn 5)" \
+  "$("$VIGIE" match --snapshot "$TMP/cert.snap" --fields id.resp_h "$TMP/conn.log" 2>/dev/null | hits)"
+check "... some of them" test -n "$(want zeek-conn 5)"
+gzip -c "$TMP/conn.log" >"$TMP/conn.log.gz"
+eq "... the same from gzip" "$(want zeek-conn 5)" \
+  "$("$VIGIE" match --snapshot "$TMP/cert.snap" --fields id.resp_h "$TMP/conn.log.gz" 2>/dev/null | hits)"
+jq -r '([input_line_number, .dest_ip] | @tsv), ([input_line_number, .http.hostname] | @tsv)' \
+  "$D/suricata-eve.log" >"$TMP/vals"
+eq "--fields dest_ip,hostname on EVE JSON (a nested key)" "$(want suricata-eve 0)" \
+  "$("$VIGIE" match --snapshot "$TMP/cert.snap" --fields dest_ip,hostname "$D/suricata-eve.log" 2>/dev/null | hits)"
+jq -r '.answers[] as $a | [input_line_number, $a] | @tsv' "$D/zeek-json.log" >"$TMP/vals"
+eq "--fields answers on Zeek JSON (values of an array)" "$(want zeek-json 0)" \
+  "$("$VIGIE" match --snapshot "$TMP/cert.snap" --fields answers - <"$D/zeek-json.log" 2>/dev/null | hits)"
+{ echo 'ts,action,src,dst,"query",sha256'; cat "$D/csv.log"; } >"$TMP/withhead.csv"
+awk -F, '{ print NR "\t" $5 }' "$D/csv.log" >"$TMP/vals"
+eq "--fields query on CSV with a header" "$(want csv 1)" \
+  "$("$VIGIE" match --snapshot "$TMP/cert.snap" --fields query "$TMP/withhead.csv" 2>/dev/null | hits)"
+c=$("$VIGIE" match --snapshot "$TMP/cert.snap" --fields query --count "$TMP/withhead.csv" 2>/dev/null)
+eq "--count with --fields counts the kept hits" "$(want csv 1 | wc -l)" "$(jq .hits <<<"$c")"
+"$VIGIE" match --snapshot "$TMP/cert.snap" --fields query "$D/syslog.log" >"$TMP/out" 2>"$TMP/err"
+eq "--fields on a format without names: every hit kept" \
+  "$("$VIGIE" match --snapshot "$TMP/cert.snap" "$D/syslog.log" 2>/dev/null | wc -l)" "$(wc -l <"$TMP/out")"
+check "... and said on standard error" grep -q "no Zeek or CSV header" "$TMP/err"
+rc=0; "$VIGIE" match --fields ',,' "$TMP/nonl.log" >/dev/null 2>&1 || rc=$?
+eq "--fields with an empty name is a usage error" 2 "$rc"
+
 # Bad snapshots and bad usage.
 expect_fail() { # DESCRIPTION PATTERN ARGS...
   local d=$1 pat=$2 rc=0

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "index/index.h"
+#include "match/fields.h"
 #include "match/match.h"
 
 static const struct {
@@ -322,12 +323,62 @@ static void test_stop(void **state)
     assert_int_equal(calls, 1);
 }
 
+/* --fields: the field a position lies in, for JSON, Zeek TSV and CSV. */
+static int keep_at(struct vg_fields *f, const char *line, const char *needle)
+{
+    const char *at = strstr(line, needle);
+
+    assert_non_null(at);
+    return vg_fields_keep(f, line, strlen(line), (size_t)(at - line), strlen(needle));
+}
+
+static void test_fields(void **state)
+{
+    struct vg_fields *f;
+    struct vg_error err;
+    const char *zeek = "#separator \\x09\n#fields\tts\tid.orig_h\tid.resp_h\n#types\ttime\n";
+    const char *csv = "when,\"src\",dst\n";
+
+    (void)state;
+    assert_int_equal(vg_fields_new("dst,id.resp_h,rrname,answers", &f, &err), VG_OK);
+    vg_fields_file(f, "", 0);
+    assert_false(vg_fields_known(f));
+    /* JSON: the innermost key, an array's key, never a key itself */
+    assert_true(keep_at(f, "{\"dns\":{\"rrname\":\"evil.com\"}}", "evil.com"));
+    assert_false(keep_at(f, "{\"rrname2\":\"evil.com\"}", "evil.com"));
+    assert_true(keep_at(f, "{\"answers\":[\"1.2.3.4\",\"5.6.7.8\"]}", "5.6.7.8"));
+    assert_false(keep_at(f, "{\"answers\":[\"1.2.3.4\"],\"q\":\"5.6.7.8\"}", "5.6.7.8"));
+    assert_false(keep_at(f, "{\"dst\":\"a\",\"evil.com\":1}", "evil.com")); /* a key */
+    /* escaped quotes and separators inside strings do not mislead */
+    assert_true(keep_at(f, "{\"x\":\"a\\\",\\\"dst\\\":\",\"dst\":\"1.2.3.4\"}", "1.2.3.4"));
+    assert_false(keep_at(f, "{\"x\":\"\\\"dst\\\": 1.2.3.4\"}", "1.2.3.4"));
+    /* unknown format: every hit kept, but JSON lines still by key */
+    assert_true(keep_at(f, "client 1.2.3.4 asked", "1.2.3.4"));
+    /* Zeek TSV */
+    vg_fields_file(f, zeek, strlen(zeek));
+    assert_true(vg_fields_known(f));
+    assert_true(keep_at(f, "1.0\t10.0.0.1\t1.2.3.4", "1.2.3.4"));
+    assert_false(keep_at(f, "1.0\t1.2.3.4\t10.0.0.1", "1.2.3.4"));
+    assert_false(keep_at(f, "1.0\t10.0.0.1\t10.0.0.2\t1.2.3.4", "1.2.3.4")); /* no such column */
+    /* CSV with a header, quoted cells with commas */
+    vg_fields_file(f, csv, strlen(csv));
+    assert_true(vg_fields_known(f));
+    assert_true(keep_at(f, "\"a,b\",10.0.0.1,1.2.3.4", "1.2.3.4"));
+    assert_false(keep_at(f, "x,1.2.3.4,10.0.0.1", "1.2.3.4"));
+    /* a header cut before its end names nothing */
+    vg_fields_file(f, csv, 5);
+    assert_false(vg_fields_known(f));
+    vg_fields_free(f);
+    assert_int_not_equal(vg_fields_new("a,,b", &f, &err), VG_OK);
+    assert_int_not_equal(vg_fields_new("", &f, &err), VG_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_formats), cmocka_unit_test(test_near_misses),
         cmocka_unit_test(test_lines),   cmocka_unit_test(test_candidates),
-        cmocka_unit_test(test_stop),
+        cmocka_unit_test(test_stop),    cmocka_unit_test(test_fields),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
