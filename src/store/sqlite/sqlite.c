@@ -1718,13 +1718,10 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
 
     if (f->ntokens == 0)
         return VG_OK;
-    if (f->value) { /* one observable: found through its hash, or nothing */
-        if ((rc = obs_id(s, f->kind, f->value, f->value_len, 0, &one, err)) == VG_NOT_FOUND) {
-            vg_error_clear(err);
-            return VG_OK;
-        }
-        if (rc != VG_OK)
-            return rc;
+    if (f->value) { /* one observable: found through its hash in the same query */
+        unsigned char k = (unsigned char)f->kind;
+
+        one = (int64_t)fnv(fnv(VG_FNV_SEED, &k, 1), f->value, f->value_len);
     }
     if (f->added_after_us)
         after = rowid_added_after(s, f->added_after_us);
@@ -1749,7 +1746,9 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     if (rc == VG_OK)
         rc = visible_sql(&sql, "o", 1, f->ntokens);
     if (rc == VG_OK && f->value)
-        rc = cond(&sql, "c.obs_id =", &at);
+        rc = cond(&sql, "ob.vhash =", &at);
+    if (rc == VG_OK && f->value)
+        rc = cond(&sql, "ob.value =", &at);
     if (rc == VG_OK && f->kind)
         rc = cond(&sql, "ob.kind =", &at);
     if (rc == VG_OK && f->has_max_tlp)
@@ -1778,8 +1777,10 @@ bind:
     if (q == NULL)
         return err->code;
     at = bind_tokens(q, 1, f->tokens, f->ntokens);
-    if (f->value)
+    if (f->value) {
         sqlite3_bind_int64(q, at++, one);
+        sqlite3_bind_text(q, at++, f->value, (int)f->value_len, SQLITE_STATIC);
+    }
     if (f->kind)
         sqlite3_bind_int(q, at++, (int)f->kind);
     if (f->has_max_tlp)
