@@ -60,11 +60,19 @@ static const struct vg_values *values(struct server *srv, struct vg_store *st)
     int64_t now = vg_time_now_us();
     struct vg_error err;
 
-    if (commits == atomic_load(&srv->values_commits) &&
-        now - atomic_load(&srv->values_synced_us) < RESYNC_US)
+    int own = commits != atomic_load(&srv->values_commits);
+    enum vg_rc rc;
+
+    if (!own && now - atomic_load(&srv->values_synced_us) < RESYNC_US)
         return srv->values;
     vg_error_clear(&err);
-    if (vg_values_sync(srv->values, st, &err) != VG_OK) {
+    /* This server's own commits are waited for (an object acknowledged is in
+     * the next look-up); the periodic catch-up with other writers is not: a
+     * big import beside the server must not stall every look-up. */
+    rc = own ? vg_values_sync(srv->values, st, &err) : vg_values_try_sync(srv->values, st, &err);
+    if (rc == VG_CONFLICT)
+        return srv->values;
+    if (rc != VG_OK) {
         vg_log(VG_LOG_WARN, "values", "sync failed: %s", err.msg);
         return NULL;
     }

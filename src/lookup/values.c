@@ -206,11 +206,26 @@ static int add_cb(void *ctx, int64_t id, enum vg_obs_kind kind, const char *valu
     return 0;
 }
 
+static enum vg_rc sync_locked(struct vg_values *v, struct vg_store *st, struct vg_error *err);
+
 enum vg_rc vg_values_sync(struct vg_values *v, struct vg_store *st, struct vg_error *err)
+{
+    pthread_mutex_lock(&v->lock);
+    return sync_locked(v, st, err);
+}
+
+enum vg_rc vg_values_try_sync(struct vg_values *v, struct vg_store *st, struct vg_error *err)
+{
+    if (pthread_mutex_trylock(&v->lock) != 0)
+        return VG_CONFLICT; /* another thread is catching up */
+    return sync_locked(v, st, err);
+}
+
+/* Called with the lock held; releases it. */
+static enum vg_rc sync_locked(struct vg_values *v, struct vg_store *st, struct vg_error *err)
 {
     enum vg_rc rc;
 
-    pthread_mutex_lock(&v->lock);
     rc = vg_store_scan_values(st, atomic_load(&v->last), add_cb, v, err);
     /* a full stop (no memory for a bigger table) ends the scan early */
     if (rc == VG_OK && reserve(v) != 0)

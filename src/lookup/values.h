@@ -44,6 +44,9 @@ void vg_values_free(struct vg_values *v);
  * value numbers).  Safe to call from any thread, each with its own store
  * handle; concurrent callers wait for each other, readers do not. */
 enum vg_rc vg_values_sync(struct vg_values *v, struct vg_store *st, struct vg_error *err);
+/* The same, unless another thread is syncing: then VG_CONFLICT at once
+ * (err untouched), without waiting for it. */
+enum vg_rc vg_values_try_sync(struct vg_values *v, struct vg_store *st, struct vg_error *err);
 
 /* Values in the set; the highest store value number synced. */
 size_t vg_values_count(const struct vg_values *v);

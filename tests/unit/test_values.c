@@ -131,6 +131,9 @@ static void test_every_kind(void **state)
     assert_int_equal(vg_values_sync(v, fx->st, &err), VG_OK);
     assert_true(has(v, VG_OBS_IPV4, "198.51.100.1"));
     assert_int_equal(vg_values_count(v), 6);
+    put(fx, VG_OBS_IPV4, "198.51.100.2");
+    assert_int_equal(vg_values_try_sync(v, fx->st, &err), VG_OK); /* nobody else syncing */
+    assert_true(has(v, VG_OBS_IPV4, "198.51.100.2"));
     assert_true(vg_values_bytes(v) <= 16 * 1024 + 64);
     vg_values_free(v);
 }
