@@ -10,6 +10,7 @@
  * is reused from object to object, so the steady state allocates only the
  * canonical JSON text.
  */
+#include "common/hash.h"
 #include "ingest.h"
 
 #include <stdio.h>
@@ -39,6 +40,7 @@ struct vg_ingest_item {
     struct vg_object_version v;
     struct vg_audience aud;
     char *text;
+    uint8_t text_sha256[32]; /* for the ledger, computed while preparing */
     char id[256], type[256], spec[8];
     /* claims: values (and the label, at label_off) live in arena at offsets */
     struct vg_claim *claims;
@@ -688,6 +690,9 @@ static enum vg_rc prepare(const struct vg_ingest *ing, json_t *obj, const char *
     it->v.key_id = ing->opts.key_id;
     it->v.json = it->text;
     it->v.json_len = strlen(it->text);
+    /* hashed here, on the preparing thread, not under the store's write lock */
+    vg_sha256(it->text, it->v.json_len, it->text_sha256);
+    it->v.json_sha256 = it->text_sha256;
     return VG_OK;
 }
 

@@ -114,6 +114,9 @@ struct vg_object_version {
     int64_t collection_id;         /* 0: none */
     const char *json;              /* canonical JSON of the object */
     size_t json_len;
+    /* SHA-256 of json[0..json_len) when the caller computed it (off the
+     * writer's path: the ledger needs it), or NULL: the store computes it. */
+    const uint8_t *json_sha256;
     size_t nclaims;
     const struct vg_claim *claims;
     /*

@@ -162,6 +162,7 @@ struct orow {
     int kind, tlp;
     const char *org_stix, *stix_id, *json;
     size_t json_len;
+    const uint8_t *json_sha256; /* given by the writer, or NULL: computed here */
     size_t naud;
     uint64_t aud[VG_LEAF_AUD_MAX];
 };
@@ -176,7 +177,10 @@ static enum vg_rc build_leaf(struct sq_ledger *lg, const struct orow *r, const c
                                r->modified,      (uint8_t)r->tlp,  sha,
                                r->org_stix,      key_id,           r->stix_id};
 
-    digest2(lg, r->json, r->json_len, NULL, 0, sha);
+    if (r->json_sha256)
+        memcpy(sha, r->json_sha256, sizeof(sha));
+    else
+        digest2(lg, r->json, r->json_len, NULL, 0, sha);
     memcpy(aud, r->aud, naud * sizeof(aud[0]));
     return vg_leaf_encode_parts(&lp, aud, &naud, out, len, err);
 }
@@ -322,6 +326,7 @@ static int rows_next(struct rows *r)
     c->stix_id = (const char *)sqlite3_column_text(r->o, 7);
     c->json = (const char *)sqlite3_column_text(r->o, 8);
     c->json_len = (size_t)sqlite3_column_bytes(r->o, 8);
+    c->json_sha256 = NULL; /* from the row: always re-hashed */
     c->naud = 0;
     c->aud[c->naud++] = (uint64_t)sqlite3_column_int64(r->o, 9);
     for (;;) {
@@ -489,6 +494,7 @@ enum vg_rc sq_ledger_object(struct sq *s, const struct vg_object_version *v, int
     r.stix_id = v->stix_id;
     r.json = v->json;
     r.json_len = v->json_len;
+    r.json_sha256 = v->json_sha256;
     r.naud = 0;
     for (i = 0; v->aud && i < v->aud->n && i < VG_LEAF_AUD_MAX; i++)
         r.aud[r.naud++] = v->aud->tok[i];
