@@ -15,6 +15,7 @@
  * match that is not exact; at most 100.
  */
 #include "lookup.h"
+#include "sightings.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -230,6 +231,10 @@ enum vg_rc vg_lookup(struct vg_store *st, const vg_token *tokens, size_t ntokens
         json_object_set_new(doc, "matches", matches);
     else
         json_decref(matches);
+    if ((rc = vg_lookup_sightings(st, tokens, ntokens, doc, err)) != VG_OK) {
+        json_decref(doc);
+        return rc;
+    }
     *out = doc;
     return VG_OK;
 }

@@ -198,6 +198,13 @@ enum vg_rc vg_store_scan_observables(struct vg_store *st, const struct vg_obs_fi
     return st->ops->scan_observables(st, f, cb, ctx, err);
 }
 
+enum vg_rc vg_store_scan_sightings(struct vg_store *st, const vg_token *tokens, size_t ntokens,
+                                   enum vg_obs_kind kind, const char *value, size_t len,
+                                   vg_sighting_cb cb, void *ctx, struct vg_error *err)
+{
+    return st->ops->scan_sightings(st, tokens, ntokens, kind, value, len, cb, ctx, err);
+}
+
 enum vg_rc vg_store_head(struct vg_store *st, int64_t *seq, struct vg_error *err)
 {
     return st->ops->head(st, seq, err);
