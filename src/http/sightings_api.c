@@ -29,28 +29,92 @@
 
 #define UNKNOWN_REASON "no indicator you may see matches this value"
 
-/* The first indicator among the matches of a look-up answer, or NULL. */
-static const char *first_indicator(json_t *answer)
+/* The indicator a sighting is made of, and how far the sighting may go. */
+struct pick {
+    const char *ref;
+    enum vg_tlp tlp;  /* the indicator's */
+    int64_t only_org; /* 0: the community may see it; else only its contributor */
+};
+
+static int found_cb(void *ctx, const struct vg_object_row *row)
 {
+    (void)row;
+    *(int *)ctx = 1;
+    return 1;
+}
+
+/* Whether a holder of the community token alone may see object id. */
+static enum vg_rc community_sees(struct vg_store *st, const char *id, int *yes,
+                                 struct vg_error *err)
+{
+    vg_token community = VG_TOKEN_COMMUNITY;
+    struct vg_object_filter f;
+
+    memset(&f, 0, sizeof(f));
+    f.tokens = &community;
+    f.ntokens = 1;
+    f.stix_id = id;
+    f.limit = 1;
+    *yes = 0;
+    return vg_store_scan_objects(st, &f, found_cb, yes, err);
+}
+
+/*
+ * Among the indicators of a look-up answer (all visible to the sighter),
+ * the first one the whole community may see; failing that, the first one,
+ * and the sighting will then be shared with its contributor only: a
+ * sighting names what it sights (and carries the value), so it must reach
+ * no one the indicator does not.  p->ref NULL: no indicator.
+ */
+static enum vg_rc pick_indicator(struct vg_store *st, json_t *answer, struct pick *p,
+                                 struct vg_error *err)
+{
+    const char *first_org = NULL;
     json_t *m, *c;
     size_t i, j;
+    enum vg_rc rc;
 
+    memset(p, 0, sizeof(*p));
     json_array_foreach(json_object_get(answer, "matches"), i, m)
     {
         json_array_foreach(json_object_get(m, "contributions"), j, c)
         {
             const char *id = json_string_value(json_object_get(c, "object"));
+            enum vg_tlp tlp = VG_TLP_RED;
+            int yes;
 
-            if (id && strncmp(id, "indicator--", 11) == 0)
-                return id;
+            if (id == NULL || strncmp(id, "indicator--", 11) != 0)
+                continue;
+            if (vg_tlp_from_name(json_string_value(json_object_get(c, "tlp")), &tlp) != VG_OK)
+                tlp = VG_TLP_RED;
+            if ((rc = community_sees(st, id, &yes, err)) != VG_OK)
+                return rc;
+            if (yes) {
+                p->ref = id;
+                p->tlp = tlp;
+                p->only_org = 0;
+                return VG_OK;
+            }
+            if (p->ref == NULL) {
+                p->ref = id;
+                p->tlp = tlp;
+                first_org = json_string_value(json_object_get(c, "organisation"));
+            }
         }
     }
-    return NULL;
+    if (p->ref) {
+        struct vg_org org;
+
+        if (first_org == NULL || vg_store_org_get(st, first_org, &org, err) != VG_OK)
+            return vg_error_set(err, VG_INTERNAL, NULL, "the contributor of %s is unknown", p->ref);
+        p->only_org = org.id;
+    }
+    return VG_OK;
 }
 
 /* The sighting object for one resolved value, or NULL (out of memory). */
 static json_t *sighting_object(const struct vg_auth *who, const char *ref, const char *value,
-                               const struct vg_sighting_in *in, const char *now)
+                               enum vg_tlp tlp, const struct vg_sighting_in *in, const char *now)
 {
     char id[16 + VG_UUID_TEXT_LEN], uuid[VG_UUID_TEXT_LEN + 1], t[VG_TIME_TEXT_MAX];
     json_t *o;
@@ -58,11 +122,11 @@ static json_t *sighting_object(const struct vg_auth *who, const char *ref, const
     if (vg_uuid4(uuid) != VG_OK)
         return NULL;
     snprintf(id, sizeof(id), "sighting--%s", uuid);
-    o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:[s], s:s}", "type", "sighting",
+    o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:[s], s:s, s:[s]}", "type", "sighting",
                   "spec_version", "2.1", "id", id, "created", now, "modified", now,
                   "created_by_ref", who->org.stix_id, "sighting_of_ref", ref, "count",
                   (json_int_t)in->count, "where_sighted_refs", who->org.stix_id, "x_vigie_value",
-                  value);
+                  value, "object_marking_refs", vg_tlp_marking_id(tlp));
     if (o == NULL)
         return NULL;
     if (in->first_seen_us) {
@@ -76,21 +140,23 @@ static json_t *sighting_object(const struct vg_auth *who, const char *ref, const
     return o;
 }
 
-/* Phase 1: one result per value; objs[i] the sighting to store, or NULL. */
+/* Phase 1: one result per value; objs[i] the sighting to store (or NULL)
+ * and only[i] the one organisation it is shared with (0: the community). */
 static enum vg_rc resolve(struct vg_store *st, const struct vg_auth *who,
                           const struct vg_sighting_batch *b, json_t *results, json_t **objs,
-                          struct vg_error *err)
+                          int64_t *only, struct vg_error *err)
 {
     vg_token tok[VG_POLICY_TOKENS_MAX];
     size_t ntok = vg_policy_tokens(&who->principal, tok), i;
     char now[VG_TIME_TEXT_MAX];
+    enum vg_rc rc;
 
     vg_time_format_us(vg_time_now_us(), now);
     for (i = 0; i < b->n; i++) {
         const struct vg_sighting_in *in = &b->items[i];
         struct vg_error verr;
         json_t *answer = NULL, *r;
-        const char *ref;
+        struct pick p;
 
         vg_error_clear(&verr);
         if (vg_lookup(st, tok, ntok, in->value, in->len, &answer, &verr) != VG_OK) {
@@ -100,16 +166,25 @@ static enum vg_rc resolve(struct vg_store *st, const struct vg_auth *who,
             }
             r = json_pack("{s:s%, s:s, s:s+}", "value", in->value, in->len, "status", "rejected",
                           "reason", "not an observable: ", verr.msg);
-        } else if ((ref = first_indicator(answer)) == NULL) {
+        } else if ((rc = pick_indicator(st, answer, &p, err)) != VG_OK) {
+            json_decref(answer);
+            return rc;
+        } else if (p.ref == NULL) {
             r = json_pack("{s:s%, s:s, s:s}", "value", in->value, in->len, "status", "rejected",
                           "reason", UNKNOWN_REASON);
         } else {
             const char *canon = json_string_value(json_object_get(answer, "value"));
+            enum vg_tlp tlp = b->has_tlp ? b->tlp : VG_TLP_AMBER;
 
-            objs[i] = sighting_object(who, ref, canon, in, now);
-            r = objs[i] ? json_pack("{s:s%, s:s, s:s, s:O, s:s}", "value", in->value, in->len,
-                                    "status", "accepted", "canonical", canon, "id",
-                                    json_object_get(objs[i], "id"), "indicator", ref)
+            if (p.tlp > tlp) /* never wider than the indicator */
+                tlp = p.tlp;
+            objs[i] = sighting_object(who, p.ref, canon, tlp, in, now);
+            only[i] = p.only_org;
+            r = objs[i] ? json_pack("{s:s%, s:s, s:s, s:O, s:s, s:s, s:s}", "value", in->value,
+                                    in->len, "status", "accepted", "canonical", canon, "id",
+                                    json_object_get(objs[i], "id"), "indicator", p.ref, "tlp",
+                                    vg_tlp_name(tlp), "shared_with",
+                                    p.only_org ? "contributor" : "community")
                         : NULL;
         }
         json_decref(answer);
@@ -122,8 +197,8 @@ static enum vg_rc resolve(struct vg_store *st, const struct vg_auth *who,
 /* Phase 2: store the sightings, one transaction.  A sighting the hub
  * itself made can only fail for storage reasons: that fails the request. */
 static enum vg_rc store(struct vg_store *st, const struct vg_auth *who,
-                        const struct vg_sighting_batch *b, json_t **objs, size_t *stored,
-                        struct vg_error *err)
+                        const struct vg_sighting_batch *b, json_t **objs, const int64_t *only,
+                        size_t *stored, struct vg_error *err)
 {
     struct vg_ingest_opts io = {0};
     struct vg_ingest *ing = NULL;
@@ -144,7 +219,8 @@ static enum vg_rc store(struct vg_store *st, const struct vg_auth *who,
 
         if (objs[i] == NULL)
             continue;
-        if ((rc = vg_ingest_object(ing, objs[i], &res, err)) != VG_OK)
+        if ((rc = vg_ingest_object_for(ing, objs[i], only[i] ? &only[i] : NULL, only[i] ? 1 : 0,
+                                       &res, err)) != VG_OK)
             goto out;
         (*stored)++;
     }
@@ -162,6 +238,7 @@ enum MHD_Result http_sightings(struct server *srv, struct MHD_Connection *conn, 
     struct vg_store *st;
     struct vg_auth who;
     json_t *results = NULL, **objs = NULL, *doc;
+    int64_t *only = NULL;
     const char *ct;
     size_t i, stored = 0;
 
@@ -189,12 +266,14 @@ enum MHD_Result http_sightings(struct server *srv, struct MHD_Connection *conn, 
     }
     if (vg_sightings_parse(rq->body.data, rq->body.len, &b, &err) != VG_OK)
         return http_send_error(conn, rq, &err);
-    if ((results = json_array()) == NULL || (b.n && (objs = calloc(b.n, sizeof(*objs))) == NULL)) {
+    if ((results = json_array()) == NULL ||
+        (b.n && ((objs = calloc(b.n, sizeof(*objs))) == NULL ||
+                 (only = calloc(b.n, sizeof(*only))) == NULL))) {
         vg_error_set(&err, VG_NOMEM, NULL, "out of memory");
         goto fail;
     }
-    if (resolve(st, &who, &b, results, objs, &err) != VG_OK ||
-        store(st, &who, &b, objs, &stored, &err) != VG_OK)
+    if (resolve(st, &who, &b, results, objs, only, &err) != VG_OK ||
+        store(st, &who, &b, objs, only, &stored, &err) != VG_OK)
         goto fail;
     if (stored)
         http_stream_kick(srv);
@@ -205,6 +284,7 @@ enum MHD_Result http_sightings(struct server *srv, struct MHD_Connection *conn, 
     for (i = 0; i < b.n; i++)
         json_decref(objs[i]);
     free(objs);
+    free(only);
     vg_sightings_cleanup(&b);
     if (doc == NULL)
         return MHD_NO;
@@ -213,6 +293,7 @@ fail:
     for (i = 0; objs && i < b.n; i++)
         json_decref(objs[i]);
     free(objs);
+    free(only);
     json_decref(results);
     vg_sightings_cleanup(&b);
     return http_send_error(conn, rq, &err);

@@ -826,6 +826,16 @@ enum vg_rc vg_ingest_object(struct vg_ingest *ing, json_t *obj, enum vg_put_resu
     return vg_ingest_commit(ing, ing->item, result, err);
 }
 
+enum vg_rc vg_ingest_object_for(struct vg_ingest *ing, json_t *obj, const int64_t *orgs,
+                                size_t norgs, enum vg_put_result *result, struct vg_error *err)
+{
+    struct vg_ingest_item *it = ing->item;
+
+    it->rc = prepare(ing, obj, NULL, 0, 0, ing->opts.groups, ing->opts.ngroups, orgs, norgs, it,
+                     &it->err);
+    return vg_ingest_commit(ing, it, result, err);
+}
+
 /* Pattern text for one canonical observable: [type:path = 'value'], or with a
  * port, the network-traffic form that STIX uses for an address and port. */
 static enum vg_rc pattern_for(const struct vg_obs *obs, unsigned port, struct vg_buf *b)

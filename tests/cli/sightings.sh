@@ -23,6 +23,8 @@ echo evil.com >"$TMP/clear.txt"
 "$VIGIE" import --as A --tlp clear --collection pub "$TMP/clear.txt" >/dev/null
 echo secret-c2.net >"$TMP/red.txt"
 "$VIGIE" import --as A --tlp red "$TMP/red.txt" >/dev/null
+echo clear-two.net >"$TMP/clear2.txt"
+"$VIGIE" import --as A --tlp clear "$TMP/clear2.txt" >/dev/null
 echo group-only.net >"$TMP/grp.txt"
 "$VIGIE" import --as A --tlp amber --group g "$TMP/grp.txt" >/dev/null
 IND=$("$VIGIE" export --for A --format stix | jq -r '.objects[] | select(.type == "indicator" and (.pattern | contains("evil.com"))) | .id')
@@ -56,6 +58,14 @@ eq "C outside the group: group-only.net as unknown" \
   "$(jq -c '.results[1] | del(.value)' <<<"$r")" "$(jq -c '.results[0] | del(.value)' <<<"$r")"
 r=$(post "$kB" '{"sightings":[{"value":"group-only.net","count":2}]}')
 eq "B in the group may sight group-only.net" 1 "$(jq .accepted <<<"$r")"
+# a sighting names what it sights: never wider than the indicator
+eq "... shared with the indicator's contributor only, at its TLP" "contributor amber" \
+  "$(jq -r '.results[0] | "\(.shared_with) \(.tlp)"' <<<"$r")"
+gid=$(jq -r '.results[0].id' <<<"$r")
+check "... which C (outside the group) does not get by export" \
+  test "$("$VIGIE" export --for C --format stix --type sighting | grep -c "$gid")" -eq 0
+check "... and A (the contributor) does" \
+  test "$("$VIGIE" export --for A --format stix --type sighting | grep -c "$gid")" -eq 1
 
 # ---- counts in the look-up -------------------------------------------------
 sc() { look "$1" "$2" | jq -c '[.matches[0].sightings.count, ([.matches[0].sightings.organisations[]?.organisation] | join(","))]'; }
@@ -110,6 +120,16 @@ eq "RED batch accepted" 1 "$(jq .accepted <<<"$r")"
 eq "B counts its RED sighting" '[103,"B"]' "$(sc "$kB" evil.com)"
 eq "C does not: as before" "$before_C" "$(look "$kC" x.evil.com)"
 eq "A does not see B's RED sighting" '[13,"A,B"]' "$(sc "$kA" evil.com)"
+
+echo red-shared.net >"$TMP/redb.txt"
+"$VIGIE" import --as A --tlp red --share-with B "$TMP/redb.txt" >/dev/null
+r=$(post "$kB" '{"tlp":"green","sightings":[{"value":"red-shared.net"},{"value":"clear-two.net"}]}')
+eq "a RED indicator shared with B: B's sighting is RED, for A only" "contributor red" \
+  "$(jq -r '.results[0] | "\(.shared_with) \(.tlp)"' <<<"$r")"
+eq "a CLEAR indicator: the sighting at the TLP asked, for the community" "community green" \
+  "$(jq -r '.results[1] | "\(.shared_with) \(.tlp)"' <<<"$r")"
+check "A sees B's RED sighting of its RED indicator" \
+  test "$(look "$kA" red-shared.net | jq .matches[0].sightings.count)" -eq 1
 
 # ---- by import (the CLI path) ------------------------------------------------------
 cat >"$TMP/imp.json" <<JSON
