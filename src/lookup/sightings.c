@@ -98,14 +98,26 @@ enum vg_rc vg_lookup_sightings(struct vg_store *st, const vg_token *tokens, size
 
     if (json_array_size(matches) == 0)
         return VG_OK;
+    const char *value = json_string_value(json_object_get(doc, "value"));
+    const char *kind = json_string_value(json_object_get(doc, "kind"));
+    json_t *same = NULL; /* the match of the value itself, if any */
+
     json_array_foreach(matches, i, m)
     {
         json_t *ind = json_object_get(m, "indicator");
+        const char *v = json_string_value(json_object_get(ind, "value"));
+        const char *k = json_string_value(json_object_get(ind, "kind"));
 
-        if ((rc = add_for(st, tokens, ntokens, m, json_string_value(json_object_get(ind, "value")),
-                          json_string_value(json_object_get(ind, "kind")), err)) != VG_OK)
+        if ((rc = add_for(st, tokens, ntokens, m, v, k, err)) != VG_OK)
             return rc;
+        if (v && k && value && kind && strcmp(v, value) == 0 && strcmp(k, kind) == 0)
+            same = m;
     }
-    return add_for(st, tokens, ntokens, doc, json_string_value(json_object_get(doc, "value")),
-                   json_string_value(json_object_get(doc, "kind")), err);
+    if (same == NULL)
+        return add_for(st, tokens, ntokens, doc, value, kind, err);
+    /* an exact match already holds the value's sightings: one query less */
+    if (json_object_get(same, "sightings") &&
+        json_object_set(doc, "sightings", json_object_get(same, "sightings")) != 0)
+        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    return VG_OK;
 }
