@@ -198,4 +198,13 @@ check "repeated hits: one value, counted" grep -q 'reported 2500 hits as 1 sight
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID" || true
 check "the hub is consistent" "$VIGIE" check
+
+# ---- a hub from before migration 9: its sightings are counted once upgraded --------
+if command -v sqlite3 >/dev/null; then
+  want=$("$VIGIE" lookup --for A evil.com | jq -c '.matches[0].sightings | {count, sightings}')
+  sqlite3 "$VIGIE_HUB/vigie.db" 'DROP TABLE sighting; PRAGMA user_version = 8;'
+  eq "migration 9 fills the sightings stored before it" "$want" \
+    "$("$VIGIE" lookup --for A evil.com | jq -c '.matches[0].sightings | {count, sightings}')"
+  check "... and the hub is consistent" "$VIGIE" check
+fi
 finish
