@@ -826,6 +826,11 @@ enum vg_rc vg_ingest_object(struct vg_ingest *ing, json_t *obj, enum vg_put_resu
     return vg_ingest_commit(ing, ing->item, result, err);
 }
 
+enum vg_rc vg_ingest_begin(struct vg_ingest *ing, struct vg_error *err)
+{
+    return begin_if_needed(ing, err);
+}
+
 enum vg_rc vg_ingest_object_for(struct vg_ingest *ing, json_t *obj, const int64_t *orgs,
                                 size_t norgs, enum vg_put_result *result, struct vg_error *err)
 {

@@ -105,6 +105,11 @@ enum vg_rc vg_ingest_object_for(struct vg_ingest *ing, json_t *obj, const int64_
 enum vg_rc vg_ingest_flat(struct vg_ingest *ing, const struct vg_flat_record *rec,
                           enum vg_put_result *result, struct vg_error *err);
 
+/* Open the batch's transaction now (it opens at the first write
+ * otherwise), so that reads made before that write see the hub as the
+ * batch will change it, with no other writer in between. */
+enum vg_rc vg_ingest_begin(struct vg_ingest *ing, struct vg_error *err);
+
 /* Commit the open batch. */
 enum vg_rc vg_ingest_flush(struct vg_ingest *ing, struct vg_error *err);
 

@@ -25,6 +25,8 @@ echo secret-c2.net >"$TMP/red.txt"
 "$VIGIE" import --as A --tlp red "$TMP/red.txt" >/dev/null
 echo clear-two.net >"$TMP/clear2.txt"
 "$VIGIE" import --as A --tlp clear "$TMP/clear2.txt" >/dev/null
+echo rollup.net >"$TMP/rollup.txt"
+"$VIGIE" import --as A --tlp clear "$TMP/rollup.txt" >/dev/null
 echo group-only.net >"$TMP/grp.txt"
 "$VIGIE" import --as A --tlp amber --group g "$TMP/grp.txt" >/dev/null
 IND=$("$VIGIE" export --for A --format stix | jq -r '.objects[] | select(.type == "indicator" and (.pattern | contains("evil.com"))) | .id')
@@ -66,6 +68,21 @@ check "... which C (outside the group) does not get by export" \
   test "$("$VIGIE" export --for C --format stix --type sighting | grep -c "$gid")" -eq 0
 check "... and A (the contributor) does" \
   test "$("$VIGIE" export --for A --format stix --type sighting | grep -c "$gid")" -eq 1
+
+# ---- reports roll up: one sighting per organisation, value, TLP and day -------
+r1=$(post "$kB" '{"tlp":"green","sightings":[{"value":"rollup.net","count":2},{"value":"ROLLUP.net","count":3}]}')
+eq "a value twice in a batch: one sighting" 1 "$(jq -r '[.results[].id] | unique | length' <<<"$r1")"
+r2=$(post "$kB" '{"tlp":"green","sightings":[{"value":"rollup[.]net","count":5}]}')
+rid=$(jq -r '.results[0].id' <<<"$r1")
+eq "the next batch: the same sighting, a new version" "$rid" "$(jq -r '.results[0].id' <<<"$r2")"
+eq "counts add up; one sighting object" '{"count":10,"sightings":1}' \
+  "$(look "$kC" rollup.net | jq -c '.matches[0].sightings | {count, sightings}')"
+eq "two versions stored, one counted row" "2 1" \
+  "$(sqlite3 "$VIGIE_HUB/vigie.db" "SELECT count(*) FROM object WHERE stix_id = '$rid'") $(sqlite3 "$VIGIE_HUB/vigie.db" "SELECT count(*) FROM sighting si JOIN object o ON o.rowid = si.object_rowid WHERE o.stix_id = '$rid'")"
+r3=$(post "$kB" '{"tlp":"amber","sightings":[{"value":"rollup.net"}]}')
+check "another TLP: another sighting" test "$(jq -r '.results[0].id' <<<"$r3")" != "$rid"
+eq "... counted beside the first" '{"count":11,"sightings":2}' \
+  "$(look "$kC" rollup.net | jq -c '.matches[0].sightings | {count, sightings}')"
 
 # ---- counts in the look-up -------------------------------------------------
 sc() { look "$1" "$2" | jq -c '[.matches[0].sightings.count, ([.matches[0].sightings.organisations[]?.organisation] | join(","))]'; }

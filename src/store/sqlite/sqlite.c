@@ -1216,7 +1216,26 @@ static enum vg_rc put_sighting(struct sq *s, int64_t rowid, const struct vg_sigh
     sqlite3_bind_int64(q, 5, f->count);
     sqlite3_bind_int64(q, 6, f->first_seen_us);
     sqlite3_bind_int64(q, 7, f->last_seen_us);
-    return step_done(s, q, err, "sighting");
+    if ((rc = step_done(s, q, err, "sighting")) != VG_OK)
+        return rc;
+    /* The rows of this contributor's older versions of the object with
+     * exactly this audience can never count again: whoever sees them sees
+     * this newer one, which the counts prefer.  Dropping them keeps one row
+     * per sighting that is only ever versioned (a rolled-up daily sighting,
+     * docs/sightings.md), so a look-up reads one row, not one per version. */
+    q = prep(s,
+             "DELETE FROM sighting WHERE object_rowid IN (SELECT o.rowid FROM object o, object n "
+             "WHERE n.rowid = ?1 AND o.id_hash = n.id_hash AND o.stix_id = n.stix_id AND "
+             "o.org_id = n.org_id AND o.rowid <> n.rowid AND o.aud0 = n.aud0 AND "
+             "(o.modified_us < n.modified_us OR (o.modified_us = n.modified_us AND o.rowid < "
+             "n.rowid)) AND (SELECT group_concat(token) FROM (SELECT token FROM object_audience "
+             "WHERE object_rowid = o.rowid ORDER BY token)) IS (SELECT group_concat(token) FROM "
+             "(SELECT token FROM object_audience WHERE object_rowid = n.rowid ORDER BY token)))",
+             err);
+    if (q == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, rowid);
+    return step_done(s, q, err, "sighting versions");
 }
 
 static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
