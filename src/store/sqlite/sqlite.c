@@ -205,7 +205,8 @@ static const char *const migrations[] = {
     sq_ledger_block_migration,
     /* 8: reserved for branch warn (replaced at merge) */
     "SELECT 1;",
-    /* 9: sightings, one row per sighting object version: the object it is
+    /* 9: sightings, one row per sighting object version (older versions
+     * with the same audience dropped: put_sighting): the object it is
      * a sighting of (ref_hash: FNV-1a of of_ref, as object.id_hash), the
      * value it carries itself (obs_id, 0: none), its count and times.  The
      * counts per observable are read through the sighting's own audience
