@@ -395,6 +395,7 @@ enum MHD_Result http_sightings(struct server *srv, struct MHD_Connection *conn, 
     struct pend *pend = NULL;
     const char *ct;
     size_t npend = 0, accepted = 0;
+    int64_t t0, t1 = 0, t2 = 0;
 
     vg_error_clear(&err);
     memset(&b, 0, sizeof(b));
@@ -424,13 +425,18 @@ enum MHD_Result http_sightings(struct server *srv, struct MHD_Connection *conn, 
         vg_error_set(&err, VG_NOMEM, NULL, "out of memory");
         goto fail;
     }
-    if (resolve(st, &who, &b, results, pend, &npend, &accepted, &err) != VG_OK ||
-        store(st, &who, &b, pend, npend, &err) != VG_OK)
+    t0 = vg_time_now_us();
+    if (resolve(st, &who, &b, results, pend, &npend, &accepted, &err) != VG_OK)
         goto fail;
+    t1 = vg_time_now_us();
+    if (store(st, &who, &b, pend, npend, &err) != VG_OK)
+        goto fail;
+    t2 = vg_time_now_us();
     if (npend)
         http_stream_kick(srv);
-    vg_log(VG_LOG_INFO, "sightings", "org=%s values=%zu accepted=%zu sightings=%zu", who.org.name,
-           b.n, accepted, npend);
+    vg_log(VG_LOG_INFO, "sightings",
+           "org=%s values=%zu accepted=%zu sightings=%zu resolve_us=%lld write_us=%lld",
+           who.org.name, b.n, accepted, npend, (long long)(t1 - t0), (long long)(t2 - t1));
     doc = json_pack("{s:I, s:I, s:o}", "accepted", (json_int_t)accepted, "rejected",
                     (json_int_t)(b.n - accepted), "results", results);
     pend_free(pend, npend);
