@@ -8,7 +8,9 @@
  *    "context": {"label", "tlp", "orgs", "ref"}}
  * With --count, one object per file with its number of hits instead.  A
  * summary goes to standard error.  The scanning rules are in src/match/match.h
- * and docs/match.md.
+ * and docs/match.md.  With --sightings URL, every hit is also reported to
+ * that hub as a sighting (report.h), aggregated per value and batched; a
+ * failure to report stops the scan with an error.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -23,14 +25,20 @@
 #include "index/index.h"
 #include "match/fields.h"
 #include "match/scan_file.h"
+#include "report.h"
 
 struct out_ctx {
     const struct vg_index *idx;
     const char *file;
     struct vg_buf line;
     int count_only, io_error;
-    struct vg_fields *fields; /* --fields, or NULL */
-    uint64_t kept;            /* hits of this file that were reported */
+    struct vg_fields *fields;   /* --fields, or NULL */
+    uint64_t kept;              /* hits of this file that were reported */
+    struct tool_report *report; /* --sightings, or NULL */
+    struct vg_buf lit;          /* the hit's text as a JSON literal */
+    struct vg_error report_err;
+    int report_failed;
+    struct vg_obs obs;
 };
 
 /* The first bytes of a file (gzip or not) for its header; 0 for standard
@@ -99,6 +107,24 @@ static int hit_cb(void *arg, const struct vg_match_out *h)
                                      (size_t)(h->text - h->line_text), h->len))
         return 0;
     c->kept++;
+    if (c->report) {
+        /* aggregated per canonical value: "EVIL.com" and "evil.com" are one */
+        struct vg_error perr;
+        int canon =
+            vg_obs_parse_ex(VG_OBS_NONE, VG_OBS_F_LIST, h->text, h->len, &c->obs, &perr) == VG_OK;
+
+        vg_buf_reset(&c->lit);
+        if (json_bytes(&c->lit, canon ? c->obs.value : h->text, canon ? c->obs.len : h->len) !=
+            VG_OK) {
+            vg_error_set(&c->report_err, VG_NOMEM, NULL, "out of memory");
+            c->report_failed = 1;
+            return 1;
+        }
+        if (tool_report_hit(c->report, c->lit.data, c->lit.len, &c->report_err) != VG_OK) {
+            c->report_failed = 1;
+            return 1;
+        }
+    }
     if (c->count_only)
         return 0;
     if (vg_index_entry(c->idx, h->hit.entry, &v) != VG_OK)
@@ -140,9 +166,13 @@ static int run(struct vg_cli *cli, int argc, char **argv)
                                          {"threads", required_argument, NULL, 'j'},
                                          {"block-size", required_argument, NULL, 'b'},
                                          {"fields", required_argument, NULL, 'f'},
+                                         {"sightings", required_argument, NULL, 'S'},
+                                         {"key", required_argument, NULL, 'k'},
+                                         {"cacert", required_argument, NULL, 'C'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *snapshot = NULL, *forname = NULL;
+    const char *snapshot = NULL, *forname = NULL, *sightings = NULL, *cacert = NULL;
+    const char *key = getenv("VIGIE_KEY");
     static const char *const stdin_only[] = {"-"};
     const char *const *files;
     struct vg_index *idx = NULL;
@@ -169,6 +199,15 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             break;
         case 'c':
             c.count_only = 1;
+            break;
+        case 'S':
+            sightings = optarg;
+            break;
+        case 'k':
+            key = optarg;
+            break;
+        case 'C':
+            cacert = optarg;
             break;
         case 'j':
             threads = strtol(optarg, &end, 10);
@@ -197,13 +236,17 @@ static int run(struct vg_cli *cli, int argc, char **argv)
                                          "organisation's view");
     if (threads < 1)
         threads = 1;
+    if (sightings && tool_report_new(sightings, key, cacert, &c.report, &err) != VG_OK)
+        return tool_fail(cli, "match", &err);
     nfiles = argc - optind;
     files = nfiles ? (const char *const *)argv + optind : stdin_only;
     if (nfiles == 0)
         nfiles = 1;
     if (snapshot) {
-        if (vg_index_open_file(snapshot, 0, &idx, &err) != VG_OK)
+        if (vg_index_open_file(snapshot, 0, &idx, &err) != VG_OK) {
+            tool_report_free(c.report);
             return tool_fail(cli, "match", &err);
+        }
     } else {
         struct vg_index_builder *b = NULL;
         struct vg_org org;
@@ -211,13 +254,16 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         void *img;
         size_t len;
 
-        if ((ret = tool_open(cli, "match", &st)) != VG_EXIT_OK)
+        if ((ret = tool_open(cli, "match", &st)) != VG_EXIT_OK) {
+            tool_report_free(c.report);
             return ret;
+        }
         if (tool_snapshot_build(st, forname, &org, &b, &claims, &err) != VG_OK ||
             vg_index_builder_finish(b, &img, &len, &err) != VG_OK ||
             vg_index_open_mem(img, len, VG_INDEX_TRUSTED, 1, &idx, &err) != VG_OK) {
             vg_index_builder_free(b);
             vg_store_close(st);
+            tool_report_free(c.report);
             return tool_fail(cli, "match", &err);
         }
         vg_index_builder_free(b);
@@ -226,6 +272,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
     c.idx = idx;
     vg_buf_init(&c.line, 0);
+    vg_buf_init(&c.lit, 0);
     t0 = vg_time_now_us();
     for (i = 0; i < nfiles; i++) {
         struct vg_match_stats s = {0};
@@ -248,7 +295,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             ret = tool_fail(cli, "match", &err);
             goto out;
         }
-        if (c.io_error)
+        if (c.io_error || c.report_failed)
             break;
         if (c.count_only) {
             struct vg_buf *b = &c.line;
@@ -265,6 +312,13 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         total.lines += s.lines;
         total.hits += c.kept;
     }
+    if (c.report && !c.report_failed && tool_report_flush(c.report, &c.report_err) != VG_OK)
+        c.report_failed = 1;
+    if (c.report_failed) {
+        fflush(stdout);
+        ret = tool_fail(cli, "match", &c.report_err);
+        goto out;
+    }
     if (fflush(stdout) != 0 || c.io_error) {
         vg_error_set(&err, VG_IO, "output", "write failed");
         ret = tool_fail(cli, "match", &err);
@@ -279,9 +333,21 @@ static int run(struct vg_cli *cli, int argc, char **argv)
                 (unsigned long long)total.hits, (unsigned long long)total.lines,
                 (unsigned long long)total.bytes, secs,
                 secs > 0 ? (double)total.bytes / secs / 1e6 : 0.0, threads);
+        if (c.report) {
+            const struct tool_report_stats *rs = tool_report_stats(c.report);
+
+            fprintf(stderr,
+                    "match: reported %llu hits as %llu sightings in %llu batches: %llu "
+                    "accepted, %llu rejected (no indicator the key may see)\n",
+                    (unsigned long long)rs->hits, (unsigned long long)rs->values,
+                    (unsigned long long)rs->batches, (unsigned long long)rs->accepted,
+                    (unsigned long long)rs->rejected);
+        }
     }
     ret = VG_EXIT_OK;
 out:
+    tool_report_free(c.report);
+    vg_buf_cleanup(&c.lit);
     vg_buf_cleanup(&c.line);
     vg_fields_free(c.fields);
     vg_index_free(idx);
@@ -292,6 +358,7 @@ const struct vg_cmd vg_cmd_match = {
     "match",
     "scan logs (plain or gzip) for the indicators an organisation may see",
     "match [--snapshot FILE | --for ORG] [--count] [--fields NAME,...] [--threads N] "
-    "[--block-size BYTES] [FILE...|-]",
+    "[--block-size BYTES]\n"
+    "       [--sightings URL [--key KEY] [--cacert FILE]] [FILE...|-]",
     run,
 };

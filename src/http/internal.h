@@ -37,6 +37,7 @@ enum route {
     R_STREAM,
     R_LEDGER,
     R_LOOKUP,
+    R_SIGHTINGS,
     R_OTHER,
     R_COUNT
 };
@@ -117,6 +118,9 @@ void http_lookup_free(struct server *srv);
 /* GET and POST /api/v1/lookup (lookup_api.c). */
 enum MHD_Result http_lookup(struct server *srv, struct MHD_Connection *conn, struct request *rq,
                             const char *method);
+/* POST /api/v1/sightings (sightings_api.c). */
+enum MHD_Result http_sightings(struct server *srv, struct MHD_Connection *conn, struct request *rq,
+                               const char *method);
 enum MHD_Result http_stream(struct server *srv, struct MHD_Connection *conn, struct request *rq,
                             const char *method);
 

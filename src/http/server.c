@@ -36,8 +36,8 @@
 #include "common/vtime.h"
 #include "store/store.h"
 
-static const char *const route_names[R_COUNT] = {"health", "whoami", "taxii",  "metrics",
-                                                 "stream", "ledger", "lookup", "other"};
+static const char *const route_names[R_COUNT] = {
+    "health", "whoami", "taxii", "metrics", "stream", "ledger", "lookup", "sightings", "other"};
 static const double buckets_ms[NBUCKETS] = {0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 5000};
 
 static _Thread_local struct vg_store *tls_store;
@@ -233,6 +233,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                 : strcmp(url, "/api/v1/stream") == 0       ? R_STREAM
                 : strncmp(url, "/api/v1/ledger/", 15) == 0 ? R_LEDGER
                 : strcmp(url, "/api/v1/lookup") == 0       ? R_LOOKUP
+                : strcmp(url, "/api/v1/sightings") == 0    ? R_SIGHTINGS
                                                            : R_OTHER;
     if (rq->route == R_METRICS)
         return metrics(srv, conn, rq);
@@ -260,6 +261,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     }
     if (rq->route == R_LOOKUP)
         return http_lookup(srv, conn, rq, method);
+    if (rq->route == R_SIGHTINGS)
+        return http_sightings(srv, conn, rq, method);
     if (rq->route == R_STREAM)
         return http_stream(srv, conn, rq, method);
     if (is_taxii(url))

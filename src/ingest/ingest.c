@@ -51,6 +51,10 @@ struct vg_ingest_item {
     int claim_confidence;
     int64_t claim_first, claim_last;
     int claim_rc;
+    /* a sighting's facts (v.sighting points here) */
+    struct vg_sighting_facts sighting;
+    char of_ref[256];
+    struct vg_obs sighted;
 };
 
 struct vg_ingest {
@@ -283,6 +287,7 @@ static void item_reset(struct vg_ingest_item *it)
     it->claim_first = it->claim_last = 0;
     memset(&it->v, 0, sizeof(it->v));
     it->id[0] = '\0';
+    it->of_ref[0] = '\0';
 }
 
 static int claim_add(void *ctx, const struct vg_obs *obs)
@@ -545,6 +550,64 @@ static char *object_text(json_t *obj, const char *text, size_t len, enum mark_ed
 
 /* ---- the object path ------------------------------------------------------------ */
 
+/*
+ * A sighting: sighting_of_ref (required), count (STIX: 0 to 999,999,999;
+ * 1 when absent), first_seen <= last_seen (the object's creation when
+ * neither is given), and the value the sighting carries itself
+ * (x_vigie_value, the hub's own property: any spelling of an observable,
+ * stored canonical), for the per-observable counts (docs/sightings.md).
+ */
+static enum vg_rc sighting_facts(struct vg_ingest_item *it, json_t *obj, int64_t created,
+                                 struct vg_error *err)
+{
+    struct vg_sighting_facts *f = &it->sighting;
+    const char *ref, *value;
+    json_t *count;
+    enum vg_rc rc;
+
+    memset(f, 0, sizeof(*f));
+    if ((rc = get_ref(obj, "sighting_of_ref", 1, err)) != VG_OK)
+        return rc;
+    ref = json_string_value(json_object_get(obj, "sighting_of_ref"));
+    snprintf(it->of_ref, sizeof(it->of_ref), "%s", ref); /* a valid id is shorter */
+    f->of_ref = it->of_ref;
+    f->count = 1;
+    if ((count = json_object_get(obj, "count")) != NULL) {
+        if (!json_is_integer(count) || json_integer_value(count) < 0 ||
+            json_integer_value(count) > 999999999)
+            return vg_error_set(err, VG_INVALID, "count",
+                                "'count' must be an integer from 0 to 999999999");
+        f->count = (int64_t)json_integer_value(count);
+    }
+    if ((rc = get_time(obj, "first_seen", 0, &f->first_seen_us, err)) != VG_OK ||
+        (rc = get_time(obj, "last_seen", 0, &f->last_seen_us, err)) != VG_OK)
+        return rc;
+    if (f->first_seen_us && f->last_seen_us && f->last_seen_us < f->first_seen_us)
+        return vg_error_set(err, VG_INVALID, "last_seen", "'last_seen' is before 'first_seen'");
+    if (f->first_seen_us == 0 && f->last_seen_us == 0)
+        f->first_seen_us = f->last_seen_us = created;
+    else if (f->last_seen_us == 0)
+        f->last_seen_us = f->first_seen_us;
+    if ((rc = get_string(obj, "x_vigie_value", 0, &value, err)) != VG_OK)
+        return rc;
+    f->kind = VG_OBS_NONE;
+    if (value) {
+        struct vg_error perr;
+
+        vg_error_clear(&perr);
+        if ((rc = vg_obs_parse_ex(VG_OBS_NONE, VG_OBS_F_LIST, value,
+                                  json_string_length(json_object_get(obj, "x_vigie_value")),
+                                  &it->sighted, &perr)) != VG_OK)
+            return vg_error_set(err, rc, "x_vigie_value", "'x_vigie_value' is no observable: %s",
+                                perr.msg);
+        f->kind = it->sighted.kind;
+        f->value = it->sighted.value;
+        f->len = it->sighted.len;
+    }
+    it->v.sighting = f; /* set again by prepare's end, which keeps it */
+    return VG_OK;
+}
+
 static enum vg_rc begin_if_needed(struct vg_ingest *ing, struct vg_error *err)
 {
     enum vg_rc rc;
@@ -640,7 +703,7 @@ static enum vg_rc prepare(const struct vg_ingest *ing, json_t *obj, const char *
             (rc = get_ref(obj, "target_ref", 1, err)) != VG_OK)
             return rc;
     } else if (strcmp(type, "sighting") == 0) {
-        if ((rc = get_ref(obj, "sighting_of_ref", 1, err)) != VG_OK)
+        if ((rc = sighting_facts(it, obj, created, err)) != VG_OK)
             return rc;
     }
 
@@ -766,6 +829,21 @@ enum vg_rc vg_ingest_object(struct vg_ingest *ing, json_t *obj, enum vg_put_resu
 {
     vg_ingest_prepare(ing, obj, NULL, 0, ing->item);
     return vg_ingest_commit(ing, ing->item, result, err);
+}
+
+enum vg_rc vg_ingest_begin(struct vg_ingest *ing, struct vg_error *err)
+{
+    return begin_if_needed(ing, err);
+}
+
+enum vg_rc vg_ingest_object_for(struct vg_ingest *ing, json_t *obj, const int64_t *orgs,
+                                size_t norgs, enum vg_put_result *result, struct vg_error *err)
+{
+    struct vg_ingest_item *it = ing->item;
+
+    it->rc = prepare(ing, obj, NULL, 0, 0, ing->opts.groups, ing->opts.ngroups, orgs, norgs, it,
+                     &it->err);
+    return vg_ingest_commit(ing, it, result, err);
 }
 
 /* Pattern text for one canonical observable: [type:path = 'value'], or with a

@@ -92,9 +92,23 @@ const char *vg_ingest_item_id(const struct vg_ingest_item *it);
 /* The JSON text that will be stored, or NULL when preparation failed. */
 const char *vg_ingest_item_text(const struct vg_ingest_item *it);
 
+/*
+ * vg_ingest_object with its own audience: the organisations named here
+ * instead of the ingest's (groups stay the ingest's).  For objects the hub
+ * derives for a partner, such as a sighting that must reach no further than
+ * the indicator it is a sighting of (src/http/sightings_api.c).
+ */
+enum vg_rc vg_ingest_object_for(struct vg_ingest *ing, json_t *obj, const int64_t *orgs,
+                                size_t norgs, enum vg_put_result *result, struct vg_error *err);
+
 /* Turn a flat record (plain, CSV, MISP) into a STIX indicator and store it. */
 enum vg_rc vg_ingest_flat(struct vg_ingest *ing, const struct vg_flat_record *rec,
                           enum vg_put_result *result, struct vg_error *err);
+
+/* Open the batch's transaction now (it opens at the first write
+ * otherwise), so that reads made before that write see the hub as the
+ * batch will change it, with no other writer in between. */
+enum vg_rc vg_ingest_begin(struct vg_ingest *ing, struct vg_error *err);
 
 /* Commit the open batch. */
 enum vg_rc vg_ingest_flush(struct vg_ingest *ing, struct vg_error *err);

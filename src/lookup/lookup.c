@@ -14,6 +14,7 @@
  * between look-ups: no correlation table.
  */
 #include "lookup.h"
+#include "sightings.h"
 
 #include <arpa/inet.h>
 #include <math.h>
@@ -408,6 +409,10 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
         json_object_set_new(doc, "matches", matches);
     else
         json_decref(matches);
+    if ((rc = vg_lookup_sightings(st, tokens, ntokens, doc, err)) != VG_OK) {
+        json_decref(doc);
+        return rc;
+    }
     *out = doc;
     return VG_OK;
 }

@@ -214,6 +214,13 @@ enum vg_rc vg_store_scan_values(struct vg_store *st, int64_t after, vg_value_cb 
     return st->ops->scan_values(st, after, cb, ctx, err);
 }
 
+enum vg_rc vg_store_scan_sightings(struct vg_store *st, const vg_token *tokens, size_t ntokens,
+                                   enum vg_obs_kind kind, const char *value, size_t len,
+                                   vg_sighting_cb cb, void *ctx, struct vg_error *err)
+{
+    return st->ops->scan_sightings(st, tokens, ntokens, kind, value, len, cb, ctx, err);
+}
+
 enum vg_rc vg_store_head(struct vg_store *st, int64_t *seq, struct vg_error *err)
 {
     return st->ops->head(st, seq, err);

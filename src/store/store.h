@@ -100,6 +100,22 @@ struct vg_claim {
     int64_t last_seen_us;  /* 0 unknown */
 };
 
+/*
+ * What a `sighting` object says, for the per-observable sighting counts
+ * (docs/sightings.md): the indicator it is a sighting of, how many times
+ * (STIX `count`, 1 when absent), when, and optionally the one observable
+ * value the sighting itself carries (`x_vigie_value`, canonical).  The
+ * sighting organisation is the contributor of the object.
+ */
+struct vg_sighting_facts {
+    const char *of_ref; /* sighting_of_ref */
+    int64_t count;
+    int64_t first_seen_us, last_seen_us; /* 0 unknown */
+    enum vg_obs_kind kind;               /* VG_OBS_NONE: no value carried */
+    const char *value;
+    size_t len;
+};
+
 /* One object version to store. */
 struct vg_object_version {
     const char *stix_id;
@@ -119,6 +135,7 @@ struct vg_object_version {
     const uint8_t *json_sha256;
     size_t nclaims;
     const struct vg_claim *claims;
+    const struct vg_sighting_facts *sighting; /* type "sighting" only, else NULL */
     /*
      * Ownership, decided inside the write: with writer_tokens set, a version
      * of this id stored by another organisation and visible to those tokens
@@ -295,6 +312,22 @@ typedef int (*vg_value_cb)(void *ctx, int64_t id, enum vg_obs_kind kind, const c
                            size_t len);
 
 /*
+ * Sightings of one observable, per sighting organisation, among what the
+ * requester may see: the latest visible, unrevoked version of each
+ * sighting object counts when it carries the value, or when it is a
+ * sighting of an object that the requester may see and that claims the
+ * value.  count: the sum of the sightings' counts; sightings: how many
+ * sighting objects; first/last seen: their earliest and latest.
+ */
+struct vg_sighting_row {
+    int64_t org_id;
+    int64_t count;
+    int64_t sightings;
+    int64_t first_seen_us, last_seen_us; /* 0 unknown */
+};
+typedef int (*vg_sighting_cb)(void *ctx, const struct vg_sighting_row *row);
+
+/*
  * The evidence ledger (docs/ledger.md): one leaf per event, written in the
  * transaction of the event, in a Merkle tree whose frontier is persisted at
  * every commit.  Entries are numbered from 0 in the order of the tree.
@@ -419,6 +452,9 @@ struct vg_store_ops {
                                vg_object_cb cb, void *ctx, struct vg_error *err);
     enum vg_rc (*scan_observables)(struct vg_store *st, const struct vg_obs_filter *f, vg_obs_cb cb,
                                    void *ctx, struct vg_error *err);
+    enum vg_rc (*scan_sightings)(struct vg_store *st, const vg_token *tokens, size_t ntokens,
+                                 enum vg_obs_kind kind, const char *value, size_t len,
+                                 vg_sighting_cb cb, void *ctx, struct vg_error *err);
     enum vg_rc (*head)(struct vg_store *st, int64_t *seq, struct vg_error *err);
     enum vg_rc (*scan_values)(struct vg_store *st, int64_t after, vg_value_cb cb, void *ctx,
                               struct vg_error *err);
@@ -550,6 +586,12 @@ enum vg_rc vg_store_scan_observables(struct vg_store *st, const struct vg_obs_fi
  * return from cb stops the scan. */
 enum vg_rc vg_store_scan_values(struct vg_store *st, int64_t after, vg_value_cb cb, void *ctx,
                                 struct vg_error *err);
+/* Sightings of one canonical observable (see struct vg_sighting_row), one
+ * row per sighting organisation in organisation order; nothing without
+ * tokens, nothing for an unknown value. */
+enum vg_rc vg_store_scan_sightings(struct vg_store *st, const vg_token *tokens, size_t ntokens,
+                                   enum vg_obs_kind kind, const char *value, size_t len,
+                                   vg_sighting_cb cb, void *ctx, struct vg_error *err);
 /* The last event's sequence number (0 for an empty hub). */
 enum vg_rc vg_store_head(struct vg_store *st, int64_t *seq, struct vg_error *err);
 /* The last event added at or before us (0: none). */

@@ -203,6 +203,32 @@ static const char *const migrations[] = {
     sq_artefact_migration,
     /* 7: roots of the ledger's complete blocks of 1024 leaves (ledger_sql.c) */
     sq_ledger_block_migration,
+    /* 8: reserved for branch warn (replaced at merge) */
+    "SELECT 1;",
+    /* 9: sightings, one row per sighting object version (older versions
+     * with the same audience dropped: put_sighting): the object it is
+     * a sighting of (ref_hash: FNV-1a of of_ref, as object.id_hash), the
+     * value it carries itself (obs_id, 0: none), its count and times.  The
+     * counts per observable are read through the sighting's own audience
+     * (and, for a value known through the sighted object, that object's):
+     * see sq_scan_sightings.  Sightings stored before are filled in from
+     * their JSON. */
+    "CREATE TABLE sighting(object_rowid INTEGER PRIMARY KEY, ref_hash INTEGER NOT NULL,"
+    " of_ref TEXT NOT NULL, obs_id INTEGER NOT NULL DEFAULT 0, count INTEGER NOT NULL,"
+    " first_seen_us INTEGER NOT NULL DEFAULT 0, last_seen_us INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX sighting_ref ON sighting(ref_hash);"
+    "CREATE INDEX sighting_obs ON sighting(obs_id) WHERE obs_id <> 0;"
+    "INSERT INTO sighting(object_rowid, ref_hash, of_ref, count, first_seen_us, last_seen_us)"
+    " SELECT rowid, vg_id_hash(r), r, c, coalesce(f, 0), coalesce(l, f, 0) FROM (SELECT rowid,"
+    " json_extract(json, '$.sighting_of_ref') AS r,"
+    " CASE WHEN json_type(json, '$.count') = 'integer' THEN json_extract(json, '$.count')"
+    " ELSE 1 END AS c,"
+    " CAST((julianday(json_extract(json, '$.first_seen')) - 2440587.5) * 86400000000.0 AS"
+    " INTEGER) AS f,"
+    " CAST((julianday(json_extract(json, '$.last_seen')) - 2440587.5) * 86400000000.0 AS"
+    " INTEGER) AS l"
+    " FROM object WHERE type = 'sighting' AND aud0 <> 0 AND json_valid(json)"
+    " AND json_type(json, '$.sighting_of_ref') = 'text');",
 };
 
 static int schema_version(struct sq *s)
@@ -1187,6 +1213,54 @@ static enum vg_rc put_claims(struct sq *s, int64_t rowid, const struct vg_object
     return VG_OK;
 }
 
+/* The sighting row of a sighting object version (migration 9). */
+static enum vg_rc put_sighting(struct sq *s, int64_t rowid, const struct vg_sighting_facts *f,
+                               struct vg_error *err)
+{
+    int64_t carried = 0;
+    sqlite3_stmt *q;
+    enum vg_rc rc;
+
+    if (f->of_ref == NULL)
+        return vg_error_set(err, VG_INTERNAL, NULL, "sighting without sighting_of_ref");
+    if (f->kind != VG_OBS_NONE &&
+        (rc = obs_id(s, f->kind, f->value, f->len, 1, &carried, err)) != VG_OK)
+        return rc;
+    q = prep(s,
+             "INSERT INTO sighting(object_rowid, ref_hash, of_ref, obs_id, count, first_seen_us, "
+             "last_seen_us) VALUES(?, ?, ?, ?, ?, ?, ?)",
+             err);
+    if (q == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, rowid);
+    sqlite3_bind_int64(q, 2, id_hash(f->of_ref));
+    bind_text(q, 3, f->of_ref);
+    sqlite3_bind_int64(q, 4, carried);
+    sqlite3_bind_int64(q, 5, f->count);
+    sqlite3_bind_int64(q, 6, f->first_seen_us);
+    sqlite3_bind_int64(q, 7, f->last_seen_us);
+    if ((rc = step_done(s, q, err, "sighting")) != VG_OK)
+        return rc;
+    /* The rows of this contributor's older versions of the object with
+     * exactly this audience can never count again: whoever sees them sees
+     * this newer one, which the counts prefer.  Dropping them keeps one row
+     * per sighting that is only ever versioned (a rolled-up daily sighting,
+     * docs/sightings.md), so a look-up reads one row, not one per version. */
+    q = prep(s,
+             "DELETE FROM sighting WHERE object_rowid IN (SELECT o.rowid FROM object o, object n "
+             "WHERE n.rowid = ?1 AND o.id_hash = n.id_hash AND o.stix_id = n.stix_id AND "
+             "o.org_id = n.org_id AND o.rowid <> n.rowid AND o.aud0 = n.aud0 AND "
+             "(o.modified_us < n.modified_us OR (o.modified_us = n.modified_us AND o.rowid < "
+             "n.rowid)) AND (SELECT group_concat(token) FROM (SELECT token FROM object_audience "
+             "WHERE object_rowid = o.rowid ORDER BY token)) IS (SELECT group_concat(token) FROM "
+             "(SELECT token FROM object_audience WHERE object_rowid = n.rowid ORDER BY token)))",
+             err);
+    if (q == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, rowid);
+    return step_done(s, q, err, "sighting versions");
+}
+
 static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
                               enum vg_put_result *result, int64_t *seq_out, int *wrote,
                               struct vg_error *err)
@@ -1299,6 +1373,8 @@ static enum vg_rc put_version(struct sq *s, const struct vg_object_version *v,
             return rc;
     }
     if ((rc = put_claims(s, rowid, v, err)) != VG_OK)
+        return rc;
+    if (v->sighting && (rc = put_sighting(s, rowid, v->sighting, err)) != VG_OK)
         return rc;
     /* Advance only once everything is written: a failed put reuses both. */
     s->next_seq = seq + 1;
@@ -1820,6 +1896,81 @@ bind:
     return rc;
 }
 
+/*
+ * Sightings of one observable per sighting organisation.  The candidates
+ * are the sightings that carry the value and the sightings of objects
+ * that claim it and that the requester may see; of those, the latest
+ * visible unrevoked version of each sighting object counts.  Both tests go
+ * through visible_sql with the requester's tokens (?1..?n): the policy of
+ * contributions, not a second one.
+ */
+static enum vg_rc sq_scan_sightings(struct vg_store *st, const vg_token *tokens, size_t ntokens,
+                                    enum vg_obs_kind kind, const char *value, size_t len,
+                                    vg_sighting_cb cb, void *ctx, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    struct vg_buf sql;
+    sqlite3_stmt *q;
+    enum vg_rc rc;
+    int64_t one = 0;
+    int r;
+
+    if (ntokens == 0)
+        return VG_OK;
+    if ((rc = obs_id(s, kind, value, len, 0, &one, err)) == VG_NOT_FOUND) {
+        vg_error_clear(err);
+        return VG_OK;
+    }
+    if (rc != VG_OK)
+        return rc;
+    vg_buf_init(&sql, 0);
+    rc = vg_buf_printf(&sql,
+                       "WITH cand(r) AS (SELECT object_rowid FROM sighting WHERE obs_id = ?%zu "
+                       "AND obs_id <> 0 UNION SELECT si.object_rowid FROM claim c3 JOIN object o "
+                       "ON o.rowid = c3.object_rowid JOIN sighting si ON si.ref_hash = o.id_hash "
+                       "AND si.of_ref = o.stix_id WHERE c3.obs_id = ?%zu AND o.revoked = 0 AND ",
+                       ntokens + 1, ntokens + 1);
+    if (rc == VG_OK)
+        rc = visible_sql(&sql, "o", 1, ntokens);
+    if (rc == VG_OK)
+        rc = vg_buf_puts(&sql, ") SELECT o.org_id, sum(si.count), count(*), "
+                               "min(nullif(si.first_seen_us, 0)), max(si.last_seen_us) FROM cand "
+                               "JOIN sighting si ON si.object_rowid = cand.r JOIN object o ON "
+                               "o.rowid = si.object_rowid WHERE o.revoked = 0 AND ");
+    if (rc == VG_OK)
+        rc = visible_sql(&sql, "o", 1, ntokens);
+    if (rc == VG_OK)
+        rc = vg_buf_puts(&sql, " AND ");
+    if (rc == VG_OK)
+        rc = extreme_sql(&sql, 1, ntokens);
+    if (rc == VG_OK)
+        rc = vg_buf_puts(&sql, " GROUP BY o.org_id ORDER BY o.org_id");
+    if (rc != VG_OK) {
+        vg_buf_cleanup(&sql);
+        return vg_error_set(err, rc, NULL, "out of memory");
+    }
+    q = prep(s, sql.data, err);
+    vg_buf_cleanup(&sql);
+    if (q == NULL)
+        return err->code;
+    bind_tokens(q, 1, tokens, ntokens);
+    sqlite3_bind_int64(q, (int)ntokens + 1, one);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        struct vg_sighting_row row;
+
+        row.org_id = sqlite3_column_int64(q, 0);
+        row.count = sqlite3_column_int64(q, 1);
+        row.sightings = sqlite3_column_int64(q, 2);
+        row.first_seen_us = sqlite3_column_int64(q, 3); /* NULL: 0 */
+        row.last_seen_us = sqlite3_column_int64(q, 4);
+        if (cb(ctx, &row))
+            break;
+    }
+    rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? VG_OK : db_error(s, err, "scan sightings");
+    sqlite3_reset(q);
+    return rc;
+}
+
 /* ---- maintenance ---------------------------------------------------------------- */
 
 static enum vg_rc sq_scan_values(struct vg_store *st, int64_t after, vg_value_cb cb, void *ctx,
@@ -1920,6 +2071,9 @@ static enum vg_rc sq_check(struct vg_store *st, struct vg_error *err)
         {"SELECT count(*) FROM claim c WHERE NOT EXISTS(SELECT 1 FROM observable ob WHERE "
          "ob.id = c.obs_id) OR NOT EXISTS(SELECT 1 FROM object o WHERE o.rowid = c.object_rowid)",
          "dangling claims"},
+        {"SELECT count(*) FROM sighting si WHERE NOT EXISTS(SELECT 1 FROM object o WHERE "
+         "o.rowid = si.object_rowid AND o.type = 'sighting' AND o.aud0 <> 0)",
+         "sighting rows without their sighting"},
 
     };
     struct sq *s = sq_of(st);
@@ -2019,6 +2173,7 @@ static enum vg_rc erase_version(struct sq *s, int64_t rowid, struct vg_buf *aud,
         "UPDATE object SET aud0 = 0, json = '' WHERE rowid = ?",
         "DELETE FROM object_audience WHERE object_rowid = ?",
         "DELETE FROM claim WHERE object_rowid = ?",
+        "DELETE FROM sighting WHERE object_rowid = ?",
     };
     sqlite3_stmt *q;
     enum vg_rc rc;
@@ -2209,6 +2364,7 @@ static const struct vg_store_ops sqlite_ops = {
     .delete_object = sq_delete_object,
     .scan_objects = sq_scan_objects,
     .scan_observables = sq_scan_observables,
+    .scan_sightings = sq_scan_sightings,
     .head = sq_head,
     .scan_values = sq_scan_values,
     .seq_added_by = sq_seq_added_by,
