@@ -45,6 +45,7 @@ struct sq {
     struct bloom seen;       /* observable hashes in the store (writers only) */
     struct bloom ids;        /* object id hashes in the store (writers only) */
     struct sq_ledger ledger; /* the evidence ledger's state (ledger_sql.c) */
+    sqlite3_stmt *geo_put;   /* enrichment upsert, prepared on first use (geo_sql.c) */
 };
 
 #endif

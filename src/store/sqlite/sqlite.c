@@ -36,6 +36,7 @@
 #include "internal.h"
 
 #include "common/buf.h"
+#include "geo_sql.h"
 #include "common/hash.h"
 #include "common/vtime.h"
 #include "model/uuid.h"
@@ -203,6 +204,12 @@ static const char *const migrations[] = {
     sq_artefact_migration,
     /* 7: roots of the ledger's complete blocks of 1024 leaves (ledger_sql.c) */
     sq_ledger_block_migration,
+    /* 8: reserved for branch warn (replaced at merge) */
+    "SELECT 1;",
+    /* 9: reserved for branch sight (replaced at merge) */
+    "SELECT 1;",
+    /* 10: enrichment of observables and organisations' jurisdictions (geo_sql.c) */
+    sq_geo_migration,
 };
 
 static int schema_version(struct sq *s)
@@ -1600,6 +1607,9 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
         rc = claim_sql(&sql, "c.label", f->nlabels, &at);
     if (rc == VG_OK && f->ngroups)
         rc = group_sql(&sql, f->ngroups, &at);
+    if (rc == VG_OK && f->ncountries)
+        rc = claim_sql(&sql, "(SELECT gg.country FROM obs_geo gg WHERE gg.obs_id = c.obs_id)",
+                       f->ncountries, &at);
     if (rc == VG_OK && !f->events)
         rc = version_sql(&sql, f->versions, f->nmodified, &at, f->ntokens);
     if (rc == VG_OK)
@@ -1648,6 +1658,8 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
         sqlite3_bind_text(q, at++, f->labels[i], -1, SQLITE_TRANSIENT);
     at = bind_tokens(q, at, f->groups, f->ngroups); /* twice: audience, then deletions */
     at = bind_tokens(q, at, f->groups, f->ngroups);
+    for (i = 0; i < f->ncountries; i++)
+        sqlite3_bind_text(q, at++, f->countries[i], -1, SQLITE_TRANSIENT);
     for (i = 0; !f->events && i < f->nmodified; i++)
         sqlite3_bind_int64(q, at++, f->modified[i]);
     if (f->limit)
@@ -1691,6 +1703,7 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     enum vg_rc rc;
     int at = (int)f->ntokens + 1, r;
     int64_t last_obs = -1, after = 0, one = 0;
+    size_t i;
 
     if (f->ntokens == 0)
         return VG_OK;
@@ -1707,9 +1720,10 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     vg_buf_init(&sql, 0);
     rc = vg_buf_puts(&sql, "SELECT ob.id, ob.kind, ob.value, c.label, c.confidence, "
                            "c.first_seen_us, c.last_seen_us, o.tlp, o.org_id, o.stix_id, "
-                           "o.date_added_us FROM claim c JOIN object o ON o.rowid = "
-                           "c.object_rowid JOIN observable ob ON ob.id = c.obs_id WHERE "
-                           "o.revoked = 0 AND ");
+                           "o.date_added_us, " SQ_GEO_COLS
+                           " FROM claim c JOIN object o ON o.rowid = "
+                           "c.object_rowid JOIN observable ob ON ob.id = c.obs_id" SQ_GEO_JOIN
+                           " WHERE o.revoked = 0 AND ");
     if (rc == VG_OK)
         rc = visible_sql(&sql, "o", 1, f->ntokens);
     if (rc == VG_OK && f->value)
@@ -1724,6 +1738,8 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
         rc = cond(&sql, "c.label =", &at);
     if (rc == VG_OK && f->added_after_us)
         rc = cond(&sql, "o.rowid >", &at);
+    if (rc == VG_OK && f->ncountries)
+        rc = in_list(&sql, SQ_GEO_COUNTRY, f->ncountries, &at);
     if (rc == VG_OK)
         rc = version_sql(&sql, VG_VERSIONS_LAST, 0, &at, f->ntokens);
     if (rc == VG_OK)
@@ -1749,6 +1765,8 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
         sqlite3_bind_text(q, at++, f->label, -1, SQLITE_TRANSIENT);
     if (f->added_after_us)
         sqlite3_bind_int64(q, at++, after);
+    for (i = 0; i < f->ncountries; i++)
+        sqlite3_bind_text(q, at++, f->countries[i], -1, SQLITE_TRANSIENT);
 
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         struct vg_obs_row row;
@@ -1768,6 +1786,10 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
         row.org_id = sqlite3_column_int64(q, 8);
         row.stix_id = (const char *)sqlite3_column_text(q, 9);
         row.date_added_us = sqlite3_column_int64(q, 10);
+        row.country = (const char *)sqlite3_column_text(q, 11);
+        row.asn = sqlite3_column_int64(q, 12);
+        row.as_name = (const char *)sqlite3_column_text(q, 13);
+        row.geo_source = (enum vg_geo_source)sqlite3_column_int(q, 14);
         if (cb(ctx, &row))
             break;
     }
@@ -1886,6 +1908,7 @@ static void sq_close(struct vg_store *st)
         free(s->cache[i].sql);
     }
     sq_ledger_cleanup(s); /* its statements, before the connection */
+    sqlite3_finalize(s->geo_put);
     sqlite3_close(s->db);
     free(s->seen.bits);
     free(s->ids.bits);
@@ -2151,6 +2174,11 @@ static const struct vg_store_ops sqlite_ops = {
     .checkpoint_scan = sq_checkpoint_scan,
     .artefact_add = sq_artefact_add,
     .artefact_scan = sq_artefact_scan,
+    .geo_pending = sq_geo_pending,
+    .geo_put = sq_geo_put,
+    .geo_get = sq_geo_get,
+    .jurisdiction_set = sq_jurisdiction_set,
+    .jurisdiction_get = sq_jurisdiction_get,
 };
 
 /* vg_id_hash(text): the id hash in SQL, for the integrity check. */

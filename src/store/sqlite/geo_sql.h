@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * geo_sql.h - enrichment and jurisdictions in the SQLite backend
+ * (geo_sql.c): the migration, the operations, and the SQL pieces the scans
+ * of sqlite.c use to show and filter by location.
+ */
+#ifndef VG_STORE_SQLITE_GEO_SQL_H
+#define VG_STORE_SQLITE_GEO_SQL_H
+
+#include "internal.h"
+
+extern const char sq_geo_migration[];
+
+/*
+ * The location columns of a claim row, for a scan over "claim c JOIN object
+ * o JOIN observable ob": country, asn, as_name, source (4 columns), after
+ * the joins of SQ_GEO_JOIN.  A domain or URL without an address location of
+ * its own takes that of an address the same object claims.
+ */
+#define SQ_GEO_COLS                                                                                \
+    "coalesce(gr.country, g.country, ''), coalesce(gr.asn, g.asn, 0), "                           \
+    "coalesce(gr.as_name, g.as_name, ''), CASE WHEN gr.obs_id IS NOT NULL THEN 3 ELSE "           \
+    "coalesce(g.source, 0) END"
+#define SQ_GEO_JOIN                                                                                \
+    " LEFT JOIN obs_geo g ON g.obs_id = ob.id LEFT JOIN obs_geo gr ON ob.kind IN (5, 6) AND "      \
+    "(g.obs_id IS NULL OR g.source <> 1) AND gr.obs_id = (SELECT c2.obs_id FROM claim c2 JOIN "   \
+    "obs_geo g2 ON g2.obs_id = c2.obs_id WHERE c2.object_rowid = o.rowid AND c2.obs_id <> ob.id " \
+    "AND g2.source = 1 AND g2.country <> '' ORDER BY c2.obs_id LIMIT 1)"
+#define SQ_GEO_COUNTRY "coalesce(gr.country, g.country, '')"
+
+enum vg_rc sq_geo_pending(struct vg_store *st, int64_t build, int64_t after_id, size_t limit,
+                          vg_geo_item_cb cb, void *ctx, struct vg_error *err);
+enum vg_rc sq_geo_put(struct vg_store *st, int64_t obs_id, const struct vg_geo *g,
+                      struct vg_error *err);
+enum vg_rc sq_geo_get(struct vg_store *st, enum vg_obs_kind kind, const char *value, size_t len,
+                      struct vg_geo *out, struct vg_error *err);
+enum vg_rc sq_jurisdiction_set(struct vg_store *st, int64_t org_id, const char *const *codes,
+                               size_t n, struct vg_error *err);
+enum vg_rc sq_jurisdiction_get(struct vg_store *st, int64_t org_id, char *out, size_t cap,
+                               struct vg_error *err);
+
+#endif
