@@ -29,6 +29,7 @@ my $tree = MaxMind::DB::Writer::Tree->new(
     merge_strategy => 'none',
 );
 $tree->{_build_epoch} = $epoch;
+my $skipped = 0;
 for my $f (@csv) {
     open my $fh, '<:encoding(UTF-8)', $f or die "$f: $!\n";
     while (my $line = <$fh>) {
@@ -38,11 +39,17 @@ for my $f (@csv) {
         $name //= '';
         $name =~ s/^"(.*)"$/$1/;
         $name =~ s/""/"/g;
-        $tree->insert_range($first, $last,
-            { autonomous_system_number => $asn + 0, autonomous_system_organization => $name });
+        # ranges inside the IPv4 aliases of IPv6 (6to4, Teredo) cannot be
+        # stored: the IPv4 data answers for them
+        eval {
+            $tree->insert_range($first, $last,
+                { autonomous_system_number => $asn + 0, autonomous_system_organization => $name });
+            1;
+        } or $skipped++;
     }
 }
 open my $o, '>:raw', "$out.tmp" or die "$out.tmp: $!\n";
 $tree->write_tree($o);
 close $o or die "$out.tmp: $!\n";
 rename "$out.tmp", $out or die "$out: $!\n";
+print STDERR "geo_asn_mmdb: $out written ($skipped aliased ranges skipped)\n";
