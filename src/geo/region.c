@@ -225,6 +225,6 @@ enum vg_rc vg_geo_jurisdiction(struct vg_store *st, int64_t org_id, const char *
         return rc;
     if (declared[0] == '\0')
         return vg_error_set(err, VG_INVALID, "jurisdiction",
-                            "the organisation declares no jurisdiction (vigie org jurisdiction)");
+                            "the organisation declares no jurisdiction (vigie jurisdiction ORG CODES)");
     return vg_geo_expand(declared, out, cap, n, err);
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "common/vtime.h"
+#include "geo.h"
 #include "model/obs.h"
 
 #define ORGS_MAX 256
@@ -230,6 +231,10 @@ enum vg_rc vg_lookup(struct vg_store *st, const vg_token *tokens, size_t ntokens
         json_object_set_new(doc, "matches", matches);
     else
         json_decref(matches);
+    if ((rc = vg_lookup_geo(st, tokens, ntokens, doc, err)) != VG_OK) {
+        json_decref(doc);
+        return rc;
+    }
     *out = doc;
     return VG_OK;
 }
