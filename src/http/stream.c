@@ -31,6 +31,7 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "common/vtime.h"
+#include "geo_filter.h"
 #include "internal.h"
 #include "model/obs.h"
 #include "model/uuid.h"
@@ -70,6 +71,7 @@ struct sub {
     size_t ngroups;
     int has_max_tlp;
     enum vg_tlp max_tlp;
+    struct http_geo geo; /* jurisdiction= (geo_filter.c) */
     /* position and output */
     int64_t cursor;
     int64_t next_heartbeat_us, next_check_us;
@@ -399,6 +401,7 @@ static enum vg_rc fill(struct sub *s, struct vg_store *st, struct vg_error *err)
     f.nlabels = s->nlabels;
     f.has_max_tlp = s->has_max_tlp;
     f.max_tlp = s->max_tlp;
+    http_geo_apply(&s->geo, &f);
     f.added_after_us = vg_time_now_us() - s->srv->stream->retention_us;
     if ((rc = vg_store_scan_objects(st, &f, event_cb, &fl, err)) != VG_OK)
         return rc;
@@ -556,6 +559,9 @@ static int parse_filters(struct sub *s, struct vg_store *st, struct MHD_Connecti
                    -1;
         s->has_max_tlp = 1;
     }
+    if ((v = arg(conn, "jurisdiction")) &&
+        http_geo_parse(st, s->org_id, v, "jurisdiction", &s->geo, err) != VG_OK)
+        return -1;
     /* collections and groups: only those the partner may read / belongs
      * to exist for it (an unknown one and another's answer alike) */
     if ((v = arg(conn, "collections"))) {
