@@ -15,6 +15,8 @@
 #include <openssl/crypto.h>
 
 #include "cli.h"
+#include "common/log.h"
+#include "geo/geo.h"
 #include "http/server.h"
 
 /* "ADDR:PORT", "[V6]:PORT" or ":PORT" into opts (address kept in buf). */
@@ -80,6 +82,7 @@ struct settings {
     struct vg_server_opts so;
     char addr[64];
     char *cert, *key; /* PEM texts, owned */
+    char *country_db, *asn_db; /* "geo": the MMDB databases (docs/geo.md), owned */
 };
 
 /* One unsigned setting of the "limits" object, in [1, max]. */
@@ -169,6 +172,24 @@ static int load_config(const char *path, struct settings *s, struct vg_error *er
                     goto out;
                 }
             }
+        } else if (strcmp(k, "geo") == 0 && json_is_object(v)) {
+            json_object_foreach(v, lk, l)
+            {
+                char **slot = strcmp(lk, "country_db") == 0 ? &s->country_db
+                              : strcmp(lk, "asn_db") == 0   ? &s->asn_db
+                                                            : NULL;
+
+                if (slot == NULL || !json_is_string(l)) {
+                    vg_error_set(err, VG_INVALID, "geo",
+                                 "geo takes \"country_db\" and \"asn_db\" (MMDB file paths)");
+                    goto out;
+                }
+                free(*slot);
+                if ((*slot = strdup(json_string_value(l))) == NULL) {
+                    vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+                    goto out;
+                }
+            }
         } else if (strcmp(k, "tls") == 0 && json_is_object(v)) {
             const char *cert = json_string_value(json_object_get(v, "certificate"));
             const char *key = json_string_value(json_object_get(v, "key"));
@@ -188,6 +209,39 @@ static int load_config(const char *path, struct settings *s, struct vg_error *er
     rc = 0;
 out:
     json_decref(doc);
+    return rc;
+}
+
+/*
+ * Enrichment at start (docs/geo.md): with databases in the configuration
+ * (recorded in the hub) or recorded by `vigie enrich`, locate what is new
+ * or was located by other databases.  A database named in the
+ * configuration must open; one only recorded in the hub that no longer
+ * opens is a warning (the stored locations stay).
+ */
+static enum vg_rc geo_refresh(struct vg_store *st, const char *country, const char *asn,
+                              struct vg_error *err)
+{
+    struct vg_geo_db *db = NULL;
+    struct vg_geo_stats stats;
+    enum vg_rc rc = vg_geo_open_hub(st, country, asn, &db, err);
+
+    if (rc == VG_NOT_FOUND && !country && !asn) {
+        vg_error_clear(err);
+        return VG_OK; /* no enrichment configured */
+    }
+    if (rc != VG_OK) {
+        if (country || asn)
+            return rc;
+        vg_log(VG_LOG_WARN, "geo", "enrichment not refreshed: %s", err->msg);
+        vg_error_clear(err);
+        return VG_OK;
+    }
+    rc = vg_geo_refresh(st, db, &stats, err);
+    if (rc == VG_OK)
+        vg_log(VG_LOG_INFO, "geo", "enrichment: %zu observables looked at, %zu located (%s)",
+               stats.examined, stats.located, vg_geo_build_text(db));
+    vg_geo_free(db);
     return rc;
 }
 
@@ -259,6 +313,11 @@ static int run(struct vg_cli *cli, int argc, char **argv)
 
         if (tool_open(cli, "serve", &st) != VG_EXIT_OK)
             goto out; /* the hub must exist before serving it */
+        if (geo_refresh(st, s.country_db, s.asn_db, &err) != VG_OK) {
+            vg_store_close(st);
+            rc = tool_fail(cli, "serve", &err);
+            goto out;
+        }
         vg_store_close(st);
     }
     if (vg_server_run(&s.so, &err) != VG_OK)
@@ -267,6 +326,8 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         rc = VG_EXIT_OK;
 out:
     free(s.cert);
+    free(s.country_db);
+    free(s.asn_db);
     if (s.key) { /* a private key does not linger in freed memory */
         OPENSSL_cleanse(s.key, strlen(s.key));
         free(s.key);
