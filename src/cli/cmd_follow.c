@@ -136,10 +136,11 @@ static int run(struct vg_cli *cli, int argc, char **argv)
                                          {"labels", required_argument, NULL, 'l'},
                                          {"cacert", required_argument, NULL, 'C'},
                                          {"max-events", required_argument, NULL, 'n'},
+                                         {"jurisdiction", required_argument, NULL, 'J'},
                                          {NULL, 0, NULL, 0}};
-    static const char *const names[] = {"types",       "kinds",  "max_tlp",
-                                        "collections", "groups", "labels"};
-    const char *filters[6] = {NULL}, *key = getenv("VIGIE_KEY"), *cacert = NULL, *from = NULL;
+    static const char *const names[] = {"types",  "kinds",  "max_tlp",     "collections",
+                                        "groups", "labels", "jurisdiction"};
+    const char *filters[7] = {NULL}, *key = getenv("VIGIE_KEY"), *cacert = NULL, *from = NULL;
     struct follow f;
     struct vg_buf url, auth;
     CURL *curl;
@@ -176,6 +177,9 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         case 'l':
             filters[5] = optarg;
             break;
+        case 'J':
+            filters[6] = optarg;
+            break;
         case 'C':
             cacert = optarg;
             break;
@@ -206,7 +210,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     while (url.len && url.data[url.len - 1] == '/')
         url.len--;
     vg_buf_puts(&url, "/api/v1/stream");
-    for (i = 0; i < 6; i++) {
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char *esc;
 
         if (filters[i] == NULL)
@@ -286,6 +290,6 @@ const struct vg_cmd vg_cmd_follow = {
     .summary = "print a hub's live event stream as JSON lines, resuming after errors",
     .usage = "follow URL [--from ID|0] [--types T,...] [--kinds K,...] [--max-tlp TLP]\n"
              "       [--collections ID,...] [--groups G,...] [--labels L,...] [--cacert FILE]\n"
-             "       [--max-events N]   (key in $VIGIE_KEY or --key)",
+             "       [--max-events N] [--jurisdiction CC|REGION|mine]   (key in $VIGIE_KEY or --key)",
     .run = run,
 };
