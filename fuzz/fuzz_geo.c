@@ -18,7 +18,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *s, (*cc)[3], codes[64][8], c2[3];
+    char *s, (*cc)[3], codes[64][VG_GEO_CODE_MAX], c2[3];
     struct vg_error err;
     struct vg_geo g;
     size_t n = 0, m = 0, i, j, len = 0;

@@ -19,7 +19,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     static const struct option opts[] = {{"clear", no_argument, NULL, 'c'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    char codes[64][8], declared[1024], countries[VG_GEO_COUNTRIES_MAX][3];
+    char codes[64][VG_GEO_CODE_MAX], declared[1024], countries[VG_GEO_COUNTRIES_MAX][3];
     const char *list[64];
     struct vg_store *st = NULL;
     struct vg_org org;

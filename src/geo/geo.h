@@ -76,8 +76,10 @@ int vg_geo_is_country(const char *code);
 enum vg_rc vg_geo_expand(const char *list, char (*out)[3], size_t cap, size_t *n,
                          struct vg_error *err);
 /* Split and check a jurisdiction list as declared (codes kept, regions not
- * expanded): codes upper-cased into out[cap][8]. */
-enum vg_rc vg_geo_parse_codes(const char *list, char (*out)[8], size_t cap, size_t *n,
+ * expanded): codes upper-cased into out[cap] (the longest region name,
+ * "FIVE-EYES", fits with room). */
+#define VG_GEO_CODE_MAX 16
+enum vg_rc vg_geo_parse_codes(const char *list, char (*out)[VG_GEO_CODE_MAX], size_t cap, size_t *n,
                               struct vg_error *err);
 /* "EU: AT BE ...\nEEA: ..." for documentation and --help. */
 const char *vg_geo_regions(void);

@@ -140,10 +140,10 @@ static int next_code(const char **p, char *w, size_t cap)
     return 1;
 }
 
-enum vg_rc vg_geo_parse_codes(const char *list, char (*out)[8], size_t cap, size_t *n,
+enum vg_rc vg_geo_parse_codes(const char *list, char (*out)[VG_GEO_CODE_MAX], size_t cap, size_t *n,
                               struct vg_error *err)
 {
-    char w[16];
+    char w[VG_GEO_CODE_MAX];
     const char *p = list;
     size_t i;
     int r;
@@ -187,7 +187,7 @@ static enum vg_rc add_country(const char *c, char (*out)[3], size_t cap, size_t 
 enum vg_rc vg_geo_expand(const char *list, char (*out)[3], size_t cap, size_t *n,
                          struct vg_error *err)
 {
-    char codes[64][8];
+    char codes[64][VG_GEO_CODE_MAX];
     size_t ncodes, i;
     const char *m;
     enum vg_rc rc;

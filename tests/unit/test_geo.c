@@ -73,6 +73,10 @@ static void test_expand(void **state)
         vg_geo_expand("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", out, VG_GEO_COUNTRIES_MAX, &n, &err),
         VG_INVALID);
     assert_int_equal(vg_geo_expand("EU", out, 5, &n, &err), VG_LIMIT);
+    /* the longest region names (a buffer once too short for them: fuzz_geo) */
+    assert_int_equal(vg_geo_expand("five-eyes,SCHENGEN,eea", out, VG_GEO_COUNTRIES_MAX, &n, &err),
+                     VG_OK);
+    assert_int_equal(n, 5 + 29 + 2); /* Five Eyes, Schengen, and the EEA adds CY and IE */
     assert_int_equal(vg_geo_expand("F\xc3\xa9", out, VG_GEO_COUNTRIES_MAX, &n, &err), VG_INVALID);
 }
 
