@@ -117,8 +117,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     if (cli->json)
         tool_print_json(json_pack("{s:s, s:I, s:I, s:I, s:f}", "build", vg_geo_build_text(db),
                                   "examined", (json_int_t)stats.examined, "located",
-                                  (json_int_t)stats.located, "by_cctld",
-                                  (json_int_t)stats.by_cctld,
+                                  (json_int_t)stats.located, "by_cctld", (json_int_t)stats.by_cctld,
                                   "seconds", (double)(vg_time_now_us() - t0) / 1e6));
     else
         fprintf(stderr, "enrich: %zu observables looked at, %zu located (%zu by ccTLD); %s\n",

@@ -198,14 +198,19 @@ static int export_sensor(struct vg_cli *cli, struct vg_store *st, const char *fo
 
 static int run(struct vg_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"for", required_argument, NULL, 'F'},     {"format", required_argument, NULL, 'f'},
-        {"type", required_argument, NULL, 't'},    {"kind", required_argument, NULL, 'k'},
-        {"max-tlp", required_argument, NULL, 'm'}, {"contributor", required_argument, NULL, 'c'},
-        {"label", required_argument, NULL, 'l'},   {"added-after", required_argument, NULL, 'a'},
-        {"all-versions", no_argument, NULL, 'V'},  {"output", required_argument, NULL, 'o'},
-        {"jurisdiction", required_argument, NULL, 'J'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"for", required_argument, NULL, 'F'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"type", required_argument, NULL, 't'},
+                                         {"kind", required_argument, NULL, 'k'},
+                                         {"max-tlp", required_argument, NULL, 'm'},
+                                         {"contributor", required_argument, NULL, 'c'},
+                                         {"label", required_argument, NULL, 'l'},
+                                         {"added-after", required_argument, NULL, 'a'},
+                                         {"all-versions", no_argument, NULL, 'V'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"jurisdiction", required_argument, NULL, 'J'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     /* --jurisdiction: located in these countries (docs/geo.md) */
     const char *jurisdiction = NULL, *countries[VG_GEO_COUNTRIES_MAX];
     char ccs[VG_GEO_COUNTRIES_MAX][3];

@@ -288,8 +288,9 @@ static int run(struct vg_cli *cli, int argc, char **argv)
 const struct vg_cmd vg_cmd_follow = {
     .name = "follow",
     .summary = "print a hub's live event stream as JSON lines, resuming after errors",
-    .usage = "follow URL [--from ID|0] [--types T,...] [--kinds K,...] [--max-tlp TLP]\n"
-             "       [--collections ID,...] [--groups G,...] [--labels L,...] [--cacert FILE]\n"
-             "       [--max-events N] [--jurisdiction CC|REGION|mine]   (key in $VIGIE_KEY or --key)",
+    .usage =
+        "follow URL [--from ID|0] [--types T,...] [--kinds K,...] [--max-tlp TLP]\n"
+        "       [--collections ID,...] [--groups G,...] [--labels L,...] [--cacert FILE]\n"
+        "       [--max-events N] [--jurisdiction CC|REGION|mine]   (key in $VIGIE_KEY or --key)",
     .run = run,
 };

@@ -16,9 +16,8 @@
 
 static int run(struct vg_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"clear", no_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"clear", no_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     char codes[64][VG_GEO_CODE_MAX], declared[1024], countries[VG_GEO_COUNTRIES_MAX][3];
     const char *list[64];
     struct vg_store *st = NULL;
@@ -42,8 +41,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     }
     if (optind >= argc || argc - optind > 2 || (clear && argc - optind != 1))
         return tool_usage(&vg_cmd_jurisdiction, "give an organisation, and a list or --clear");
-    if (argc - optind == 2 &&
-        vg_geo_parse_codes(argv[optind + 1], codes, 64, &n, &err) != VG_OK)
+    if (argc - optind == 2 && vg_geo_parse_codes(argv[optind + 1], codes, 64, &n, &err) != VG_OK)
         return tool_fail(cli, "jurisdiction", &err);
     if (argc - optind == 2 && n == 0)
         return tool_usage(&vg_cmd_jurisdiction, "empty list (use --clear)");
@@ -59,8 +57,8 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     }
     if (vg_store_jurisdiction_get(st, org.id, declared, sizeof(declared), &err) != VG_OK)
         goto fail;
-    if (declared[0] && vg_geo_expand(declared, countries, VG_GEO_COUNTRIES_MAX, &ncountries,
-                                     &err) != VG_OK)
+    if (declared[0] &&
+        vg_geo_expand(declared, countries, VG_GEO_COUNTRIES_MAX, &ncountries, &err) != VG_OK)
         goto fail;
     if (cli->json) {
         arr = json_array();

@@ -54,11 +54,14 @@ static int parse_since(const char *s, int64_t now, int64_t *out)
 
 static int run(struct vg_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"jurisdiction", required_argument, NULL, 'j'}, {"since", required_argument, NULL, 's'},
-        {"for", required_argument, NULL, 'F'},          {"format", required_argument, NULL, 'f'},
-        {"max-tlp", required_argument, NULL, 'm'},      {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"jurisdiction", required_argument, NULL, 'j'},
+                                         {"since", required_argument, NULL, 's'},
+                                         {"for", required_argument, NULL, 'F'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"max-tlp", required_argument, NULL, 'm'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *jurisdiction = NULL, *forname = NULL, *format = "json", *output = NULL;
     char countries[VG_GEO_COUNTRIES_MAX][3];
     vg_token tokens[VG_POLICY_TOKENS_MAX];
@@ -119,8 +122,8 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         return ret;
     if (tool_org(st, forname, &org, &err) != VG_OK ||
         vg_store_principal(st, org.id, &p, &err) != VG_OK ||
-        vg_geo_jurisdiction(st, org.id, jurisdiction, countries, VG_GEO_COUNTRIES_MAX,
-                            &ncountries, &err) != VG_OK)
+        vg_geo_jurisdiction(st, org.id, jurisdiction, countries, VG_GEO_COUNTRIES_MAX, &ncountries,
+                            &err) != VG_OK)
         goto fail;
     req.ntokens = vg_policy_tokens(&p, tokens);
     req.tokens = tokens;
@@ -154,16 +157,16 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     if (rc != VG_OK)
         goto fail;
     if (output && cli->json)
-        tool_print_json(json_pack("{s:s, s:s, s:s, s:O}", "output", output, "format", format,
-                                  "for", org.name, "totals", json_object_get(doc, "totals")));
+        tool_print_json(json_pack("{s:s, s:s, s:s, s:O}", "output", output, "format", format, "for",
+                                  org.name, "totals", json_object_get(doc, "totals")));
     else if (output)
-        fprintf(stderr, "report: %lld observables located in %s (%lld new) written to %s\n",
-                (long long)json_integer_value(
-                    json_object_get(json_object_get(doc, "totals"), "observables")),
-                jurisdiction,
-                (long long)json_integer_value(
-                    json_object_get(json_object_get(doc, "totals"), "new")),
-                output);
+        fprintf(
+            stderr, "report: %lld observables located in %s (%lld new) written to %s\n",
+            (long long)json_integer_value(
+                json_object_get(json_object_get(doc, "totals"), "observables")),
+            jurisdiction,
+            (long long)json_integer_value(json_object_get(json_object_get(doc, "totals"), "new")),
+            output);
     ret = VG_EXIT_OK;
     goto out;
 fail:

@@ -81,7 +81,7 @@ static char *read_pem(const char *path, struct vg_error *err)
 struct settings {
     struct vg_server_opts so;
     char addr[64];
-    char *cert, *key; /* PEM texts, owned */
+    char *cert, *key;          /* PEM texts, owned */
     char *country_db, *asn_db; /* "geo": the MMDB databases (docs/geo.md), owned */
 };
 

@@ -55,8 +55,8 @@ enum vg_rc vg_geo_lookup(struct vg_geo_db *db, const char *ip, size_t len, struc
  * when nothing locates it; *out is then an empty location of this build.
  * db may be NULL (ccTLDs only).
  */
-enum vg_rc vg_geo_locate(struct vg_geo_db *db, enum vg_obs_kind kind, const char *value,
-                         size_t len, struct vg_geo *out);
+enum vg_rc vg_geo_locate(struct vg_geo_db *db, enum vg_obs_kind kind, const char *value, size_t len,
+                         struct vg_geo *out);
 
 /* The country of a domain's country-code top-level domain ("co.uk": GB),
  * into cc[3]; -1 when it has none, or when the ccTLD is mostly used

@@ -286,8 +286,8 @@ static const char *url_host(const char *url, size_t len, size_t *hlen)
     return h;
 }
 
-enum vg_rc vg_geo_locate(struct vg_geo_db *db, enum vg_obs_kind kind, const char *value,
-                         size_t len, struct vg_geo *out)
+enum vg_rc vg_geo_locate(struct vg_geo_db *db, enum vg_obs_kind kind, const char *value, size_t len,
+                         struct vg_geo *out)
 {
     const char *p;
     size_t n;

@@ -82,8 +82,7 @@ enum vg_rc vg_geo_refresh(struct vg_store *st, struct vg_geo_db *db, struct vg_g
         if ((rc = vg_store_begin(st, err)) != VG_OK)
             break;
         for (i = 0; i < b.n && rc == VG_OK; i++) {
-            if (vg_geo_locate(db, b.items[i].kind, b.items[i].value, b.items[i].len, &g) ==
-                VG_OK) {
+            if (vg_geo_locate(db, b.items[i].kind, b.items[i].value, b.items[i].len, &g) == VG_OK) {
                 out->located++;
                 out->by_cctld += g.source == VG_GEO_CCTLD;
             } else {
@@ -118,8 +117,7 @@ enum vg_rc vg_geo_open_hub(struct vg_store *st, const char *country, const char 
     if (country) { /* recorded absolute: later commands may run elsewhere */
         if (realpath(country, cpath) == NULL)
             return vg_error_set(err, VG_IO, country, "cannot open MMDB database %s", country);
-    } else if ((rc = vg_store_meta_get(st, "geo.country_db", cpath, sizeof(cpath), err)) !=
-               VG_OK) {
+    } else if ((rc = vg_store_meta_get(st, "geo.country_db", cpath, sizeof(cpath), err)) != VG_OK) {
         if (rc != VG_NOT_FOUND)
             return rc;
         vg_error_clear(err);

@@ -30,8 +30,7 @@ static const char countries[] =
 
 /* ccTLDs marketed as generic names (Google's list of "generic ccTLDs" and
  * the like): no location from them. */
-static const char generic_cctlds[] =
-    "ad ai as bz cc cd co dj fm io la me ms nu sc sr su tv tk ws";
+static const char generic_cctlds[] = "ad ai as bz cc cd co dj fm io la me ms nu sc sr su tv tk ws";
 
 struct region {
     const char *name;
@@ -224,7 +223,8 @@ enum vg_rc vg_geo_jurisdiction(struct vg_store *st, int64_t org_id, const char *
     if ((rc = vg_store_jurisdiction_get(st, org_id, declared, sizeof(declared), err)) != VG_OK)
         return rc;
     if (declared[0] == '\0')
-        return vg_error_set(err, VG_INVALID, "jurisdiction",
-                            "the organisation declares no jurisdiction (vigie jurisdiction ORG CODES)");
+        return vg_error_set(
+            err, VG_INVALID, "jurisdiction",
+            "the organisation declares no jurisdiction (vigie jurisdiction ORG CODES)");
     return vg_geo_expand(declared, out, cap, n, err);
 }

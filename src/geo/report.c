@@ -19,10 +19,10 @@
 
 struct entry {
     int64_t obs_id;
-    json_t *obj;       /* the observable's line */
-    json_t *labels;    /* object used as a set */
-    json_t *orgs;      /* object used as a set */
-    int64_t first_us;  /* earliest visible addition */
+    json_t *obj;      /* the observable's line */
+    json_t *labels;   /* object used as a set */
+    json_t *orgs;     /* object used as a set */
+    int64_t first_us; /* earliest visible addition */
 };
 
 struct build {
@@ -140,9 +140,11 @@ static void count(json_t *groups, const char *key, int fresh, json_t *extra)
             json_object_update(g, extra);
         json_object_set_new(groups, key, g);
     }
-    json_object_set_new(g, "count", json_integer(json_integer_value(json_object_get(g, "count")) + 1));
+    json_object_set_new(g, "count",
+                        json_integer(json_integer_value(json_object_get(g, "count")) + 1));
     if (fresh)
-        json_object_set_new(g, "new", json_integer(json_integer_value(json_object_get(g, "new")) + 1));
+        json_object_set_new(g, "new",
+                            json_integer(json_integer_value(json_object_get(g, "new")) + 1));
 }
 
 static int by_count(const void *a, const void *b)
@@ -198,8 +200,9 @@ static int by_value(const void *a, const void *b)
     int c = strcmp(json_string_value(json_object_get(x->obj, "country")),
                    json_string_value(json_object_get(y->obj, "country")));
 
-    return c ? c : strcmp(json_string_value(json_object_get(x->obj, "value")),
-                          json_string_value(json_object_get(y->obj, "value")));
+    return c ? c
+             : strcmp(json_string_value(json_object_get(x->obj, "value")),
+                      json_string_value(json_object_get(y->obj, "value")));
 }
 
 enum vg_rc vg_report_build(struct vg_store *st, const struct vg_report_request *req, json_t **out,
@@ -280,13 +283,12 @@ enum vg_rc vg_report_build(struct vg_store *st, const struct vg_report_request *
     vg_time_format_us(vg_time_now_us(), now);
     doc = json_pack("{s:s, s:O, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I}, s:o, s:o, s:o, s:o, "
                     "s:O}",
-                    "jurisdiction", req->jurisdiction, "countries", countries, "for",
-                    req->for_name, "since", since, "generated", now, "max_tlp",
-                    vg_tlp_name(req->max_tlp), "enrichment", build_text, "totals", "observables",
-                    (json_int_t)b.n, "new", (json_int_t)fresh_total, "contributions",
-                    (json_int_t)b.contributions, "by_country", sorted(ctry), "by_kind",
-                    sorted(kinds), "by_label", sorted(labels), "by_as", sorted(ases),
-                    "observables", list);
+                    "jurisdiction", req->jurisdiction, "countries", countries, "for", req->for_name,
+                    "since", since, "generated", now, "max_tlp", vg_tlp_name(req->max_tlp),
+                    "enrichment", build_text, "totals", "observables", (json_int_t)b.n, "new",
+                    (json_int_t)fresh_total, "contributions", (json_int_t)b.contributions,
+                    "by_country", sorted(ctry), "by_kind", sorted(kinds), "by_label",
+                    sorted(labels), "by_as", sorted(ases), "observables", list);
     if (doc == NULL) {
         rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
         goto out;

@@ -15,8 +15,8 @@
 
 #include "geo/geo.h"
 
-enum vg_rc http_geo_parse(struct vg_store *st, int64_t org_id, const char *spec,
-                          const char *field, struct http_geo *g, struct vg_error *err)
+enum vg_rc http_geo_parse(struct vg_store *st, int64_t org_id, const char *spec, const char *field,
+                          struct http_geo *g, struct vg_error *err)
 {
     char all[VG_GEO_COUNTRIES_MAX][3], msg[VG_ERROR_MSG_MAX];
     size_t n, i;
@@ -25,8 +25,7 @@ enum vg_rc http_geo_parse(struct vg_store *st, int64_t org_id, const char *spec,
     memset(g, 0, sizeof(*g));
     if (strlen(spec) > 512)
         return vg_error_set(err, VG_INVALID, field, "jurisdiction list too long");
-    if ((rc = vg_geo_jurisdiction(st, org_id, spec, all, VG_GEO_COUNTRIES_MAX, &n, err)) !=
-        VG_OK) {
+    if ((rc = vg_geo_jurisdiction(st, org_id, spec, all, VG_GEO_COUNTRIES_MAX, &n, err)) != VG_OK) {
         if (rc == VG_NOMEM || rc == VG_STORAGE)
             return rc;
         snprintf(msg, sizeof(msg), "%s", err->msg);

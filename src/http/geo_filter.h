@@ -22,8 +22,8 @@ struct http_geo {
 /* Parse spec for organisation org_id into g (VG_INVALID with the field
  * named `field` in err for an unknown code, too many countries, or "mine"
  * without declared jurisdictions). */
-enum vg_rc http_geo_parse(struct vg_store *st, int64_t org_id, const char *spec,
-                          const char *field, struct http_geo *g, struct vg_error *err);
+enum vg_rc http_geo_parse(struct vg_store *st, int64_t org_id, const char *spec, const char *field,
+                          struct http_geo *g, struct vg_error *err);
 
 /* Restrict an object scan to what is located in g's countries (no-op for
  * an empty g). */

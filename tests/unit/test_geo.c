@@ -56,8 +56,7 @@ static void test_expand(void **state)
     assert_int_equal(vg_geo_expand("EU", out, VG_GEO_COUNTRIES_MAX, &n, &err), VG_OK);
     assert_int_equal(n, 27);
     /* duplicates collapse; separators are commas and spaces */
-    assert_int_equal(vg_geo_expand(" FR, eu ,,DE  CH", out, VG_GEO_COUNTRIES_MAX, &n, &err),
-                     VG_OK);
+    assert_int_equal(vg_geo_expand(" FR, eu ,,DE  CH", out, VG_GEO_COUNTRIES_MAX, &n, &err), VG_OK);
     assert_int_equal(n, 28);
     for (i = 0; i < n; i++)
         fr += strcmp(out[i], "FR") == 0;
@@ -69,9 +68,9 @@ static void test_expand(void **state)
     assert_int_equal(vg_geo_expand(",,, ", out, VG_GEO_COUNTRIES_MAX, &n, &err), VG_INVALID);
     assert_int_equal(vg_geo_expand("FR;DE", out, VG_GEO_COUNTRIES_MAX, &n, &err), VG_INVALID);
     assert_int_equal(vg_geo_expand("<script>", out, VG_GEO_COUNTRIES_MAX, &n, &err), VG_INVALID);
-    assert_int_equal(
-        vg_geo_expand("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", out, VG_GEO_COUNTRIES_MAX, &n, &err),
-        VG_INVALID);
+    assert_int_equal(vg_geo_expand("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", out,
+                                   VG_GEO_COUNTRIES_MAX, &n, &err),
+                     VG_INVALID);
     assert_int_equal(vg_geo_expand("EU", out, 5, &n, &err), VG_LIMIT);
     /* the longest region names (a buffer once too short for them: fuzz_geo) */
     assert_int_equal(vg_geo_expand("five-eyes,SCHENGEN,eea", out, VG_GEO_COUNTRIES_MAX, &n, &err),
@@ -308,8 +307,8 @@ static void fixture_objects(struct fx *fx)
     {
         const char *v6[] = {"192.0.2.1"};
 
-        put(fx, "indicator--00000000-0000-4000-8000-000000000006", VG_TLP_AMBER, 1,
-            "hidden-family", 1, k_ip, v6);
+        put(fx, "indicator--00000000-0000-4000-8000-000000000006", VG_TLP_AMBER, 1, "hidden-family",
+            1, k_ip, v6);
     }
 }
 
@@ -367,8 +366,7 @@ static void test_store_enrichment(void **state)
     assert_int_equal(g.asn, 16276);
     assert_int_equal(g.build, 42);
     /* a value not in the hub, and one without a location: not found alike */
-    assert_int_equal(vg_store_geo_get(fx->st, VG_OBS_IPV4, "192.0.2.2", 9, &g, &err),
-                     VG_NOT_FOUND);
+    assert_int_equal(vg_store_geo_get(fx->st, VG_OBS_IPV4, "192.0.2.2", 9, &g, &err), VG_NOT_FOUND);
     assert_int_equal(vg_store_geo_get(fx->st, VG_OBS_DOMAIN, "evil-c2.com", 11, &g, &err),
                      VG_NOT_FOUND);
 }
@@ -438,7 +436,6 @@ static void test_rows_and_filters_follow_policy(void **state)
     assert_int_equal(vg_store_scan_observables(fx->st, &f, rows_cb, &r, &err), VG_OK);
     assert_int_equal(r.n, 3);
     assert_int_equal(find_row(&r, "192.0.2.1", "hidden-family"), -1);
-
 }
 
 static int count_obj(void *ctx, const struct vg_object_row *row)
@@ -501,16 +498,15 @@ static void test_jurisdictions(void **state)
 
     assert_int_equal(vg_store_jurisdiction_get(fx->st, fx->a.id, out, sizeof(out), &err), VG_OK);
     assert_string_equal(out, "");
-    assert_int_equal(vg_geo_jurisdiction(fx->st, fx->a.id, "mine", cc, VG_GEO_COUNTRIES_MAX, &n,
-                                         &err),
-                     VG_INVALID);
+    assert_int_equal(
+        vg_geo_jurisdiction(fx->st, fx->a.id, "mine", cc, VG_GEO_COUNTRIES_MAX, &n, &err),
+        VG_INVALID);
     assert_int_equal(vg_store_jurisdiction_set(fx->st, fx->a.id, codes, 2, &err), VG_OK);
     assert_int_equal(vg_store_jurisdiction_get(fx->st, fx->a.id, out, sizeof(out), &err), VG_OK);
     assert_string_equal(out, "FR,EU");
     assert_int_equal(vg_store_jurisdiction_get(fx->st, fx->a.id, out, 3, &err), VG_LIMIT);
-    assert_int_equal(vg_geo_jurisdiction(fx->st, fx->a.id, "mine", cc, VG_GEO_COUNTRIES_MAX, &n,
-                                         &err),
-                     VG_OK);
+    assert_int_equal(
+        vg_geo_jurisdiction(fx->st, fx->a.id, "mine", cc, VG_GEO_COUNTRIES_MAX, &n, &err), VG_OK);
     assert_int_equal(n, 27); /* FR is in the EU */
     assert_int_equal(vg_store_jurisdiction_set(fx->st, fx->a.id, NULL, 0, &err), VG_OK);
     assert_int_equal(vg_store_jurisdiction_get(fx->st, fx->a.id, out, sizeof(out), &err), VG_OK);

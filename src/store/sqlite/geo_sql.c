@@ -120,8 +120,8 @@ enum vg_rc sq_geo_get(struct vg_store *st, enum vg_obs_kind kind, const char *va
 {
     struct sq *s = (struct sq *)st;
     unsigned char k = (unsigned char)kind;
-    int64_t h = (int64_t)(vg_fnv1a(vg_fnv1a(VG_FNV_SEED, &k, 1), value, len) &
-                          0x7fffffffffffffffull);
+    int64_t h =
+        (int64_t)(vg_fnv1a(vg_fnv1a(VG_FNV_SEED, &k, 1), value, len) & 0x7fffffffffffffffull);
     sqlite3_stmt *q;
     enum vg_rc rc = VG_NOT_FOUND;
     int r;
@@ -140,11 +140,9 @@ enum vg_rc sq_geo_get(struct vg_store *st, enum vg_obs_kind kind, const char *va
             memcmp(sqlite3_column_blob(q, 5), value, len) != 0)
             continue; /* a hash collision */
         memset(out, 0, sizeof(*out));
-        snprintf(out->country, sizeof(out->country), "%s",
-                 (const char *)sqlite3_column_text(q, 0));
+        snprintf(out->country, sizeof(out->country), "%s", (const char *)sqlite3_column_text(q, 0));
         out->asn = sqlite3_column_int64(q, 1);
-        snprintf(out->as_name, sizeof(out->as_name), "%s",
-                 (const char *)sqlite3_column_text(q, 2));
+        snprintf(out->as_name, sizeof(out->as_name), "%s", (const char *)sqlite3_column_text(q, 2));
         out->source = (enum vg_geo_source)sqlite3_column_int(q, 3);
         out->build = sqlite3_column_int64(q, 4);
         rc = VG_OK;

@@ -18,13 +18,13 @@ extern const char sq_geo_migration[];
  * its own takes that of an address the same object claims.
  */
 #define SQ_GEO_COLS                                                                                \
-    "coalesce(gr.country, g.country, ''), coalesce(gr.asn, g.asn, 0), "                           \
-    "coalesce(gr.as_name, g.as_name, ''), CASE WHEN gr.obs_id IS NOT NULL THEN 3 ELSE "           \
+    "coalesce(gr.country, g.country, ''), coalesce(gr.asn, g.asn, 0), "                            \
+    "coalesce(gr.as_name, g.as_name, ''), CASE WHEN gr.obs_id IS NOT NULL THEN 3 ELSE "            \
     "coalesce(g.source, 0) END"
 #define SQ_GEO_JOIN                                                                                \
     " LEFT JOIN obs_geo g ON g.obs_id = ob.id LEFT JOIN obs_geo gr ON ob.kind IN (5, 6) AND "      \
-    "(g.obs_id IS NULL OR g.source <> 1) AND gr.obs_id = (SELECT c2.obs_id FROM claim c2 JOIN "   \
-    "obs_geo g2 ON g2.obs_id = c2.obs_id WHERE c2.object_rowid = o.rowid AND c2.obs_id <> ob.id " \
+    "(g.obs_id IS NULL OR g.source <> 1) AND gr.obs_id = (SELECT c2.obs_id FROM claim c2 JOIN "    \
+    "obs_geo g2 ON g2.obs_id = c2.obs_id WHERE c2.object_rowid = o.rowid AND c2.obs_id <> ob.id "  \
     "AND g2.source = 1 AND g2.country <> '' ORDER BY c2.obs_id LIMIT 1)"
 #define SQ_GEO_COUNTRY "coalesce(gr.country, g.country, '')"
 

@@ -1718,12 +1718,12 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     if (f->added_after_us)
         after = rowid_added_after(s, f->added_after_us);
     vg_buf_init(&sql, 0);
-    rc = vg_buf_puts(&sql, "SELECT ob.id, ob.kind, ob.value, c.label, c.confidence, "
-                           "c.first_seen_us, c.last_seen_us, o.tlp, o.org_id, o.stix_id, "
-                           "o.date_added_us, " SQ_GEO_COLS
-                           " FROM claim c JOIN object o ON o.rowid = "
-                           "c.object_rowid JOIN observable ob ON ob.id = c.obs_id" SQ_GEO_JOIN
-                           " WHERE o.revoked = 0 AND ");
+    rc = vg_buf_puts(&sql,
+                     "SELECT ob.id, ob.kind, ob.value, c.label, c.confidence, "
+                     "c.first_seen_us, c.last_seen_us, o.tlp, o.org_id, o.stix_id, "
+                     "o.date_added_us, " SQ_GEO_COLS " FROM claim c JOIN object o ON o.rowid = "
+                     "c.object_rowid JOIN observable ob ON ob.id = c.obs_id" SQ_GEO_JOIN
+                     " WHERE o.revoked = 0 AND ");
     if (rc == VG_OK)
         rc = visible_sql(&sql, "o", 1, f->ntokens);
     if (rc == VG_OK && f->value)
