@@ -103,6 +103,41 @@ static int set_disabled(struct vg_cli *cli, struct vg_store *st, const char *nam
     return VG_EXIT_OK;
 }
 
+/*
+ * `org pseudonym NAME PSEUDONYM|--off`: the name under which the
+ * organisation's contributions are shown to other partners in look-ups
+ * (itself and the operator see its name).  Kept in the hub's settings
+ * (meta) under "pseudonym.<identity id>"; an empty value means none.
+ */
+static int set_pseudonym(struct vg_cli *cli, struct vg_store *st, const char *name,
+                         const char *pseudonym)
+{
+    struct vg_error err;
+    struct vg_org org, other;
+    char key[16 + VG_STIX_ID_MAX];
+    int off = strcmp(pseudonym, "--off") == 0;
+    size_t n = strlen(pseudonym);
+
+    vg_error_clear(&err);
+    if (vg_store_org_get(st, name, &org, &err) != VG_OK)
+        return tool_fail(cli, "org pseudonym", &err);
+    if (!off && (n == 0 || n >= VG_NAME_MAX || pseudonym[0] == '-'))
+        return tool_usage(&vg_cmd_org, "a pseudonym is 1 to %d characters, not starting with '-'",
+                          VG_NAME_MAX - 1);
+    /* another partner's name would impersonate it */
+    if (!off && vg_store_org_get(st, pseudonym, &other, &err) == VG_OK && other.id != org.id)
+        return tool_usage(&vg_cmd_org, "'%s' is the name of another organisation", pseudonym);
+    vg_error_clear(&err);
+    snprintf(key, sizeof(key), "pseudonym.%s", org.stix_id);
+    if (vg_store_meta_set(st, key, off ? "" : pseudonym, &err) != VG_OK)
+        return tool_fail(cli, "org pseudonym", &err);
+    if (off)
+        printf("organisation %s shown under its name\n", org.name);
+    else
+        printf("organisation %s shown to other partners as %s\n", org.name, pseudonym);
+    return VG_EXIT_OK;
+}
+
 static int run(struct vg_cli *cli, int argc, char **argv)
 {
     struct vg_store *st = NULL;
@@ -137,6 +172,8 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             ret = list_cb(NULL, &org);
     } else if ((strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0) && argc == 3) {
         ret = set_disabled(cli, st, argv[2], strcmp(sub, "disable") == 0);
+    } else if (strcmp(sub, "pseudonym") == 0 && argc == 4) {
+        ret = set_pseudonym(cli, st, argv[2], argv[3]);
     } else {
         ret = tool_usage(&vg_cmd_org, "unknown or incomplete sub-command '%s'", sub);
     }
@@ -146,9 +183,10 @@ static int run(struct vg_cli *cli, int argc, char **argv)
 
 const struct vg_cmd vg_cmd_org = {
     "org",
-    "add, list, show, disable or enable partner organisations",
+    "add, list, show, disable, enable or give a pseudonym to partner organisations",
     "org add NAME [--kind law-enforcement|vendor|cert|company] [--country CC] "
     "[--sectors S,...] [--stix-id identity--UUID]\n"
-    "       vigie org list | show NAME | disable NAME | enable NAME   [--hub DIR] [--json]",
+    "       vigie org list | show NAME | disable NAME | enable NAME   [--hub DIR] [--json]\n"
+    "       vigie org pseudonym NAME PSEUDONYM|--off",
     run,
 };

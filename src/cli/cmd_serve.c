@@ -86,6 +86,29 @@ struct settings {
 };
 
 /* One unsigned setting of the "limits" object, in [1, max]. */
+/* lookup.half_life_days: {"ipv4": 7, "domain": 60, ...}, days in (0, 36500]. */
+static int half_lives(json_t *obj, double *days, struct vg_error *err)
+{
+    const char *kind;
+    json_t *d;
+    int k;
+
+    json_object_foreach(obj, kind, d)
+    {
+        for (k = 1; k < VG_OBS_KIND_COUNT; k++)
+            if (strcmp(vg_obs_kind_name((enum vg_obs_kind)k), kind) == 0)
+                break;
+        if (k == VG_OBS_KIND_COUNT || !json_is_number(d) || !(json_number_value(d) > 0) ||
+            json_number_value(d) > 36500) {
+            vg_error_set(err, VG_INVALID, "config",
+                         "lookup.half_life_days.%s: a kind of value and days in (0, 36500]", kind);
+            return -1;
+        }
+        days[k] = json_number_value(d);
+    }
+    return 0;
+}
+
 static int limit_value(json_t *v, const char *name, unsigned long long max, unsigned long long *out,
                        struct vg_error *err)
 {
@@ -169,6 +192,18 @@ static int load_config(const char *path, struct settings *s, struct vg_error *er
                 else {
                     if (err->code == VG_OK)
                         vg_error_set(err, VG_INVALID, "config", "unknown setting stream.%s", lk);
+                    goto out;
+                }
+            }
+        } else if (strcmp(k, "lookup") == 0 && json_is_object(v)) {
+            json_object_foreach(v, lk, l)
+            {
+                if (strcmp(lk, "half_life_days") != 0 || !json_is_object(l) ||
+                    half_lives(l, s->so.lookup_half_life_days, err) != 0) {
+                    if (err->code == VG_OK)
+                        vg_error_set(err, VG_INVALID, "config",
+                                     "unknown setting lookup.%s (half_life_days: {KIND: DAYS})",
+                                     lk);
                     goto out;
                 }
             }

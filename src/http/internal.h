@@ -22,6 +22,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "server.h"
+#include "lookup/values.h"
 #include "store/store.h"
 
 #define STORES_MAX 256
@@ -59,6 +60,10 @@ struct server {
     size_t max_content_length;   /* advertised and enforced (413) */
     int tls;                     /* answering over HTTPS */
     struct stream_state *stream; /* stream.c */
+    atomic_ullong commits;       /* writes this server committed (http_stream_kick) */
+    struct vg_values *values;    /* the hub's values, for look-ups (lookup_api.c) */
+    atomic_ullong values_commits;
+    atomic_llong values_synced_us;
 };
 
 /* Per request: when it started (for the log line), what was answered, and
@@ -102,9 +107,13 @@ enum MHD_Result http_taxii(struct server *srv, struct MHD_Connection *conn, stru
  * stop resumes and ends every subscriber before the daemon stops. */
 enum vg_rc http_stream_start(struct server *srv, struct vg_error *err);
 void http_stream_stop(struct server *srv);
-/* A commit happened on this server: wake the waiting subscribers now. */
+/* A commit happened on this server: wake the waiting subscribers now, and
+ * tell look-ups their value set is behind.  Call it after every commit. */
 void http_stream_kick(struct server *srv);
 void http_stream_free(struct server *srv);
+/* The set of the hub's values, built at start (lookup_api.c). */
+enum vg_rc http_lookup_start(struct server *srv, struct vg_error *err);
+void http_lookup_free(struct server *srv);
 /* GET and POST /api/v1/lookup (lookup_api.c). */
 enum MHD_Result http_lookup(struct server *srv, struct MHD_Connection *conn, struct request *rq,
                             const char *method);

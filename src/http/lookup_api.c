@@ -12,25 +12,93 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
+#include "common/vtime.h"
 #include "internal.h"
 #include "lookup/lookup.h"
 
 #define LOOKUP_BATCH_MAX 100000
 #define PER_CALL 256
+/* Values other processes add (a `vigie import` beside the server) are seen
+ * within this; this server's own commits at once. */
+#define RESYNC_US 100000
+
+enum vg_rc http_lookup_start(struct server *srv, struct vg_error *err)
+{
+    struct vg_store *st;
+    enum vg_rc rc;
+    int64_t t0 = vg_time_now_us();
+
+    if ((rc = vg_values_new(&srv->values, err)) != VG_OK)
+        return rc;
+    if ((rc = vg_store_open(srv->opts->hub, 0, &st, err)) != VG_OK)
+        return rc;
+    rc = vg_values_sync(srv->values, st, err);
+    vg_store_close(st);
+    if (rc != VG_OK)
+        return rc;
+    atomic_store(&srv->values_synced_us, vg_time_now_us());
+    vg_log(VG_LOG_INFO, "values", "values=%zu bytes=%zu ms=%lld", vg_values_count(srv->values),
+           vg_values_bytes(srv->values), (long long)((vg_time_now_us() - t0) / 1000));
+    return VG_OK;
+}
+
+void http_lookup_free(struct server *srv)
+{
+    vg_values_free(srv->values);
+    srv->values = NULL;
+}
+
+/* The value set, caught up with this server's commits and, every RESYNC_US,
+ * with other writers'; NULL (look-ups ask the store about every candidate)
+ * if it cannot be. */
+static const struct vg_values *values(struct server *srv, struct vg_store *st)
+{
+    /* the counter is read before the sync's snapshot is taken: a commit
+     * after this point is either in the sync or counted for the next one */
+    unsigned long long commits = atomic_load(&srv->commits);
+    int64_t now = vg_time_now_us();
+    struct vg_error err;
+
+    if (commits == atomic_load(&srv->values_commits) &&
+        now - atomic_load(&srv->values_synced_us) < RESYNC_US)
+        return srv->values;
+    vg_error_clear(&err);
+    if (vg_values_sync(srv->values, st, &err) != VG_OK) {
+        vg_log(VG_LOG_WARN, "values", "sync failed: %s", err.msg);
+        return NULL;
+    }
+    atomic_store(&srv->values_commits, commits);
+    atomic_store(&srv->values_synced_us, now);
+    return srv->values;
+}
 
 struct batch {
     struct server *srv;
     vg_token tok[VG_POLICY_TOKENS_MAX];
     size_t ntok;
+    int64_t org;        /* the requester's organisation */
+    int is_operator;    /* ... is the hub's operator */
     struct vg_buf body; /* the values, owned */
     size_t at;          /* next byte of body to read */
     struct vg_buf out;
     size_t sent;
 };
 
+/* The look-up's options: the server's half-lives and its value set, synced. */
+static struct vg_lookup_opts lookup_opts(struct server *srv, struct vg_store *st)
+{
+    struct vg_lookup_opts o;
+
+    memset(&o, 0, sizeof(o));
+    memcpy(o.half_life_days, srv->opts->lookup_half_life_days, sizeof(o.half_life_days));
+    o.values = values(srv, st);
+    return o;
+}
+
 /* One answer line for v[0..len). */
-static int answer_line(struct vg_store *st, const vg_token *tok, size_t ntok, const char *v,
-                       size_t len, struct vg_buf *out)
+static int answer_line(struct vg_store *st, const struct vg_lookup_opts *opts, const vg_token *tok,
+                       size_t ntok, const char *v, size_t len, struct vg_buf *out)
 {
     struct vg_error err;
     json_t *doc = NULL;
@@ -38,7 +106,7 @@ static int answer_line(struct vg_store *st, const vg_token *tok, size_t ntok, co
     int rc;
 
     vg_error_clear(&err);
-    if (vg_lookup(st, tok, ntok, v, len, &doc, &err) != VG_OK) {
+    if (vg_lookup(st, opts, tok, ntok, v, len, &doc, &err) != VG_OK) {
         if (err.code != VG_INVALID && err.code != VG_LIMIT)
             return -1;
         doc = json_pack("{s:s%, s:s}", "query", v, len, "error", err.msg);
@@ -58,6 +126,7 @@ static ssize_t batch_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct batch *b = cls;
     struct vg_store *st;
+    struct vg_lookup_opts opts;
     struct vg_error err;
     int k;
 
@@ -69,6 +138,11 @@ static ssize_t batch_reader(void *cls, uint64_t pos, char *buf, size_t max)
         vg_error_clear(&err);
         if ((st = http_worker_store(b->srv, &err)) == NULL)
             return MHD_CONTENT_READER_END_WITH_ERROR;
+        opts = lookup_opts(b->srv, st); /* before the snapshot: see get_one */
+        opts.requester_org = b->org;
+        opts.requester_is_operator = b->is_operator;
+        if (vg_store_read_begin(st, &err) != VG_OK)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
         for (k = 0; k < PER_CALL && b->at < b->body.len;) {
             const char *v = b->body.data + b->at;
             const char *nl = memchr(v, '\n', b->body.len - b->at);
@@ -79,10 +153,13 @@ static ssize_t batch_reader(void *cls, uint64_t pos, char *buf, size_t max)
                 len--;
             if (len == 0)
                 continue;
-            if (answer_line(st, b->tok, b->ntok, v, len, &b->out) != 0)
+            if (answer_line(st, &opts, b->tok, b->ntok, v, len, &b->out) != 0) {
+                vg_store_read_end(st);
                 return MHD_CONTENT_READER_END_WITH_ERROR;
+            }
             k++;
         }
+        vg_store_read_end(st);
     }
     if (max > b->out.len - b->sent)
         max = b->out.len - b->sent;
@@ -100,6 +177,38 @@ static void batch_free(void *cls)
     free(b);
 }
 
+/* GET ?value=V: the key, the value set and the look-up in one snapshot. */
+static enum MHD_Result get_one(struct server *srv, struct vg_store *st, struct MHD_Connection *conn,
+                               struct request *rq)
+{
+    const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "value");
+    vg_token tok[VG_POLICY_TOKENS_MAX];
+    struct vg_auth who;
+    struct vg_error err;
+    json_t *doc = NULL;
+    enum vg_rc rc;
+
+    /* synced before the snapshot is taken, so that the snapshot holds at
+     * least what the set does */
+    struct vg_lookup_opts opts = lookup_opts(srv, st);
+
+    vg_error_clear(&err);
+    if (vg_store_read_begin(st, &err) != VG_OK)
+        return http_send_error(conn, rq, &err);
+    if ((rc = http_authenticate(st, conn, VG_SCOPE_READ, &who, &err)) == VG_OK && v == NULL)
+        rc = vg_error_set(&err, VG_INVALID, "value", "give the value to look up: ?value=...");
+    if (rc == VG_OK) {
+        opts.requester_org = who.org.id;
+        opts.requester_is_operator = who.org.is_operator;
+        rc = vg_lookup(st, &opts, tok, vg_policy_tokens(&who.principal, tok), v, strlen(v), &doc,
+                       &err);
+    }
+    vg_store_read_end(st);
+    if (rc != VG_OK)
+        return http_send_error(conn, rq, &err);
+    return http_send_json(conn, rq, MHD_HTTP_OK, doc, NULL);
+}
+
 enum MHD_Result http_lookup(struct server *srv, struct MHD_Connection *conn, struct request *rq,
                             const char *method)
 {
@@ -113,22 +222,13 @@ enum MHD_Result http_lookup(struct server *srv, struct MHD_Connection *conn, str
     enum MHD_Result r;
 
     vg_error_clear(&err);
-    if ((st = http_worker_store(srv, &err)) == NULL ||
-        http_authenticate(st, conn, VG_SCOPE_READ, &who, &err) != VG_OK)
+    if ((st = http_worker_store(srv, &err)) == NULL)
+        return http_send_error(conn, rq, &err);
+    if (strcmp(method, "GET") == 0)
+        return get_one(srv, st, conn, rq);
+    if (http_authenticate(st, conn, VG_SCOPE_READ, &who, &err) != VG_OK)
         return http_send_error(conn, rq, &err);
     ntok = vg_policy_tokens(&who.principal, tok);
-    if (strcmp(method, "GET") == 0) {
-        const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "value");
-        json_t *doc = NULL;
-
-        if (v == NULL) {
-            vg_error_set(&err, VG_INVALID, "value", "give the value to look up: ?value=...");
-            return http_send_error(conn, rq, &err);
-        }
-        if (vg_lookup(st, tok, ntok, v, strlen(v), &doc, &err) != VG_OK)
-            return http_send_error(conn, rq, &err);
-        return http_send_json(conn, rq, MHD_HTTP_OK, doc, NULL);
-    }
     if (strcmp(method, "POST") != 0) {
         vg_error_set(&err, VG_INVALID, NULL, "%s is not allowed here", method);
         return http_send_error(conn, rq, &err);
@@ -150,6 +250,8 @@ enum MHD_Result http_lookup(struct server *srv, struct MHD_Connection *conn, str
     b->srv = srv;
     memcpy(b->tok, tok, sizeof(tok));
     b->ntok = ntok;
+    b->org = who.org.id;
+    b->is_operator = who.org.is_operator;
     b->body = rq->body; /* the values move into the answer's state */
     vg_buf_init(&rq->body, 0);
     vg_buf_init(&b->out, 0);

@@ -67,9 +67,17 @@ struct vg_store *http_worker_store(struct server *srv, struct vg_error *err)
 enum vg_rc http_authenticate(struct vg_store *st, struct MHD_Connection *conn, unsigned scope,
                              struct vg_auth *who, struct vg_error *err)
 {
-    return vg_auth_header(
+    enum vg_rc rc;
+
+    /* one snapshot for the key, its organisation and groups: the store's
+     * locks are taken once, not per statement */
+    if ((rc = vg_store_read_begin(st, err)) != VG_OK)
+        return rc;
+    rc = vg_auth_header(
         st, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
         vg_time_now_us(), scope, who, err);
+    vg_store_read_end(st);
+    return rc;
 }
 
 /* Answer doc (reference stolen) as JSON of the given media type. */
@@ -354,7 +362,9 @@ enum vg_rc vg_server_start(const struct vg_server_opts *opts, struct vg_server *
     }
     vs->threads = threads;
     pthread_mutex_init(&srv->mu, NULL);
-    if ((rc = http_stream_start(srv, err)) != VG_OK) {
+    if ((rc = http_lookup_start(srv, err)) != VG_OK ||
+        (rc = http_stream_start(srv, err)) != VG_OK) {
+        http_lookup_free(srv);
         pthread_mutex_destroy(&srv->mu);
         free(vs);
         return rc;
@@ -390,6 +400,7 @@ enum vg_rc vg_server_start(const struct vg_server_opts *opts, struct vg_server *
                           opts->address ? opts->address : "-", opts->port, strerror(errno));
         http_stream_stop(srv);
         http_stream_free(srv);
+        http_lookup_free(srv);
         pthread_mutex_destroy(&srv->mu);
         free(vs);
         return rc;
@@ -440,6 +451,7 @@ void vg_server_stop(struct vg_server *vs)
     MHD_stop_daemon(vs->d);
     http_ledger_stop(vs->ticker);
     http_stream_free(srv);
+    http_lookup_free(srv);
     for (i = 0; i < srv->nstores; i++)
         vg_store_close(srv->stores[i]);
     pthread_mutex_destroy(&srv->mu);

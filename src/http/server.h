@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "model/obs.h"
 
 struct vg_server_opts {
     const char *hub;     /* hub directory */
@@ -41,6 +42,7 @@ struct vg_server_opts {
     unsigned checkpoint_leaves;      /* ... or this many new ledger entries (10000) */
     size_t max_artefact_size;        /* largest artefact; 0: VG_ARTEFACT_MAX_SIZE (32 MiB) */
     size_t max_artefacts_per_object; /* 0: VG_ARTEFACT_MAX_PER_OBJECT (64) */
+    double lookup_half_life_days[VG_OBS_KIND_COUNT]; /* score decay per kind; 0: default */
     /* No listening socket: connections come only through
      * vg_server_add_connection (the in-process fuzz target); address and
      * port are ignored. */

@@ -283,6 +283,7 @@ void http_stream_kick(struct server *srv)
 {
     struct stream_state *ss = srv->stream;
 
+    atomic_fetch_add(&srv->commits, 1); /* look-ups sync their value set */
     if (ss == NULL)
         return;
     pthread_mutex_lock(&ss->mu);

@@ -8,14 +8,15 @@
  * bare top-level label); for an address, the network of every prefix length
  * (an address inside a reported range); for a URL, its host as above.  The
  * contributions of each are read with the requester's tokens, so the policy
- * decides inside the query.
- *
- * Score: the strongest visible contribution's confidence (50 when none was
- * given), plus 10 per further corroborating organisation, times 0.8 for a
- * match that is not exact; at most 100.
+ * decides inside the query; candidates the in-memory value set (values.h)
+ * does not hold are not asked about.  The score is computed as the
+ * contributions are read (lookup.h gives the formula); nothing is stored
+ * between look-ups: no correlation table.
  */
 #include "lookup.h"
 
+#include <arpa/inet.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,15 +25,54 @@
 #include "model/obs.h"
 
 #define ORGS_MAX 256
+#define LABELS_MAX 32
+#define US_PER_DAY 86400000000.0
 
 struct ctx {
     struct vg_store *st;
-    json_t *contributions;
-    int64_t orgs[ORGS_MAX]; /* distinct contributing organisations */
+    const struct vg_lookup_opts *opts;
+    int64_t now_us;
+    json_t *contributions;   /* of the candidate being read */
+    size_t ncontrib;         /* its visible contributions, listed or not */
+    double factor;           /* of its rule: 1 for exact, else VG_LOOKUP_INDIRECT */
+    double half_life_us;     /* of its kind */
+    int counts;              /* its contributions count in corroboration and score */
+    int64_t orgs[ORGS_MAX];  /* distinct contributing organisations */
+    double weight[ORGS_MAX]; /* each one's strongest contribution (score) */
     size_t norgs;
-    int best_confidence;
+    json_t *labels; /* distinct labels (malware families), at most LABELS_MAX */
     struct vg_error *err;
 };
+
+static const double default_half_life_days[VG_OBS_KIND_COUNT] = {
+    [VG_OBS_IPV4] = 30,   [VG_OBS_IPV6] = 30,    [VG_OBS_CIDR4] = 90,   [VG_OBS_CIDR6] = 90,
+    [VG_OBS_DOMAIN] = 90, [VG_OBS_URL] = 30,     [VG_OBS_EMAIL] = 180,  [VG_OBS_MD5] = 365,
+    [VG_OBS_SHA1] = 365,  [VG_OBS_SHA256] = 365, [VG_OBS_SHA512] = 365,
+};
+
+double vg_lookup_half_life_days(const struct vg_lookup_opts *opts, enum vg_obs_kind kind)
+{
+    if ((unsigned)kind >= VG_OBS_KIND_COUNT)
+        return 30;
+    if (opts && opts->half_life_days[kind] > 0)
+        return opts->half_life_days[kind];
+    return default_half_life_days[kind] > 0 ? default_half_life_days[kind] : 30;
+}
+
+/* A contribution's weight in the score (lookup.h). */
+static double weight(const struct ctx *c, const struct vg_obs_row *row, int expired)
+{
+    double w = (row->confidence >= 0 ? row->confidence : 50) / 100.0;
+    int64_t since =
+        row->first_seen_us > row->date_added_us ? row->first_seen_us : row->date_added_us;
+    double age = (double)(c->now_us - since);
+
+    if (age > 0)
+        w *= exp2(-age / c->half_life_us);
+    if (expired)
+        w *= VG_LOOKUP_EXPIRED;
+    return w * c->factor;
+}
 
 static json_t *time_or_null(int64_t us)
 {
@@ -44,30 +84,58 @@ static json_t *time_or_null(int64_t us)
     return json_string(t);
 }
 
+/* The contributor's name as the requester may see it. */
+static const char *shown_name(const struct ctx *c, const struct vg_obs_row *row)
+{
+    if (row->org_pseudonym && row->org_pseudonym[0] &&
+        !(c->opts && (c->opts->requester_org == row->org_id || c->opts->requester_is_operator)))
+        return row->org_pseudonym;
+    return row->org_name ? row->org_name : "?";
+}
+
 static int contribution_cb(void *arg, const struct vg_obs_row *row)
 {
     struct ctx *c = arg;
-    struct vg_org org;
-    struct vg_error oerr;
-    size_t i;
+    int expired = row->last_seen_us != 0 && row->last_seen_us < c->now_us;
+    double w = weight(c, row, expired);
+    size_t i, max = c->opts && c->opts->max_contributions ? c->opts->max_contributions
+                                                          : VG_LOOKUP_MAX_CONTRIBUTIONS;
+    json_t *one;
 
-    vg_error_clear(&oerr);
-    if (vg_store_org_get_by_id(c->st, row->org_id, &org, &oerr) != VG_OK)
-        snprintf(org.name, sizeof(org.name), "?");
-    for (i = 0; i < c->norgs && c->orgs[i] != row->org_id; i++)
+    for (i = 0; c->counts && i < c->norgs && c->orgs[i] != row->org_id; i++)
         ;
-    if (i == c->norgs && c->norgs < ORGS_MAX)
-        c->orgs[c->norgs++] = row->org_id;
-    if (row->confidence > c->best_confidence)
-        c->best_confidence = row->confidence;
-    json_array_append_new(
-        c->contributions,
-        json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "organisation", org.name, "object",
-                  row->stix_id, "tlp", vg_tlp_name(row->tlp), "confidence",
+    if (!c->counts)
+        ; /* what a queried range contains: listed only */
+    else if (i == c->norgs && c->norgs < ORGS_MAX) {
+        c->orgs[c->norgs] = row->org_id;
+        c->weight[c->norgs++] = w;
+    } else if (i < c->norgs && w > c->weight[i]) {
+        c->weight[i] = w;
+    }
+    if (c->counts && row->label && json_array_size(c->labels) < LABELS_MAX) {
+        json_t *l;
+        size_t k;
+        int seen = 0;
+
+        json_array_foreach(c->labels, k, l)
+        {
+            seen |= strcmp(json_string_value(l), row->label) == 0;
+        }
+        if (!seen)
+            json_array_append_new(c->labels, json_string(row->label));
+    }
+    if (c->ncontrib++ >= max)
+        return 0; /* counted and scored, not listed: a value reported thousands of times */
+    one =
+        json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "organisation", shown_name(c, row),
+                  "object", row->stix_id, "tlp", vg_tlp_name(row->tlp), "confidence",
                   row->confidence >= 0 ? json_integer(row->confidence) : json_null(), "first_seen",
                   time_or_null(row->first_seen_us), "last_seen", time_or_null(row->last_seen_us),
                   "label", row->label ? json_string(row->label) : json_null(), "added",
-                  time_or_null(row->date_added_us)));
+                  time_or_null(row->date_added_us));
+    if (one && expired)
+        json_object_set_new(one, "expired", json_true());
+    json_array_append_new(c->contributions, one);
     return 0;
 }
 
@@ -77,7 +145,10 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
 {
     struct vg_obs_filter f;
     enum vg_rc rc;
+    json_t *m;
 
+    if (c->opts && c->opts->values && !vg_values_has(c->opts->values, o->kind, o->value, o->len))
+        return VG_OK; /* held by no one */
     memset(&f, 0, sizeof(f));
     f.tokens = tok;
     f.ntokens = ntok;
@@ -87,6 +158,10 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
     c->contributions = json_array();
     if (c->contributions == NULL)
         return vg_error_set(c->err, VG_NOMEM, NULL, "out of memory");
+    c->ncontrib = 0;
+    c->factor = strcmp(rule, "exact") == 0 ? 1.0 : VG_LOOKUP_INDIRECT;
+    c->counts = strcmp(rule, "contains") != 0;
+    c->half_life_us = vg_lookup_half_life_days(c->opts, o->kind) * US_PER_DAY;
     if ((rc = vg_store_scan_observables(c->st, &f, contribution_cb, c, c->err)) != VG_OK) {
         json_decref(c->contributions);
         return rc;
@@ -95,10 +170,31 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
         json_decref(c->contributions);
         return VG_OK;
     }
-    json_array_append_new(matches, json_pack("{s:s, s:{s:s, s:s}, s:o}", "rule", rule, "indicator",
-                                             "value", o->value, "kind", vg_obs_kind_name(o->kind),
-                                             "contributions", c->contributions));
+    m = json_pack("{s:s, s:{s:s, s:s}, s:o}", "rule", rule, "indicator", "value", o->value, "kind",
+                  vg_obs_kind_name(o->kind), "contributions", c->contributions);
+    if (m && c->ncontrib > json_array_size(c->contributions))
+        json_object_set_new(m, "contributions_total", json_integer((json_int_t)c->ncontrib));
+    json_array_append_new(matches, m);
     return VG_OK;
+}
+
+/* Whether the network of a[] (an address) with bits of prefix is held. */
+static int held_net(const struct vg_values *vals, int v6, const uint8_t a[16], unsigned bits)
+{
+    uint8_t net[16];
+    unsigned i;
+
+    if (!v6) {
+        uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+
+        return vg_values_has_net4(vals, bits ? x & ~(uint32_t)0 << (32 - bits) : 0, bits);
+    }
+    for (i = 0; i < 16; i++) {
+        unsigned keep = bits > i * 8 ? bits - i * 8 : 0;
+
+        net[i] = keep >= 8 ? a[i] : (uint8_t)(a[i] & (0xff00u >> keep));
+    }
+    return vg_values_has_net6(vals, net, bits);
 }
 
 /* Every range of the address's family that holds it (prefix lengths below
@@ -108,18 +204,90 @@ static enum vg_rc ranges(struct ctx *c, const vg_token *tok, size_t ntok, const 
 {
     int v6 = ip->kind == VG_OBS_IPV6, bits = v6 ? 128 : 32, len;
     char text[VG_OBS_VALUE_MAX + 8];
+    uint8_t a[16];
     struct vg_obs net;
     struct vg_error perr;
     enum vg_rc rc;
 
+    if (c->opts && c->opts->values && inet_pton(v6 ? AF_INET6 : AF_INET, ip->value, a) != 1)
+        return VG_OK; /* canonical addresses always parse */
     for (len = bits - 1; len >= 0; len--) {
-        int n = snprintf(text, sizeof(text), "%s/%d", ip->value, len);
+        int n;
+
+        if (c->opts && c->opts->values && !held_net(c->opts->values, v6, a, (unsigned)len))
+            continue;
+        n = snprintf(text, sizeof(text), "%s/%d", ip->value, len);
 
         vg_error_clear(&perr);
         if (vg_obs_parse(v6 ? VG_OBS_CIDR6 : VG_OBS_CIDR4, text, (size_t)n, &net, &perr) != VG_OK)
             continue;
         if ((rc = candidate(c, tok, ntok, &net, "in-range", matches)) != VG_OK)
             return rc;
+    }
+    return VG_OK;
+}
+
+/*
+ * What a queried range holds: every reported address and narrower network
+ * inside it, found by probing each in the value set (so only for ranges of
+ * at most VG_LOOKUP_CONTENTS_BITS host bits, and only with a value set),
+ * read from the store with the requester's tokens like any candidate.  They
+ * are listed with the rule "contains", at most VG_LOOKUP_MAX_CONTRIBUTIONS
+ * of them, and are not reports about the range: they count neither in the
+ * corroboration nor in the score.
+ */
+static enum vg_rc contents(struct ctx *c, const vg_token *tok, size_t ntok,
+                           const struct vg_obs *range, json_t *matches, json_t *doc_flags)
+{
+    int v6 = range->kind == VG_OBS_CIDR6;
+    unsigned full = v6 ? 128 : 32, bits, len, i;
+    const char *slash = strchr(range->value, '/');
+    char text[VG_OBS_VALUE_MAX + 8];
+    uint8_t a[16], net[16];
+    struct vg_obs sub;
+    struct vg_error perr;
+    size_t found = 0;
+    enum vg_rc rc;
+
+    if (slash == NULL || (size_t)(slash - range->value) >= 64)
+        return VG_OK;
+    memcpy(text, range->value, (size_t)(slash - range->value));
+    text[slash - range->value] = '\0';
+    bits = (unsigned)atoi(slash + 1);
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, text, a) != 1 || bits >= full)
+        return VG_OK;
+    if (c->opts == NULL || c->opts->values == NULL || full - bits > VG_LOOKUP_CONTENTS_BITS) {
+        json_object_set_new(doc_flags, "contents", json_string("not listed: range too wide"));
+        return VG_OK;
+    }
+    for (len = bits + 1; len <= full; len++) {
+        uint32_t count = 1u << (len - bits), k;
+
+        for (k = 0; k < count; k++) {
+            /* the k-th network of length len inside the range */
+            memcpy(net, a, 16);
+            for (i = 0; i < len - bits; i++) {
+                unsigned bit = len - 1 - i; /* from the last prefix bit up */
+
+                if (k >> i & 1u)
+                    net[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+            }
+            if (!held_net(c->opts->values, v6, net, len))
+                continue;
+            if (inet_ntop(v6 ? AF_INET6 : AF_INET, net, text, sizeof(text)) == NULL)
+                continue;
+            if (len < full)
+                snprintf(text + strlen(text), sizeof(text) - strlen(text), "/%u", len);
+            vg_error_clear(&perr);
+            if (vg_obs_parse(VG_OBS_NONE, text, strlen(text), &sub, &perr) != VG_OK)
+                continue;
+            if (found++ == VG_LOOKUP_MAX_CONTRIBUTIONS) {
+                json_object_set_new(doc_flags, "contents", json_string("truncated"));
+                return VG_OK;
+            }
+            if ((rc = candidate(c, tok, ntok, &sub, "contains", matches)) != VG_OK)
+                return rc;
+        }
     }
     return VG_OK;
 }
@@ -167,25 +335,29 @@ static int url_host(const struct vg_obs *url, struct vg_obs *host)
                : -1;
 }
 
-enum vg_rc vg_lookup(struct vg_store *st, const vg_token *tokens, size_t ntokens, const char *in,
-                     size_t len, json_t **out, struct vg_error *err)
+/* The answer about o, the canonical form of in[0..len). */
+static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
+                         const vg_token *tokens, size_t ntokens, const char *in, size_t len,
+                         const struct vg_obs *qo, json_t **out, struct vg_error *err)
 {
-    struct vg_obs o, host;
+    struct vg_obs o = *qo, host;
     struct ctx c;
-    json_t *matches, *doc;
+    json_t *matches, *doc, *extra = json_object();
     enum vg_rc rc;
-    int exact = 0, score = 0;
+    double miss = 1.0;
+    int score;
     size_t i;
-    json_t *m;
 
-    if ((rc = vg_obs_parse_ex(VG_OBS_NONE, VG_OBS_F_LIST, in, len, &o, err)) != VG_OK)
-        return rc;
     memset(&c, 0, sizeof(c));
     c.st = st;
+    c.opts = opts;
+    c.now_us = opts && opts->now_us ? opts->now_us : vg_time_now_us();
     c.err = err;
-    c.best_confidence = -1;
-    if ((matches = json_array()) == NULL)
+    if ((matches = json_array()) == NULL || (c.labels = json_array()) == NULL || extra == NULL) {
+        json_decref(matches);
+        json_decref(extra);
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    }
     rc = candidate(&c, tokens, ntokens, &o, "exact", matches);
     if (rc == VG_OK && o.kind == VG_OBS_IPV6 && strncmp(o.value, "::ffff:", 7) == 0 &&
         vg_obs_parse(VG_OBS_IPV4, o.value + 7, o.len - 7, &host, err) == VG_OK) {
@@ -199,6 +371,8 @@ enum vg_rc vg_lookup(struct vg_store *st, const vg_token *tokens, size_t ntokens
         rc = ranges(&c, tokens, ntokens, &o, matches);
     else if (rc == VG_OK && o.kind == VG_OBS_DOMAIN)
         rc = parents(&c, tokens, ntokens, o.value, matches);
+    else if (rc == VG_OK && (o.kind == VG_OBS_CIDR4 || o.kind == VG_OBS_CIDR6))
+        rc = contents(&c, tokens, ntokens, &o, matches, extra);
     else if (rc == VG_OK && o.kind == VG_OBS_URL && url_host(&o, &host) == 0) {
         rc = candidate(&c, tokens, ntokens, &host, "url-host", matches);
         if (rc == VG_OK && host.kind == VG_OBS_DOMAIN)
@@ -208,25 +382,29 @@ enum vg_rc vg_lookup(struct vg_store *st, const vg_token *tokens, size_t ntokens
     }
     if (rc != VG_OK) {
         json_decref(matches);
+        json_decref(c.labels);
+        json_decref(extra);
         return rc;
     }
-    json_array_foreach(matches, i, m)
-    {
-        exact |= strcmp(json_string_value(json_object_get(m, "rule")), "exact") == 0;
-    }
-    if (c.norgs) {
-        score = (c.best_confidence >= 0 ? c.best_confidence : 50) + 10 * (int)(c.norgs - 1);
-        if (!exact)
-            score = score * 8 / 10;
-        if (score > 100)
-            score = 100;
-    }
+    /* independent organisations corroborate: the chance that all of them
+     * are wrong is the product of theirs */
+    for (i = 0; i < c.norgs; i++)
+        miss *= 1.0 - (c.weight[i] < 1.0 ? c.weight[i] : 1.0);
+    score = (int)lround(100.0 * (1.0 - miss));
     doc = json_pack("{s:s%, s:s, s:s, s:I, s:i}", "query", in, len, "value", o.value, "kind",
                     vg_obs_kind_name(o.kind), "corroboration", (json_int_t)c.norgs, "score", score);
     if (doc == NULL) {
         json_decref(matches);
+        json_decref(c.labels);
+        json_decref(extra);
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     }
+    json_object_update(doc, extra);
+    json_decref(extra);
+    if (json_array_size(c.labels))
+        json_object_set_new(doc, "labels", c.labels);
+    else
+        json_decref(c.labels);
     if (json_array_size(matches))
         json_object_set_new(doc, "matches", matches);
     else
@@ -237,4 +415,19 @@ enum vg_rc vg_lookup(struct vg_store *st, const vg_token *tokens, size_t ntokens
     }
     *out = doc;
     return VG_OK;
+}
+
+enum vg_rc vg_lookup(struct vg_store *st, const struct vg_lookup_opts *opts, const vg_token *tokens,
+                     size_t ntokens, const char *in, size_t len, json_t **out, struct vg_error *err)
+{
+    struct vg_obs o;
+    enum vg_rc rc;
+
+    if ((rc = vg_obs_parse_ex(VG_OBS_NONE, VG_OBS_F_LIST, in, len, &o, err)) != VG_OK)
+        return rc;
+    if ((rc = vg_store_read_begin(st, err)) != VG_OK)
+        return rc;
+    rc = answer(st, opts, tokens, ntokens, in, len, &o, out, err);
+    vg_store_read_end(st);
+    return rc;
 }

@@ -74,6 +74,16 @@ void vg_store_rollback(struct vg_store *st)
     st->ops->rollback(st);
 }
 
+enum vg_rc vg_store_read_begin(struct vg_store *st, struct vg_error *err)
+{
+    return st->ops->read_begin(st, err);
+}
+
+void vg_store_read_end(struct vg_store *st)
+{
+    st->ops->read_end(st);
+}
+
 enum vg_rc vg_store_meta_get(struct vg_store *st, const char *key, char *out, size_t cap,
                              struct vg_error *err)
 {
@@ -196,6 +206,12 @@ enum vg_rc vg_store_scan_observables(struct vg_store *st, const struct vg_obs_fi
                                      vg_obs_cb cb, void *ctx, struct vg_error *err)
 {
     return st->ops->scan_observables(st, f, cb, ctx, err);
+}
+
+enum vg_rc vg_store_scan_values(struct vg_store *st, int64_t after, vg_value_cb cb, void *ctx,
+                                struct vg_error *err)
+{
+    return st->ops->scan_values(st, after, cb, ctx, err);
 }
 
 enum vg_rc vg_store_head(struct vg_store *st, int64_t *seq, struct vg_error *err)

@@ -298,7 +298,9 @@ struct vg_obs_row {
     int64_t first_seen_us, last_seen_us;
     enum vg_tlp tlp;
     int64_t org_id;
-    const char *stix_id; /* object making the claim */
+    const char *org_name;
+    const char *org_pseudonym; /* the name it asked to be shown under, or NULL */
+    const char *stix_id;       /* object making the claim */
     int64_t date_added_us;
     /* its location (struct vg_geo): "" / 0 / NULL when unknown; a domain or
      * URL without an address location of its own inherits that of an address
@@ -328,6 +330,10 @@ struct vg_obs_filter {
 };
 
 typedef int (*vg_obs_cb)(void *ctx, const struct vg_obs_row *row);
+/* A value the hub holds: its number (ascending in order of arrival), kind
+ * and canonical text (borrowed for the call). */
+typedef int (*vg_value_cb)(void *ctx, int64_t id, enum vg_obs_kind kind, const char *value,
+                           size_t len);
 
 /*
  * The evidence ledger (docs/ledger.md): one leaf per event, written in the
@@ -392,6 +398,8 @@ struct vg_store_ops {
     enum vg_rc (*begin)(struct vg_store *st, struct vg_error *err);
     enum vg_rc (*commit)(struct vg_store *st, struct vg_error *err);
     void (*rollback)(struct vg_store *st);
+    enum vg_rc (*read_begin)(struct vg_store *st, struct vg_error *err);
+    void (*read_end)(struct vg_store *st);
 
     enum vg_rc (*meta_get)(struct vg_store *st, const char *key, char *out, size_t cap,
                            struct vg_error *err);
@@ -453,6 +461,8 @@ struct vg_store_ops {
     enum vg_rc (*scan_observables)(struct vg_store *st, const struct vg_obs_filter *f, vg_obs_cb cb,
                                    void *ctx, struct vg_error *err);
     enum vg_rc (*head)(struct vg_store *st, int64_t *seq, struct vg_error *err);
+    enum vg_rc (*scan_values)(struct vg_store *st, int64_t after, vg_value_cb cb, void *ctx,
+                              struct vg_error *err);
     enum vg_rc (*seq_added_by)(struct vg_store *st, int64_t us, int64_t *seq, struct vg_error *err);
     enum vg_rc (*stats)(struct vg_store *st, struct vg_store_stats *out, struct vg_error *err);
     enum vg_rc (*check)(struct vg_store *st, struct vg_error *err); /* integrity check */
@@ -513,6 +523,11 @@ enum vg_rc vg_store_principal(struct vg_store *st, int64_t org_id, struct vg_pri
 enum vg_rc vg_store_begin(struct vg_store *st, struct vg_error *err);
 enum vg_rc vg_store_commit(struct vg_store *st, struct vg_error *err);
 void vg_store_rollback(struct vg_store *st);
+/* A read snapshot: the reads between read_begin and read_end see one state
+ * of the hub and pay for locks once, not per statement.  No write on this
+ * handle in between. */
+enum vg_rc vg_store_read_begin(struct vg_store *st, struct vg_error *err);
+void vg_store_read_end(struct vg_store *st);
 enum vg_rc vg_store_meta_get(struct vg_store *st, const char *key, char *out, size_t cap,
                              struct vg_error *err);
 enum vg_rc vg_store_meta_set(struct vg_store *st, const char *key, const char *value,
@@ -581,6 +596,12 @@ enum vg_rc vg_store_scan_objects(struct vg_store *st, const struct vg_object_fil
                                  vg_object_cb cb, void *ctx, struct vg_error *err);
 enum vg_rc vg_store_scan_observables(struct vg_store *st, const struct vg_obs_filter *f,
                                      vg_obs_cb cb, void *ctx, struct vg_error *err);
+/* Every value the hub holds numbered above `after`, in order, whoever
+ * claims it and whether anyone still does: for in-memory indexes that must
+ * never miss one (policy applies later, to what they find).  A non-zero
+ * return from cb stops the scan. */
+enum vg_rc vg_store_scan_values(struct vg_store *st, int64_t after, vg_value_cb cb, void *ctx,
+                                struct vg_error *err);
 /* The last event's sequence number (0 for an empty hub). */
 enum vg_rc vg_store_head(struct vg_store *st, int64_t *seq, struct vg_error *err);
 /* The last event added at or before us (0: none). */

@@ -582,7 +582,7 @@ static void test_lookup_location(void **state)
     enrich(fx, 42);
     nb = tokens_of(fx, fx->b.id, tb);
     na = tokens_of(fx, fx->a.id, ta);
-    assert_int_equal(vg_lookup(fx->st, tb, nb, "evil-c2[.]com", 13, &doc, &err), VG_OK);
+    assert_int_equal(vg_lookup(fx->st, NULL, tb, nb, "evil-c2[.]com", 13, &doc, &err), VG_OK);
     loc = json_object_get(doc, "location");
     assert_non_null(loc);
     assert_string_equal(json_string_value(json_object_get(loc, "country")), "FR");
@@ -593,8 +593,8 @@ static void test_lookup_location(void **state)
         json_t *never = NULL;
         char *t1, *t2;
 
-        assert_int_equal(vg_lookup(fx->st, tb, nb, "secret-c2.com", 13, &doc, &err), VG_OK);
-        assert_int_equal(vg_lookup(fx->st, tb, nb, "secreu-c2.com", 13, &never, &err), VG_OK);
+        assert_int_equal(vg_lookup(fx->st, NULL, tb, nb, "secret-c2.com", 13, &doc, &err), VG_OK);
+        assert_int_equal(vg_lookup(fx->st, NULL, tb, nb, "secreu-c2.com", 13, &never, &err), VG_OK);
         json_object_del(doc, "query");
         json_object_del(doc, "value");
         json_object_del(never, "query");
@@ -607,7 +607,7 @@ static void test_lookup_location(void **state)
         json_decref(doc);
         json_decref(never);
     }
-    assert_int_equal(vg_lookup(fx->st, ta, na, "secret-c2.com", 13, &doc, &err), VG_OK);
+    assert_int_equal(vg_lookup(fx->st, NULL, ta, na, "secret-c2.com", 13, &doc, &err), VG_OK);
     loc = json_object_get(doc, "location");
     assert_string_equal(json_string_value(json_object_get(loc, "country")), "DE");
     json_decref(doc);

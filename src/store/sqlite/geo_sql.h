@@ -17,16 +17,17 @@ extern const char sq_geo_migration[];
  * the joins of SQ_GEO_JOIN.  A domain or URL without an address location of
  * its own takes that of an address the same object claims.
  */
+/* (aliases geo, geor, geo2: the scans use short ones such as g for org) */
 #define SQ_GEO_COLS                                                                                \
-    "coalesce(gr.country, g.country, ''), coalesce(gr.asn, g.asn, 0), "                            \
-    "coalesce(gr.as_name, g.as_name, ''), CASE WHEN gr.obs_id IS NOT NULL THEN 3 ELSE "            \
-    "coalesce(g.source, 0) END"
+    "coalesce(geor.country, geo.country, ''), coalesce(geor.asn, geo.asn, 0), "                    \
+    "coalesce(geor.as_name, geo.as_name, ''), CASE WHEN geor.obs_id IS NOT NULL THEN 3 ELSE "      \
+    "coalesce(geo.source, 0) END"
 #define SQ_GEO_JOIN                                                                                \
-    " LEFT JOIN obs_geo g ON g.obs_id = ob.id LEFT JOIN obs_geo gr ON ob.kind IN (5, 6) AND "      \
-    "(g.obs_id IS NULL OR g.source <> 1) AND gr.obs_id = (SELECT c2.obs_id FROM claim c2 JOIN "    \
-    "obs_geo g2 ON g2.obs_id = c2.obs_id WHERE c2.object_rowid = o.rowid AND c2.obs_id <> ob.id "  \
-    "AND g2.source = 1 AND g2.country <> '' ORDER BY c2.obs_id LIMIT 1)"
-#define SQ_GEO_COUNTRY "coalesce(gr.country, g.country, '')"
+    " LEFT JOIN obs_geo geo ON geo.obs_id = ob.id LEFT JOIN obs_geo geor ON ob.kind IN (5, 6) "    \
+    "AND (geo.obs_id IS NULL OR geo.source <> 1) AND geor.obs_id = (SELECT c2.obs_id FROM claim "  \
+    "c2 JOIN obs_geo geo2 ON geo2.obs_id = c2.obs_id WHERE c2.object_rowid = o.rowid AND "         \
+    "c2.obs_id <> ob.id AND geo2.source = 1 AND geo2.country <> '' ORDER BY c2.obs_id LIMIT 1)"
+#define SQ_GEO_COUNTRY "coalesce(geor.country, geo.country, '')"
 
 enum vg_rc sq_geo_pending(struct vg_store *st, int64_t build, int64_t after_id, size_t limit,
                           vg_geo_item_cb cb, void *ctx, struct vg_error *err);

@@ -38,10 +38,16 @@ struct sq {
     struct vg_store base;
     sqlite3 *db;
     int in_tx;
+    int read_depth;     /* open read snapshots (sq_read_begin) */
     int64_t next_seq;   /* valid while in_tx */
     int64_t last_added; /* valid while in_tx */
     struct cached cache[CACHE_SIZE];
     size_t cache_next;
+    struct {
+        unsigned key; /* shape of the query: filters given, number of tokens */
+        char *sql;
+    } shapes[CACHE_SIZE]; /* query texts built once (sq_scan_observables) */
+    size_t shapes_next;
     struct bloom seen;       /* observable hashes in the store (writers only) */
     struct bloom ids;        /* object id hashes in the store (writers only) */
     struct sq_ledger ledger; /* the evidence ledger's state (ledger_sql.c) */

@@ -408,6 +408,28 @@ static void sq_rollback(struct vg_store *st)
     s->in_tx = 0;
 }
 
+/* A deferred transaction: its first read takes the snapshot.  Nested
+ * snapshots, and snapshots inside a write transaction, add nothing. */
+static enum vg_rc sq_read_begin(struct vg_store *st, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    enum vg_rc rc;
+
+    if (s->read_depth == 0 && sqlite3_get_autocommit(s->db) &&
+        (rc = exec(s, "BEGIN", err)) != VG_OK)
+        return rc;
+    s->read_depth++;
+    return VG_OK;
+}
+
+static void sq_read_end(struct vg_store *st)
+{
+    struct sq *s = sq_of(st);
+
+    if (s->read_depth > 0 && --s->read_depth == 0 && !s->in_tx && !sqlite3_get_autocommit(s->db))
+        exec(s, "COMMIT", NULL);
+}
+
 /* Run a single write as its own transaction when none is open. */
 #define AUTO_TX_BEGIN(s, err)                                                                      \
     int auto_tx = !(s)->in_tx;                                                                     \
@@ -1703,6 +1725,7 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     enum vg_rc rc;
     int at = (int)f->ntokens + 1, r;
     int64_t last_obs = -1, after = 0, one = 0;
+    unsigned shape;
     size_t i;
 
     if (f->ntokens == 0)
@@ -1717,13 +1740,25 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     }
     if (f->added_after_us)
         after = rowid_added_after(s, f->added_after_us);
+    /* The text depends only on which filters are given and on the number of
+     * tokens: built once per shape, then found by its key. */
+    shape = (unsigned)f->ntokens | (f->value != NULL) << 16 | (f->kind != 0) << 17 |
+            (f->has_max_tlp != 0) << 18 | (f->org_id != 0) << 19 | (f->label != NULL) << 20 |
+            (f->added_after_us != 0) << 21 | (f->distinct != 0) << 22 |
+            (unsigned)f->ncountries << 23;
+    for (i = 0; i < CACHE_SIZE && (s->shapes[i].sql == NULL || s->shapes[i].key != shape); i++)
+        ;
+    if (i < CACHE_SIZE) {
+        q = prep(s, s->shapes[i].sql, err);
+        goto bind;
+    }
     vg_buf_init(&sql, 0);
-    rc = vg_buf_puts(&sql,
-                     "SELECT ob.id, ob.kind, ob.value, c.label, c.confidence, "
-                     "c.first_seen_us, c.last_seen_us, o.tlp, o.org_id, o.stix_id, "
-                     "o.date_added_us, " SQ_GEO_COLS " FROM claim c JOIN object o ON o.rowid = "
-                     "c.object_rowid JOIN observable ob ON ob.id = c.obs_id" SQ_GEO_JOIN
-                     " WHERE o.revoked = 0 AND ");
+    rc = vg_buf_puts(&sql, "SELECT ob.id, ob.kind, ob.value, c.label, c.confidence, "
+                           "c.first_seen_us, c.last_seen_us, o.tlp, o.org_id, o.stix_id, "
+                           "o.date_added_us, g.name, pm.value, " SQ_GEO_COLS " FROM claim c JOIN "
+                           "object o ON o.rowid = c.object_rowid JOIN observable ob ON ob.id = "
+                           "c.obs_id JOIN org g ON g.id = o.org_id LEFT JOIN meta pm ON pm.key = "
+                           "'pseudonym.' || g.stix_id" SQ_GEO_JOIN " WHERE o.revoked = 0 AND ");
     if (rc == VG_OK)
         rc = visible_sql(&sql, "o", 1, f->ntokens);
     if (rc == VG_OK && f->value)
@@ -1749,7 +1784,12 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
         return vg_error_set(err, rc, NULL, "out of memory");
     }
     q = prep(s, sql.data, err);
-    vg_buf_cleanup(&sql);
+    i = s->shapes_next;
+    s->shapes_next = (s->shapes_next + 1) % CACHE_SIZE;
+    free(s->shapes[i].sql);
+    s->shapes[i].key = shape;
+    s->shapes[i].sql = sql.data; /* the buffer's bytes, kept */
+bind:
     if (q == NULL)
         return err->code;
     at = bind_tokens(q, 1, f->tokens, f->ntokens);
@@ -1786,10 +1826,12 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
         row.org_id = sqlite3_column_int64(q, 8);
         row.stix_id = (const char *)sqlite3_column_text(q, 9);
         row.date_added_us = sqlite3_column_int64(q, 10);
-        row.country = (const char *)sqlite3_column_text(q, 11);
-        row.asn = sqlite3_column_int64(q, 12);
-        row.as_name = (const char *)sqlite3_column_text(q, 13);
-        row.geo_source = (enum vg_geo_source)sqlite3_column_int(q, 14);
+        row.org_name = (const char *)sqlite3_column_text(q, 11);
+        row.org_pseudonym = (const char *)sqlite3_column_text(q, 12);
+        row.country = (const char *)sqlite3_column_text(q, 13);
+        row.asn = sqlite3_column_int64(q, 14);
+        row.as_name = (const char *)sqlite3_column_text(q, 15);
+        row.geo_source = (enum vg_geo_source)sqlite3_column_int(q, 16);
         if (cb(ctx, &row))
             break;
     }
@@ -1799,6 +1841,32 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
 }
 
 /* ---- maintenance ---------------------------------------------------------------- */
+
+static enum vg_rc sq_scan_values(struct vg_store *st, int64_t after, vg_value_cb cb, void *ctx,
+                                 struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q =
+        prep(s, "SELECT id, kind, value FROM observable WHERE id > ? ORDER BY id", err);
+    int r;
+
+    if (q == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, after);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(q, 2);
+
+        if (v == NULL)
+            continue;
+        if (cb(ctx, sqlite3_column_int64(q, 0), (enum vg_obs_kind)sqlite3_column_int(q, 1), v,
+               (size_t)sqlite3_column_bytes(q, 2)) != 0) {
+            r = SQLITE_DONE; /* the caller has what it wanted */
+            break;
+        }
+    }
+    sqlite3_reset(q);
+    return r == SQLITE_DONE ? VG_OK : db_error(s, err, "observable");
+}
 
 static enum vg_rc sq_head(struct vg_store *st, int64_t *seq, struct vg_error *err)
 {
@@ -1906,6 +1974,7 @@ static void sq_close(struct vg_store *st)
     for (i = 0; i < CACHE_SIZE; i++) {
         sqlite3_finalize(s->cache[i].st);
         free(s->cache[i].sql);
+        free(s->shapes[i].sql);
     }
     sq_ledger_cleanup(s); /* its statements, before the connection */
     sqlite3_finalize(s->geo_put);
@@ -2132,6 +2201,8 @@ static const struct vg_store_ops sqlite_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .read_begin = sq_read_begin,
+    .read_end = sq_read_end,
     .meta_get = sq_meta_get,
     .meta_set = sq_meta_set,
     .org_add = sq_org_add,
@@ -2160,6 +2231,7 @@ static const struct vg_store_ops sqlite_ops = {
     .scan_objects = sq_scan_objects,
     .scan_observables = sq_scan_observables,
     .head = sq_head,
+    .scan_values = sq_scan_values,
     .seq_added_by = sq_seq_added_by,
     .stats = sq_stats,
     .check = sq_check,
@@ -2232,7 +2304,8 @@ enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_stor
     if ((rc = exec(s,
                    "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
                    "PRAGMA foreign_keys = ON; PRAGMA cache_size = -131072; "
-                   "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 65536; PRAGMA "
+                   "PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824; PRAGMA "
+                   "wal_autocheckpoint = 65536; PRAGMA "
                    "journal_size_limit = 67108864;",
                    err)) != VG_OK)
         goto fail;
