@@ -133,6 +133,8 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     req.ncountries = ncountries;
     req.since_us = since;
     req.max_tlp = max_tlp;
+    req.requester_org = org.id;
+    req.requester_is_operator = org.is_operator;
     if (vg_report_build(st, &req, &doc, &err) != VG_OK)
         goto fail;
     if (strcmp(format, "json") == 0 && output == NULL) {

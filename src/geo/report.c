@@ -27,23 +27,14 @@ struct entry {
 
 struct build {
     struct vg_store *st;
+    const struct vg_report_request *req;
     struct entry *e;
     size_t n, cap;
     size_t *slots; /* index + 1; 0 empty */
     size_t nslots;
-    json_t *org_names; /* id -> name */
     size_t contributions;
     int nomem;
 };
-
-static int org_cb(void *ctx, const struct vg_org *o)
-{
-    struct build *b = ctx;
-    char k[32];
-
-    snprintf(k, sizeof(k), "%lld", (long long)o->id);
-    return json_object_set_new(b->org_names, k, json_string(o->name)) != 0;
-}
 
 static int grow(struct build *b)
 {
@@ -109,8 +100,7 @@ static int row_cb(void *ctx, const struct vg_obs_row *row)
 {
     struct build *b = ctx;
     struct entry *e = find(b, row);
-    char k[32];
-    json_t *name;
+    const char *name = row->org_name ? row->org_name : "?";
 
     if (e == NULL) {
         b->nomem = 1;
@@ -121,9 +111,11 @@ static int row_cb(void *ctx, const struct vg_obs_row *row)
         e->first_us = row->date_added_us;
     if (row->label && row->label[0])
         json_object_set_new(e->labels, row->label, json_true());
-    snprintf(k, sizeof(k), "%lld", (long long)row->org_id);
-    name = json_object_get(b->org_names, k);
-    json_object_set_new(e->orgs, name ? json_string_value(name) : "?", json_true());
+    /* a contributor's pseudonym for others, as look-ups show it */
+    if (row->org_pseudonym && row->org_pseudonym[0] &&
+        !(b->req->requester_org == row->org_id || b->req->requester_is_operator))
+        name = row->org_pseudonym;
+    json_object_set_new(e->orgs, name, json_true());
     return 0;
 }
 
@@ -218,14 +210,12 @@ enum vg_rc vg_report_build(struct vg_store *st, const struct vg_report_request *
     enum vg_rc rc;
 
     b.st = st;
-    if ((b.org_names = json_object()) == NULL || !kinds || !labels || !ases || !ctry || !list ||
-        !countries || req->ncountries > 300) {
+    b.req = req;
+    if (!kinds || !labels || !ases || !ctry || !list || !countries || req->ncountries > 300) {
         rc = vg_error_set(err, req->ncountries > 300 ? VG_LIMIT : VG_NOMEM, NULL,
                           req->ncountries > 300 ? "too many countries" : "out of memory");
         goto out;
     }
-    if ((rc = vg_store_org_list(st, org_cb, &b, err)) != VG_OK)
-        goto out;
     for (i = 0; i < req->ncountries; i++) {
         cs[i] = req->countries[i];
         json_array_append_new(countries, json_string(req->countries[i]));
@@ -303,7 +293,6 @@ out:
     }
     free(b.e);
     free(b.slots);
-    json_decref(b.org_names);
     json_decref(kinds);
     json_decref(labels);
     json_decref(ases);

@@ -40,6 +40,10 @@ struct vg_report_request {
     size_t ncountries;
     int64_t since_us; /* "new" means first visible addition at or after this */
     enum vg_tlp max_tlp;
+    /* who asks: contributors that chose a pseudonym appear under it, except
+     * to themselves and to the operator (as in look-ups) */
+    int64_t requester_org;
+    int requester_is_operator;
 };
 
 /* Build the report (*out: new reference). */

@@ -521,15 +521,18 @@ static void test_report(void **state)
     struct vg_report_request req = {0};
     struct vg_error err;
     json_t *doc = NULL, *totals, *labels, *l;
-    char *html = NULL;
+    char *html = NULL, key[128];
     size_t len = 0, i;
     FILE *f;
     int hidden = 0;
 
     fixture_objects(fx);
     enrich(fx, 42);
+    snprintf(key, sizeof(key), "pseudonym.%s", fx->a.stix_id);
+    assert_int_equal(vg_store_meta_set(fx->st, key, "Vendor <1>", &err), VG_OK);
     req.ntokens = tokens_of(fx, fx->b.id, tb);
     req.tokens = tb;
+    req.requester_org = fx->b.id;
     req.for_name = "Police <&>";
     req.jurisdiction = "FR";
     req.countries = (const char(*)[3])cc;
@@ -547,6 +550,12 @@ static void test_report(void **state)
         hidden |= strcmp(json_string_value(json_object_get(l, "key")), "hidden-family") == 0;
     }
     assert_false(hidden);
+    /* the contributor under its pseudonym, for another partner */
+    assert_string_equal(json_string_value(json_array_get(
+                            json_object_get(json_array_get(json_object_get(doc, "observables"), 0),
+                                            "organisations"),
+                            0)),
+                        "Vendor <1>");
     /* the page: labels and names escaped, no script, print rules */
     f = open_memstream(&html, &len);
     assert_non_null(f);
@@ -558,15 +567,23 @@ static void test_report(void **state)
     assert_non_null(strstr(html, "AS &lt;b&gt;&amp;amp;"));
     assert_null(strstr(html, "<script"));
     assert_non_null(strstr(html, "@media print"));
+    assert_non_null(strstr(html, "Vendor &lt;1&gt;"));
+    assert_null(strstr(html, "ACME"));
     free(html);
     json_decref(doc);
 
-    /* the same for a: the hidden address's family is there */
+    /* the same for a: the hidden address's family is there, its own name */
     req.ntokens = tokens_of(fx, fx->a.id, tb);
+    req.requester_org = fx->a.id;
     assert_int_equal(vg_report_build(fx->st, &req, &doc, &err), VG_OK);
     totals = json_object_get(doc, "totals");
     assert_int_equal(json_integer_value(json_object_get(totals, "observables")), 3);
     assert_int_equal(json_integer_value(json_object_get(totals, "contributions")), 4);
+    assert_string_equal(json_string_value(json_array_get(
+                            json_object_get(json_array_get(json_object_get(doc, "observables"), 0),
+                                            "organisations"),
+                            0)),
+                        "ACME");
     json_decref(doc);
 }
 
