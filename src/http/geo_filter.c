@@ -11,7 +11,10 @@
 #include "geo_filter.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "geo/geo.h"
 
@@ -39,6 +42,43 @@ enum vg_rc http_geo_parse(struct vg_store *st, int64_t org_id, const char *spec,
     }
     g->n = n;
     return VG_OK;
+}
+
+static int location_cb(void *ctx, enum vg_obs_kind kind, const char *value, size_t len,
+                       const struct vg_geo *g)
+{
+    static const char *const sources[] = {"", "mmdb", "cctld", "related"};
+    json_t *arr = ctx;
+
+    json_array_append_new(
+        arr, json_pack("{s:s%, s:s, s:o, s:o, s:o, s:s}", "value", value, len, "kind",
+                       vg_obs_kind_name(kind), "country",
+                       g->country[0] ? json_string(g->country) : json_null(), "asn",
+                       g->asn ? json_integer(g->asn) : json_null(), "as_name",
+                       g->as_name[0] ? json_string(g->as_name) : json_null(), "located_by",
+                       sources[g->source <= VG_GEO_RELATED ? g->source : 0]));
+    return 0;
+}
+
+enum vg_rc http_geo_locations(struct vg_store *st, int64_t rowid, struct vg_buf *out,
+                              struct vg_error *err)
+{
+    json_t *arr = json_array();
+    enum vg_rc rc;
+    char *text = NULL;
+
+    if (arr == NULL)
+        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    rc = vg_store_geo_claims(st, rowid, location_cb, arr, err);
+    if (rc == VG_OK && json_array_size(arr)) {
+        /* compact JSON holds no line break: one field line */
+        if ((text = json_dumps(arr, JSON_COMPACT)) == NULL ||
+            vg_buf_printf(out, "location: %s\n", text) != VG_OK)
+            rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    }
+    free(text);
+    json_decref(arr);
+    return rc;
 }
 
 void http_geo_apply(const struct http_geo *g, struct vg_object_filter *f)

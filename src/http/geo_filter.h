@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "common/buf.h"
 #include "common/error.h"
 #include "store/store.h"
 
@@ -24,6 +25,15 @@ struct http_geo {
  * without declared jurisdictions). */
 enum vg_rc http_geo_parse(struct vg_store *st, int64_t org_id, const char *spec, const char *field,
                           struct http_geo *g, struct vg_error *err);
+
+/*
+ * The SSE field line "location: [{"value", "kind", "country", "asn",
+ * "as_name", "located_by"}, ...]\n" of an object event (rowid: the version
+ * sent), appended to out; nothing when none of its observables is located.
+ * The caller sends it only with an event the subscriber may see.
+ */
+enum vg_rc http_geo_locations(struct vg_store *st, int64_t rowid, struct vg_buf *out,
+                              struct vg_error *err);
 
 /* Restrict an object scan to what is located in g's countries (no-op for
  * an empty g). */

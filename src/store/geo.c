@@ -23,6 +23,12 @@ enum vg_rc vg_store_geo_get(struct vg_store *st, enum vg_obs_kind kind, const ch
     return st->ops->geo_get(st, kind, value, len, out, err);
 }
 
+enum vg_rc vg_store_geo_claims(struct vg_store *st, int64_t object_rowid, vg_geo_claim_cb cb,
+                               void *ctx, struct vg_error *err)
+{
+    return st->ops->geo_claims(st, object_rowid, cb, ctx, err);
+}
+
 enum vg_rc vg_store_jurisdiction_set(struct vg_store *st, int64_t org_id, const char *const *codes,
                                      size_t n, struct vg_error *err)
 {

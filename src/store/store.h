@@ -286,6 +286,9 @@ struct vg_geo_item {
     size_t len;
 };
 typedef int (*vg_geo_item_cb)(void *ctx, const struct vg_geo_item *it);
+/* One located observable of an object (vg_store_geo_claims). */
+typedef int (*vg_geo_claim_cb)(void *ctx, enum vg_obs_kind kind, const char *value, size_t len,
+                               const struct vg_geo *g);
 
 /* One visible contribution (observable claimed by a visible object). */
 struct vg_obs_row {
@@ -503,6 +506,8 @@ struct vg_store_ops {
                                    size_t n, struct vg_error *err);
     enum vg_rc (*jurisdiction_get)(struct vg_store *st, int64_t org_id, char *out, size_t cap,
                                    struct vg_error *err);
+    enum vg_rc (*geo_claims)(struct vg_store *st, int64_t object_rowid, vg_geo_claim_cb cb,
+                             void *ctx, struct vg_error *err);
 };
 
 struct vg_store {
@@ -688,6 +693,12 @@ enum vg_rc vg_store_geo_put(struct vg_store *st, int64_t obs_id, const struct vg
                             struct vg_error *err);
 enum vg_rc vg_store_geo_get(struct vg_store *st, enum vg_obs_kind kind, const char *value,
                             size_t len, struct vg_geo *out, struct vg_error *err);
+/* The located observables one object version (its rowid, as scans return
+ * it) claims, in observable order, a domain or URL inheriting as in
+ * struct vg_obs_row.  No policy here: the caller passes a version the
+ * requester may see (the stream, for an event it is sending). */
+enum vg_rc vg_store_geo_claims(struct vg_store *st, int64_t object_rowid, vg_geo_claim_cb cb,
+                               void *ctx, struct vg_error *err);
 enum vg_rc vg_store_jurisdiction_set(struct vg_store *st, int64_t org_id, const char *const *codes,
                                      size_t n, struct vg_error *err);
 enum vg_rc vg_store_jurisdiction_get(struct vg_store *st, int64_t org_id, char *out, size_t cap,

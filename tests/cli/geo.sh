@@ -121,6 +121,10 @@ nb=$(wc -l <"$TMP/t_b")
 VIGIE_KEY=$kB timeout 30 "$VIGIE" follow "$U" --from 0 --jurisdiction FR --max-events "$nb" >"$TMP/s_b"
 eq "stream FR view for B: the same objects" "$(cat "$TMP/t_b")" "$(jq -r .data.id "$TMP/s_b" | sort)"
 check "stream: nothing hidden" bash -c "! grep -q hidden-family '$TMP/s_b'"
+VIGIE_KEY=$kB timeout 30 "$VIGIE" follow "$U" --from 0 --jurisdiction FR --locations --max-events "$nb" >"$TMP/s_loc"
+check "stream with locations: each FR event says where its observables are" bash -c \
+  "jq -e -s 'length == $nb and all(.[]; any(.location[]; .country == \"FR\"))' '$TMP/s_loc' >/dev/null"
+check "... and without locations=1, no location" bash -c "! jq -e 'has(\"location\")' '$TMP/s_b' | grep -q true"
 stop_server
 
 # --- serve refreshes at start, with databases from its configuration

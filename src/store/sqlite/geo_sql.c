@@ -156,6 +156,47 @@ enum vg_rc sq_geo_get(struct vg_store *st, enum vg_obs_kind kind, const char *va
     return rc;
 }
 
+enum vg_rc sq_geo_claims(struct vg_store *st, int64_t object_rowid, vg_geo_claim_cb cb, void *ctx,
+                         struct vg_error *err)
+{
+    struct sq *s = (struct sq *)st;
+    sqlite3_stmt *q = s->geo_claims;
+    enum vg_rc rc = VG_OK;
+    int r;
+
+    if (q == NULL) {
+        q = gprep(s,
+                  "SELECT ob.kind, ob.value, " SQ_GEO_COLS " FROM claim c JOIN object o ON o.rowid"
+                  " = c.object_rowid JOIN observable ob ON ob.id = c.obs_id" SQ_GEO_JOIN
+                  " WHERE c.object_rowid = ? ORDER BY ob.id",
+                  err);
+        if (q == NULL)
+            return err->code;
+        s->geo_claims = q; /* kept: the stream asks once per event */
+    }
+    sqlite3_bind_int64(q, 1, object_rowid);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        struct vg_geo g;
+        const char *c = (const char *)sqlite3_column_text(q, 2);
+        const char *n = (const char *)sqlite3_column_text(q, 4);
+
+        memset(&g, 0, sizeof(g));
+        snprintf(g.country, sizeof(g.country), "%s", c ? c : "");
+        g.asn = sqlite3_column_int64(q, 3);
+        snprintf(g.as_name, sizeof(g.as_name), "%s", n ? n : "");
+        g.source = (enum vg_geo_source)sqlite3_column_int(q, 5);
+        if (g.country[0] == '\0' && g.asn == 0)
+            continue;
+        if (cb(ctx, (enum vg_obs_kind)sqlite3_column_int(q, 0),
+               (const char *)sqlite3_column_text(q, 1), (size_t)sqlite3_column_bytes(q, 1), &g))
+            break;
+    }
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        rc = gerr(s, err, "locations");
+    sqlite3_reset(q);
+    return rc;
+}
+
 enum vg_rc sq_jurisdiction_set(struct vg_store *st, int64_t org_id, const char *const *codes,
                                size_t n, struct vg_error *err)
 {

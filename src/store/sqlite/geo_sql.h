@@ -35,6 +35,8 @@ enum vg_rc sq_geo_put(struct vg_store *st, int64_t obs_id, const struct vg_geo *
                       struct vg_error *err);
 enum vg_rc sq_geo_get(struct vg_store *st, enum vg_obs_kind kind, const char *value, size_t len,
                       struct vg_geo *out, struct vg_error *err);
+enum vg_rc sq_geo_claims(struct vg_store *st, int64_t object_rowid, vg_geo_claim_cb cb, void *ctx,
+                         struct vg_error *err);
 enum vg_rc sq_jurisdiction_set(struct vg_store *st, int64_t org_id, const char *const *codes,
                                size_t n, struct vg_error *err);
 enum vg_rc sq_jurisdiction_get(struct vg_store *st, int64_t org_id, char *out, size_t cap,

@@ -1978,6 +1978,7 @@ static void sq_close(struct vg_store *st)
     }
     sq_ledger_cleanup(s); /* its statements, before the connection */
     sqlite3_finalize(s->geo_put);
+    sqlite3_finalize(s->geo_claims);
     sqlite3_close(s->db);
     free(s->seen.bits);
     free(s->ids.bits);
@@ -2251,6 +2252,7 @@ static const struct vg_store_ops sqlite_ops = {
     .geo_get = sq_geo_get,
     .jurisdiction_set = sq_jurisdiction_set,
     .jurisdiction_get = sq_jurisdiction_get,
+    .geo_claims = sq_geo_claims,
 };
 
 /* vg_id_hash(text): the id hash in SQL, for the integrity check. */
