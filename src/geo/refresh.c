@@ -3,7 +3,8 @@
  * refresh.c - bring a hub's stored enrichment up to date (see geo.h).
  *
  * Observables are read in id order, a batch at a time (values copied out of
- * the read), located in memory, and written in one transaction per batch:
+ * the read), located in memory, and written in one transaction per batch
+ * (the store's own, without the bookkeeping of object writes):
  * the look-ups cost far less than the writes, and a batch keeps the write
  * transaction short so that `vigie serve`'s writers wait little.
  * Enrichment is not on the import's path: an import stores observables,
@@ -62,14 +63,19 @@ enum vg_rc vg_geo_refresh(struct vg_store *st, struct vg_geo_db *db, struct vg_g
                           struct vg_error *err)
 {
     struct batch b = {0};
-    struct vg_geo g;
-    int64_t build = vg_geo_build(db), after = 0;
+    struct vg_geo *geo = NULL;
+    int64_t *ids = NULL, build = vg_geo_build(db), after = 0;
     enum vg_rc rc = VG_OK;
     size_t i;
 
     memset(out, 0, sizeof(*out));
-    if ((b.items = calloc(BATCH, sizeof(*b.items))) == NULL)
-        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    b.items = calloc(BATCH, sizeof(*b.items));
+    geo = calloc(BATCH, sizeof(*geo));
+    ids = calloc(BATCH, sizeof(*ids));
+    if (b.items == NULL || geo == NULL || ids == NULL) {
+        rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+        goto out;
+    }
     for (;;) {
         if ((rc = vg_store_geo_pending(st, build, after, BATCH, collect, &b, err)) != VG_OK)
             break;
@@ -79,30 +85,29 @@ enum vg_rc vg_geo_refresh(struct vg_store *st, struct vg_geo_db *db, struct vg_g
         }
         if (b.n == 0)
             break;
-        if ((rc = vg_store_begin(st, err)) != VG_OK)
-            break;
-        for (i = 0; i < b.n && rc == VG_OK; i++) {
-            if (vg_geo_locate(db, b.items[i].kind, b.items[i].value, b.items[i].len, &g) == VG_OK) {
+        for (i = 0; i < b.n; i++) {
+            ids[i] = b.items[i].id;
+            if (vg_geo_locate(db, b.items[i].kind, b.items[i].value, b.items[i].len, &geo[i]) ==
+                VG_OK) {
                 out->located++;
-                out->by_cctld += g.source == VG_GEO_CCTLD;
+                out->by_cctld += geo[i].source == VG_GEO_CCTLD;
             } else {
-                memset(&g, 0, sizeof(g)); /* remembered as looked at, by this build */
+                memset(&geo[i], 0, sizeof(geo[i])); /* remembered as looked at, by this build */
             }
-            g.build = build;
-            rc = vg_store_geo_put(st, b.items[i].id, &g, err);
+            geo[i].build = build;
         }
-        if (rc == VG_OK)
-            rc = vg_store_commit(st, err);
-        else
-            vg_store_rollback(st);
-        if (rc != VG_OK)
+        if ((rc = vg_store_geo_put(st, ids, geo, b.n, err)) != VG_OK)
             break;
         out->examined += b.n;
         after = b.items[b.n - 1].id;
         release(&b);
     }
-    release(&b);
+out:
+    if (b.items)
+        release(&b);
     free(b.items);
+    free(geo);
+    free(ids);
     if (rc == VG_OK)
         rc = vg_store_meta_set(st, "geo.build", vg_geo_build_text(db), err);
     return rc;

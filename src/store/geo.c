@@ -11,10 +11,10 @@ enum vg_rc vg_store_geo_pending(struct vg_store *st, int64_t build, int64_t afte
     return st->ops->geo_pending(st, build, after_id, limit, cb, ctx, err);
 }
 
-enum vg_rc vg_store_geo_put(struct vg_store *st, int64_t obs_id, const struct vg_geo *g,
-                            struct vg_error *err)
+enum vg_rc vg_store_geo_put(struct vg_store *st, const int64_t *obs_ids, const struct vg_geo *g,
+                            size_t n, struct vg_error *err)
 {
-    return st->ops->geo_put(st, obs_id, g, err);
+    return st->ops->geo_put(st, obs_ids, g, n, err);
 }
 
 enum vg_rc vg_store_geo_get(struct vg_store *st, enum vg_obs_kind kind, const char *value,

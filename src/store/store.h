@@ -498,8 +498,8 @@ struct vg_store_ops {
     /* enrichment and jurisdictions: see the dispatchers below */
     enum vg_rc (*geo_pending)(struct vg_store *st, int64_t build, int64_t after_id, size_t limit,
                               vg_geo_item_cb cb, void *ctx, struct vg_error *err);
-    enum vg_rc (*geo_put)(struct vg_store *st, int64_t obs_id, const struct vg_geo *g,
-                          struct vg_error *err);
+    enum vg_rc (*geo_put)(struct vg_store *st, const int64_t *obs_ids, const struct vg_geo *g,
+                          size_t n, struct vg_error *err);
     enum vg_rc (*geo_get)(struct vg_store *st, enum vg_obs_kind kind, const char *value, size_t len,
                           struct vg_geo *out, struct vg_error *err);
     enum vg_rc (*jurisdiction_set)(struct vg_store *st, int64_t org_id, const char *const *codes,
@@ -674,9 +674,11 @@ enum vg_rc vg_store_artefact_scan(struct vg_store *st, const char *stix_id, cons
  * Enrichment (docs/geo.md).  geo_pending: up to limit observables of the
  * kinds that can be located (addresses, ranges, domains, URLs) with id >
  * after_id, in id order, whose stored enrichment is absent or from another
- * build than `build`.  geo_put: store g for obs_id (replacing any), inside a
- * write transaction or alone; an empty g (no country, no asn) is stored too,
- * so that the build is remembered.  geo_get: the stored enrichment of one
+ * build than `build`.  geo_put: store g[i] for obs_ids[i] (replacing any),
+ * the n of them in one transaction of their own (so not inside
+ * vg_store_begin/commit: enrichment is no event and needs none of a put's
+ * bookkeeping); all or nothing.  An empty g (no country, no asn) is stored
+ * too, so that the build is remembered.  geo_get: the stored enrichment of one
  * observable, VG_NOT_FOUND when it is not in the hub or has none; it carries
  * no intelligence (no contribution, no organisation) and the caller only
  * asks about values the requester may see.
@@ -689,8 +691,8 @@ enum vg_rc vg_store_artefact_scan(struct vg_store *st, const char *stix_id, cons
  */
 enum vg_rc vg_store_geo_pending(struct vg_store *st, int64_t build, int64_t after_id, size_t limit,
                                 vg_geo_item_cb cb, void *ctx, struct vg_error *err);
-enum vg_rc vg_store_geo_put(struct vg_store *st, int64_t obs_id, const struct vg_geo *g,
-                            struct vg_error *err);
+enum vg_rc vg_store_geo_put(struct vg_store *st, const int64_t *obs_ids, const struct vg_geo *g,
+                            size_t n, struct vg_error *err);
 enum vg_rc vg_store_geo_get(struct vg_store *st, enum vg_obs_kind kind, const char *value,
                             size_t len, struct vg_geo *out, struct vg_error *err);
 /* The located observables one object version (its rowid, as scans return

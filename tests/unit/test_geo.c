@@ -276,7 +276,7 @@ static void enrich(struct fx *fx, int64_t build)
             snprintf(g.as_name, sizeof(g.as_name), "%s", where[k].asn ? "AS <b>&amp;" : "");
             g.source = where[k].src;
         }
-        assert_int_equal(vg_store_geo_put(fx->st, p.ids[i], &g, &err), VG_OK);
+        assert_int_equal(vg_store_geo_put(fx->st, &p.ids[i], &g, 1, &err), VG_OK);
     }
 }
 
@@ -363,6 +363,10 @@ static void test_store_enrichment(void **state)
     assert_int_equal(p.n, 2); /* the limit */
     assert_int_equal(vg_store_geo_get(fx->st, VG_OBS_IPV4, "192.0.2.1", 9, &g, &err), VG_OK);
     assert_string_equal(g.country, "FR");
+    /* enrichment writes take their own transaction, never an object write's */
+    assert_int_equal(vg_store_begin(fx->st, &err), VG_OK);
+    assert_int_equal(vg_store_geo_put(fx->st, &p.ids[0], &g, 1, &err), VG_INTERNAL);
+    vg_store_rollback(fx->st);
     assert_int_equal(g.asn, 16276);
     assert_int_equal(g.build, 42);
     /* a value not in the hub, and one without a location: not found alike */

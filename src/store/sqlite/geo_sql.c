@@ -86,12 +86,16 @@ enum vg_rc sq_geo_pending(struct vg_store *st, int64_t build, int64_t after_id, 
     return rc;
 }
 
-enum vg_rc sq_geo_put(struct vg_store *st, int64_t obs_id, const struct vg_geo *g,
+enum vg_rc sq_geo_put(struct vg_store *st, const int64_t *obs_ids, const struct vg_geo *g, size_t n,
                       struct vg_error *err)
 {
     struct sq *s = (struct sq *)st;
     sqlite3_stmt *q = s->geo_put;
     enum vg_rc rc = VG_OK;
+    size_t i;
+
+    if (s->in_tx)
+        return vg_error_set(err, VG_INTERNAL, NULL, "geo: a transaction is open");
 
     if (q == NULL) {
         q = gprep(s,
@@ -102,16 +106,24 @@ enum vg_rc sq_geo_put(struct vg_store *st, int64_t obs_id, const struct vg_geo *
             return err->code;
         s->geo_put = q;
     }
-    sqlite3_bind_int64(q, 1, obs_id);
-    sqlite3_bind_text(q, 2, g->country, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 3, g->asn);
-    sqlite3_bind_text(q, 4, g->as_name, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 5, (int)g->source);
-    sqlite3_bind_int64(q, 6, g->build);
-    if (sqlite3_step(q) != SQLITE_DONE)
-        rc = gerr(s, err, "store enrichment");
-    sqlite3_reset(q);
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return gerr(s, err, "begin");
+    for (i = 0; i < n && rc == VG_OK; i++) {
+        sqlite3_bind_int64(q, 1, obs_ids[i]);
+        sqlite3_bind_text(q, 2, g[i].country, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 3, g[i].asn);
+        sqlite3_bind_text(q, 4, g[i].as_name, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 5, (int)g[i].source);
+        sqlite3_bind_int64(q, 6, g[i].build);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            rc = gerr(s, err, "store enrichment");
+        sqlite3_reset(q);
+    }
     sqlite3_clear_bindings(q);
+    if (rc == VG_OK && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = gerr(s, err, "commit");
+    if (rc != VG_OK)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
 

@@ -31,7 +31,7 @@ extern const char sq_geo_migration[];
 
 enum vg_rc sq_geo_pending(struct vg_store *st, int64_t build, int64_t after_id, size_t limit,
                           vg_geo_item_cb cb, void *ctx, struct vg_error *err);
-enum vg_rc sq_geo_put(struct vg_store *st, int64_t obs_id, const struct vg_geo *g,
+enum vg_rc sq_geo_put(struct vg_store *st, const int64_t *obs_ids, const struct vg_geo *g, size_t n,
                       struct vg_error *err);
 enum vg_rc sq_geo_get(struct vg_store *st, enum vg_obs_kind kind, const char *value, size_t len,
                       struct vg_geo *out, struct vg_error *err);
