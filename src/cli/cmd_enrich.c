@@ -59,6 +59,12 @@ static int locate(struct vg_geo_db *db, int argc, char **argv)
     return VG_EXIT_OK;
 }
 
+/* The terminal's progress line (it wants multiples of 1024). */
+static void progress(void *ctx, size_t examined)
+{
+    tool_progress_update(ctx, examined & ~(size_t)1023, 0);
+}
+
 static int run(struct vg_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"country-db", required_argument, NULL, 'c'},
@@ -70,7 +76,9 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     struct vg_store *st = NULL;
     struct vg_geo_db *db = NULL;
     struct vg_geo_stats stats;
+    struct tool_progress pg;
     struct vg_error err;
+    enum vg_rc rc;
     int64_t t0;
     int ch, ret, only_locate = 0;
 
@@ -112,7 +120,10 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         goto out;
     }
     t0 = vg_time_now_us();
-    if (vg_geo_refresh(st, db, &stats, &err) != VG_OK)
+    tool_progress_start(&pg, cli, 0);
+    rc = vg_geo_refresh(st, db, &stats, progress, &pg, &err);
+    tool_progress_end(&pg);
+    if (rc != VG_OK)
         goto fail;
     if (cli->json)
         tool_print_json(json_pack("{s:s, s:I, s:I, s:I, s:f}", "build", vg_geo_build_text(db),

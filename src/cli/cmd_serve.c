@@ -272,7 +272,7 @@ static enum vg_rc geo_refresh(struct vg_store *st, const char *country, const ch
         vg_error_clear(err);
         return VG_OK;
     }
-    rc = vg_geo_refresh(st, db, &stats, err);
+    rc = vg_geo_refresh(st, db, &stats, NULL, NULL, err);
     if (rc == VG_OK)
         vg_log(VG_LOG_INFO, "geo", "enrichment: %zu observables looked at, %zu located (%s)",
                stats.examined, stats.located, vg_geo_build_text(db));

@@ -104,7 +104,9 @@ struct vg_geo_stats {
     size_t located;  /* of which located (country or AS) */
     size_t by_cctld; /* of which by ccTLD only */
 };
+/* progress (may be NULL) is called after each batch with the count so far. */
 enum vg_rc vg_geo_refresh(struct vg_store *st, struct vg_geo_db *db, struct vg_geo_stats *out,
+                          void (*progress)(void *ctx, size_t examined), void *ctx,
                           struct vg_error *err);
 
 /*

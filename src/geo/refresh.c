@@ -60,6 +60,7 @@ static void release(struct batch *b)
 }
 
 enum vg_rc vg_geo_refresh(struct vg_store *st, struct vg_geo_db *db, struct vg_geo_stats *out,
+                          void (*progress)(void *ctx, size_t examined), void *ctx,
                           struct vg_error *err)
 {
     struct batch b = {0};
@@ -100,6 +101,8 @@ enum vg_rc vg_geo_refresh(struct vg_store *st, struct vg_geo_db *db, struct vg_g
             break;
         out->examined += b.n;
         after = b.items[b.n - 1].id;
+        if (progress)
+            progress(ctx, out->examined);
         release(&b);
     }
 out:
