@@ -130,6 +130,7 @@ stop_server
 # --- serve refreshes at start, with databases from its configuration
 echo 203.0.113.5 | "$VIGIE" import --as A --tlp clear - >/dev/null
 printf '{"geo": {"country_db": "%s", "asn_db": "%s"}}' "$GEO/country.mmdb" "$GEO/asn.mmdb" >"$TMP/conf.json"
+rm -f "$TMP/serve.out" # start_server must not read the first server's "listening" line
 start_server --config "$TMP/conf.json"
 stop_server
 check "serve located the new observable at start" grep -q 'enrichment: 1 observables looked at' "$TMP/serve.log"
