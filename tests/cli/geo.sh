@@ -134,6 +134,16 @@ rm -f "$TMP/serve.out" # start_server must not read the first server's "listenin
 start_server --config "$TMP/conf.json"
 stop_server
 check "serve located the new observable at start" grep -q 'enrichment: 1 observables looked at' "$TMP/serve.log"
+# ... and while it runs, every geo.refresh_s seconds
+printf '{"geo": {"refresh_s": 1}}' >"$TMP/conf2.json"
+rm -f "$TMP/serve.out"
+start_server --config "$TMP/conf2.json"
+echo 203.0.113.6 | "$VIGIE" import --as A --tlp clear - >/dev/null
+for _ in $(seq 1 300); do grep -q 'enrichment: 1 observables looked at' "$TMP/serve.log" && break; sleep 0.1; done
+stop_server
+check "serve located an observable imported while it ran" grep -q 'enrichment: 1 observables looked at' "$TMP/serve.log"
 printf '{"geo": {"country_db": "/nonexistent.mmdb"}}' >"$TMP/bad.json"
 check "serve refuses a configured database that does not open" bash -c "! '$VIGIE' serve --config '$TMP/bad.json' --listen 127.0.0.1:0 2>'$TMP/bad.err' && grep -q nonexistent '$TMP/bad.err'"
+printf '{"geo": {"refresh_s": -1}}' >"$TMP/bad2.json"
+check "serve refuses a bad refresh period, naming it" bash -c "! '$VIGIE' serve --config '$TMP/bad2.json' --listen 127.0.0.1:0 2>'$TMP/bad2.err' && grep -q refresh_s '$TMP/bad2.err'"
 finish
