@@ -24,7 +24,7 @@ static json_t *geo_json(const struct vg_geo *g)
     return json_pack("{s:o, s:o, s:o, s:s}", "country",
                      g->country[0] ? json_string(g->country) : json_null(), "asn",
                      g->asn ? json_integer(g->asn) : json_null(), "as_name",
-                     g->as_name[0] ? json_string(g->as_name) : json_null(), "source",
+                     g->as_name[0] ? json_string(g->as_name) : json_null(), "located_by",
                      sources[g->source <= VG_GEO_RELATED ? g->source : 0]);
 }
 
