@@ -81,6 +81,7 @@ extern const struct vg_cmd vg_cmd_init, vg_cmd_org, vg_cmd_key, vg_cmd_group, vg
     vg_cmd_export, vg_cmd_check, vg_cmd_serve, vg_cmd_collection, vg_cmd_ledger, vg_cmd_evidence,
     vg_cmd_verify, vg_cmd_follow, vg_cmd_lookup;
 extern const struct vg_cmd vg_cmd_snapshot, vg_cmd_match;
+extern const struct vg_cmd vg_cmd_enrich, vg_cmd_jurisdiction, vg_cmd_report;
 
 /* The index of what org (--for name, or the operator) may see, from the
  * store, with the bulk-feed rule (cmd_snapshot.c); *out is the caller's. */

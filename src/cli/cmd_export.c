@@ -16,6 +16,7 @@
 #include "codec/sensor.h"
 #include "codec/stix_writer.h"
 #include "common/vtime.h"
+#include "geo/geo.h"
 
 struct org_names {
     int64_t *ids;
@@ -108,7 +109,13 @@ static int csv_cb(void *arg, const struct vg_obs_row *row)
     fputc(',', c->out);
     if (row->confidence >= 0)
         fprintf(c->out, "%d", row->confidence);
-    fprintf(c->out, ",%s\n", row->stix_id);
+    fprintf(c->out, ",%s,%s,", row->stix_id, row->country ? row->country : "");
+    if (row->asn)
+        fprintf(c->out, "%lld", (long long)row->asn);
+    fputc(',', c->out);
+    if (row->as_name)
+        vg_csv_field(c->out, row->as_name, strlen(row->as_name));
+    fputc('\n', c->out);
     c->count++;
     return ferror(c->out) ? (c->io_error = 1) : 0;
 }
@@ -136,7 +143,7 @@ static int export_sensor(struct vg_cli *cli, struct vg_store *st, const char *fo
                          const char *output, const vg_token *tokens, size_t ntokens,
                          enum vg_tlp max_tlp, enum vg_obs_kind kind, const struct vg_org *contrib,
                          const char *label, int64_t added_after, const char *forname,
-                         struct vg_error *err)
+                         const char *const *countries, size_t ncountries, struct vg_error *err)
 {
     enum vg_sensor_format fmt = vg_sensor_format_from_name(format);
     struct vg_obs_filter f = {0};
@@ -161,6 +168,8 @@ static int export_sensor(struct vg_cli *cli, struct vg_store *st, const char *fo
     f.label = label;
     f.added_after_us = added_after;
     f.distinct = 1;
+    f.countries = countries;
+    f.ncountries = ncountries;
     c.err = err;
     rc = vg_sensor_begin(fmt, out, output, "vigie", &c.sensor, err);
     if (rc == VG_OK) {
@@ -189,13 +198,23 @@ static int export_sensor(struct vg_cli *cli, struct vg_store *st, const char *fo
 
 static int run(struct vg_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"for", required_argument, NULL, 'F'},     {"format", required_argument, NULL, 'f'},
-        {"type", required_argument, NULL, 't'},    {"kind", required_argument, NULL, 'k'},
-        {"max-tlp", required_argument, NULL, 'm'}, {"contributor", required_argument, NULL, 'c'},
-        {"label", required_argument, NULL, 'l'},   {"added-after", required_argument, NULL, 'a'},
-        {"all-versions", no_argument, NULL, 'V'},  {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"for", required_argument, NULL, 'F'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"type", required_argument, NULL, 't'},
+                                         {"kind", required_argument, NULL, 'k'},
+                                         {"max-tlp", required_argument, NULL, 'm'},
+                                         {"contributor", required_argument, NULL, 'c'},
+                                         {"label", required_argument, NULL, 'l'},
+                                         {"added-after", required_argument, NULL, 'a'},
+                                         {"all-versions", no_argument, NULL, 'V'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"jurisdiction", required_argument, NULL, 'J'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    /* --jurisdiction: located in these countries (docs/geo.md) */
+    const char *jurisdiction = NULL, *countries[VG_GEO_COUNTRIES_MAX];
+    char ccs[VG_GEO_COUNTRIES_MAX][3];
+    size_t ncountries = 0, i;
     const char *forname = NULL, *format = "stix", *type = NULL, *contributor = NULL, *label = NULL,
                *output = NULL;
     enum vg_obs_kind kind = VG_OBS_NONE;
@@ -257,6 +276,9 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         case 'o':
             output = optarg;
             break;
+        case 'J':
+            jurisdiction = optarg;
+            break;
         case 'h':
             printf("usage: vigie %s\n", vg_cmd_export.usage);
             return VG_EXIT_OK;
@@ -277,9 +299,14 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         vg_store_org_list(st, names_cb, &c.names, &err) != VG_OK)
         goto fail;
     ntokens = vg_policy_tokens(&p, tokens);
+    if (jurisdiction && vg_geo_jurisdiction(st, org.id, jurisdiction, ccs, VG_GEO_COUNTRIES_MAX,
+                                            &ncountries, &err) != VG_OK)
+        goto fail;
+    for (i = 0; i < ncountries; i++)
+        countries[i] = ccs[i];
     if (vg_sensor_format_from_name(format)) { /* files for sensors (codec/sensor.h) */
         ret = export_sensor(cli, st, format, output, tokens, ntokens, max_tlp, kind, &contrib,
-                            label, added_after, org.name, &err);
+                            label, added_after, org.name, countries, ncountries, &err);
         goto out;
     }
     c.out = output ? fopen(output, "w") : stdout;
@@ -299,6 +326,8 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         f.org_id = contrib.id;
         f.added_after_us = added_after;
         f.versions = all_versions ? VG_VERSIONS_ALL : VG_VERSIONS_LAST;
+        f.countries = countries;
+        f.ncountries = ncountries;
         if ((rc = vg_stix_writer_begin(&c.w, c.out)) == VG_OK)
             rc = vg_store_scan_objects(st, &f, object_cb, &c, &err);
         if (rc == VG_OK && !c.io_error)
@@ -315,9 +344,11 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         f.label = label;
         f.added_after_us = added_after;
         f.distinct = strcmp(format, "plain") == 0;
+        f.countries = countries;
+        f.ncountries = ncountries;
         if (strcmp(format, "csv") == 0)
             fprintf(c.out, "value,kind,label,tlp,contributor,first_seen,last_seen,confidence,"
-                           "indicator\n");
+                           "indicator,country,asn,as_name\n");
         rc = vg_store_scan_observables(st, &f, f.distinct ? plain_cb : csv_cb, &c, &err);
     }
     if (rc == VG_OK && (c.io_error || fflush(c.out) != 0))
@@ -349,6 +380,6 @@ const struct vg_cmd vg_cmd_export = {
     "export [--for ORG] [--format stix|csv|plain|suricata|zeek-intel|rpz] [--type TYPE] [--kind "
     "KIND] "
     "[--max-tlp TLP] [--contributor ORG] [--label LABEL] [--added-after TIME] "
-    "[--all-versions] [-o FILE]",
+    "[--all-versions] [--jurisdiction CC|REGION|mine] [-o FILE]",
     run,
 };

@@ -29,6 +29,7 @@
 
 struct follow {
     struct vg_buf line, data;
+    struct vg_buf location; /* the event's "location" field (docs/geo.md), or empty */
     char id[64], event[32];
     char last_id[64];
     long retry_ms;
@@ -55,6 +56,10 @@ static void field(struct follow *f, const char *l, size_t n)
         if (f->data.len)
             vg_buf_putc(&f->data, '\n');
         if (vg_buf_append(&f->data, v, vlen) != VG_OK)
+            f->failed = 1;
+    } else if (klen == 8 && memcmp(l, "location", 8) == 0) {
+        f->location.len = 0;
+        if (vg_buf_append(&f->location, v, vlen) != VG_OK)
             f->failed = 1;
     } else if (klen == 2 && memcmp(l, "id", 2) == 0) {
         snprintf(f->id, sizeof(f->id), "%.*s", (int)vlen, v);
@@ -83,6 +88,9 @@ static void dispatch(struct follow *f)
             json_object_set_new(line, "data", data);
         else
             json_decref(data);
+        if (line && f->location.len)
+            json_object_set_new(line, "location",
+                                json_loadb(f->location.data, f->location.len, 0, NULL));
         if (line && (text = json_dumps(line, JSON_COMPACT)) != NULL) {
             fputs(text, stdout);
             fputc('\n', stdout);
@@ -94,6 +102,7 @@ static void dispatch(struct follow *f)
         json_decref(line);
     }
     f->data.len = 0;
+    f->location.len = 0;
     f->id[0] = '\0';
     f->event[0] = '\0';
 }
@@ -136,10 +145,12 @@ static int run(struct vg_cli *cli, int argc, char **argv)
                                          {"labels", required_argument, NULL, 'l'},
                                          {"cacert", required_argument, NULL, 'C'},
                                          {"max-events", required_argument, NULL, 'n'},
+                                         {"jurisdiction", required_argument, NULL, 'J'},
+                                         {"locations", no_argument, NULL, 'L'},
                                          {NULL, 0, NULL, 0}};
-    static const char *const names[] = {"types",       "kinds",  "max_tlp",
-                                        "collections", "groups", "labels"};
-    const char *filters[6] = {NULL}, *key = getenv("VIGIE_KEY"), *cacert = NULL, *from = NULL;
+    static const char *const names[] = {"types",  "kinds",  "max_tlp",      "collections",
+                                        "groups", "labels", "jurisdiction", "locations"};
+    const char *filters[8] = {NULL}, *key = getenv("VIGIE_KEY"), *cacert = NULL, *from = NULL;
     struct follow f;
     struct vg_buf url, auth;
     CURL *curl;
@@ -176,6 +187,12 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         case 'l':
             filters[5] = optarg;
             break;
+        case 'J':
+            filters[6] = optarg;
+            break;
+        case 'L':
+            filters[7] = "1";
+            break;
         case 'C':
             cacert = optarg;
             break;
@@ -202,11 +219,12 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     vg_buf_init(&auth, 0);
     vg_buf_init(&f.line, LINE_MAX_BYTES);
     vg_buf_init(&f.data, LINE_MAX_BYTES);
+    vg_buf_init(&f.location, LINE_MAX_BYTES);
     vg_buf_printf(&url, "%s", argv[optind]);
     while (url.len && url.data[url.len - 1] == '/')
         url.len--;
     vg_buf_puts(&url, "/api/v1/stream");
-    for (i = 0; i < 6; i++) {
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char *esc;
 
         if (filters[i] == NULL)
@@ -276,6 +294,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     vg_buf_cleanup(&url);
     vg_buf_cleanup(&f.line);
     vg_buf_cleanup(&f.data);
+    vg_buf_cleanup(&f.location);
     curl_easy_cleanup(curl);
     curl_global_cleanup();
     return rc;
@@ -286,6 +305,7 @@ const struct vg_cmd vg_cmd_follow = {
     .summary = "print a hub's live event stream as JSON lines, resuming after errors",
     .usage = "follow URL [--from ID|0] [--types T,...] [--kinds K,...] [--max-tlp TLP]\n"
              "       [--collections ID,...] [--groups G,...] [--labels L,...] [--cacert FILE]\n"
-             "       [--max-events N]   (key in $VIGIE_KEY or --key)",
+             "       [--max-events N] [--jurisdiction CC|REGION|mine] [--locations]\n"
+             "       (key in $VIGIE_KEY or --key)",
     .run = run,
 };

@@ -6,7 +6,9 @@
  * and the command line, which wins.  Unknown settings are an error, so that
  * a misspelt limit is not silently ignored.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,9 @@
 #include <openssl/crypto.h>
 
 #include "cli.h"
+#include "common/log.h"
+#include "common/vtime.h"
+#include "geo/geo.h"
 #include "http/server.h"
 
 /* "ADDR:PORT", "[V6]:PORT" or ":PORT" into opts (address kept in buf). */
@@ -79,7 +84,9 @@ static char *read_pem(const char *path, struct vg_error *err)
 struct settings {
     struct vg_server_opts so;
     char addr[64];
-    char *cert, *key; /* PEM texts, owned */
+    char *cert, *key;          /* PEM texts, owned */
+    char *country_db, *asn_db; /* "geo": the MMDB databases (docs/geo.md), owned */
+    long geo_refresh_s;        /* geo.refresh_s: 0 never; -1 unset (the default) */
 };
 
 /* One unsigned setting of the "limits" object, in [1, max]. */
@@ -204,6 +211,36 @@ static int load_config(const char *path, struct settings *s, struct vg_error *er
                     goto out;
                 }
             }
+        } else if (strcmp(k, "geo") == 0 && json_is_object(v)) {
+            json_object_foreach(v, lk, l)
+            {
+                char **slot;
+
+                if (strcmp(lk, "refresh_s") == 0) {
+                    if (!json_is_integer(l) || json_integer_value(l) < 0 ||
+                        json_integer_value(l) > 86400) {
+                        vg_error_set(err, VG_INVALID, "geo",
+                                     "geo.refresh_s is 0 (never) to 86400 seconds");
+                        goto out;
+                    }
+                    s->geo_refresh_s = (long)json_integer_value(l);
+                    continue;
+                }
+                slot = strcmp(lk, "country_db") == 0 ? &s->country_db
+                       : strcmp(lk, "asn_db") == 0   ? &s->asn_db
+                                                     : NULL;
+
+                if (slot == NULL || !json_is_string(l)) {
+                    vg_error_set(err, VG_INVALID, "geo",
+                                 "geo takes \"country_db\" and \"asn_db\" (MMDB file paths)");
+                    goto out;
+                }
+                free(*slot);
+                if ((*slot = strdup(json_string_value(l))) == NULL) {
+                    vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+                    goto out;
+                }
+            }
         } else if (strcmp(k, "tls") == 0 && json_is_object(v)) {
             const char *cert = json_string_value(json_object_get(v, "certificate"));
             const char *key = json_string_value(json_object_get(v, "key"));
@@ -226,6 +263,85 @@ out:
     return rc;
 }
 
+/*
+ * Enrichment at start (docs/geo.md): with databases in the configuration
+ * (recorded in the hub) or recorded by `vigie enrich`, locate what is new
+ * or was located by other databases.  A database named in the
+ * configuration must open; one only recorded in the hub that no longer
+ * opens is a warning (the stored locations stay).
+ */
+static enum vg_rc geo_refresh(struct vg_store *st, const char *country, const char *asn,
+                              int *configured, struct vg_error *err)
+{
+    struct vg_geo_db *db = NULL;
+    struct vg_geo_stats stats;
+    enum vg_rc rc = vg_geo_open_hub(st, country, asn, &db, err);
+
+    *configured = rc != VG_NOT_FOUND || country || asn;
+    if (rc == VG_NOT_FOUND && !country && !asn) {
+        vg_error_clear(err);
+        return VG_OK; /* no enrichment configured */
+    }
+    if (rc != VG_OK) {
+        if (country || asn)
+            return rc;
+        vg_log(VG_LOG_WARN, "geo", "enrichment not refreshed: %s", err->msg);
+        vg_error_clear(err);
+        return VG_OK;
+    }
+    rc = vg_geo_refresh(st, db, &stats, NULL, NULL, err);
+    if (rc == VG_OK && stats.examined)
+        vg_log(VG_LOG_INFO, "geo", "enrichment: %zu observables looked at, %zu located (%s)",
+               stats.examined, stats.located, vg_geo_build_text(db));
+    vg_geo_free(db);
+    return rc;
+}
+
+/*
+ * While the server runs, a thread refreshes the enrichment every
+ * geo.refresh_s seconds (what TAXII writes brought in since), with its own
+ * store handle; each batch is a short write transaction of its own.  The
+ * databases are opened again each time, so a file replaced in place is
+ * picked up.  It stops when the server does.
+ */
+struct geo_thread {
+    pthread_t t;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;
+    const char *hub;
+    long period_s;
+};
+
+static void *geo_loop(void *arg)
+{
+    struct geo_thread *g = arg;
+    struct timespec until;
+
+    pthread_mutex_lock(&g->mu);
+    while (!g->stop) {
+        struct vg_store *st = NULL;
+        struct vg_error err;
+        int configured, r = 0;
+
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += g->period_s;
+        while (!g->stop && r != ETIMEDOUT)
+            r = pthread_cond_timedwait(&g->cv, &g->mu, &until);
+        if (g->stop)
+            break;
+        pthread_mutex_unlock(&g->mu);
+        vg_error_clear(&err);
+        if (vg_store_open(g->hub, 0, &st, &err) != VG_OK ||
+            geo_refresh(st, NULL, NULL, &configured, &err) != VG_OK)
+            vg_log(VG_LOG_WARN, "geo", "enrichment refresh failed: %s", err.msg);
+        vg_store_close(st);
+        pthread_mutex_lock(&g->mu);
+    }
+    pthread_mutex_unlock(&g->mu);
+    return NULL;
+}
+
 static int run(struct vg_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
@@ -239,9 +355,12 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     const char *listen = NULL, *config = NULL;
     char addr[64];
     unsigned threads = 0;
+    struct geo_thread gt = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    int geo_configured = 0, geo_started = 0;
     int c, rc = VG_EXIT_FAIL;
 
     memset(&s, 0, sizeof(s));
+    s.geo_refresh_s = -1;
     s.so.hub = cli->hub;
     s.so.address = "127.0.0.1";
     s.so.port = 8443;
@@ -294,14 +413,32 @@ static int run(struct vg_cli *cli, int argc, char **argv)
 
         if (tool_open(cli, "serve", &st) != VG_EXIT_OK)
             goto out; /* the hub must exist before serving it */
+        if (geo_refresh(st, s.country_db, s.asn_db, &geo_configured, &err) != VG_OK) {
+            vg_store_close(st);
+            rc = tool_fail(cli, "serve", &err);
+            goto out;
+        }
         vg_store_close(st);
     }
+    gt.hub = cli->hub;
+    gt.period_s = s.geo_refresh_s < 0 ? 300 : s.geo_refresh_s;
+    if (geo_configured && gt.period_s > 0 && pthread_create(&gt.t, NULL, geo_loop, &gt) == 0)
+        geo_started = 1;
     if (vg_server_run(&s.so, &err) != VG_OK)
         rc = tool_fail(cli, "serve", &err);
     else
         rc = VG_EXIT_OK;
+    if (geo_started) {
+        pthread_mutex_lock(&gt.mu);
+        gt.stop = 1;
+        pthread_cond_signal(&gt.cv);
+        pthread_mutex_unlock(&gt.mu);
+        pthread_join(gt.t, NULL);
+    }
 out:
     free(s.cert);
+    free(s.country_db);
+    free(s.asn_db);
     if (s.key) { /* a private key does not linger in freed memory */
         OPENSSL_cleanse(s.key, strlen(s.key));
         free(s.key);

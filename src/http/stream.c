@@ -31,6 +31,7 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "common/vtime.h"
+#include "geo_filter.h"
 #include "internal.h"
 #include "model/obs.h"
 #include "model/uuid.h"
@@ -70,6 +71,8 @@ struct sub {
     size_t ngroups;
     int has_max_tlp;
     enum vg_tlp max_tlp;
+    struct http_geo geo; /* jurisdiction= (geo_filter.c) */
+    int locations;       /* locations=1: a location line with each object event */
     /* position and output */
     int64_t cursor;
     int64_t next_heartbeat_us, next_check_us;
@@ -330,6 +333,7 @@ static enum vg_rc put_data(struct vg_buf *b, const char *text, size_t len)
 
 struct fill {
     struct sub *s;
+    struct vg_store *st;
     int64_t last_seq;
     size_t n;
 };
@@ -365,7 +369,13 @@ static int event_cb(void *ctx, const struct vg_object_row *row)
         rc = text ? put_data(&s->out, text, strlen(text)) : VG_NOMEM;
         free(text);
     } else if (rc == VG_OK) {
-        rc = put_data(&s->out, row->json, row->json_len);
+        struct vg_error gerr;
+
+        vg_error_clear(&gerr);
+        if (s->locations && http_geo_locations(f->st, row->rowid, &s->out, &gerr) != VG_OK)
+            rc = gerr.code;
+        if (rc == VG_OK)
+            rc = put_data(&s->out, row->json, row->json_len);
     }
     if (rc == VG_OK)
         rc = vg_buf_putc(&s->out, '\n');
@@ -376,7 +386,7 @@ static int event_cb(void *ctx, const struct vg_object_row *row)
 static enum vg_rc fill(struct sub *s, struct vg_store *st, struct vg_error *err)
 {
     struct vg_object_filter f = {0};
-    struct fill fl = {s, 0, 0};
+    struct fill fl = {s, st, 0, 0};
     int64_t head;
     enum vg_rc rc;
 
@@ -400,6 +410,7 @@ static enum vg_rc fill(struct sub *s, struct vg_store *st, struct vg_error *err)
     f.nlabels = s->nlabels;
     f.has_max_tlp = s->has_max_tlp;
     f.max_tlp = s->max_tlp;
+    http_geo_apply(&s->geo, &f);
     f.added_after_us = vg_time_now_us() - s->srv->stream->retention_us;
     if ((rc = vg_store_scan_objects(st, &f, event_cb, &fl, err)) != VG_OK)
         return rc;
@@ -557,6 +568,11 @@ static int parse_filters(struct sub *s, struct vg_store *st, struct MHD_Connecti
                    -1;
         s->has_max_tlp = 1;
     }
+    if ((v = arg(conn, "locations")))
+        s->locations = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
+    if ((v = arg(conn, "jurisdiction")) &&
+        http_geo_parse(st, s->org_id, v, "jurisdiction", &s->geo, err) != VG_OK)
+        return -1;
     /* collections and groups: only those the partner may read / belongs
      * to exist for it (an unknown one and another's answer alike) */
     if ((v = arg(conn, "collections"))) {

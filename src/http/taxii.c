@@ -14,6 +14,7 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "common/vtime.h"
+#include "geo_filter.h"
 #include "ingest/ingest.h"
 #include "internal.h"
 #include "model/uuid.h"
@@ -230,7 +231,7 @@ static int parse_vsel(struct MHD_Connection *conn, unsigned dflt, struct vsel *v
 static uint64_t params_hash(struct MHD_Connection *conn)
 {
     static const char *const names[] = {"match[type]", "match[id]", "match[version]",
-                                        "match[spec_version]"};
+                                        "match[spec_version]", "match[x_vigie_jurisdiction]"};
     uint64_t h = VG_FNV_SEED;
     size_t i;
 
@@ -261,6 +262,7 @@ static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct M
     char typebuf[4096], idbuf[MATCH_MAX * 260];
     const char *types[MATCH_MAX], *ids[MATCH_MAX];
     struct vsel vs;
+    struct http_geo geo = {0};
 
     vg_error_clear(&err);
     memset(&p, 0, sizeof(p));
@@ -314,6 +316,12 @@ static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct M
     }
     if (parse_vsel(conn, f.versions, &vs, &err) != 0)
         return http_send_error(conn, rq, &err);
+    /* a Vigie extension: what is located in these countries (docs/geo.md) */
+    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+                                         "match[x_vigie_jurisdiction]")) != NULL &&
+        http_geo_parse(st, who->org.id, v, "match[x_vigie_jurisdiction]", &geo, &err) != VG_OK)
+        return http_send_error(conn, rq, &err);
+    http_geo_apply(&geo, &f);
     f.versions = vs.versions;
     f.modified = vs.modified;
     f.nmodified = vs.nmodified;

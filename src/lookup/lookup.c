@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "common/vtime.h"
+#include "geo.h"
 #include "model/obs.h"
 
 #define ORGS_MAX 256
@@ -409,7 +410,8 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
         json_object_set_new(doc, "matches", matches);
     else
         json_decref(matches);
-    if ((rc = vg_lookup_sightings(st, tokens, ntokens, doc, err)) != VG_OK) {
+    if ((rc = vg_lookup_sightings(st, tokens, ntokens, doc, err)) != VG_OK ||
+        (rc = vg_lookup_geo(st, tokens, ntokens, doc, err)) != VG_OK) {
         json_decref(doc);
         return rc;
     }

@@ -249,6 +249,10 @@ struct vg_object_filter {
     size_t ngroups;
     const char *const *labels; /* an observable claimed with one of these labels */
     size_t nlabels;
+    /* the object claims an observable located in one of these countries
+     * (ISO alpha-2, upper-case; stored enrichment, docs/geo.md) */
+    const char *const *countries;
+    size_t ncountries;
 };
 
 typedef int (*vg_object_cb)(void *ctx, const struct vg_object_row *row);
@@ -274,6 +278,38 @@ struct vg_delete_request {
     const char *key_id; /* recorded in the ledger, as in struct vg_object_version */
 };
 
+/*
+ * Where an observable is (docs/geo.md): its country and autonomous system,
+ * as enrichment stored with the observable.  source says how it was found:
+ * VG_GEO_MMDB (an address, a range's network or a URL's address host, in the
+ * MMDB databases), VG_GEO_CCTLD (a domain's or URL host's country-code
+ * top-level domain); reads add VG_GEO_RELATED (a domain or URL inheriting
+ * the location of an address claimed by the same visible object).  build
+ * identifies the databases that produced it (vg_geo_build), so a refresh
+ * knows what is stale.
+ */
+enum vg_geo_source { VG_GEO_NONE = 0, VG_GEO_MMDB = 1, VG_GEO_CCTLD = 2, VG_GEO_RELATED = 3 };
+#define VG_AS_NAME_MAX 256
+struct vg_geo {
+    char country[4]; /* ISO 3166-1 alpha-2, upper-case, or "" */
+    int64_t asn;     /* 0: unknown */
+    char as_name[VG_AS_NAME_MAX];
+    enum vg_geo_source source;
+    int64_t build;
+};
+
+/* One observable a refresh looks at (vg_store_geo_pending). */
+struct vg_geo_item {
+    int64_t obs_id;
+    enum vg_obs_kind kind;
+    const char *value; /* borrowed for the callback */
+    size_t len;
+};
+typedef int (*vg_geo_item_cb)(void *ctx, const struct vg_geo_item *it);
+/* One located observable of an object (vg_store_geo_claims). */
+typedef int (*vg_geo_claim_cb)(void *ctx, enum vg_obs_kind kind, const char *value, size_t len,
+                               const struct vg_geo *g);
+
 /* One visible contribution (observable claimed by a visible object). */
 struct vg_obs_row {
     int64_t obs_id;
@@ -289,6 +325,13 @@ struct vg_obs_row {
     const char *org_pseudonym; /* the name it asked to be shown under, or NULL */
     const char *stix_id;       /* object making the claim */
     int64_t date_added_us;
+    /* its location (struct vg_geo): "" / 0 / NULL when unknown; a domain or
+     * URL without an address location of its own inherits that of an address
+     * the same object claims (geo_source VG_GEO_RELATED) */
+    const char *country;
+    int64_t asn;
+    const char *as_name;
+    enum vg_geo_source geo_source;
 };
 
 struct vg_obs_filter {
@@ -303,6 +346,10 @@ struct vg_obs_filter {
     int distinct;      /* one row per observable (the first visible contribution) */
     const char *value; /* this one observable (of kind; canonical), or NULL */
     size_t value_len;
+    /* located in one of these countries (ISO alpha-2, upper-case; the
+     * row's country as in struct vg_obs_row) */
+    const char *const *countries;
+    size_t ncountries;
 };
 
 typedef int (*vg_obs_cb)(void *ctx, const struct vg_obs_row *row);
@@ -487,6 +534,19 @@ struct vg_store_ops {
                                int *created, struct vg_error *err);
     enum vg_rc (*artefact_scan)(struct vg_store *st, const char *stix_id, const uint8_t *sha256,
                                 vg_artefact_cb cb, void *ctx, struct vg_error *err);
+    /* enrichment and jurisdictions: see the dispatchers below */
+    enum vg_rc (*geo_pending)(struct vg_store *st, int64_t build, int64_t after_id, size_t limit,
+                              vg_geo_item_cb cb, void *ctx, struct vg_error *err);
+    enum vg_rc (*geo_put)(struct vg_store *st, const int64_t *obs_ids, const struct vg_geo *g,
+                          size_t n, struct vg_error *err);
+    enum vg_rc (*geo_get)(struct vg_store *st, enum vg_obs_kind kind, const char *value, size_t len,
+                          struct vg_geo *out, struct vg_error *err);
+    enum vg_rc (*jurisdiction_set)(struct vg_store *st, int64_t org_id, const char *const *codes,
+                                   size_t n, struct vg_error *err);
+    enum vg_rc (*jurisdiction_get)(struct vg_store *st, int64_t org_id, char *out, size_t cap,
+                                   struct vg_error *err);
+    enum vg_rc (*geo_claims)(struct vg_store *st, int64_t object_rowid, vg_geo_claim_cb cb,
+                             void *ctx, struct vg_error *err);
 };
 
 struct vg_store {
@@ -654,5 +714,41 @@ enum vg_rc vg_store_artefact_add(struct vg_store *st, struct vg_artefact *a, siz
                                  int *created, struct vg_error *err);
 enum vg_rc vg_store_artefact_scan(struct vg_store *st, const char *stix_id, const uint8_t *sha256,
                                   vg_artefact_cb cb, void *ctx, struct vg_error *err);
+
+/*
+ * Enrichment (docs/geo.md).  geo_pending: up to limit observables of the
+ * kinds that can be located (addresses, ranges, domains, URLs) with id >
+ * after_id, in id order, whose stored enrichment is absent or from another
+ * build than `build`.  geo_put: store g[i] for obs_ids[i] (replacing any),
+ * the n of them in one transaction of their own (so not inside
+ * vg_store_begin/commit: enrichment is no event and needs none of a put's
+ * bookkeeping); all or nothing.  An empty g (no country, no asn) is stored
+ * too, so that the build is remembered.  geo_get: the stored enrichment of one
+ * observable, VG_NOT_FOUND when it is not in the hub or has none; it carries
+ * no intelligence (no contribution, no organisation) and the caller only
+ * asks about values the requester may see.
+ *
+ * Jurisdictions: the countries (ISO alpha-2) or named regions ("EU") an
+ * organisation declares it covers.  jurisdiction_set replaces the list (n 0
+ * clears it); jurisdiction_get writes it comma-separated in declaration
+ * order ("" for none).  Codes are stored as given (upper-case); expanding
+ * regions is the caller's (src/geo/region.c).
+ */
+enum vg_rc vg_store_geo_pending(struct vg_store *st, int64_t build, int64_t after_id, size_t limit,
+                                vg_geo_item_cb cb, void *ctx, struct vg_error *err);
+enum vg_rc vg_store_geo_put(struct vg_store *st, const int64_t *obs_ids, const struct vg_geo *g,
+                            size_t n, struct vg_error *err);
+enum vg_rc vg_store_geo_get(struct vg_store *st, enum vg_obs_kind kind, const char *value,
+                            size_t len, struct vg_geo *out, struct vg_error *err);
+/* The located observables one object version (its rowid, as scans return
+ * it) claims, in observable order, a domain or URL inheriting as in
+ * struct vg_obs_row.  No policy here: the caller passes a version the
+ * requester may see (the stream, for an event it is sending). */
+enum vg_rc vg_store_geo_claims(struct vg_store *st, int64_t object_rowid, vg_geo_claim_cb cb,
+                               void *ctx, struct vg_error *err);
+enum vg_rc vg_store_jurisdiction_set(struct vg_store *st, int64_t org_id, const char *const *codes,
+                                     size_t n, struct vg_error *err);
+enum vg_rc vg_store_jurisdiction_get(struct vg_store *st, int64_t org_id, char *out, size_t cap,
+                                     struct vg_error *err);
 
 #endif

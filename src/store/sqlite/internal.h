@@ -48,9 +48,11 @@ struct sq {
         char *sql;
     } shapes[CACHE_SIZE]; /* query texts built once (sq_scan_observables) */
     size_t shapes_next;
-    struct bloom seen;       /* observable hashes in the store (writers only) */
-    struct bloom ids;        /* object id hashes in the store (writers only) */
-    struct sq_ledger ledger; /* the evidence ledger's state (ledger_sql.c) */
+    struct bloom seen;        /* observable hashes in the store (writers only) */
+    struct bloom ids;         /* object id hashes in the store (writers only) */
+    struct sq_ledger ledger;  /* the evidence ledger's state (ledger_sql.c) */
+    sqlite3_stmt *geo_put;    /* enrichment upsert, prepared on first use (geo_sql.c) */
+    sqlite3_stmt *geo_claims; /* an object's locations, prepared on first use (geo_sql.c) */
 };
 
 #endif

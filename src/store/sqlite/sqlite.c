@@ -36,6 +36,7 @@
 #include "internal.h"
 
 #include "common/buf.h"
+#include "geo_sql.h"
 #include "common/hash.h"
 #include "common/vtime.h"
 #include "model/uuid.h"
@@ -229,6 +230,8 @@ static const char *const migrations[] = {
     " INTEGER) AS l"
     " FROM object WHERE type = 'sighting' AND aud0 <> 0 AND json_valid(json)"
     " AND json_type(json, '$.sighting_of_ref') = 'text');",
+    /* 10: enrichment of observables and organisations' jurisdictions (geo_sql.c) */
+    sq_geo_migration,
 };
 
 static int schema_version(struct sq *s)
@@ -1698,6 +1701,9 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
         rc = claim_sql(&sql, "c.label", f->nlabels, &at);
     if (rc == VG_OK && f->ngroups)
         rc = group_sql(&sql, f->ngroups, &at);
+    if (rc == VG_OK && f->ncountries)
+        rc = claim_sql(&sql, "(SELECT gg.country FROM obs_geo gg WHERE gg.obs_id = c.obs_id)",
+                       f->ncountries, &at);
     if (rc == VG_OK && !f->events)
         rc = version_sql(&sql, f->versions, f->nmodified, &at, f->ntokens);
     if (rc == VG_OK)
@@ -1746,6 +1752,8 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
         sqlite3_bind_text(q, at++, f->labels[i], -1, SQLITE_TRANSIENT);
     at = bind_tokens(q, at, f->groups, f->ngroups); /* twice: audience, then deletions */
     at = bind_tokens(q, at, f->groups, f->ngroups);
+    for (i = 0; i < f->ncountries; i++)
+        sqlite3_bind_text(q, at++, f->countries[i], -1, SQLITE_TRANSIENT);
     for (i = 0; !f->events && i < f->nmodified; i++)
         sqlite3_bind_int64(q, at++, f->modified[i]);
     if (f->limit)
@@ -1805,7 +1813,8 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
      * tokens: built once per shape, then found by its key. */
     shape = (unsigned)f->ntokens | (f->value != NULL) << 16 | (f->kind != 0) << 17 |
             (f->has_max_tlp != 0) << 18 | (f->org_id != 0) << 19 | (f->label != NULL) << 20 |
-            (f->added_after_us != 0) << 21 | (f->distinct != 0) << 22;
+            (f->added_after_us != 0) << 21 | (f->distinct != 0) << 22 |
+            (unsigned)f->ncountries << 23;
     for (i = 0; i < CACHE_SIZE && (s->shapes[i].sql == NULL || s->shapes[i].key != shape); i++)
         ;
     if (i < CACHE_SIZE) {
@@ -1815,10 +1824,10 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     vg_buf_init(&sql, 0);
     rc = vg_buf_puts(&sql, "SELECT ob.id, ob.kind, ob.value, c.label, c.confidence, "
                            "c.first_seen_us, c.last_seen_us, o.tlp, o.org_id, o.stix_id, "
-                           "o.date_added_us, g.name, pm.value FROM claim c JOIN object o ON "
-                           "o.rowid = c.object_rowid JOIN observable ob ON ob.id = c.obs_id "
-                           "JOIN org g ON g.id = o.org_id LEFT JOIN meta pm ON pm.key = "
-                           "'pseudonym.' || g.stix_id WHERE o.revoked = 0 AND ");
+                           "o.date_added_us, g.name, pm.value, " SQ_GEO_COLS " FROM claim c JOIN "
+                           "object o ON o.rowid = c.object_rowid JOIN observable ob ON ob.id = "
+                           "c.obs_id JOIN org g ON g.id = o.org_id LEFT JOIN meta pm ON pm.key = "
+                           "'pseudonym.' || g.stix_id" SQ_GEO_JOIN " WHERE o.revoked = 0 AND ");
     if (rc == VG_OK)
         rc = visible_sql(&sql, "o", 1, f->ntokens);
     if (rc == VG_OK && f->value)
@@ -1835,6 +1844,8 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
         rc = cond(&sql, "c.label =", &at);
     if (rc == VG_OK && f->added_after_us)
         rc = cond(&sql, "o.rowid >", &at);
+    if (rc == VG_OK && f->ncountries)
+        rc = in_list(&sql, SQ_GEO_COUNTRY, f->ncountries, &at);
     if (rc == VG_OK)
         rc = version_sql(&sql, VG_VERSIONS_LAST, 0, &at, f->ntokens);
     if (rc == VG_OK)
@@ -1867,6 +1878,8 @@ bind:
         sqlite3_bind_text(q, at++, f->label, -1, SQLITE_TRANSIENT);
     if (f->added_after_us)
         sqlite3_bind_int64(q, at++, after);
+    for (i = 0; i < f->ncountries; i++)
+        sqlite3_bind_text(q, at++, f->countries[i], -1, SQLITE_TRANSIENT);
 
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         struct vg_obs_row row;
@@ -1888,6 +1901,10 @@ bind:
         row.date_added_us = sqlite3_column_int64(q, 10);
         row.org_name = (const char *)sqlite3_column_text(q, 11);
         row.org_pseudonym = (const char *)sqlite3_column_text(q, 12);
+        row.country = (const char *)sqlite3_column_text(q, 13);
+        row.asn = sqlite3_column_int64(q, 14);
+        row.as_name = (const char *)sqlite3_column_text(q, 15);
+        row.geo_source = (enum vg_geo_source)sqlite3_column_int(q, 16);
         if (cb(ctx, &row))
             break;
     }
@@ -2111,6 +2128,8 @@ static void sq_close(struct vg_store *st)
         free(s->shapes[i].sql);
     }
     sq_ledger_cleanup(s); /* its statements, before the connection */
+    sqlite3_finalize(s->geo_put);
+    sqlite3_finalize(s->geo_claims);
     sqlite3_close(s->db);
     free(s->seen.bits);
     free(s->ids.bits);
@@ -2381,6 +2400,12 @@ static const struct vg_store_ops sqlite_ops = {
     .checkpoint_scan = sq_checkpoint_scan,
     .artefact_add = sq_artefact_add,
     .artefact_scan = sq_artefact_scan,
+    .geo_pending = sq_geo_pending,
+    .geo_put = sq_geo_put,
+    .geo_get = sq_geo_get,
+    .jurisdiction_set = sq_jurisdiction_set,
+    .jurisdiction_get = sq_jurisdiction_get,
+    .geo_claims = sq_geo_claims,
 };
 
 /* vg_id_hash(text): the id hash in SQL, for the integrity check. */
