@@ -18,53 +18,13 @@
 #include "common/vtime.h"
 #include "geo/geo.h"
 
-struct org_names {
-    int64_t *ids;
-    char (*names)[VG_NAME_MAX];
-    size_t n, cap;
-};
-
-static int names_cb(void *ctx, const struct vg_org *org)
-{
-    struct org_names *o = ctx;
-
-    if (o->n == o->cap) {
-        size_t ncap = o->cap ? o->cap * 2 : 16;
-        int64_t *ids = realloc(o->ids, ncap * sizeof(*ids));
-        char(*names)[VG_NAME_MAX];
-
-        if (ids == NULL)
-            return 1;
-        o->ids = ids;
-        names = realloc(o->names, ncap * sizeof(*names));
-        if (names == NULL)
-            return 1;
-        o->names = names;
-        o->cap = ncap;
-    }
-    o->ids[o->n] = org->id;
-    snprintf(o->names[o->n], VG_NAME_MAX, "%s", org->name);
-    o->n++;
-    return 0;
-}
-
-static const char *org_name(const struct org_names *o, int64_t id)
-{
-    size_t i;
-
-    for (i = 0; i < o->n; i++) {
-        if (o->ids[i] == id)
-            return o->names[i];
-    }
-    return "";
-}
-
 struct ctx {
     FILE *out;
     struct vg_sensor *sensor;
     struct vg_error *err;
     struct vg_stix_writer w;
-    struct org_names names;
+    int64_t viewer; /* the organisation whose view this is */
+    int viewer_is_operator;
     size_t count;
     int io_error;
 };
@@ -94,7 +54,11 @@ static void csv_time(FILE *f, int64_t us)
 static int csv_cb(void *arg, const struct vg_obs_row *row)
 {
     struct ctx *c = arg;
-    const char *org = org_name(&c->names, row->org_id);
+    /* a contributor that chose a pseudonym is shown under it to others */
+    const char *org = row->org_pseudonym && row->org_pseudonym[0] && row->org_id != c->viewer &&
+                              !c->viewer_is_operator
+                          ? row->org_pseudonym
+                          : (row->org_name ? row->org_name : "");
 
     vg_csv_field(c->out, row->value, row->len);
     fprintf(c->out, ",%s,", vg_obs_kind_name(row->kind));
@@ -295,9 +259,10 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     ret = VG_EXIT_FAIL;
     if (tool_org(st, forname, &org, &err) != VG_OK ||
         (contributor && vg_store_org_get(st, contributor, &contrib, &err) != VG_OK) ||
-        vg_store_principal(st, org.id, &p, &err) != VG_OK ||
-        vg_store_org_list(st, names_cb, &c.names, &err) != VG_OK)
+        vg_store_principal(st, org.id, &p, &err) != VG_OK)
         goto fail;
+    c.viewer = org.id;
+    c.viewer_is_operator = org.is_operator;
     ntokens = vg_policy_tokens(&p, tokens);
     if (jurisdiction && vg_geo_jurisdiction(st, org.id, jurisdiction, ccs, VG_GEO_COUNTRIES_MAX,
                                             &ncountries, &err) != VG_OK)
@@ -368,8 +333,6 @@ static int run(struct vg_cli *cli, int argc, char **argv)
 fail:
     ret = tool_fail(cli, "export", &err);
 out:
-    free(c.names.ids);
-    free(c.names.names);
     vg_store_close(st);
     return ret;
 }

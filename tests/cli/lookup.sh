@@ -128,6 +128,8 @@ eq "pseudonym: the operator sees the name" B \
   "$("$VIGIE" lookup --for op b-clear.net | jq -r '.matches[0].contributions[0].organisation')"
 eq "pseudonym: ... and C the pseudonym" Partner-7 \
   "$("$VIGIE" lookup --for C b-clear.net | jq -r '.matches[0].contributions[0].organisation')"
+check "pseudonym: in another partner's CSV export too" bash -c "'$VIGIE' export --for C --format csv | grep '^b-clear.net,' | grep -q ',Partner-7,'"
+check "pseudonym: not in the operator's" bash -c "'$VIGIE' export --for op --format csv | grep '^b-clear.net,' | grep -q ',B,'"
 check "pseudonym: another partner's name is refused" bash -c "! '$VIGIE' org pseudonym B A 2>/dev/null"
 "$VIGIE" org pseudonym B --off >/dev/null
 eq "pseudonym --off: the name again" A,B "$(names A)"
