@@ -203,6 +203,14 @@ static const char *const migrations[] = {
     sq_artefact_migration,
     /* 7: roots of the ledger's complete blocks of 1024 leaves (ledger_sql.c) */
     sq_ledger_block_migration,
+    /* 8: reserved for branch warn (replaced at merge) */
+    "SELECT 1;",
+    /* 9: reserved for branch sight (replaced at merge) */
+    "SELECT 1;",
+    /* 10: reserved for branch geo (replaced at merge) */
+    "SELECT 1;",
+    /* 11: asset watch lists, webhooks, notifications and their deliveries (watch_sql.c) */
+    sq_watch_migration,
 };
 
 static int schema_version(struct sq *s)
@@ -1316,6 +1324,31 @@ static enum vg_rc sq_put_object(struct vg_store *st, const struct vg_object_vers
 
 /* ---- reads -------------------------------------------------------------------- */
 
+static enum vg_rc event_visible_sql(struct vg_buf *b, size_t ntokens);
+
+/* For the backend's other files (watch_sql.c): the statement cache, the
+ * error mapping and the stream's visibility rule, shared rather than
+ * written twice. */
+sqlite3_stmt *sq_prep(struct sq *s, const char *sql, struct vg_error *err)
+{
+    return prep(s, sql, err);
+}
+
+enum vg_rc sq_db_error(struct sq *s, struct vg_error *err, const char *what)
+{
+    return db_error(s, err, what);
+}
+
+enum vg_rc sq_event_visible_sql(struct vg_buf *b, size_t ntokens)
+{
+    return event_visible_sql(b, ntokens);
+}
+
+int sq_bind_tokens(sqlite3_stmt *q, int at, const vg_token *t, size_t n)
+{
+    return bind_tokens(q, at, t, n);
+}
+
 /*
  * The visibility test of object alias A for the tokens bound at
  * ?first..?first+n-1: its first audience token, or one of the others.
@@ -2151,6 +2184,17 @@ static const struct vg_store_ops sqlite_ops = {
     .checkpoint_scan = sq_checkpoint_scan,
     .artefact_add = sq_artefact_add,
     .artefact_scan = sq_artefact_scan,
+    .watch_add = sq_watch_add,
+    .watch_remove = sq_watch_remove,
+    .watch_scan = sq_watch_scan,
+    .watch_stamp = sq_watch_stamp,
+    .watch_hook_set = sq_watch_hook_set,
+    .watch_hook_get = sq_watch_hook_get,
+    .notify_add = sq_notify_add,
+    .notify_scan = sq_notify_scan,
+    .notify_pending = sq_notify_pending,
+    .notify_attempt = sq_notify_attempt,
+    .delivery_scan = sq_delivery_scan,
 };
 
 /* vg_id_hash(text): the id hash in SQL, for the integrity check. */
