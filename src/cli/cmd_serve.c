@@ -80,6 +80,7 @@ struct settings {
     struct vg_server_opts so;
     char addr[64];
     char *cert, *key; /* PEM texts, owned */
+    char *webhook_ca;  /* path, owned */
 };
 
 /* One unsigned setting of the "limits" object, in [1, max]. */
@@ -166,6 +167,30 @@ static int load_config(const char *path, struct settings *s, struct vg_error *er
                 else {
                     if (err->code == VG_OK)
                         vg_error_set(err, VG_INVALID, "config", "unknown setting stream.%s", lk);
+                    goto out;
+                }
+            }
+        } else if (strcmp(k, "webhook") == 0 && json_is_object(v)) {
+            json_object_foreach(v, lk, l)
+            {
+                unsigned long long n;
+
+                if (strcmp(lk, "ca_file") == 0 && json_is_string(l) &&
+                    json_string_length(l) > 0 && s->webhook_ca == NULL) {
+                    if ((s->webhook_ca = strdup(json_string_value(l))) == NULL) {
+                        vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+                        goto out;
+                    }
+                    s->so.webhook_ca_file = s->webhook_ca;
+                } else if (strcmp(lk, "timeout_s") == 0 &&
+                           limit_value(l, lk, 300, &n, err) == 0) {
+                    s->so.webhook_timeout_s = (unsigned)n;
+                } else {
+                    if (err->code == VG_OK)
+                        vg_error_set(err, VG_INVALID, "config",
+                                     "unknown or invalid setting webhook.%s (ca_file: a path, "
+                                     "timeout_s: 1-300)",
+                                     lk);
                     goto out;
                 }
             }
@@ -267,6 +292,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         rc = VG_EXIT_OK;
 out:
     free(s.cert);
+    free(s.webhook_ca);
     if (s.key) { /* a private key does not linger in freed memory */
         OPENSSL_cleanse(s.key, strlen(s.key));
         free(s.key);

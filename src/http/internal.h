@@ -59,6 +59,7 @@ struct server {
     size_t max_content_length;   /* advertised and enforced (413) */
     int tls;                     /* answering over HTTPS */
     struct stream_state *stream; /* stream.c */
+    void *webhook;               /* webhook.c */
 };
 
 /* Per request: when it started (for the log line), what was answered, and
@@ -105,6 +106,13 @@ void http_stream_stop(struct server *srv);
 /* A commit happened on this server: wake the waiting subscribers now. */
 void http_stream_kick(struct server *srv);
 void http_stream_free(struct server *srv);
+/* Watch lists and notifications (watch_api.c), and the thread that
+ * delivers notifications to webhooks (webhook.c). */
+enum MHD_Result http_watch(struct server *srv, struct MHD_Connection *conn, struct request *rq,
+                           const char *url, const char *method);
+void *http_webhook_start(const struct vg_server_opts *opts);
+void http_webhook_kick(void *webhook);
+void http_webhook_stop(void *webhook);
 /* GET and POST /api/v1/lookup (lookup_api.c). */
 enum MHD_Result http_lookup(struct server *srv, struct MHD_Connection *conn, struct request *rq,
                             const char *method);

@@ -252,6 +252,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     }
     if (rq->route == R_LOOKUP)
         return http_lookup(srv, conn, rq, method);
+    if (strcmp(url, "/api/v1/watch") == 0 || strncmp(url, "/api/v1/watch/", 14) == 0 ||
+        strcmp(url, "/api/v1/notifications") == 0)
+        return http_watch(srv, conn, rq, url, method);
     if (rq->route == R_STREAM)
         return http_stream(srv, conn, rq, method);
     if (is_taxii(url))
@@ -397,6 +400,8 @@ enum vg_rc vg_server_start(const struct vg_server_opts *opts, struct vg_server *
     info = MHD_get_daemon_info(vs->d, MHD_DAEMON_INFO_BIND_PORT);
     vs->port = info && !opts->no_listen ? (unsigned)info->port : opts->port;
     vs->ticker = http_ledger_start(&vs->opts); /* signs checkpoints while serving */
+    if (!opts->no_listen)
+        srv->webhook = http_webhook_start(&vs->opts); /* delivers notifications */
     vg_log(VG_LOG_INFO, "start", "hub=%s threads=%u tls=%s max_content_length=%zu", opts->hub,
            threads, srv->tls ? "on" : "off", srv->max_content_length);
     *out = vs;
@@ -439,6 +444,7 @@ void vg_server_stop(struct vg_server *vs)
         usleep(10000);
     MHD_stop_daemon(vs->d);
     http_ledger_stop(vs->ticker);
+    http_webhook_stop(srv->webhook);
     http_stream_free(srv);
     for (i = 0; i < srv->nstores; i++)
         vg_store_close(srv->stores[i]);

@@ -41,6 +41,11 @@ struct vg_server_opts {
     unsigned checkpoint_leaves;      /* ... or this many new ledger entries (10000) */
     size_t max_artefact_size;        /* largest artefact; 0: VG_ARTEFACT_MAX_SIZE (32 MiB) */
     size_t max_artefacts_per_object; /* 0: VG_ARTEFACT_MAX_PER_OBJECT (64) */
+    /* Webhooks (docs/watch.md): a CA file (PEM) to verify receivers'
+     * certificates with instead of the system's, and the time an attempt may
+     * take (0: 10 s). */
+    const char *webhook_ca_file;
+    unsigned webhook_timeout_s;
     /* No listening socket: connections come only through
      * vg_server_add_connection (the in-process fuzz target); address and
      * port are ignored. */
