@@ -388,7 +388,8 @@ enum vg_hook_state { VG_HOOK_NONE = 0, VG_HOOK_PENDING, VG_HOOK_DELIVERED, VG_HO
 /* A notification as read, for the tokens of the reader.  With visible 0 the
  * fields about the object are zero/NULL: the caller cannot leak them. */
 struct vg_notify_row {
-    int64_t id;  /* hub-wide (internal: never shown) */
+    int64_t id;           /* hub-wide (internal: never shown) */
+    int64_t object_rowid; /* the event that caused it (internal: the stream's position) */
     int64_t seq; /* the owner's own number, 1, 2, ... */
     int64_t org_id;
     int asset_kind;
@@ -417,6 +418,8 @@ struct vg_notify_filter {
     size_t ntokens;
     int64_t after_seq;
     int64_t id; /* this one notification (hub-wide id), 0: any */
+    /* caused by events in [rowid_min, rowid_max] (0: no bound) */
+    int64_t rowid_min, rowid_max;
     size_t limit;
 };
 

@@ -40,6 +40,7 @@ const char sq_watch_migration[] =
     " hook_state INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
     " next_attempt_us INTEGER NOT NULL DEFAULT 0, UNIQUE(org_id, seq));"
     "CREATE INDEX notification_due ON notification(next_attempt_us) WHERE hook_state = 1;"
+    "CREATE INDEX notification_object ON notification(org_id, object_rowid);"
     "CREATE TABLE delivery(id INTEGER PRIMARY KEY, notification_id INTEGER NOT NULL,"
     " attempt INTEGER NOT NULL, at_us INTEGER NOT NULL, status INTEGER NOT NULL,"
     " error TEXT NOT NULL DEFAULT '');"
@@ -252,7 +253,7 @@ enum vg_rc sq_notify_add(struct vg_store *st, const struct vg_notify_new *n, str
 #define NCOLS                                                                                      \
     "n.id, n.seq, n.org_id, n.asset_kind, n.asset, n.created_us, n.hook_state, n.attempts, "      \
     "n.next_attempt_us, n.obs_kind, n.obs_value, n.rule, o.stix_id, o.type, o.tlp, o.org_id, "   \
-    "o.json"
+    "o.json, n.object_rowid"
 
 enum vg_rc sq_notify_scan(struct vg_store *st, const struct vg_notify_filter *f, vg_notify_cb cb,
                           void *ctx, struct vg_error *err)
@@ -278,8 +279,9 @@ enum vg_rc sq_notify_scan(struct vg_store *st, const struct vg_notify_filter *f,
         rc = vg_buf_printf(&sql,
                            " FROM notification n LEFT JOIN object o ON o.rowid = n.object_rowid "
                            "WHERE n.org_id = ?%zu AND n.seq > ?%zu AND (?%zu = 0 OR n.id = ?%zu) "
+                           "AND n.object_rowid >= ?%zu AND (?%zu = 0 OR n.object_rowid <= ?%zu) "
                            "ORDER BY n.seq LIMIT ?%zu",
-                           nt + 1, nt + 2, nt + 3, nt + 3, nt + 4);
+                           nt + 1, nt + 2, nt + 3, nt + 3, nt + 4, nt + 5, nt + 5, nt + 6);
     if (rc != VG_OK) {
         vg_buf_cleanup(&sql);
         return vg_error_set(err, rc, NULL, "out of memory");
@@ -292,6 +294,8 @@ enum vg_rc sq_notify_scan(struct vg_store *st, const struct vg_notify_filter *f,
     sqlite3_bind_int64(q, at++, f->org_id);
     sqlite3_bind_int64(q, at++, f->after_seq);
     sqlite3_bind_int64(q, at++, f->id);
+    sqlite3_bind_int64(q, at++, f->rowid_min);
+    sqlite3_bind_int64(q, at++, f->rowid_max);
     sqlite3_bind_int64(q, at++, f->limit ? (sqlite3_int64)f->limit : INT64_MAX);
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         struct vg_notify_row n;
@@ -306,7 +310,8 @@ enum vg_rc sq_notify_scan(struct vg_store *st, const struct vg_notify_filter *f,
         n.hook_state = sqlite3_column_int(q, 6);
         n.attempts = sqlite3_column_int(q, 7);
         n.next_attempt_us = sqlite3_column_int64(q, 8);
-        n.visible = sqlite3_column_int(q, 17) != 0;
+        n.object_rowid = sqlite3_column_int64(q, 17);
+        n.visible = sqlite3_column_int(q, 18) != 0;
         if (n.visible) {
             n.obs_kind = (enum vg_obs_kind)sqlite3_column_int(q, 9);
             n.obs_value = (const char *)sqlite3_column_text(q, 10);
