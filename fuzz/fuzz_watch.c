@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             enum vg_watch_kind k = VG_WATCH_NONE;
 
             if (len >= 2 && p[1] == ' ')
-                k = p[0] == 'n' ? VG_WATCH_NETWORK
+                k = p[0] == 'n'   ? VG_WATCH_NETWORK
                     : p[0] == 'd' ? VG_WATCH_DOMAIN
                     : p[0] == 'b' ? VG_WATCH_BRAND
                                   : VG_WATCH_NONE;

@@ -80,7 +80,7 @@ struct settings {
     struct vg_server_opts so;
     char addr[64];
     char *cert, *key; /* PEM texts, owned */
-    char *webhook_ca;  /* path, owned */
+    char *webhook_ca; /* path, owned */
 };
 
 /* One unsigned setting of the "limits" object, in [1, max]. */
@@ -175,15 +175,14 @@ static int load_config(const char *path, struct settings *s, struct vg_error *er
             {
                 unsigned long long n;
 
-                if (strcmp(lk, "ca_file") == 0 && json_is_string(l) &&
-                    json_string_length(l) > 0 && s->webhook_ca == NULL) {
+                if (strcmp(lk, "ca_file") == 0 && json_is_string(l) && json_string_length(l) > 0 &&
+                    s->webhook_ca == NULL) {
                     if ((s->webhook_ca = strdup(json_string_value(l))) == NULL) {
                         vg_error_set(err, VG_NOMEM, NULL, "out of memory");
                         goto out;
                     }
                     s->so.webhook_ca_file = s->webhook_ca;
-                } else if (strcmp(lk, "timeout_s") == 0 &&
-                           limit_value(l, lk, 300, &n, err) == 0) {
+                } else if (strcmp(lk, "timeout_s") == 0 && limit_value(l, lk, 300, &n, err) == 0) {
                     s->so.webhook_timeout_s = (unsigned)n;
                 } else {
                     if (err->code == VG_OK)

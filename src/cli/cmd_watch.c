@@ -76,9 +76,9 @@ static int delivery_cb(void *ctx, const struct vg_delivery_row *d)
 
     vg_time_format_us(d->at_us, when);
     if (l->arr)
-        json_array_append_new(l->arr, json_pack("{s:i, s:s, s:i, s:s}", "attempt", d->attempt,
-                                                "time", when, "status", d->status, "error",
-                                                d->error ? d->error : ""));
+        json_array_append_new(l->arr,
+                              json_pack("{s:i, s:s, s:i, s:s}", "attempt", d->attempt, "time", when,
+                                        "status", d->status, "error", d->error ? d->error : ""));
     else
         printf("%d %s %d %s\n", d->attempt, when, d->status, d->error ? d->error : "");
     return 0;
@@ -111,7 +111,8 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             long long v = strtoll(optarg, &end, 10);
 
             if (*end != '\0' || end == optarg || v < 0)
-                return tool_usage(&vg_cmd_watch, "--%s takes a number", c == 'a' ? "after" : "limit");
+                return tool_usage(&vg_cmd_watch, "--%s takes a number",
+                                  c == 'a' ? "after" : "limit");
             *(c == 'a' ? &after : &limit) = v;
         } else if (c == 'r') {
             remove_hook = 1;

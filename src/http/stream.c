@@ -100,8 +100,7 @@ static int id_crypt(const uint8_t key[16], const uint8_t in[16], uint8_t out[16]
     return ok ? 0 : -1;
 }
 
-static void id_make(const struct stream_state *ss, int64_t seq, int64_t org, int rank,
-                    char out[33])
+static void id_make(const struct stream_state *ss, int64_t seq, int64_t org, int rank, char out[33])
 {
     uint8_t in[16], enc[16];
     int i;
@@ -726,8 +725,7 @@ enum MHD_Result http_stream(struct server *srv, struct MHD_Connection *conn, str
     if (from && strcmp(from, "0") == 0) {
         s->cursor = oldest;
     } else if (from) {
-        if ((s->cursor = id_read(ss, from, s->org_id, &s->cursor_rank)) < 0 ||
-            s->cursor > head) {
+        if ((s->cursor = id_read(ss, from, s->org_id, &s->cursor_rank)) < 0 || s->cursor > head) {
             vg_error_set(&err, VG_INVALID, "from", "not a stream position of this partner");
             goto fail;
         }

@@ -91,10 +91,9 @@ static enum MHD_Result notifications(struct server *srv, struct MHD_Connection *
         json_decref(x.arr);
         return http_send_error(conn, rq, &err);
     }
-    return http_send_json(conn, rq, MHD_HTTP_OK,
-                          json_pack("{s:o, s:I}", "notifications", x.arr, "next",
-                                    (json_int_t)x.last),
-                          NULL);
+    return http_send_json(
+        conn, rq, MHD_HTTP_OK,
+        json_pack("{s:o, s:I}", "notifications", x.arr, "next", (json_int_t)x.last), NULL);
 }
 
 static enum MHD_Result add(struct MHD_Connection *conn, struct request *rq, struct vg_store *st,
@@ -113,8 +112,8 @@ static enum MHD_Result add(struct MHD_Connection *conn, struct request *rq, stru
         vg_error_set(&err, VG_LIMIT, NULL, "the body exceeds max_content_length");
         return http_send_error(conn, rq, &err);
     }
-    doc = json_loadb(rq->body.data ? rq->body.data : "", rq->body.len, JSON_REJECT_DUPLICATES,
-                     &jerr);
+    doc =
+        json_loadb(rq->body.data ? rq->body.data : "", rq->body.len, JSON_REJECT_DUPLICATES, &jerr);
     kind = json_object_get(doc, "kind");
     value = json_object_get(doc, "value");
     if (!json_is_object(doc) || json_object_size(doc) != 2 || !json_is_string(kind) ||
@@ -167,8 +166,8 @@ enum MHD_Result http_watch(struct server *srv, struct MHD_Connection *conn, stru
     if (id) {
         if (vg_store_watch_remove(st, who.org.id, id, &err) != VG_OK)
             return http_send_error(conn, rq, &err);
-        return http_send_json(conn, rq, MHD_HTTP_OK, json_pack("{s:s, s:b}", "id", id, "removed", 1),
-                              NULL);
+        return http_send_json(conn, rq, MHD_HTTP_OK,
+                              json_pack("{s:s, s:b}", "id", id, "removed", 1), NULL);
     }
     if (!get)
         return add(conn, rq, st, &who);

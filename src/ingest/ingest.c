@@ -62,7 +62,7 @@ struct vg_ingest {
     int in_tx;
     size_t pending;
     struct vg_ingest_counts counts;
-    struct vg_ingest_item *item; /* for the one-call paths */
+    struct vg_ingest_item *item;    /* for the one-call paths */
     struct vg_watch_matcher *watch; /* the watch lists, as of the open transaction */
 };
 

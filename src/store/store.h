@@ -341,7 +341,6 @@ struct vg_store_stats {
     int64_t last_seq;
 };
 
-
 /*
  * Asset watch lists (docs/watch.md, migration 11).  An entry is what one
  * organisation owns (kind: 1 network, 2 domain, 3 brand, as enum
@@ -390,7 +389,7 @@ enum vg_hook_state { VG_HOOK_NONE = 0, VG_HOOK_PENDING, VG_HOOK_DELIVERED, VG_HO
 struct vg_notify_row {
     int64_t id;           /* hub-wide (internal: never shown) */
     int64_t object_rowid; /* the event that caused it (internal: the stream's position) */
-    int64_t seq; /* the owner's own number, 1, 2, ... */
+    int64_t seq;          /* the owner's own number, 1, 2, ... */
     int64_t org_id;
     int asset_kind;
     const char *asset;
@@ -550,8 +549,8 @@ struct vg_store_ops {
                                  int64_t *orgs, size_t *n, struct vg_error *err);
     enum vg_rc (*notify_attempt)(struct vg_store *st, int64_t id, int status, const char *error,
                                  int64_t next_attempt_us, int state, struct vg_error *err);
-    enum vg_rc (*delivery_scan)(struct vg_store *st, int64_t org_id, int64_t seq,
-                                vg_delivery_cb cb, void *ctx, struct vg_error *err);
+    enum vg_rc (*delivery_scan)(struct vg_store *st, int64_t org_id, int64_t seq, vg_delivery_cb cb,
+                                void *ctx, struct vg_error *err);
 };
 
 struct vg_store {

@@ -39,10 +39,10 @@ json_t *vg_watch_notification_json(struct vg_store *st, const struct vg_notify_r
     json_t *doc;
 
     vg_time_format_us(n->created_us, when);
-    doc = json_pack("{s:I, s:{s:s, s:s}, s:s, s:s}", "id", (json_int_t)n->seq, "asset", "kind",
-                    vg_watch_kind_name((enum vg_watch_kind)n->asset_kind), "value", n->asset,
-                    "time", when, "message",
-                    n->visible ? VG_WATCH_MSG_VISIBLE : VG_WATCH_MSG_HIDDEN);
+    doc =
+        json_pack("{s:I, s:{s:s, s:s}, s:s, s:s}", "id", (json_int_t)n->seq, "asset", "kind",
+                  vg_watch_kind_name((enum vg_watch_kind)n->asset_kind), "value", n->asset, "time",
+                  when, "message", n->visible ? VG_WATCH_MSG_VISIBLE : VG_WATCH_MSG_HIDDEN);
     if (doc == NULL)
         return NULL;
     if (n->visible) {
@@ -66,9 +66,9 @@ json_t *vg_watch_notification_json(struct vg_store *st, const struct vg_notify_r
                                       "contributor", contrib));
     }
     if (with_delivery && n->hook_state > 0 && n->hook_state < 4)
-        json_object_set_new(doc, "webhook",
-                            json_pack("{s:s, s:i}", "state", hook_states[n->hook_state],
-                                      "attempts", n->attempts));
+        json_object_set_new(
+            doc, "webhook",
+            json_pack("{s:s, s:i}", "state", hook_states[n->hook_state], "attempts", n->attempts));
     return doc;
 }
 

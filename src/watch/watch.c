@@ -157,15 +157,15 @@ enum vg_rc vg_watch_parse(enum vg_watch_kind kind, const char *in, size_t len, c
             return vg_error_set(err, rc, "value", "not a domain name");
         pthread_once(&psl_once, psl_load);
         if (psl == NULL || psl_is_public_suffix2(psl, obs.value, PSL_TYPE_ANY))
-            return vg_error_set(err, VG_INVALID, "value",
-                                "'%s' is a public suffix: nobody owns it", obs.value);
+            return vg_error_set(err, VG_INVALID, "value", "'%s' is a public suffix: nobody owns it",
+                                obs.value);
         if (strchr(obs.value, '.') == NULL)
             return vg_error_set(err, VG_INVALID, "value", "'%s' is a top-level name", obs.value);
         break;
     case VG_WATCH_BRAND:
         if (len < VG_WATCH_BRAND_MIN || len > 63)
-            return vg_error_set(err, VG_INVALID, "value",
-                                "a brand keyword has %d to 63 characters", VG_WATCH_BRAND_MIN);
+            return vg_error_set(err, VG_INVALID, "value", "a brand keyword has %d to 63 characters",
+                                VG_WATCH_BRAND_MIN);
         for (i = 0; i < len; i++) {
             int c = (unsigned char)in[i];
 
@@ -474,8 +474,8 @@ static enum vg_rc brands_build(struct vg_watch_matcher *m, size_t total)
     return VG_OK;
 }
 
-enum vg_rc vg_watch_compile(const struct vg_watch_entry *e, size_t n,
-                            struct vg_watch_matcher **out, struct vg_error *err)
+enum vg_rc vg_watch_compile(const struct vg_watch_entry *e, size_t n, struct vg_watch_matcher **out,
+                            struct vg_error *err)
 {
     struct vg_watch_matcher *m;
     size_t bytes = 0, ndom = 0, nbrand = 0, brand_len = 0, i, at = 0;
@@ -514,8 +514,7 @@ enum vg_rc vg_watch_compile(const struct vg_watch_entry *e, size_t n,
         case VG_WATCH_NETWORK:
             fam = interval_of(e[i].value, len, &iv.lo, &iv.hi);
             if (fam == 0) {
-                rc = vg_error_set(err, VG_INVALID, "value", "'%s' is not a network",
-                                  e[i].value);
+                rc = vg_error_set(err, VG_INVALID, "value", "'%s' is not a network", e[i].value);
                 goto fail_set;
             }
             iv.entry = (uint32_t)i;

@@ -98,8 +98,8 @@ struct vg_watch_matcher;
  * Compile n entries (values canonical: an entry that is not is refused with
  * VG_INVALID).  The matcher copies what it keeps; *out has one reference.
  */
-enum vg_rc vg_watch_compile(const struct vg_watch_entry *e, size_t n,
-                            struct vg_watch_matcher **out, struct vg_error *err);
+enum vg_rc vg_watch_compile(const struct vg_watch_entry *e, size_t n, struct vg_watch_matcher **out,
+                            struct vg_error *err);
 void vg_watch_matcher_ref(struct vg_watch_matcher *m);
 void vg_watch_matcher_unref(struct vg_watch_matcher *m); /* accepts NULL */
 size_t vg_watch_matcher_count(const struct vg_watch_matcher *m);

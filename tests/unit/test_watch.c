@@ -74,7 +74,7 @@ static const struct vg_watch_entry entries[] = {
     {5, 20, VG_WATCH_NETWORK, "2001:db8::/32"},
     {6, 20, VG_WATCH_DOMAIN, "example.org"},
     {7, 30, VG_WATCH_NETWORK, "192.0.2.128/25"},
-    {8, 30, VG_WATCH_NETWORK, "192.0.2.0/24"}, /* the same network as org 10 */
+    {8, 30, VG_WATCH_NETWORK, "192.0.2.0/24"},  /* the same network as org 10 */
     {9, 10, VG_WATCH_NETWORK, "192.0.2.64/26"}, /* nested in org 10's own /24 */
     {10, 40, VG_WATCH_BRAND, "paypal"},
 };
@@ -84,8 +84,8 @@ static struct vg_watch_matcher *compiled(void)
     struct vg_watch_matcher *m = NULL;
     struct vg_error err;
 
-    assert_int_equal(
-        vg_watch_compile(entries, sizeof(entries) / sizeof(entries[0]), &m, &err), VG_OK);
+    assert_int_equal(vg_watch_compile(entries, sizeof(entries) / sizeof(entries[0]), &m, &err),
+                     VG_OK);
     return m;
 }
 
@@ -171,13 +171,18 @@ static void test_domains_and_brands(void **state)
     assert_true(has(&h, 3, VG_WRULE_BRAND));
     assert_true(has(&h, 10, VG_WRULE_BRAND));
     /* IDN look-alikes: Cyrillic a in "mybrаnd", Greek omicron, accents */
-    h = run(m, "myb\xd1\x80" "and.com"); /* Cyrillic er looks like p: "mybpand", no hit */
+    h = run(m, "myb\xd1\x80"
+               "and.com"); /* Cyrillic er looks like p: "mybpand", no hit */
     assert_int_equal(h.n, 0);
-    h = run(m, "mybr\xd0\xb0" "nd-secure.com"); /* Cyrillic a */
+    h = run(m, "mybr\xd0\xb0"
+               "nd-secure.com"); /* Cyrillic a */
     assert_true(has(&h, 3, VG_WRULE_BRAND));
-    h = run(m, "p\xd0\xb0" "yp\xd0\xb0" "l.com");
+    h = run(m, "p\xd0\xb0"
+               "yp\xd0\xb0"
+               "l.com");
     assert_true(has(&h, 10, VG_WRULE_BRAND));
-    h = run(m, "mybr\xc3\xa1" "nd.net"); /* a with acute */
+    h = run(m, "mybr\xc3\xa1"
+               "nd.net"); /* a with acute */
     assert_true(has(&h, 3, VG_WRULE_BRAND));
     h = run(m, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     assert_int_equal(h.n, 0);
@@ -188,14 +193,19 @@ static void test_parse(void **state)
 {
     char out[VG_WATCH_VALUE_MAX];
     struct vg_error err;
-    static const char *const bad_net[] = {"", "10.1.2.3/8", "300.1.1.1", "example.com",
-                                          "10.0.0.0/33", "::/129", "1.2.3.4/", "/8"};
+    static const char *const bad_net[] = {
+        "", "10.1.2.3/8", "300.1.1.1", "example.com", "10.0.0.0/33", "::/129", "1.2.3.4/", "/8"};
     static const char *const bad_dom[] = {"com", "co.uk", "-x.com", "a..b.com", "1.2.3.4", ""};
-    static const char *const bad_brand[] = {"abc", "-mybrand", "mybrand-", "my brand",
-                                            "my.brand", "brand\xc3\xa9", "x23456789012345678901"
-                                                                         "23456789012345678901"
-                                                                         "2345678901234567890"
-                                                                         "1234"};
+    static const char *const bad_brand[] = {"abc",
+                                            "-mybrand",
+                                            "mybrand-",
+                                            "my brand",
+                                            "my.brand",
+                                            "brand\xc3\xa9",
+                                            "x23456789012345678901"
+                                            "23456789012345678901"
+                                            "2345678901234567890"
+                                            "1234"};
     size_t i;
 
     (void)state;
@@ -395,7 +405,7 @@ static struct seen_n notes(struct fx *fx, int64_t org)
 
 #define IND(id, mod, pattern)                                                                      \
     "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--" id "\","               \
-    "\"created\":\"2024-01-01T00:00:00Z\",\"modified\":\"" mod "\",\"pattern_type\":\"stix\","   \
+    "\"created\":\"2024-01-01T00:00:00Z\",\"modified\":\"" mod "\",\"pattern_type\":\"stix\","     \
     "\"valid_from\":\"2024-01-01T00:00:00Z\",\"labels\":[\"c2\"],\"pattern\":\"" pattern "\"}"
 
 static void test_ingest_notifies(void **state)

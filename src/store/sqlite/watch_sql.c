@@ -77,8 +77,7 @@ enum vg_rc sq_watch_add(struct vg_store *st, struct vg_watch_row *w, size_t max_
     sqlite3_bind_int64(q, 6, max_per_org ? (sqlite3_int64)max_per_org : INT64_MAX);
     if ((rc = done(s, q, err, "watch")) != VG_OK) {
         if (rc == VG_CONFLICT)
-            return vg_error_set(err, VG_CONFLICT, "value", "'%s' is already on the list",
-                                w->value);
+            return vg_error_set(err, VG_CONFLICT, "value", "'%s' is already on the list", w->value);
         return rc;
     }
     if (sqlite3_changes(s->db) == 0)
@@ -251,8 +250,8 @@ enum vg_rc sq_notify_add(struct vg_store *st, const struct vg_notify_new *n, str
 }
 
 #define NCOLS                                                                                      \
-    "n.id, n.seq, n.org_id, n.asset_kind, n.asset, n.created_us, n.hook_state, n.attempts, "      \
-    "n.next_attempt_us, n.obs_kind, n.obs_value, n.rule, o.stix_id, o.type, o.tlp, o.org_id, "   \
+    "n.id, n.seq, n.org_id, n.asset_kind, n.asset, n.created_us, n.hook_state, n.attempts, "       \
+    "n.next_attempt_us, n.obs_kind, n.obs_value, n.rule, o.stix_id, o.type, o.tlp, o.org_id, "     \
     "o.json, n.object_rowid"
 
 enum vg_rc sq_notify_scan(struct vg_store *st, const struct vg_notify_filter *f, vg_notify_cb cb,
