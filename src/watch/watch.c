@@ -225,6 +225,7 @@ struct vg_watch_matcher {
     int32_t *ac;      /* states * AC_SYMS */
     int32_t *ac_out;  /* first keyword entry ending at the state, -1 */
     int32_t *ac_dict; /* nearest suffix state with output, -1 */
+    int32_t *ac_emit; /* first state with output on the suffix chain (itself or ac_dict), -1 */
     int32_t *ac_more; /* next entry with the same keyword */
     size_t nstates;
 };
@@ -254,6 +255,36 @@ static int u128_cmp(struct u128 a, struct u128 b)
     return 0;
 }
 
+/* A dotted quad (the canonical IPv4 form: no leading zeros), without
+ * inet_pton: most observables checked at ingest are addresses. */
+static int quad(const char *v, size_t len, uint32_t *out)
+{
+    uint32_t a = 0, part = 0;
+    size_t i, digits = 0;
+    int dots = 0;
+
+    for (i = 0; i < len; i++) {
+        char c = v[i];
+
+        if (c >= '0' && c <= '9') {
+            if ((digits == 1 && part == 0) || (part = part * 10 + (uint32_t)(c - '0')) > 255)
+                return 0;
+            digits++;
+        } else if (c == '.' && digits && dots < 3) {
+            a = a << 8 | part;
+            part = 0;
+            digits = 0;
+            dots++;
+        } else {
+            return 0;
+        }
+    }
+    if (dots != 3 || digits == 0)
+        return 0;
+    *out = a << 8 | part;
+    return 1;
+}
+
 /* The interval of a canonical address or range; 4 or 6, 0 when not one. */
 static int interval_of(const char *value, size_t len, struct u128 *lo, struct u128 *hi)
 {
@@ -262,7 +293,13 @@ static int interval_of(const char *value, size_t len, struct u128 *lo, struct u1
     unsigned char a[16];
     long bits = -1;
     int fam, i, maxbits;
+    uint32_t q;
 
+    if (quad(value, len, &q)) { /* the common case: one IPv4 address */
+        lo->hi = hi->hi = 0;
+        lo->lo = hi->lo = q;
+        return 4;
+    }
     if (len >= sizeof(buf))
         return 0;
     memcpy(buf, value, len);
@@ -354,9 +391,25 @@ static enum vg_rc intervals_build(struct interval *v, size_t n)
     return VG_OK;
 }
 
+/*
+ * FNV-1a over the name's bytes from the last to the first: the hash of a
+ * name extends the hash of its parent, so one pass from the right gives
+ * every suffix's hash at the label boundaries it crosses.
+ */
+#define FNV_PRIME 0x100000001b3ull
+
+static uint64_t dom_step(uint64_t h, unsigned char c)
+{
+    return (h ^ c) * FNV_PRIME;
+}
+
 static uint64_t dom_hash(const char *s, size_t n)
 {
-    return vg_fnv1a(VG_FNV_SEED, s, n) | 1; /* never 0 */
+    uint64_t h = VG_FNV_SEED;
+
+    while (n > 0)
+        h = dom_step(h, (unsigned char)s[--n]);
+    return h | 1; /* never 0 */
 }
 
 static enum vg_rc domains_build(struct vg_watch_matcher *m, size_t ndom)
@@ -468,6 +521,13 @@ static enum vg_rc brands_build(struct vg_watch_matcher *m, size_t total)
             }
         }
     }
+    if ((m->ac_emit = malloc(n * sizeof(int32_t))) == NULL) {
+        free(fail);
+        free(queue);
+        return VG_NOMEM;
+    }
+    for (i = 0; i < n; i++)
+        m->ac_emit[i] = m->ac_out[i] >= 0 ? (int32_t)i : m->ac_dict[i];
     m->nstates = n;
     free(fail);
     free(queue);
@@ -571,6 +631,7 @@ void vg_watch_matcher_unref(struct vg_watch_matcher *m)
     free(m->ac);
     free(m->ac_out);
     free(m->ac_dict);
+    free(m->ac_emit);
     free(m->ac_more);
     free(m);
 }
@@ -683,38 +744,43 @@ static void match_address(struct run *r, const char *value, size_t len)
         match_range(r, r->m->v6, r->m->nv6, lo, hi);
 }
 
+#define LABELS_MAX 128
+
 static void match_domains(struct run *r, const char *name, size_t len)
 {
     const struct vg_watch_matcher *m = r->m;
-    size_t off = 0;
+    size_t start[LABELS_MAX], ns = 0, i, j;
+    uint64_t hash[LABELS_MAX], h = VG_FNV_SEED;
 
     if (m->domcap == 0)
         return;
-    while (off < len && !r->stop) {
-        const char *s = name + off;
-        size_t n = len - off, at;
-        uint64_t h = dom_hash(s, n);
+    /* label by label from the right: each suffix's hash at its first byte */
+    for (i = len; i > 0; i--) {
+        h = dom_step(h, (unsigned char)name[i - 1]);
+        if ((i == 1 || name[i - 2] == '.') && ns < LABELS_MAX) {
+            start[ns] = i - 1;
+            hash[ns++] = h | 1;
+        }
+    }
+    /* probed from the whole name (the most specific) to the top label */
+    for (j = ns; j > 0 && !r->stop; j--) {
+        const char *s = name + start[j - 1];
+        size_t n = len - start[j - 1], at;
+        uint64_t hv = hash[j - 1];
 
-        for (at = h & (m->domcap - 1); m->dom[at].first >= 0; at = (at + 1) & (m->domcap - 1)) {
+        for (at = hv & (m->domcap - 1); m->dom[at].first >= 0; at = (at + 1) & (m->domcap - 1)) {
             int32_t k = m->dom[at].first;
 
-            if (m->dom[at].hash != h || strlen(m->e[k].value) != n ||
+            if (m->dom[at].hash != hv || strlen(m->e[k].value) != n ||
                 memcmp(m->e[k].value, s, n) != 0)
                 continue;
             for (; k >= 0 && !r->stop; k = m->next[k]) {
                 if (seen_has(&r->dom, m->e[k].org_id))
                     continue;
                 seen_add(&r->dom, m->e[k].org_id);
-                report(r, (size_t)k, off == 0 ? VG_WRULE_EXACT : VG_WRULE_SUBDOMAIN);
+                report(r, (size_t)k, start[j - 1] == 0 ? VG_WRULE_EXACT : VG_WRULE_SUBDOMAIN);
             }
             break;
-        }
-        {
-            const char *dot = memchr(s, '.', n);
-
-            if (dot == NULL)
-                break;
-            off = (size_t)(dot - name) + 1;
         }
     }
 }
@@ -725,11 +791,13 @@ static void brand_scan(struct run *r, const char *text, size_t len, struct seen 
     int32_t s = 0;
     size_t i;
 
-    for (i = 0; i < len && !r->stop; i++) {
+    for (i = 0; i < len; i++) {
         int32_t o;
 
         s = m->ac[(size_t)s * AC_SYMS + sym_of[(unsigned char)text[i]]];
-        for (o = m->ac_out[s] >= 0 ? s : m->ac_dict[s]; o >= 0 && !r->stop; o = m->ac_dict[o]) {
+        if ((o = m->ac_emit[s]) < 0)
+            continue; /* the usual case: no keyword ends here */
+        for (; o >= 0 && !r->stop; o = m->ac_dict[o]) {
             int32_t k;
 
             for (k = m->ac_out[o]; k >= 0 && !r->stop; k = m->ac_more[k]) {
@@ -835,7 +903,12 @@ size_t vg_watch_match(const struct vg_watch_matcher *m, enum vg_obs_kind kind, c
 
     if (m == NULL || m->n == 0 || value == NULL)
         return 0;
-    memset(&r, 0, sizeof(r));
+    /* not memset: the two org arrays are 1 KiB, and only their counts
+     * need to start at zero */
+    r.hits = 0;
+    r.stop = 0;
+    r.net.n = 0;
+    r.dom.n = 0;
     r.m = m;
     r.cb = cb;
     r.ctx = ctx;
