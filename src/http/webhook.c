@@ -169,6 +169,10 @@ static void deliver(struct webhook *w, struct vg_store *st, int64_t id, int64_t 
     /* As the owner may see it now: its current tokens, the store's rule. */
     if (vg_store_principal(st, org_id, &p, &err) != VG_OK)
         goto out;
+    if (!p.good_standing) { /* a disabled organisation is told nothing */
+        vg_store_notify_attempt(st, id, 0, "organisation disabled", 0, VG_HOOK_FAILED, &err);
+        goto out;
+    }
     memset(&f, 0, sizeof(f));
     f.org_id = org_id;
     f.tokens = tokens;

@@ -193,6 +193,43 @@ for i in $(seq 1 $((total - 1))); do
 done
 eq "resuming from any position gives exactly what followed it" 1 "$resumed_ok"
 
+# A version its contributor deletes shows nothing more either.
+ind2=indicator--00000000-0000-4000-8000-000000000002
+eq "before: the second notification shows its report" "$ind2" \
+  "$(api "$kAcme" GET /notifications | cut -d' ' -f2- | jq -r '.notifications[1].object.id')"
+curl -s -o /dev/null -X DELETE -H "Accept: $T" -H "Authorization: Bearer $kVendor" \
+  "http://127.0.0.1:$PORT/taxii2/root/collections/$cid/objects/$ind2/"
+eq "once deleted, the notification says only the asset and the time" \
+  '["asset","id","message","time","webhook"]' \
+  "$(api "$kAcme" GET /notifications | cut -d' ' -f2- | jq -c '.notifications[1] | keys')"
+check "... nothing of it remains" bash -c \
+  "! curl -s -H 'Authorization: Bearer $kAcme' $A/notifications | grep -q '$ind2'"
+
+kill "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null || true
+
+# Certificates are verified: without the receiver's CA the delivery fails,
+# and the failure is recorded.
+rm -f "$TMP/serve.out" # start_server waits for a new "listening" line
+A=
+start_server
+A=http://127.0.0.1:$PORT/api/v1
+post "$kVendor" "$(ind 00000000-0000-4000-8000-000000000006 2026-01-01T00:00:00Z 198.51.100.92 $GREEN)" >/dev/null
+"$VIGIE" watch add --org Acme network 198.51.100.0/24 >/dev/null
+post "$kVendor" "$(ind 00000000-0000-4000-8000-000000000007 2026-01-01T00:00:00Z 198.51.100.93 $GREEN)" >/dev/null
+last=$(api "$kAcme" GET /notifications | cut -d' ' -f2- | jq '.notifications[-1].id')
+tls_refused() {
+  for _ in $(seq 1 300); do
+    "$VIGIE" watch deliveries --org Acme "$last" --json | jq -e 'length > 0 and .[0].status == 0' \
+      >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
+check "an unknown certificate refuses the delivery" tls_refused
+eq "... recorded with the reason" 1 \
+  "$("$VIGIE" watch deliveries --org Acme "$last" --json | jq '[.[] | select(.error | test("certificate|SSL"; "i"))] | length')"
+eq "... and the receiver got nothing" 6 "$(wc -l <"$TMP/recv/got")"
 kill "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null || true
 check "the hub passes its integrity check" "$VIGIE" check

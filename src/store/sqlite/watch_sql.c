@@ -265,7 +265,10 @@ enum vg_rc sq_notify_scan(struct vg_store *st, const struct vg_notify_filter *f,
     int at, r;
 
     /* Tokens at ?1..?n (the visibility rule's numbering), then the rest.
-     * Without a token nothing is visible: the test is then plain 0. */
+     * Without a token nothing is visible: the test is then plain 0.  A
+     * version its contributor deleted (aud0 0, its text erased) joins as
+     * nothing: hidden, and the rule's JSON test, which SQLite evaluates in
+     * a result column even for versions, never sees the empty text. */
     vg_buf_init(&sql, 0);
     rc = vg_buf_puts(&sql, "SELECT " NCOLS ", ");
     if (rc == VG_OK && nt)
@@ -277,6 +280,7 @@ enum vg_rc sq_notify_scan(struct vg_store *st, const struct vg_notify_filter *f,
     if (rc == VG_OK)
         rc = vg_buf_printf(&sql,
                            " FROM notification n LEFT JOIN object o ON o.rowid = n.object_rowid "
+                           "AND o.aud0 <> 0 "
                            "WHERE n.org_id = ?%zu AND n.seq > ?%zu AND (?%zu = 0 OR n.id = ?%zu) "
                            "AND n.object_rowid >= ?%zu AND (?%zu = 0 OR n.object_rowid <= ?%zu) "
                            "ORDER BY n.seq LIMIT ?%zu",
