@@ -362,6 +362,9 @@ enum vg_rc vg_server_start(const struct vg_server_opts *opts, struct vg_server *
         free(vs);
         return rc;
     }
+    /* delivers notifications; before the workers, which kick it */
+    if (!opts->no_listen)
+        srv->webhook = http_webhook_start(&vs->opts);
     {
         struct MHD_OptionItem tls[] = {
             {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)opts->tls_cert_pem},
@@ -393,6 +396,7 @@ enum vg_rc vg_server_start(const struct vg_server_opts *opts, struct vg_server *
                           opts->address ? opts->address : "-", opts->port, strerror(errno));
         http_stream_stop(srv);
         http_stream_free(srv);
+        http_webhook_stop(srv->webhook);
         pthread_mutex_destroy(&srv->mu);
         free(vs);
         return rc;
@@ -400,8 +404,6 @@ enum vg_rc vg_server_start(const struct vg_server_opts *opts, struct vg_server *
     info = MHD_get_daemon_info(vs->d, MHD_DAEMON_INFO_BIND_PORT);
     vs->port = info && !opts->no_listen ? (unsigned)info->port : opts->port;
     vs->ticker = http_ledger_start(&vs->opts); /* signs checkpoints while serving */
-    if (!opts->no_listen)
-        srv->webhook = http_webhook_start(&vs->opts); /* delivers notifications */
     vg_log(VG_LOG_INFO, "start", "hub=%s threads=%u tls=%s max_content_length=%zu", opts->hub,
            threads, srv->tls ? "on" : "off", srv->max_content_length);
     *out = vs;

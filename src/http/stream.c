@@ -290,6 +290,7 @@ void http_stream_kick(struct server *srv)
 {
     struct stream_state *ss = srv->stream;
 
+    http_webhook_kick(srv->webhook); /* notifications may have been committed too */
     if (ss == NULL)
         return;
     pthread_mutex_lock(&ss->mu);

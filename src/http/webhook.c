@@ -3,8 +3,9 @@
  * webhook.c - delivering notifications to the organisations' webhooks
  * while `vigie serve` runs (docs/watch.md, "Webhooks").
  *
- * One thread with its own store handle.  Every 200 ms (or at once when a
- * commit on this server kicks it) it reads the deliveries that are due,
+ * One thread with its own store handle.  Every 200 ms, or at once when a
+ * commit on this server kicks it (http_stream_kick passes the kick on), it
+ * reads the deliveries that are due,
  * oldest first; imports by other processes are seen at the next look, so a
  * notification leaves within a fraction of a second of its commit.  For
  * each it renders the notification as the owner may see it at that moment
