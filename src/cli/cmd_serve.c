@@ -184,11 +184,14 @@ static int load_config(const char *path, struct settings *s, struct vg_error *er
                     s->so.webhook_ca_file = s->webhook_ca;
                 } else if (strcmp(lk, "timeout_s") == 0 && limit_value(l, lk, 300, &n, err) == 0) {
                     s->so.webhook_timeout_s = (unsigned)n;
+                } else if (strcmp(lk, "retry_base_ms") == 0 &&
+                           limit_value(l, lk, 3600000, &n, err) == 0) {
+                    s->so.webhook_retry_ms = (unsigned)n;
                 } else {
                     if (err->code == VG_OK)
                         vg_error_set(err, VG_INVALID, "config",
                                      "unknown or invalid setting webhook.%s (ca_file: a path, "
-                                     "timeout_s: 1-300)",
+                                     "timeout_s: 1-300, retry_base_ms: 1-3600000)",
                                      lk);
                     goto out;
                 }

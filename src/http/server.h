@@ -46,6 +46,7 @@ struct vg_server_opts {
      * take (0: 10 s). */
     const char *webhook_ca_file;
     unsigned webhook_timeout_s;
+    unsigned webhook_retry_ms; /* the first retry's delay, doubled each time (0: 1000) */
     /* No listening socket: connections come only through
      * vg_server_add_connection (the in-process fuzz target); address and
      * port are ignored. */

@@ -17,7 +17,8 @@
  * the timestamp inside the signed bytes, as Stripe does, so that a
  * receiver that refuses old timestamps cannot be fed a replay.  A 2xx
  * answer delivers; anything else (no answer, a timeout, 3xx, 4xx, 5xx) is
- * retried after 1, 2, 4, ... seconds (at most an hour apart), up to
+ * retried after 1, 2, 4, ... seconds (webhook.retry_base_ms; at most an
+ * hour apart), up to
  * VG_WEBHOOK_ATTEMPTS attempts, then the delivery is marked failed.  Every
  * attempt is recorded (time, status, error).  Redirects are not followed;
  * certificates are verified (a CA file can be configured).
@@ -53,6 +54,7 @@ struct webhook {
     char *hub;
     char *ca_file;
     unsigned timeout_s;
+    int64_t retry_us; /* the first retry's delay */
 };
 
 struct one {
@@ -158,20 +160,22 @@ static void deliver(struct webhook *w, struct vg_store *st, int64_t id, int64_t 
     char sig[160], delivery[64], why[256] = "";
     char *body = NULL;
     json_t *env;
+    int64_t start;
     long status;
 
     vg_error_clear(&err);
     memset(&hook, 0, sizeof(hook));
     if (vg_store_watch_hook_get(st, org_id, &hook, &err) != VG_OK) {
         /* the webhook was removed since: nothing to deliver to */
-        vg_store_notify_attempt(st, id, 0, "no webhook", 0, VG_HOOK_FAILED, &err);
+        vg_store_notify_attempt(st, id, vg_time_now_us(), 0, "no webhook", 0, VG_HOOK_FAILED, &err);
         return;
     }
     /* As the owner may see it now: its current tokens, the store's rule. */
     if (vg_store_principal(st, org_id, &p, &err) != VG_OK)
         goto out;
     if (!p.good_standing) { /* a disabled organisation is told nothing */
-        vg_store_notify_attempt(st, id, 0, "organisation disabled", 0, VG_HOOK_FAILED, &err);
+        vg_store_notify_attempt(st, id, vg_time_now_us(), 0, "organisation disabled", 0,
+                                VG_HOOK_FAILED, &err);
         goto out;
     }
     memset(&f, 0, sizeof(f));
@@ -188,18 +192,21 @@ static void deliver(struct webhook *w, struct vg_store *st, int64_t id, int64_t 
     if (body == NULL)
         goto out;
     snprintf(delivery, sizeof(delivery), "%lld.%d", (long long)o.seq, o.attempts + 1);
-    sign(hook.secret, vg_time_now_us() / 1000000, body, sig, sizeof(sig));
+    start = vg_time_now_us();
+    sign(hook.secret, start / 1000000, body, sig, sizeof(sig));
     status = post(w, hook.url, body, sig, delivery, why, sizeof(why));
     if (status >= 200 && status <= 299) {
-        vg_store_notify_attempt(st, id, (int)status, "", 0, VG_HOOK_DELIVERED, &err);
+        vg_store_notify_attempt(st, id, start, (int)status, "", 0, VG_HOOK_DELIVERED, &err);
     } else {
         int n = o.attempts; /* failed before this one */
-        int64_t delay = (int64_t)1000000 << (n < 12 ? n : 12);
+        int64_t delay = w->retry_us << (n < 12 ? n : 12);
         int state = n + 1 >= VG_WEBHOOK_ATTEMPTS ? VG_HOOK_FAILED : VG_HOOK_PENDING;
 
         if (delay > 3600ll * 1000000)
             delay = 3600ll * 1000000;
-        vg_store_notify_attempt(st, id, (int)status, why, vg_time_now_us() + delay, state, &err);
+        /* the next attempt: delay after this one ended */
+        vg_store_notify_attempt(st, id, start, (int)status, why, vg_time_now_us() + delay, state,
+                                &err);
         vg_log(VG_LOG_INFO, "webhook", "org=%lld delivery=%s status=%ld error=%s%s",
                (long long)org_id, delivery, status, why,
                state == VG_HOOK_FAILED ? " (gave up)" : "");
@@ -272,6 +279,7 @@ void *http_webhook_start(const struct vg_server_opts *opts)
     w->hub = strdup(opts->hub);
     w->ca_file = opts->webhook_ca_file ? strdup(opts->webhook_ca_file) : NULL;
     w->timeout_s = opts->webhook_timeout_s ? opts->webhook_timeout_s : 10;
+    w->retry_us = (int64_t)(opts->webhook_retry_ms ? opts->webhook_retry_ms : 1000) * 1000;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cond, NULL);
     if (w->hub == NULL || (opts->webhook_ca_file && w->ca_file == NULL) ||

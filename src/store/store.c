@@ -370,10 +370,11 @@ enum vg_rc vg_store_notify_pending(struct vg_store *st, int64_t now_us, size_t l
     return st->ops->notify_pending(st, now_us, limit, ids, orgs, n, err);
 }
 
-enum vg_rc vg_store_notify_attempt(struct vg_store *st, int64_t id, int status, const char *error,
-                                   int64_t next_attempt_us, int state, struct vg_error *err)
+enum vg_rc vg_store_notify_attempt(struct vg_store *st, int64_t id, int64_t at_us, int status,
+                                   const char *error, int64_t next_attempt_us, int state,
+                                   struct vg_error *err)
 {
-    return st->ops->notify_attempt(st, id, status, error, next_attempt_us, state, err);
+    return st->ops->notify_attempt(st, id, at_us, status, error, next_attempt_us, state, err);
 }
 
 enum vg_rc vg_store_delivery_scan(struct vg_store *st, int64_t org_id, int64_t seq,

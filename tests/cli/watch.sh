@@ -210,9 +210,11 @@ wait "$SERVER_PID" 2>/dev/null || true
 
 # Certificates are verified: without the receiver's CA the delivery fails,
 # and the failure is recorded.
+# Retries are quick here (webhook.retry_base_ms), so that giving up can be
+# seen: 8 attempts, each retry at least twice as late as the one before.
 rm -f "$TMP/serve.out" # start_server waits for a new "listening" line
-A=
-start_server
+echo '{"webhook": {"retry_base_ms": 20, "timeout_s": 2}}' >"$TMP/fast.json"
+start_server --config "$TMP/fast.json"
 A=http://127.0.0.1:$PORT/api/v1
 post "$kVendor" "$(ind 00000000-0000-4000-8000-000000000006 2026-01-01T00:00:00Z 198.51.100.92 $GREEN)" >/dev/null
 "$VIGIE" watch add --org Acme network 198.51.100.0/24 >/dev/null
@@ -230,6 +232,22 @@ check "an unknown certificate refuses the delivery" tls_refused
 eq "... recorded with the reason" 1 \
   "$("$VIGIE" watch deliveries --org Acme "$last" --json | jq '[.[] | select(.error | test("certificate|SSL"; "i"))] | length')"
 eq "... and the receiver got nothing" 6 "$(wc -l <"$TMP/recv/got")"
+gave_up() {
+  for _ in $(seq 1 600); do
+    [ "$(api "$kAcme" GET "/notifications?after=$((last - 1))" | cut -d' ' -f2- |
+      jq -r '.notifications[0].webhook.state')" = failed ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+check "after 8 refused attempts the delivery is given up" gave_up
+d=$("$VIGIE" watch deliveries --org Acme "$last" --json)
+eq "... all 8 recorded" 8 "$(jq length <<<"$d")"
+gaps=$(jq -r '.[].time' <<<"$d" | python3 -c '
+import sys, datetime
+t = [datetime.datetime.strptime(l.strip(), "%Y-%m-%dT%H:%M:%S.%fZ") for l in sys.stdin]
+print(all((t[i] - t[i - 1]).total_seconds() >= 0.020 * 2 ** (i - 1) for i in range(1, len(t))))')
+eq "... backoff: attempt k+1 at least 20 ms x 2^(k-1) after attempt k" True "$gaps"
 kill "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null || true
 check "the hub passes its integrity check" "$VIGIE" check

@@ -362,8 +362,9 @@ enum vg_rc sq_notify_pending(struct vg_store *st, int64_t now_us, size_t limit, 
     return VG_OK;
 }
 
-enum vg_rc sq_notify_attempt(struct vg_store *st, int64_t id, int status, const char *error,
-                             int64_t next_attempt_us, int state, struct vg_error *err)
+enum vg_rc sq_notify_attempt(struct vg_store *st, int64_t id, int64_t at_us, int status,
+                             const char *error, int64_t next_attempt_us, int state,
+                             struct vg_error *err)
 {
     struct sq *s = (struct sq *)st;
     sqlite3_stmt *q;
@@ -382,7 +383,7 @@ enum vg_rc sq_notify_attempt(struct vg_store *st, int64_t id, int status, const 
         goto out;
     }
     sqlite3_bind_int64(q, 1, id);
-    sqlite3_bind_int64(q, 2, vg_time_now_us());
+    sqlite3_bind_int64(q, 2, at_us);
     sqlite3_bind_int(q, 3, status);
     sqlite3_bind_text(q, 4, error ? error : "", -1, SQLITE_STATIC);
     if ((rc = done(s, q, err, "delivery")) != VG_OK)
