@@ -162,6 +162,7 @@ static void deliver(struct webhook *w, struct vg_store *st, int64_t id, int64_t 
     json_t *env;
     int64_t start;
     long status;
+    int recorded = 0;
 
     vg_error_clear(&err);
     memset(&hook, 0, sizeof(hook));
@@ -176,6 +177,7 @@ static void deliver(struct webhook *w, struct vg_store *st, int64_t id, int64_t 
     if (!p.good_standing) { /* a disabled organisation is told nothing */
         vg_store_notify_attempt(st, id, vg_time_now_us(), 0, "organisation disabled", 0,
                                 VG_HOOK_FAILED, &err);
+        recorded = 1;
         goto out;
     }
     memset(&f, 0, sizeof(f));
@@ -195,6 +197,7 @@ static void deliver(struct webhook *w, struct vg_store *st, int64_t id, int64_t 
     start = vg_time_now_us();
     sign(hook.secret, start / 1000000, body, sig, sizeof(sig));
     status = post(w, hook.url, body, sig, delivery, why, sizeof(why));
+    recorded = 1;
     if (status >= 200 && status <= 299) {
         vg_store_notify_attempt(st, id, start, (int)status, "", 0, VG_HOOK_DELIVERED, &err);
     } else {
@@ -212,6 +215,11 @@ static void deliver(struct webhook *w, struct vg_store *st, int64_t id, int64_t 
                state == VG_HOOK_FAILED ? " (gave up)" : "");
     }
 out:
+    if (!recorded) { /* the hub failed before sending: try again later, not in a loop */
+        snprintf(why, sizeof(why), "not sent: %.200s", err.msg[0] ? err.msg : "out of memory");
+        vg_store_notify_attempt(st, id, vg_time_now_us(), 0, why, vg_time_now_us() + w->retry_us,
+                                VG_HOOK_PENDING, &err);
+    }
     free(body);
     json_decref(o.doc);
     vg_wipe(&hook, sizeof(hook));
