@@ -87,6 +87,7 @@ struct settings {
     char *cert, *key;          /* PEM texts, owned */
     char *country_db, *asn_db; /* "geo": the MMDB databases (docs/geo.md), owned */
     long geo_refresh_s;        /* geo.refresh_s: 0 never; -1 unset (the default) */
+    char *webhook_ca;          /* path, owned */
 };
 
 /* One unsigned setting of the "limits" object, in [1, max]. */
@@ -207,6 +208,32 @@ static int load_config(const char *path, struct settings *s, struct vg_error *er
                     if (err->code == VG_OK)
                         vg_error_set(err, VG_INVALID, "config",
                                      "unknown setting lookup.%s (half_life_days: {KIND: DAYS})",
+                                     lk);
+                    goto out;
+                }
+            }
+        } else if (strcmp(k, "webhook") == 0 && json_is_object(v)) {
+            json_object_foreach(v, lk, l)
+            {
+                unsigned long long n;
+
+                if (strcmp(lk, "ca_file") == 0 && json_is_string(l) && json_string_length(l) > 0 &&
+                    s->webhook_ca == NULL) {
+                    if ((s->webhook_ca = strdup(json_string_value(l))) == NULL) {
+                        vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+                        goto out;
+                    }
+                    s->so.webhook_ca_file = s->webhook_ca;
+                } else if (strcmp(lk, "timeout_s") == 0 && limit_value(l, lk, 300, &n, err) == 0) {
+                    s->so.webhook_timeout_s = (unsigned)n;
+                } else if (strcmp(lk, "retry_base_ms") == 0 &&
+                           limit_value(l, lk, 3600000, &n, err) == 0) {
+                    s->so.webhook_retry_ms = (unsigned)n;
+                } else {
+                    if (err->code == VG_OK)
+                        vg_error_set(err, VG_INVALID, "config",
+                                     "unknown or invalid setting webhook.%s (ca_file: a path, "
+                                     "timeout_s: 1-300, retry_base_ms: 1-3600000)",
                                      lk);
                     goto out;
                 }
@@ -439,6 +466,7 @@ out:
     free(s.cert);
     free(s.country_db);
     free(s.asn_db);
+    free(s.webhook_ca);
     if (s.key) { /* a private key does not linger in freed memory */
         OPENSSL_cleanse(s.key, strlen(s.key));
         free(s.key);

@@ -65,6 +65,7 @@ struct server {
     struct vg_values *values;    /* the hub's values, for look-ups (lookup_api.c) */
     atomic_ullong values_commits;
     atomic_llong values_synced_us;
+    void *webhook; /* webhook.c */
 };
 
 /* Per request: when it started (for the log line), what was answered, and
@@ -115,6 +116,31 @@ void http_stream_free(struct server *srv);
 /* The set of the hub's values, built at start (lookup_api.c). */
 enum vg_rc http_lookup_start(struct server *srv, struct vg_error *err);
 void http_lookup_free(struct server *srv);
+/* Watch lists and notifications (watch_api.c), and the thread that
+ * delivers notifications to webhooks (webhook.c). */
+enum MHD_Result http_watch(struct server *srv, struct MHD_Connection *conn, struct request *rq,
+                           const char *url, const char *method);
+void *http_webhook_start(const struct vg_server_opts *opts);
+void http_webhook_kick(void *webhook);
+void http_webhook_stop(void *webhook);
+/* Watch-list notifications in the owner's stream (stream_notify.c): the
+ * place of one is (rowid, rank): the event that caused it, and its rank
+ * among the owner's notifications of that event (from 1). */
+struct http_note {
+    int64_t id, rowid;
+    int rank;
+};
+/* The owner's notifications of events in [cursor, *upto], without those of
+ * the cursor's event up to cursor_rank (already sent), at most cap; when
+ * more remain, *upto is lowered so that every event in the window has all
+ * its notifications in out. */
+enum vg_rc http_notes_window(struct vg_store *st, int64_t org_id, int64_t cursor, int cursor_rank,
+                             int64_t *upto, struct http_note *out, size_t cap, size_t *n,
+                             struct vg_error *err);
+/* One as an SSE event with the given id, rendered for the tokens now. */
+enum vg_rc http_note_event(struct vg_store *st, int64_t org_id, const vg_token *tok, size_t ntok,
+                           const struct http_note *note, const char *sse_id, struct vg_buf *b,
+                           struct vg_error *err);
 /* GET and POST /api/v1/lookup (lookup_api.c). */
 enum MHD_Result http_lookup(struct server *srv, struct MHD_Connection *conn, struct request *rq,
                             const char *method);

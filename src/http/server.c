@@ -263,6 +263,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         return http_lookup(srv, conn, rq, method);
     if (rq->route == R_SIGHTINGS)
         return http_sightings(srv, conn, rq, method);
+    if (strcmp(url, "/api/v1/watch") == 0 || strncmp(url, "/api/v1/watch/", 14) == 0 ||
+        strcmp(url, "/api/v1/notifications") == 0)
+        return http_watch(srv, conn, rq, url, method);
     if (rq->route == R_STREAM)
         return http_stream(srv, conn, rq, method);
     if (is_taxii(url))
@@ -372,6 +375,9 @@ enum vg_rc vg_server_start(const struct vg_server_opts *opts, struct vg_server *
         free(vs);
         return rc;
     }
+    /* delivers notifications; before the workers, which kick it */
+    if (!opts->no_listen)
+        srv->webhook = http_webhook_start(&vs->opts);
     {
         struct MHD_OptionItem tls[] = {
             {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)opts->tls_cert_pem},
@@ -404,6 +410,7 @@ enum vg_rc vg_server_start(const struct vg_server_opts *opts, struct vg_server *
         http_stream_stop(srv);
         http_stream_free(srv);
         http_lookup_free(srv);
+        http_webhook_stop(srv->webhook);
         pthread_mutex_destroy(&srv->mu);
         free(vs);
         return rc;
@@ -453,6 +460,7 @@ void vg_server_stop(struct vg_server *vs)
         usleep(10000);
     MHD_stop_daemon(vs->d);
     http_ledger_stop(vs->ticker);
+    http_webhook_stop(srv->webhook);
     http_stream_free(srv);
     http_lookup_free(srv);
     for (i = 0; i < srv->nstores; i++)

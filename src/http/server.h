@@ -43,6 +43,12 @@ struct vg_server_opts {
     size_t max_artefact_size;        /* largest artefact; 0: VG_ARTEFACT_MAX_SIZE (32 MiB) */
     size_t max_artefacts_per_object; /* 0: VG_ARTEFACT_MAX_PER_OBJECT (64) */
     double lookup_half_life_days[VG_OBS_KIND_COUNT]; /* score decay per kind; 0: default */
+    /* Webhooks (docs/watch.md): a CA file (PEM) to verify receivers'
+     * certificates with instead of the system's, and the time an attempt may
+     * take (0: 10 s). */
+    const char *webhook_ca_file;
+    unsigned webhook_timeout_s;
+    unsigned webhook_retry_ms; /* the first retry's delay, doubled each time (0: 1000) */
     /* No listening socket: connections come only through
      * vg_server_add_connection (the in-process fuzz target); address and
      * port are ignored. */

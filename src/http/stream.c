@@ -17,7 +17,9 @@
  * Event ids are opaque: AES-128 of (sequence number, organisation) under a
  * key kept in the hub, so that a partner cannot count the events it may
  * not see from gaps in the numbering, and cannot resume with another
- * partner's position.
+ * partner's position.  The sequence number's top 16 bits carry a rank: 0
+ * for the event itself, k for the owner's k-th watch-list notification
+ * caused by that event (stream_notify.c), sent right after it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -41,6 +43,8 @@
 #define CHECK_US 1000000       /* the key is checked again this often */
 #define LIST_MAX 16            /* items per filter list */
 #define NOTIFY_US 100000       /* the notifier's period */
+#define NOTES_MAX 64           /* watch-list notifications per fill */
+#define RANK_SHIFT 48          /* an id's sequence number: rank << 48 | seq */
 
 struct stream_state {
     pthread_mutex_t mu;
@@ -75,6 +79,7 @@ struct sub {
     int locations;       /* locations=1: a location line with each object event */
     /* position and output */
     int64_t cursor;
+    int cursor_rank; /* notifications of the cursor's event sent: -1 all, k the first k */
     int64_t next_heartbeat_us, next_check_us;
     struct vg_buf out;
     size_t sent;
@@ -98,11 +103,12 @@ static int id_crypt(const uint8_t key[16], const uint8_t in[16], uint8_t out[16]
     return ok ? 0 : -1;
 }
 
-static void id_make(const struct stream_state *ss, int64_t seq, int64_t org, char out[33])
+static void id_make(const struct stream_state *ss, int64_t seq, int64_t org, int rank, char out[33])
 {
     uint8_t in[16], enc[16];
     int i;
 
+    seq |= (int64_t)rank << RANK_SHIFT;
     for (i = 0; i < 8; i++) {
         in[i] = (uint8_t)((uint64_t)seq >> (56 - 8 * i));
         in[8 + i] = (uint8_t)((uint64_t)org >> (56 - 8 * i));
@@ -113,8 +119,9 @@ static void id_make(const struct stream_state *ss, int64_t seq, int64_t org, cha
         snprintf(out + 2 * i, 3, "%02x", enc[i]);
 }
 
-/* The sequence number inside an id of this organisation's, or -1. */
-static int64_t id_read(const struct stream_state *ss, const char *text, int64_t org)
+/* The sequence number inside an id of this organisation's, or -1; *rank
+ * its rank (0: the event itself). */
+static int64_t id_read(const struct stream_state *ss, const char *text, int64_t org, int *rank)
 {
     uint8_t in[16], dec[16];
     uint64_t seq = 0, o = 0;
@@ -136,7 +143,9 @@ static int64_t id_read(const struct stream_state *ss, const char *text, int64_t 
         seq = seq << 8 | dec[i];
         o = o << 8 | dec[8 + i];
     }
-    return (int64_t)o == org && seq < (uint64_t)INT64_MAX ? (int64_t)seq : -1;
+    *rank = (int)(seq >> RANK_SHIFT);
+    seq &= ((uint64_t)1 << RANK_SHIFT) - 1;
+    return (int64_t)o == org && *rank <= 1024 ? (int64_t)seq : -1;
 }
 
 /* ---- the notifier -------------------------------------------------------- */
@@ -285,6 +294,7 @@ void http_stream_kick(struct server *srv)
     struct stream_state *ss = srv->stream;
 
     atomic_fetch_add(&srv->commits, 1); /* look-ups sync their value set */
+    http_webhook_kick(srv->webhook);    /* notifications may have been committed too */
     if (ss == NULL)
         return;
     pthread_mutex_lock(&ss->mu);
@@ -336,7 +346,40 @@ struct fill {
     struct vg_store *st;
     int64_t last_seq;
     size_t n;
+    /* watch-list notifications of the window, sent after their events */
+    struct http_note notes[NOTES_MAX];
+    size_t nnotes, at;
+    int64_t pos_rowid; /* the place of the last thing sent */
+    int pos_rank;
+    int full;
+    enum vg_rc rc;
 };
+
+/* Send the window's notifications caused by events before `before`
+ * (inclusive with incl); 1 when the buffer is full or on an error. */
+static int send_notes(struct fill *f, int64_t before, int incl)
+{
+    struct sub *s = f->s;
+    struct vg_error err;
+    char id[33];
+
+    while (f->at < f->nnotes &&
+           (f->notes[f->at].rowid < before || (incl && f->notes[f->at].rowid == before))) {
+        const struct http_note *n = &f->notes[f->at];
+
+        vg_error_clear(&err);
+        id_make(s->srv->stream, n->rowid, s->org_id, n->rank, id);
+        if ((f->rc = http_note_event(f->st, s->org_id, s->tok, s->ntok, n, id, &s->out, &err)) !=
+            VG_OK)
+            return 1;
+        f->pos_rowid = n->rowid;
+        f->pos_rank = n->rank;
+        f->at++;
+        if (s->out.len >= BUF_SOFT)
+            return f->full = 1;
+    }
+    return 0;
+}
 
 static int event_cb(void *ctx, const struct vg_object_row *row)
 {
@@ -345,9 +388,13 @@ static int event_cb(void *ctx, const struct vg_object_row *row)
     char id[33];
     enum vg_rc rc;
 
+    if (send_notes(f, row->seq, 0))
+        return 1; /* this event waits for the next fill */
     f->last_seq = row->seq;
     f->n++;
-    id_make(s->srv->stream, row->seq, s->org_id, id);
+    f->pos_rowid = row->seq;
+    f->pos_rank = 0;
+    id_make(s->srv->stream, row->seq, s->org_id, 0, id);
     rc = vg_buf_printf(&s->out, "id: %s\nevent: %s\n", id, event_name(row->event_kind));
     if (rc == VG_OK && row->event_kind == VG_EV_DELETED) {
         /* what was deleted, never the tombstone's recorded audience */
@@ -379,6 +426,8 @@ static int event_cb(void *ctx, const struct vg_object_row *row)
     }
     if (rc == VG_OK)
         rc = vg_buf_putc(&s->out, '\n');
+    if (rc == VG_OK && s->out.len >= BUF_SOFT)
+        f->full = 1;
     return rc != VG_OK || s->out.len >= BUF_SOFT;
 }
 
@@ -386,17 +435,32 @@ static int event_cb(void *ctx, const struct vg_object_row *row)
 static enum vg_rc fill(struct sub *s, struct vg_store *st, struct vg_error *err)
 {
     struct vg_object_filter f = {0};
-    struct fill fl = {s, st, 0, 0};
-    int64_t head;
+    struct fill *fl;
+    int64_t head, upto;
     enum vg_rc rc;
 
-    if ((rc = vg_store_head(st, &head, err)) != VG_OK || head <= s->cursor)
+    if ((rc = vg_store_head(st, &head, err)) != VG_OK || head < s->cursor ||
+        (head == s->cursor && s->cursor_rank < 0))
         return rc;
+    if ((fl = calloc(1, sizeof(*fl))) == NULL)
+        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    fl->s = s;
+    fl->st = st;
+    /* the owner's notifications of the events about to be examined (and
+     * those of the cursor's event not yet sent); the window may shrink so
+     * that each of its events has all of them */
+    upto = head;
+    if ((rc = http_notes_window(st, s->org_id, s->cursor,
+                                s->cursor_rank < 0 ? NOTES_MAX * 1024 : s->cursor_rank, &upto,
+                                fl->notes, NOTES_MAX, &fl->nnotes, err)) != VG_OK) {
+        free(fl);
+        return rc;
+    }
     f.events = 1;
     f.tokens = s->tok;
     f.ntokens = s->ntok;
     f.after_rowid = s->cursor;
-    f.upto_rowid = head;
+    f.upto_rowid = upto;
     f.limit = BATCH;
     f.types = s->types;
     f.ntypes = s->ntypes;
@@ -412,11 +476,35 @@ static enum vg_rc fill(struct sub *s, struct vg_store *st, struct vg_error *err)
     f.max_tlp = s->max_tlp;
     http_geo_apply(&s->geo, &f);
     f.added_after_us = vg_time_now_us() - s->srv->stream->retention_us;
-    if ((rc = vg_store_scan_objects(st, &f, event_cb, &fl, err)) != VG_OK)
+    fl->pos_rowid = s->cursor;
+    fl->pos_rank = s->cursor_rank;
+    if (upto > s->cursor && (rc = vg_store_scan_objects(st, &f, event_cb, fl, err)) != VG_OK) {
+        free(fl);
         return rc;
-    /* a full batch (or a full buffer) ends at its last event; else every
-     * event up to the head was examined */
-    s->cursor = fl.n == BATCH || s->out.len >= BUF_SOFT ? fl.last_seq : head;
+    }
+    if (fl->rc != VG_OK) {
+        rc = vg_error_set(err, fl->rc, NULL, "notification: out of memory");
+        free(fl);
+        return rc;
+    }
+    /* A full buffer ends at the last thing sent.  A full batch ends at its
+     * last event, with that event's notifications; else every event up to
+     * the window's end was examined, and all its notifications go. */
+    if (!fl->full) {
+        int64_t end = fl->n == BATCH ? fl->last_seq : upto;
+
+        if (!send_notes(fl, end, 1)) {
+            fl->pos_rowid = end;
+            fl->pos_rank = -1;
+        } else if (fl->rc != VG_OK) {
+            rc = vg_error_set(err, fl->rc, NULL, "notification: out of memory");
+            free(fl);
+            return rc;
+        }
+    }
+    s->cursor = fl->pos_rowid;
+    s->cursor_rank = fl->pos_rank;
+    free(fl);
     return VG_OK;
 }
 
@@ -648,12 +736,13 @@ enum MHD_Result http_stream(struct server *srv, struct MHD_Connection *conn, str
     if (from == NULL)
         from = arg(conn, "from");
     s->cursor = head;
+    s->cursor_rank = -1; /* from now on: what came before is not sent */
     if (vg_store_seq_added_by(st, vg_time_now_us() - ss->retention_us, &oldest, &err) != VG_OK)
         goto fail;
     if (from && strcmp(from, "0") == 0) {
         s->cursor = oldest;
     } else if (from) {
-        if ((s->cursor = id_read(ss, from, s->org_id)) < 0 || s->cursor > head) {
+        if ((s->cursor = id_read(ss, from, s->org_id, &s->cursor_rank)) < 0 || s->cursor > head) {
             vg_error_set(&err, VG_INVALID, "from", "not a stream position of this partner");
             goto fail;
         }

@@ -22,6 +22,8 @@
 #include "model/pattern.h"
 #include "model/uuid.h"
 #include "policy/policy.h"
+#include "watch/cache.h"
+#include "watch/watch.h"
 
 #define CLAIMS_MAX 10000
 /* UUIDv5 namespace for ids the hub derives itself (indicators from flat records). */
@@ -66,7 +68,8 @@ struct vg_ingest {
     int in_tx;
     size_t pending;
     struct vg_ingest_counts counts;
-    struct vg_ingest_item *item; /* for the one-call paths */
+    struct vg_ingest_item *item;    /* for the one-call paths */
+    struct vg_watch_matcher *watch; /* the watch lists, as of the open transaction */
 };
 
 static const char *const sco_types[] = {"artifact",
@@ -142,6 +145,7 @@ void vg_ingest_free(struct vg_ingest *ing)
         return;
     if (ing->in_tx)
         vg_store_rollback(ing->st);
+    vg_watch_matcher_unref(ing->watch);
     vg_ingest_item_free(ing->item);
     free(ing);
 }
@@ -617,6 +621,94 @@ static enum vg_rc begin_if_needed(struct vg_ingest *ing, struct vg_error *err)
     if ((rc = vg_store_begin(ing->st, err)) != VG_OK)
         return rc;
     ing->in_tx = 1;
+    /* Inside the transaction the lists cannot change: this matcher is
+     * exactly what is registered while the batch is written. */
+    vg_watch_matcher_unref(ing->watch);
+    ing->watch = NULL;
+    if ((rc = vg_watch_current(ing->st, &ing->watch, err)) != VG_OK) {
+        vg_store_rollback(ing->st);
+        ing->in_tx = 0;
+        return rc;
+    }
+    return VG_OK;
+}
+
+/* ---- watch lists ------------------------------------------------------------------ */
+
+#define WATCH_HITS_MAX 64 /* distinct entries one version may notify */
+
+struct watch_run {
+    struct vg_ingest *ing;
+    const struct vg_claim *claim;
+    int64_t rowid;
+    int64_t done[WATCH_HITS_MAX]; /* entries already notified for this version */
+    size_t ndone;
+    enum vg_rc rc;
+    struct vg_error *err;
+};
+
+static int watch_hit(void *ctx, const struct vg_watch_hit *h)
+{
+    struct watch_run *w = ctx;
+    struct vg_notify_new n;
+    size_t i;
+
+    /* An organisation reporting its own asset knows already. */
+    if (h->org_id == w->ing->org.id)
+        return 0;
+    for (i = 0; i < w->ndone; i++) {
+        if (w->done[i] == h->entry_id)
+            return 0;
+    }
+    if (w->ndone == WATCH_HITS_MAX)
+        return 1;
+    w->done[w->ndone++] = h->entry_id;
+    n.org_id = h->org_id;
+    n.watch_id = h->entry_id;
+    n.asset_kind = (int)h->kind;
+    n.asset = h->asset;
+    n.object_rowid = w->rowid;
+    n.obs_kind = w->claim->kind;
+    n.obs_value = w->claim->value;
+    n.obs_len = w->claim->len;
+    n.rule = (int)h->rule;
+    w->rc = vg_store_notify_add(w->ing->st, &n, w->err);
+    return w->rc != VG_OK;
+}
+
+/*
+ * Check a stored version's observables against the watch lists and record
+ * a notification per entry touched, in the version's transaction.  A
+ * failure here is the storage failing after the version was written: the
+ * batch is rolled back (nothing of it was acknowledged).
+ */
+static enum vg_rc watch_check(struct vg_ingest *ing, const struct vg_object_version *v,
+                              int64_t rowid, struct vg_error *err)
+{
+    struct watch_run w;
+    size_t i;
+
+    if (ing->watch == NULL || v->nclaims == 0 || v->revoked)
+        return VG_OK;
+    w.ing = ing;
+    w.rowid = rowid;
+    w.ndone = 0;
+    w.rc = VG_OK;
+    w.err = err;
+    for (i = 0; i < v->nclaims && w.rc == VG_OK; i++) {
+        w.claim = &v->claims[i];
+        vg_watch_match(ing->watch, w.claim->kind, w.claim->value, w.claim->len, watch_hit, &w);
+    }
+    if (w.rc != VG_OK) {
+        char msg[VG_ERROR_MSG_MAX];
+
+        snprintf(msg, sizeof(msg), "%s", err->msg);
+        vg_store_rollback(ing->st);
+        ing->in_tx = 0;
+        ing->pending = 0;
+        return vg_error_set(err, w.rc == VG_NOMEM ? VG_NOMEM : VG_STORAGE, NULL,
+                            "recording a notification failed, batch rolled back: %s", msg);
+    }
     return VG_OK;
 }
 
@@ -785,6 +877,7 @@ const char *vg_ingest_item_text(const struct vg_ingest_item *it)
 enum vg_rc vg_ingest_commit(struct vg_ingest *ing, struct vg_ingest_item *it,
                             enum vg_put_result *result, struct vg_error *err)
 {
+    int64_t seq = 0;
     enum vg_rc rc;
 
     if (it->rc != VG_OK) {
@@ -803,7 +896,9 @@ enum vg_rc vg_ingest_commit(struct vg_ingest *ing, struct vg_ingest_item *it,
     it->v.nwriter_tokens = ing->ntokens;
     it->v.shared_id = it->is_sco;
     it->v.dedupe_by_id = it->dedupe_by_id;
-    if ((rc = vg_store_put_object(ing->st, &it->v, result, NULL, err)) != VG_OK)
+    if ((rc = vg_store_put_object(ing->st, &it->v, result, &seq, err)) != VG_OK)
+        goto out;
+    if (*result != VG_PUT_DUPLICATE && (rc = watch_check(ing, &it->v, seq, err)) != VG_OK)
         goto out;
     switch (*result) {
     case VG_PUT_NEW:

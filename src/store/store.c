@@ -339,3 +339,69 @@ enum vg_rc vg_store_artefact_scan(struct vg_store *st, const char *stix_id, cons
 {
     return st->ops->artefact_scan(st, stix_id, sha256, cb, ctx, err);
 }
+
+enum vg_rc vg_store_watch_add(struct vg_store *st, struct vg_watch_row *w, size_t max_per_org,
+                              struct vg_error *err)
+{
+    return st->ops->watch_add(st, w, max_per_org, err);
+}
+
+enum vg_rc vg_store_watch_remove(struct vg_store *st, int64_t org_id, const char *pub,
+                                 struct vg_error *err)
+{
+    return st->ops->watch_remove(st, org_id, pub, err);
+}
+
+enum vg_rc vg_store_watch_scan(struct vg_store *st, int64_t org_id, vg_watch_row_cb cb, void *ctx,
+                               struct vg_error *err)
+{
+    return st->ops->watch_scan(st, org_id, cb, ctx, err);
+}
+
+enum vg_rc vg_store_watch_stamp(struct vg_store *st, char *out, size_t cap, struct vg_error *err)
+{
+    return st->ops->watch_stamp(st, out, cap, err);
+}
+
+enum vg_rc vg_store_watch_hook_set(struct vg_store *st, const struct vg_watch_hook *h,
+                                   struct vg_error *err)
+{
+    return st->ops->watch_hook_set(st, h, err);
+}
+
+enum vg_rc vg_store_watch_hook_get(struct vg_store *st, int64_t org_id, struct vg_watch_hook *out,
+                                   struct vg_error *err)
+{
+    return st->ops->watch_hook_get(st, org_id, out, err);
+}
+
+enum vg_rc vg_store_notify_add(struct vg_store *st, const struct vg_notify_new *n,
+                               struct vg_error *err)
+{
+    return st->ops->notify_add(st, n, err);
+}
+
+enum vg_rc vg_store_notify_scan(struct vg_store *st, const struct vg_notify_filter *f,
+                                vg_notify_cb cb, void *ctx, struct vg_error *err)
+{
+    return st->ops->notify_scan(st, f, cb, ctx, err);
+}
+
+enum vg_rc vg_store_notify_pending(struct vg_store *st, int64_t now_us, size_t limit, int64_t *ids,
+                                   int64_t *orgs, size_t *n, struct vg_error *err)
+{
+    return st->ops->notify_pending(st, now_us, limit, ids, orgs, n, err);
+}
+
+enum vg_rc vg_store_notify_attempt(struct vg_store *st, int64_t id, int64_t at_us, int status,
+                                   const char *error, int64_t next_attempt_us, int state,
+                                   struct vg_error *err)
+{
+    return st->ops->notify_attempt(st, id, at_us, status, error, next_attempt_us, state, err);
+}
+
+enum vg_rc vg_store_delivery_scan(struct vg_store *st, int64_t org_id, int64_t seq,
+                                  vg_delivery_cb cb, void *ctx, struct vg_error *err)
+{
+    return st->ops->delivery_scan(st, org_id, seq, cb, ctx, err);
+}

@@ -430,6 +430,97 @@ struct vg_store_stats {
     int64_t last_seq;
 };
 
+/*
+ * Asset watch lists (docs/watch.md, migration 11).  An entry is what one
+ * organisation owns (kind: 1 network, 2 domain, 3 brand, as enum
+ * vg_watch_kind; value canonical, checked by src/watch), known to its owner
+ * by a random public id.  A notification records that an object version
+ * touched an entry: the owner's own sequence number (so that its numbering
+ * says nothing about anyone else's), the asset, the version (object_rowid)
+ * and what matched.  What the owner may learn of the version is decided
+ * when it reads (vg_store_notify_scan): the row says whether the version is
+ * visible to the tokens given, by the event stream's rule.
+ */
+#define VG_WATCH_PUB_MAX 24
+struct vg_watch_row {
+    int64_t id;
+    char pub[VG_WATCH_PUB_MAX]; /* "wl_" + 16 hex */
+    int64_t org_id;
+    int kind;
+    const char *value; /* borrowed */
+    int64_t created_us;
+};
+typedef int (*vg_watch_row_cb)(void *ctx, const struct vg_watch_row *w);
+
+struct vg_watch_hook {
+    int64_t org_id;
+    char url[1024];
+    char secret[80]; /* hex; wipe after use */
+};
+
+/* A new notification (inside a write transaction). */
+struct vg_notify_new {
+    int64_t org_id;
+    int64_t watch_id;
+    int asset_kind;
+    const char *asset;
+    int64_t object_rowid; /* the version (its event number) */
+    enum vg_obs_kind obs_kind;
+    const char *obs_value;
+    size_t obs_len;
+    int rule; /* enum vg_watch_rule */
+};
+
+enum vg_hook_state { VG_HOOK_NONE = 0, VG_HOOK_PENDING, VG_HOOK_DELIVERED, VG_HOOK_FAILED };
+
+/* A notification as read, for the tokens of the reader.  With visible 0 the
+ * fields about the object are zero/NULL: the caller cannot leak them. */
+struct vg_notify_row {
+    int64_t id;           /* hub-wide (internal: never shown) */
+    int64_t object_rowid; /* the event that caused it (internal: the stream's position) */
+    int64_t seq;          /* the owner's own number, 1, 2, ... */
+    int64_t org_id;
+    int asset_kind;
+    const char *asset;
+    int64_t created_us;
+    int hook_state;
+    int attempts;
+    int64_t next_attempt_us;
+    int visible;
+    /* only when visible: */
+    enum vg_obs_kind obs_kind;
+    const char *obs_value;
+    int rule;
+    const char *stix_id;
+    const char *type;
+    enum vg_tlp tlp;
+    int64_t contributor;
+    const char *json;
+    size_t json_len;
+};
+typedef int (*vg_notify_cb)(void *ctx, const struct vg_notify_row *n);
+
+struct vg_notify_filter {
+    int64_t org_id; /* required */
+    const vg_token *tokens;
+    size_t ntokens;
+    int64_t after_seq;
+    int64_t id; /* this one notification (hub-wide id), 0: any */
+    /* caused by events in [rowid_min, rowid_max] (0: no bound) */
+    int64_t rowid_min, rowid_max;
+    size_t limit;
+};
+
+/* One webhook delivery attempt. */
+struct vg_delivery_row {
+    int64_t notification_seq;
+    int attempt;
+    int64_t at_us;
+    int status; /* HTTP status, 0: no answer */
+    const char *error;
+};
+typedef int (*vg_delivery_cb)(void *ctx, const struct vg_delivery_row *d);
+
 /* The operations table each backend provides. */
 struct vg_store_ops {
     const char *name;
@@ -547,6 +638,29 @@ struct vg_store_ops {
                                    struct vg_error *err);
     enum vg_rc (*geo_claims)(struct vg_store *st, int64_t object_rowid, vg_geo_claim_cb cb,
                              void *ctx, struct vg_error *err);
+    /* watch lists and notifications: see the dispatchers below */
+    enum vg_rc (*watch_add)(struct vg_store *st, struct vg_watch_row *w, size_t max_per_org,
+                            struct vg_error *err);
+    enum vg_rc (*watch_remove)(struct vg_store *st, int64_t org_id, const char *pub,
+                               struct vg_error *err);
+    enum vg_rc (*watch_scan)(struct vg_store *st, int64_t org_id, vg_watch_row_cb cb, void *ctx,
+                             struct vg_error *err);
+    enum vg_rc (*watch_stamp)(struct vg_store *st, char *out, size_t cap, struct vg_error *err);
+    enum vg_rc (*watch_hook_set)(struct vg_store *st, const struct vg_watch_hook *h,
+                                 struct vg_error *err);
+    enum vg_rc (*watch_hook_get)(struct vg_store *st, int64_t org_id, struct vg_watch_hook *out,
+                                 struct vg_error *err);
+    enum vg_rc (*notify_add)(struct vg_store *st, const struct vg_notify_new *n,
+                             struct vg_error *err);
+    enum vg_rc (*notify_scan)(struct vg_store *st, const struct vg_notify_filter *f,
+                              vg_notify_cb cb, void *ctx, struct vg_error *err);
+    enum vg_rc (*notify_pending)(struct vg_store *st, int64_t now_us, size_t limit, int64_t *ids,
+                                 int64_t *orgs, size_t *n, struct vg_error *err);
+    enum vg_rc (*notify_attempt)(struct vg_store *st, int64_t id, int64_t at_us, int status,
+                                 const char *error, int64_t next_attempt_us, int state,
+                                 struct vg_error *err);
+    enum vg_rc (*delivery_scan)(struct vg_store *st, int64_t org_id, int64_t seq, vg_delivery_cb cb,
+                                void *ctx, struct vg_error *err);
 };
 
 struct vg_store {
@@ -750,5 +864,53 @@ enum vg_rc vg_store_jurisdiction_set(struct vg_store *st, int64_t org_id, const 
                                      size_t n, struct vg_error *err);
 enum vg_rc vg_store_jurisdiction_get(struct vg_store *st, int64_t org_id, char *out, size_t cap,
                                      struct vg_error *err);
+
+/*
+ * Watch lists (docs/watch.md).  watch_add: w->org_id, kind, value and pub
+ * set by the caller (value canonical); VG_CONFLICT when the organisation
+ * already watches it, VG_LIMIT beyond max_per_org entries; sets id and
+ * created_us.  watch_remove: only the organisation's own entry; VG_NOT_FOUND
+ * for any other (another's answers as one that never existed).  watch_scan:
+ * one organisation's entries (org_id 0: every organisation's, for the
+ * matcher), in registration order.  watch_stamp: a short text that changes
+ * whenever any list changes (and names the hub): the key of compiled
+ * matchers.  watch_hook_set/get: an organisation's webhook (url "" removes
+ * it); VG_NOT_FOUND when none.
+ *
+ * Notifications.  notify_add: inside the write transaction of the version
+ * that caused it, so a version rolled back notifies nobody; pending for the
+ * webhook when the organisation has one.  notify_scan: the organisation's
+ * notifications after after_seq, oldest first, each with whether its
+ * version is visible to the tokens (the version, and every later version of
+ * the object by its contributor, visible: the stream's rule, so a TLP
+ * tightened after the fact hides it); the object fields only then.
+ * notify_pending: up to limit webhook deliveries due at now_us (ids and
+ * organisations).  notify_attempt: record one attempt begun at at_us (its
+ * own transaction)
+ * and the new state (VG_HOOK_PENDING with the next attempt's time,
+ * DELIVERED or FAILED).  delivery_scan: the attempts of one notification.
+ */
+enum vg_rc vg_store_watch_add(struct vg_store *st, struct vg_watch_row *w, size_t max_per_org,
+                              struct vg_error *err);
+enum vg_rc vg_store_watch_remove(struct vg_store *st, int64_t org_id, const char *pub,
+                                 struct vg_error *err);
+enum vg_rc vg_store_watch_scan(struct vg_store *st, int64_t org_id, vg_watch_row_cb cb, void *ctx,
+                               struct vg_error *err);
+enum vg_rc vg_store_watch_stamp(struct vg_store *st, char *out, size_t cap, struct vg_error *err);
+enum vg_rc vg_store_watch_hook_set(struct vg_store *st, const struct vg_watch_hook *h,
+                                   struct vg_error *err);
+enum vg_rc vg_store_watch_hook_get(struct vg_store *st, int64_t org_id, struct vg_watch_hook *out,
+                                   struct vg_error *err);
+enum vg_rc vg_store_notify_add(struct vg_store *st, const struct vg_notify_new *n,
+                               struct vg_error *err);
+enum vg_rc vg_store_notify_scan(struct vg_store *st, const struct vg_notify_filter *f,
+                                vg_notify_cb cb, void *ctx, struct vg_error *err);
+enum vg_rc vg_store_notify_pending(struct vg_store *st, int64_t now_us, size_t limit, int64_t *ids,
+                                   int64_t *orgs, size_t *n, struct vg_error *err);
+enum vg_rc vg_store_notify_attempt(struct vg_store *st, int64_t id, int64_t at_us, int status,
+                                   const char *error, int64_t next_attempt_us, int state,
+                                   struct vg_error *err);
+enum vg_rc vg_store_delivery_scan(struct vg_store *st, int64_t org_id, int64_t seq,
+                                  vg_delivery_cb cb, void *ctx, struct vg_error *err);
 
 #endif

@@ -28,7 +28,8 @@
 /* IF NOT EXISTS: a hub whose user_version was wound back (tests that replay
  * an earlier migration) runs this again harmlessly. */
 const char sq_geo_migration[] =
-    "CREATE TABLE IF NOT EXISTS obs_geo(obs_id INTEGER PRIMARY KEY, country TEXT NOT NULL DEFAULT '',"
+    "CREATE TABLE IF NOT EXISTS obs_geo(obs_id INTEGER PRIMARY KEY, country TEXT NOT NULL DEFAULT "
+    "'',"
     " asn INTEGER NOT NULL DEFAULT 0, as_name TEXT NOT NULL DEFAULT '',"
     " source INTEGER NOT NULL DEFAULT 0, build INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS obs_geo_country ON obs_geo(country) WHERE country <> '';"

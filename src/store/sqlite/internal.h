@@ -55,4 +55,36 @@ struct sq {
     sqlite3_stmt *geo_claims; /* an object's locations, prepared on first use (geo_sql.c) */
 };
 
+/* sqlite.c, for the other files of the backend */
+sqlite3_stmt *sq_prep(struct sq *s, const char *sql, struct vg_error *err);
+enum vg_rc sq_db_error(struct sq *s, struct vg_error *err, const char *what);
+/* The event stream's visibility of object alias "o" for the tokens at ?1..?n. */
+struct vg_buf;
+enum vg_rc sq_event_visible_sql(struct vg_buf *b, size_t ntokens);
+int sq_bind_tokens(sqlite3_stmt *q, int at, const vg_token *t, size_t n);
+
+/* watch_sql.c: watch lists and notifications (migration 11) */
+extern const char sq_watch_migration[];
+enum vg_rc sq_watch_add(struct vg_store *st, struct vg_watch_row *w, size_t max_per_org,
+                        struct vg_error *err);
+enum vg_rc sq_watch_remove(struct vg_store *st, int64_t org_id, const char *pub,
+                           struct vg_error *err);
+enum vg_rc sq_watch_scan(struct vg_store *st, int64_t org_id, vg_watch_row_cb cb, void *ctx,
+                         struct vg_error *err);
+enum vg_rc sq_watch_stamp(struct vg_store *st, char *out, size_t cap, struct vg_error *err);
+enum vg_rc sq_watch_hook_set(struct vg_store *st, const struct vg_watch_hook *h,
+                             struct vg_error *err);
+enum vg_rc sq_watch_hook_get(struct vg_store *st, int64_t org_id, struct vg_watch_hook *out,
+                             struct vg_error *err);
+enum vg_rc sq_notify_add(struct vg_store *st, const struct vg_notify_new *n, struct vg_error *err);
+enum vg_rc sq_notify_scan(struct vg_store *st, const struct vg_notify_filter *f, vg_notify_cb cb,
+                          void *ctx, struct vg_error *err);
+enum vg_rc sq_notify_pending(struct vg_store *st, int64_t now_us, size_t limit, int64_t *ids,
+                             int64_t *orgs, size_t *n, struct vg_error *err);
+enum vg_rc sq_notify_attempt(struct vg_store *st, int64_t id, int64_t at_us, int status,
+                             const char *error, int64_t next_attempt_us, int state,
+                             struct vg_error *err);
+enum vg_rc sq_delivery_scan(struct vg_store *st, int64_t org_id, int64_t seq, vg_delivery_cb cb,
+                            void *ctx, struct vg_error *err);
+
 #endif

@@ -232,6 +232,8 @@ static const char *const migrations[] = {
     " AND json_type(json, '$.sighting_of_ref') = 'text');",
     /* 10: enrichment of observables and organisations' jurisdictions (geo_sql.c) */
     sq_geo_migration,
+    /* 11: asset watch lists, webhooks, notifications and their deliveries (watch_sql.c) */
+    sq_watch_migration,
 };
 
 static int schema_version(struct sq *s)
@@ -1417,6 +1419,31 @@ static enum vg_rc sq_put_object(struct vg_store *st, const struct vg_object_vers
 
 /* ---- reads -------------------------------------------------------------------- */
 
+static enum vg_rc event_visible_sql(struct vg_buf *b, size_t ntokens);
+
+/* For the backend's other files (watch_sql.c): the statement cache, the
+ * error mapping and the stream's visibility rule, shared rather than
+ * written twice. */
+sqlite3_stmt *sq_prep(struct sq *s, const char *sql, struct vg_error *err)
+{
+    return prep(s, sql, err);
+}
+
+enum vg_rc sq_db_error(struct sq *s, struct vg_error *err, const char *what)
+{
+    return db_error(s, err, what);
+}
+
+enum vg_rc sq_event_visible_sql(struct vg_buf *b, size_t ntokens)
+{
+    return event_visible_sql(b, ntokens);
+}
+
+int sq_bind_tokens(sqlite3_stmt *q, int at, const vg_token *t, size_t n)
+{
+    return bind_tokens(q, at, t, n);
+}
+
 /*
  * The visibility test of object alias A for the tokens bound at
  * ?first..?first+n-1: its first audience token, or one of the others.
@@ -2406,6 +2433,17 @@ static const struct vg_store_ops sqlite_ops = {
     .jurisdiction_set = sq_jurisdiction_set,
     .jurisdiction_get = sq_jurisdiction_get,
     .geo_claims = sq_geo_claims,
+    .watch_add = sq_watch_add,
+    .watch_remove = sq_watch_remove,
+    .watch_scan = sq_watch_scan,
+    .watch_stamp = sq_watch_stamp,
+    .watch_hook_set = sq_watch_hook_set,
+    .watch_hook_get = sq_watch_hook_get,
+    .notify_add = sq_notify_add,
+    .notify_scan = sq_notify_scan,
+    .notify_pending = sq_notify_pending,
+    .notify_attempt = sq_notify_attempt,
+    .delivery_scan = sq_delivery_scan,
 };
 
 /* vg_id_hash(text): the id hash in SQL, for the integrity check. */
