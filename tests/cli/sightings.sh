@@ -84,6 +84,20 @@ check "another TLP: another sighting" test "$(jq -r '.results[0].id' <<<"$r3")" 
 eq "... counted beside the first" '{"count":11,"sightings":2}' \
   "$(look "$kC" rollup.net | jq -c '.matches[0].sightings | {count, sightings}')"
 
+# concurrent batches of one organisation on one value lose no count
+echo concurrent.net >"$TMP/conc.txt"
+"$VIGIE" import --as A --tlp clear "$TMP/conc.txt" >/dev/null 2>&1
+jq -n -c '{tlp: "green", sightings: [range(300) | {value: "concurrent.net"}]}' >"$TMP/conc.json"
+cpids=()
+for i in 1 2 3 4; do
+  curl -s -o "$TMP/conc.$i" -H "Authorization: Bearer $kB" -H "$J" --data-binary "@$TMP/conc.json" "$S" &
+  cpids+=($!)
+done
+wait "${cpids[@]}"
+eq "four concurrent batches of 300: all accepted" "300 300 300 300" "$(jq -r .accepted "$TMP"/conc.? | xargs)"
+eq "... and counted: 1,200 in one sighting" '{"count":1200,"sightings":1}' \
+  "$(look "$kC" concurrent.net | jq -c '.matches[0].sightings | {count, sightings}')"
+
 # ---- counts in the look-up -------------------------------------------------
 sc() { look "$1" "$2" | jq -c '[.matches[0].sightings.count, ([.matches[0].sightings.organisations[]?.organisation] | join(","))]'; }
 eq "C sees B's sighting of evil.com (through x.evil.com)" '[3,"B"]' "$(sc "$kC" evil.com)"
