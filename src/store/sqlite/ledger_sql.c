@@ -65,6 +65,8 @@ static sqlite3_stmt *lprep(struct sq *s, const char *sql, struct vg_error *err)
 {
     sqlite3_stmt *q = NULL;
 
+    if (sq_tx_lost(s, err) != VG_OK)
+        return NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
         lerr(s, err, "prepare");
         return NULL;
@@ -203,6 +205,8 @@ static enum vg_rc block_done(struct sq *s, const struct vg_merkle_frontier *f, c
         (lg->blk_ins =
              lprep(s, "INSERT OR REPLACE INTO ledger_block(k, hash) VALUES(?, ?)", err)) == NULL)
         return err->code;
+    if ((rc = sq_tx_lost(s, err)) != VG_OK)
+        return rc;
     sqlite3_reset(lg->blk_ins);
     sqlite3_bind_int64(lg->blk_ins, 1, (sqlite3_int64)(f->size >> SQ_BLOCK_LEVEL));
     sqlite3_bind_blob(lg->blk_ins, 2, cur, 32, SQLITE_STATIC);
@@ -229,6 +233,8 @@ static enum vg_rc append_leaf(struct sq *s, const uint8_t *leaf, size_t len, int
              lprep(s, "INSERT INTO ledger(idx, obj, key_id, hash, leaf) VALUES(?, ?, ?, ?, ?)",
                    err)) == NULL)
         return err->code;
+    if ((rc = sq_tx_lost(s, err)) != VG_OK)
+        return rc;
     sqlite3_reset(lg->ins);
     sqlite3_bind_int64(lg->ins, 1, (sqlite3_int64)idx);
     if (obj)
