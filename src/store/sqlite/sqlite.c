@@ -37,12 +37,14 @@
 
 #include "common/buf.h"
 #include "common/hash.h"
+#include "common/log.h"
 #include "common/vtime.h"
 #include "model/uuid.h"
 #include "store/store.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +54,36 @@ static struct sq *sq_of(struct vg_store *st)
     return (struct sq *)st;
 }
 
+/*
+ * A failed fsync is fatal for writing, never retried (PostgreSQL's lesson,
+ * "fsyncgate"): Linux may have dropped the dirty pages and cleared the error,
+ * so a later fsync that succeeds proves nothing about the data before it.
+ * The first failure stops every write of the process, on every handle; reads
+ * go on; the operator restarts the hub once the disk is sound, and SQLite's
+ * WAL recovery then keeps exactly the transactions whose commit record
+ * reached the disk.
+ */
+static atomic_int sync_failed;
+
+int vg_store_sync_failed(void)
+{
+    return atomic_load(&sync_failed);
+}
+
+static void note_sync_failure(int code)
+{
+    if (code != SQLITE_IOERR_FSYNC && code != SQLITE_IOERR_DIR_FSYNC)
+        return;
+    if (atomic_exchange(&sync_failed, 1) == 0)
+        vg_log(VG_LOG_ERROR, "store_sync_failed",
+               "a sync to disk failed: the hub writes nothing more until it is restarted "
+               "(reads go on); check the disk, then restart");
+}
+
 /* What a failed SQLite call means for the caller. */
 static enum vg_rc code_rc(int code)
 {
+    note_sync_failure(code);
     if (code == SQLITE_NOMEM)
         return VG_NOMEM;
     if ((code & 0xff) == SQLITE_CONSTRAINT)
@@ -443,6 +472,10 @@ static enum vg_rc sq_begin(struct vg_store *st, struct vg_error *err)
 
     if (s->in_tx)
         return vg_error_set(err, VG_INTERNAL, NULL, "transaction already open");
+    if (atomic_load(&sync_failed))
+        return vg_error_set(err, VG_IO, NULL,
+                            "the hub stopped writing after a failed sync to disk; restart it "
+                            "once the disk is sound");
     tx_settle(s);
     if ((rc = tx(s, TX_BEGIN_WRITE, err)) != VG_OK)
         return rc;
@@ -485,7 +518,10 @@ static enum vg_rc sq_commit(struct vg_store *st, struct vg_error *err)
         snprintf(msg, sizeof(msg), "%s (%d)", sqlite3_errmsg(s->db),
                  sqlite3_extended_errcode(s->db));
         tx_settle_write(s);
-        rc = vg_error_set(err, VG_STORAGE, NULL, "commit failed: %s", msg);
+        /* A full disk or an I/O error is the hub's condition, not a fault
+         * in the request: VG_IO (503, retry later). */
+        rc = vg_error_set(err, rc == VG_IO || rc == VG_NOMEM ? rc : VG_STORAGE, NULL,
+                          "commit failed: %s", msg);
     }
     s->in_tx = 0;
     return rc;
