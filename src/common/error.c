@@ -24,6 +24,7 @@ static const struct {
     [VG_STORAGE] = {"storage", "Storage error", 500},
     [VG_IO] = {"io", "I/O error", 503},
     [VG_INTERNAL] = {"internal", "Internal error", 500},
+    [VG_RATE] = {"rate", "Too many requests", 429},
 };
 
 void vg_error_clear(struct vg_error *err)

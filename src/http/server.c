@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "auth.h"
+#include "ratelimit_glue.h"
 #include "common/buf.h"
 #include "common/hash.h"
 #include "common/log.h"
@@ -77,7 +78,7 @@ enum vg_rc http_authenticate(struct vg_store *st, struct MHD_Connection *conn, u
         st, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
         vg_time_now_us(), scope, who, err);
     vg_store_read_end(st);
-    return rc;
+    return http_ratelimit_after_auth(conn, rc, rc == VG_OK ? who->key.id : NULL, err);
 }
 
 /* Answer doc (reference stolen) as JSON of the given media type. */
@@ -118,6 +119,8 @@ enum MHD_Result http_send_error(struct MHD_Connection *conn, struct request *rq,
 {
     unsigned status = (unsigned)vg_rc_http_status(err->code);
 
+    if (err->code == VG_RATE)
+        return http_ratelimit_send(conn, rq, err);
     return http_send_json(conn, rq, status,
                           json_pack("{s:s, s:s, s:i}", "title", vg_rc_title(err->code),
                                     "description", err->msg, "http_status", (int)status),
@@ -243,7 +246,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
             vg_error_set(&err, VG_INVALID, NULL, "%s is not allowed here", method);
             return http_send_error(conn, rq, &err);
         }
-        if (http_worker_store(srv, &err) == NULL)
+        if (http_ratelimit_address(conn, &err) != VG_OK || http_worker_store(srv, &err) == NULL)
             return http_send_error(conn, rq, &err);
         return http_send_json(conn, rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"), NULL);
     }
@@ -362,8 +365,10 @@ enum vg_rc vg_server_start(const struct vg_server_opts *opts, struct vg_server *
     }
     vs->threads = threads;
     pthread_mutex_init(&srv->mu, NULL);
-    if ((rc = http_lookup_start(srv, err)) != VG_OK ||
+    if ((rc = http_ratelimit_start(&vs->opts, err)) != VG_OK ||
+        (rc = http_lookup_start(srv, err)) != VG_OK ||
         (rc = http_stream_start(srv, err)) != VG_OK) {
+        http_ratelimit_stop();
         http_lookup_free(srv);
         pthread_mutex_destroy(&srv->mu);
         free(vs);
@@ -401,6 +406,7 @@ enum vg_rc vg_server_start(const struct vg_server_opts *opts, struct vg_server *
         http_stream_stop(srv);
         http_stream_free(srv);
         http_lookup_free(srv);
+        http_ratelimit_stop();
         pthread_mutex_destroy(&srv->mu);
         free(vs);
         return rc;
@@ -450,6 +456,7 @@ void vg_server_stop(struct vg_server *vs)
         usleep(10000);
     MHD_stop_daemon(vs->d);
     http_ledger_stop(vs->ticker);
+    http_ratelimit_stop();
     http_stream_free(srv);
     http_lookup_free(srv);
     for (i = 0; i < srv->nstores; i++)
