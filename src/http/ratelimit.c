@@ -25,7 +25,7 @@
 #include "common/log.h"
 #include "common/vtime.h"
 #include "internal.h"
-#include "ratelimit_glue.h"
+#include "guard.h"
 
 #define SHARDS 64
 #define SLOTS 1024 /* per shard: 65,536 buckets in all */

@@ -30,7 +30,7 @@
 #include <jansson.h>
 
 #include "auth.h"
-#include "ratelimit_glue.h"
+#include "guard.h"
 #include "common/buf.h"
 #include "common/hash.h"
 #include "common/log.h"
@@ -220,6 +220,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         vg_buf_init(&rq->body, srv->max_content_length);
         atomic_fetch_add(&srv->in_flight, 1);
         *con_cls = rq;
+        if (http_framing_check(conn, &err) != VG_OK)
+            return http_framing_refuse(conn, rq, &err);
         return MHD_YES;
     }
     if (*upload_size != 0) { /* body bytes: keep them, up to the limit */
