@@ -26,13 +26,13 @@
 #include "stix_reader.h"
 
 #include <limits.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
+#include "json_mem.h"
 
 #define CHUNK_SIZE (64u * 1024)
 #define KIND_LEVELS 64       /* bracket kinds remembered, one bit each */
@@ -593,36 +593,6 @@ static enum vg_rc reject(struct vg_stix_reader *r, struct vg_error *err, const c
     return VG_INVALID;
 }
 
-/*
- * jansson does not always say that it ran out of memory: a string it cannot
- * copy comes back as a syntax error ("string or '}' expected").  Its
- * allocations go through json_alloc, which notes a failure in a per-thread
- * flag, so that an element is never rejected as invalid for want of memory.
- * The hooks are process-wide and set once; until then jansson used malloc
- * and free too, so blocks from before and after mix safely.
- */
-static _Thread_local int json_oom;
-static pthread_once_t json_hooks_once = PTHREAD_ONCE_INIT;
-
-static void *json_alloc(size_t n)
-{
-    void *p = malloc(n);
-
-    if (p == NULL)
-        json_oom = 1;
-    return p;
-}
-
-static void json_free(void *p)
-{
-    free(p);
-}
-
-static void json_hooks(void)
-{
-    json_set_alloc_funcs(json_alloc, json_free);
-}
-
 /* The element just framed: parse it, or say why not. */
 static enum vg_rc finish_elem(struct vg_stix_reader *r, json_t **obj, struct vg_stix_pos *pos,
                               struct vg_error *err)
@@ -643,7 +613,7 @@ static enum vg_rc finish_elem(struct vg_stix_reader *r, json_t **obj, struct vg_
         return reject(r, err, "nesting deeper than %d", VG_STIX_DEPTH_MAX);
     if (r->too_large)
         return reject(r, err, "object larger than %u MiB", VG_STIX_OBJECT_MAX / (1024 * 1024));
-    json_oom = 0;
+    vg_json_watch_begin();
     j = json_loadb(r->elem.data, r->elem.len, JSON_REJECT_DUPLICATES, &jerr);
     if (j != NULL && json_is_object(j)) {
         r->kept = 1; /* vg_stix_reader_text until the next call */
@@ -653,7 +623,7 @@ static enum vg_rc finish_elem(struct vg_stix_reader *r, json_t **obj, struct vg_
     }
     /* Out of memory is not the element's fault: the stream cannot go on (an
      * import must not record a good object as rejected). */
-    if (json_oom || (j == NULL && json_error_code(&jerr) == json_error_out_of_memory)) {
+    if (vg_json_watch_oom() || (j == NULL && json_error_code(&jerr) == json_error_out_of_memory)) {
         /* Even a parse that succeeds may have lost bytes: jansson's lexer
          * drops a character it cannot append to a full buffer. */
         json_decref(j);
@@ -689,7 +659,6 @@ enum vg_rc vg_stix_reader_new(vg_read_fn read, void *ctx, struct vg_stix_reader 
 
     if (read == NULL || out == NULL)
         return VG_INVALID;
-    pthread_once(&json_hooks_once, json_hooks);
     r = calloc(1, sizeof(*r));
     if (r == NULL)
         return VG_NOMEM;
