@@ -225,12 +225,23 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         return MHD_YES;
     }
     if (*upload_size != 0) { /* body bytes: keep them, up to the limit */
-        if (!rq->too_large && vg_buf_append(&rq->body, upload, *upload_size) != VG_OK)
-            rq->too_large = 1;
+        if (!rq->too_large && !rq->no_memory) {
+            enum vg_rc rc = vg_buf_append(&rq->body, upload, *upload_size);
+
+            /* out of memory is the server's failure, not a body too large */
+            if (rc == VG_LIMIT)
+                rq->too_large = 1;
+            else if (rc != VG_OK)
+                rq->no_memory = 1;
+        }
         *upload_size = 0;
         return MHD_YES;
     }
     vg_error_clear(&err);
+    if (rq->no_memory) {
+        vg_error_set(&err, VG_NOMEM, NULL, "out of memory reading the request");
+        return http_send_error(conn, rq, &err);
+    }
     rq->route = strcmp(url, "/api/v1/health") == 0         ? R_HEALTH
                 : strcmp(url, "/api/v1/whoami") == 0       ? R_WHOAMI
                 : strcmp(url, "/metrics") == 0             ? R_METRICS

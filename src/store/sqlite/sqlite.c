@@ -1167,7 +1167,7 @@ static enum vg_rc sq_collection_scan(struct vg_store *st, const vg_token *tokens
         return err->code;
     bind_tokens(q, 1, tokens, ntokens);
     if (uuid)
-        sqlite3_bind_text(q, at, uuid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, at, uuid, -1, SQLITE_STATIC);
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         struct vg_collection c;
 
@@ -1788,13 +1788,13 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
     for (i = 0; i < f->nids; i++)
         sqlite3_bind_int64(q, at++, id_hash(f->ids[i]));
     if (f->stix_id)
-        sqlite3_bind_text(q, at++, f->stix_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, at++, f->stix_id, -1, SQLITE_STATIC);
     for (i = 0; i < f->nids; i++)
-        sqlite3_bind_text(q, at++, f->ids[i], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, at++, f->ids[i], -1, SQLITE_STATIC);
     if (f->type)
-        sqlite3_bind_text(q, at++, f->type, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, at++, f->type, -1, SQLITE_STATIC);
     for (i = 0; i < f->ntypes; i++)
-        sqlite3_bind_text(q, at++, f->types[i], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, at++, f->types[i], -1, SQLITE_STATIC);
     if (f->has_max_tlp)
         sqlite3_bind_int(q, at++, (int)f->max_tlp);
     if (f->org_id)
@@ -1804,13 +1804,13 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
     if (f->kind)
         sqlite3_bind_int(q, at++, (int)f->kind);
     for (i = 0; i < f->nspec_versions; i++)
-        sqlite3_bind_text(q, at++, f->spec_versions[i], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, at++, f->spec_versions[i], -1, SQLITE_STATIC);
     for (i = 0; i < f->ncollection_ids; i++)
         sqlite3_bind_int64(q, at++, f->collection_ids[i]);
     for (i = 0; i < f->nkinds; i++)
         sqlite3_bind_int(q, at++, (int)f->kinds[i]);
     for (i = 0; i < f->nlabels; i++)
-        sqlite3_bind_text(q, at++, f->labels[i], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, at++, f->labels[i], -1, SQLITE_STATIC);
     at = bind_tokens(q, at, f->groups, f->ngroups); /* twice: audience, then deletions */
     at = bind_tokens(q, at, f->groups, f->ngroups);
     for (i = 0; !f->events && i < f->nmodified; i++)
@@ -1911,7 +1911,7 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     if (f->org_id)
         sqlite3_bind_int64(q, at++, f->org_id);
     if (f->label)
-        sqlite3_bind_text(q, at++, f->label, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, at++, f->label, -1, SQLITE_STATIC);
     if (f->added_after_us)
         sqlite3_bind_int64(q, at++, after);
 
