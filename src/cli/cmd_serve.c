@@ -141,6 +141,9 @@ static int load_config(const char *path, struct settings *s, struct vg_error *er
                     s->so.timeout_s = (unsigned)n;
                 else if (strcmp(lk, "grace_s") == 0 && limit_value(l, lk, 3600, &n, err) == 0)
                     s->so.grace_s = (unsigned)n;
+                else if (strcmp(lk, "body_timeout_s") == 0 &&
+                         limit_value(l, lk, 86400, &n, err) == 0)
+                    s->so.body_timeout_s = (unsigned)n;
                 else if (strcmp(lk, "max_artefact_size") == 0 &&
                          limit_value(l, lk, 1ull << 32, &n, err) == 0)
                     s->so.max_artefact_size = (size_t)n;

@@ -225,6 +225,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         return MHD_YES;
     }
     if (*upload_size != 0) { /* body bytes: keep them, up to the limit */
+        unsigned limit_s =
+            srv->opts->body_timeout_s ? srv->opts->body_timeout_s : VG_SERVER_BODY_TIMEOUT_S;
+
+        /* A body dripping in more slowly than its deadline allows: close. */
+        if (vg_time_now_us() - rq->start_us > (int64_t)limit_s * 1000000)
+            return MHD_NO;
         if (!rq->too_large && !rq->no_memory) {
             enum vg_rc rc = vg_buf_append(&rq->body, upload, *upload_size);
 

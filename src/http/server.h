@@ -46,6 +46,10 @@ struct vg_server_opts {
      * valid key; a rate of 0 is no limit (the default); a burst of 0 is
      * the rate. */
     unsigned rate_per_key, burst_per_key;
+    /* Whole seconds a request body may take to arrive, counted from its
+     * headers (a slow drip that never idles past timeout_s is cut too);
+     * 0: VG_SERVER_BODY_TIMEOUT_S. */
+    unsigned body_timeout_s;
     unsigned rate_per_address, burst_per_address;
     /* No listening socket: connections come only through
      * vg_server_add_connection (the in-process fuzz target); address and
@@ -54,6 +58,7 @@ struct vg_server_opts {
 };
 
 #define VG_SERVER_MAX_CONTENT_LENGTH (100u * 1024 * 1024)
+#define VG_SERVER_BODY_TIMEOUT_S 600
 
 /* Run until SIGTERM or SIGINT.  Prints "listening on ADDR:PORT" on stdout
  * once ready.  VG_IO when the address cannot be bound. */

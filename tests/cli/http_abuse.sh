@@ -6,6 +6,7 @@
 # headers.  Each gets its 4xx at once (no wait for a timeout), a request
 # hidden in the body is never answered as one of its own (request
 # smuggling), and a well-behaved client keeps being served throughout.
+# Then a body that drips in too slowly is cut at its deadline.
 source "$(dirname "$0")/lib/common.bash"
 command -v curl >/dev/null || skip_all "curl not installed"
 command -v python3 >/dev/null || skip_all "python3 not installed"
@@ -86,6 +87,37 @@ n=$(wc -l <"$TMP/good")
 check "the other client was served meanwhile ($n requests)" test "$n" -gt 0
 eq "... every time" "$n" "$(grep -c '^200$' "$TMP/good")"
 eq "the server is still up" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$U/api/v1/health")"
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID" || true
+
+# A body that drips in, one byte every half second - never idle long enough
+# for the idle timeout - is cut at limits.body_timeout_s (here 2 s).
+echo '{"limits": {"body_timeout_s": 2, "timeout_s": 30}}' >"$TMP/vigie.json"
+start_server --config "$TMP/vigie.json"
+python3 - "$PORT" >"$TMP/drip" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /api/v1/lookup HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+sent, t0 = 0, time.time()
+try:
+    while sent < 100 and time.time() - t0 < 20:
+        s.sendall(b"a")
+        sent += 1
+        time.sleep(0.5)
+        s.settimeout(0.01)
+        try:
+            if s.recv(1) == b"":
+                break
+        except socket.timeout:
+            pass
+        s.settimeout(None)
+except OSError:
+    pass
+print(sent)
+PY
+sent=$(cat "$TMP/drip")
+check "a dripping body is cut before it is whole ($sent of 100 bytes sent)" test "$sent" -lt 100
+eq "the server is still up" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/v1/health")"
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID" || true
 finish
