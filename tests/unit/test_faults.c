@@ -32,6 +32,7 @@
 #include <openssl/crypto.h>
 #include <sqlite3.h>
 
+#include "codec/flat.h"
 #include "codec/stix_reader.h"
 #include "ingest/ingest.h"
 #include "policy/policy.h"
@@ -252,6 +253,89 @@ static void test_reader_oom_sticky(void **state)
 {
     (void)state;
     sweep_reader(1);
+}
+
+/* ---- codec: CSV and MISP records ---------------------------------------- */
+
+static const char misp_doc[] =
+    "{\"response\": [{\"Event\": {\"info\": \"op\", \"Attribute\": ["
+    "{\"type\": \"domain\", \"value\": \"one.example\", \"uuid\": "
+    "\"5f1e6c8a-0000-4000-8000-000000000001\", \"comment\": \"first\"},"
+    "{\"type\": \"ip-dst\", \"value\": \"198.51.100.7\", \"to_ids\": true},"
+    "{\"type\": \"url\", \"value\": \"http://two.example/x\"}]}}]}";
+
+/* The values read, joined; rc VG_OK when the whole input was read. */
+static enum vg_rc read_flat(enum vg_flat_format fmt, const char *data, size_t len, char *out,
+                            size_t cap)
+{
+    struct vg_mem_source src = {data, len, 0, 61};
+    struct vg_flat_reader *r = NULL;
+    struct vg_flat_record rec;
+    struct vg_error err;
+    enum vg_rc rc;
+    size_t used = 0;
+
+    out[0] = '\0';
+    if ((rc = vg_flat_reader_new(fmt, vg_read_mem, &src, &r, &err)) != VG_OK)
+        return rc;
+    for (;;) {
+        rc = vg_flat_reader_next(r, &rec, &err);
+        if (rc == VG_NOT_FOUND) {
+            rc = VG_OK;
+            break;
+        }
+        if (rc == VG_INVALID) {
+            used += (size_t)snprintf(out + used, cap - used, "!%s;", err.msg);
+            continue;
+        }
+        if (rc != VG_OK)
+            break;
+        used +=
+            (size_t)snprintf(out + used, cap - used, "%.*s|%s|%s;", (int)rec.len, rec.value,
+                             rec.label ? rec.label : "", rec.description ? rec.description : "");
+    }
+    vg_flat_reader_free(r);
+    return rc;
+}
+
+static void sweep_flat(enum vg_flat_format fmt, const char *data, size_t len)
+{
+    char want[8192], got[8192];
+    long n;
+    int sticky;
+
+    assert_int_equal(read_flat(fmt, data, len, want, sizeof(want)), VG_OK);
+    assert_null(strchr(want, '!'));
+    for (sticky = 0; sticky < 2; sticky++) {
+        for (n = 1; n < SWEEP_MAX; n++) {
+            enum vg_rc rc;
+
+            fault_arm(n, sticky);
+            rc = read_flat(fmt, data, len, got, sizeof(got));
+            fault_disarm();
+            if (rc == VG_OK && !fault_fired)
+                break;
+            if (rc == VG_OK)
+                assert_string_equal(got, want);
+            else if (rc != VG_NOMEM)
+                fail_msg("allocation %ld failing: flat reader returned %s", n, vg_rc_name(rc));
+        }
+        assert_true(n < SWEEP_MAX);
+    }
+}
+
+static void test_flat_oom(void **state)
+{
+    FILE *f = fopen(VG_TEST_DATA "/demo/acme-op.csv", "rb");
+    char csv[4096];
+    size_t n;
+
+    (void)state;
+    assert_non_null(f);
+    n = fread(csv, 1, sizeof(csv), f);
+    fclose(f);
+    sweep_flat(VG_FLAT_CSV, csv, n);
+    sweep_flat(VG_FLAT_MISP, misp_doc, sizeof(misp_doc) - 1);
 }
 
 /* ---- ingest: import the bundle into a hub ------------------------------ */
@@ -519,9 +603,10 @@ static void test_query_oom(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reader_oom_once), cmocka_unit_test(test_reader_oom_sticky),
-        cmocka_unit_test(test_import_oom_once), cmocka_unit_test(test_import_oom_sticky),
-        cmocka_unit_test(test_import_oom_cold), cmocka_unit_test(test_query_oom),
+        cmocka_unit_test(test_reader_oom_once),   cmocka_unit_test(test_reader_oom_sticky),
+        cmocka_unit_test(test_flat_oom),          cmocka_unit_test(test_import_oom_once),
+        cmocka_unit_test(test_import_oom_sticky), cmocka_unit_test(test_import_oom_cold),
+        cmocka_unit_test(test_query_oom),
     };
     int rc;
 
