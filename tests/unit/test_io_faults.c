@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -289,7 +291,7 @@ static void load_bundle(void)
 }
 
 struct hub {
-    char dir[64];
+    char dir[128];
     struct vg_store *st;
     struct vg_org org;
 };
@@ -500,10 +502,86 @@ static void test_sync_failure_is_fatal(void **state)
     assert_int_equal(temp_hub_remove(h.dir, h.st), 0);
 }
 
+/*
+ * Every sync of an import, one after the other: each run in a child
+ * process (a failed sync stops the writes of its whole process) on a copy
+ * of the same hub, opened after the fork (SQLite connections must not
+ * cross a fork).  The child reports whether the failure fired, that the
+ * import failed cleanly and that the process then refused to write.  The
+ * parent reopens the copy: nothing of the batch or all of it, intact.
+ */
+static void test_every_sync(void **state)
+{
+    struct hub tpl;
+    char cmd[512], copy[128];
+    struct vg_store_stats before, after;
+    long n;
+
+    (void)state;
+    hub_open(&tpl);
+    stats_of(tpl.st, &before);
+    vg_store_close(tpl.st); /* no connection across the fork */
+    tpl.st = NULL;
+    assert_true((size_t)snprintf(copy, sizeof(copy), "%s-copy", tpl.dir) < sizeof(copy));
+    for (n = 1; n < 1000; n++) {
+        struct hub h = tpl;
+        int status;
+        pid_t pid;
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s' && cp -a '%s' '%s'", copy, tpl.dir, copy);
+        assert_int_equal(system(cmd), 0);
+        assert_true((size_t)snprintf(h.dir, sizeof(h.dir), "%s", copy) < sizeof(h.dir));
+        fflush(NULL);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            struct vg_error err;
+            enum vg_rc rc;
+            int fired;
+
+            if (vg_store_open(h.dir, 0, &h.st, &err) != VG_OK)
+                _exit(10);
+            fault_arm(FAULT_SYNC, n);
+            rc = import(&h);
+            fault_disarm();
+            fired = fault_fired;
+            if (!fired)
+                _exit(rc == VG_OK ? 0 : 11);
+            if (rc != VG_IO && rc != VG_STORAGE) /* a failed sync was acknowledged */
+                _exit(12);
+            if (!vg_store_sync_failed())
+                _exit(13);
+            if (import(&h) != VG_IO) /* the process goes on writing */
+                _exit(14);
+            vg_store_close(h.st);
+            _exit(1);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        if (WEXITSTATUS(status) > 1)
+            fail_msg("sync %ld failing: child says %d", n, WEXITSTATUS(status));
+        assert_int_equal(vg_store_open(h.dir, 0, &h.st, NULL), VG_OK);
+        stats_of(h.st, &after);
+        assert_true(same_stats(&after, &before) || same_stats(&after, &reference));
+        assert_intact(h.st);
+        vg_store_close(h.st);
+        if (getenv("VG_FAULT_VERBOSE"))
+            fprintf(stderr, "sync %ld: child %d, batch %s\n", n, WEXITSTATUS(status),
+                    same_stats(&after, &before) ? "absent" : "whole");
+        if (WEXITSTATUS(status) == 0)
+            break;
+    }
+    assert_true(n > 1 && n < 1000);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", copy);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(temp_hub_remove(tpl.dir, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_errors), cmocka_unit_test(test_disk_full),
+        cmocka_unit_test(test_every_sync),
         cmocka_unit_test(test_sync_failure_is_fatal), /* last: the process stops writing */
     };
     int rc;
