@@ -502,6 +502,60 @@ static void test_sync_failure_is_fatal(void **state)
     assert_int_equal(temp_hub_remove(h.dir, h.st), 0);
 }
 
+/* An import of one more indicator for a value the bundle already names. */
+static enum vg_rc import_same_value(struct hub *h)
+{
+    static const char more[] =
+        "{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56e\","
+        "\"objects\":[{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":"
+        "\"indicator--9e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\",\"created\":"
+        "\"2026-10-05T08:00:00.000Z\",\"modified\":\"2026-10-05T08:00:00.000Z\",\"pattern\":"
+        "\"[ipv4-addr:value = '198.51.100.23']\",\"pattern_type\":\"stix\",\"valid_from\":"
+        "\"2026-10-05T08:00:00Z\"}]}";
+    char *keep = bundle;
+    size_t keep_len = bundle_len;
+    enum vg_rc rc;
+
+    bundle = (char *)more;
+    bundle_len = sizeof(more) - 1;
+    rc = import(h);
+    bundle = keep;
+    bundle_len = keep_len;
+    return rc;
+}
+
+/*
+ * A commit that fails (the disk full at its first WAL write), then the same
+ * import again on the same handle, then one more object naming a value the
+ * first import stored: that value must stay one observable (the writer's
+ * Bloom filter of values must not call it "certainly absent").
+ */
+static void test_commit_failure_then_same_values(void **state)
+{
+    struct hub h;
+    struct vg_store_stats want, got;
+
+    (void)state;
+    hub_open(&h);
+    assert_int_equal(import(&h), VG_OK);
+    assert_int_equal(import_same_value(&h), VG_OK);
+    stats_of(h.st, &want);
+    assert_int_equal(temp_hub_remove(h.dir, h.st), 0);
+
+    hub_open(&h);
+    fault_arm(FAULT_FULL, 1);
+    assert_int_equal(import(&h), VG_IO);
+    fault_disarm();
+    assert_true(fault_fired);
+    assert_int_equal(import(&h), VG_OK);
+    assert_int_equal(import_same_value(&h), VG_OK);
+    stats_of(h.st, &got);
+    assert_int_equal(got.observables, want.observables);
+    assert_int_equal(got.contributions, want.contributions);
+    assert_intact(h.st);
+    assert_int_equal(temp_hub_remove(h.dir, h.st), 0);
+}
+
 /*
  * Every sync of an import, one after the other: each run in a child
  * process (a failed sync stops the writes of its whole process) on a copy
@@ -580,7 +634,9 @@ static void test_every_sync(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_write_errors), cmocka_unit_test(test_disk_full),
+        cmocka_unit_test(test_write_errors),
+        cmocka_unit_test(test_disk_full),
+        cmocka_unit_test(test_commit_failure_then_same_values),
         cmocka_unit_test(test_every_sync),
         cmocka_unit_test(test_sync_failure_is_fatal), /* last: the process stops writing */
     };

@@ -443,8 +443,12 @@ enum vg_rc sq_ledger_begin(struct sq *s, struct vg_error *err)
         return rc;
     if ((q = lprep(s, "SELECT coalesce(max(idx) + 1, 0) FROM ledger", err)) == NULL)
         return err->code;
-    if (sqlite3_step(q) == SQLITE_ROW)
-        entries = sqlite3_column_int64(q, 0);
+    if (sqlite3_step(q) != SQLITE_ROW) { /* not "damaged": the read failed */
+        rc = lerr(s, err, "size");
+        sqlite3_finalize(q);
+        return rc;
+    }
+    entries = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
     if ((uint64_t)entries != lg->f.size)
         return vg_error_set(err, VG_STORAGE, "ledger",

@@ -518,6 +518,11 @@ static enum vg_rc sq_commit(struct vg_store *st, struct vg_error *err)
         snprintf(msg, sizeof(msg), "%s (%d)", sqlite3_errmsg(s->db),
                  sqlite3_extended_errcode(s->db));
         tx_settle_write(s);
+        /* As sq_rollback: the rows' ids will be given again, and another
+         * writer's rows with those ids must reach the Bloom filters. */
+        s->seen.max_id = s->seen.begin_id;
+        s->ids.max_id = s->ids.begin_id;
+        sq_ledger_rollback(s);
         /* A full disk or an I/O error is the hub's condition, not a fault
          * in the request: VG_IO (503, retry later). */
         rc = vg_error_set(err, rc == VG_IO || rc == VG_NOMEM ? rc : VG_STORAGE, NULL,
