@@ -267,7 +267,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         }
         if (http_ratelimit_address(conn, &err) != VG_OK || http_worker_store(srv, &err) == NULL)
             return http_send_error(conn, rq, &err);
-        return http_send_json(conn, rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"), NULL);
+        /* After a failed fsync the hub still serves reads: say so. */
+        return http_send_json(
+            conn, rq, MHD_HTTP_OK,
+            json_pack("{s:s}", "status", vg_store_sync_failed() ? "read-only" : "ok"), NULL);
     }
     if (strcmp(url, "/api/v1/whoami") == 0) {
         if ((st = http_worker_store(srv, &err)) == NULL)
