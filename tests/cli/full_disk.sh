@@ -63,7 +63,7 @@ for _ in $(seq 1 20); do
   "$GEN" 2000 $((100 + posted)) | jq -c '{objects: .objects}' >"$TMP/env.json"
 done
 eq "a POST on the full disk: 503" 503 "$code"
-check "with a JSON error body" jq -e '.http_status == 503 and (.title | length > 0)' "$TMP/post.json" >/dev/null
+check "with a JSON error body" bash -c "jq -e '.http_status == 503 and (.title | length > 0)' '$TMP/post.json' >/dev/null"
 eq "reads go on" 200 "$(curl -s -o /dev/null -w '%{http_code}' -H "Accept: $T" -H "Authorization: Bearer $key" "$U?limit=5")"
 eq "health still answers" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/v1/health")"
 kill "$pid"
