@@ -30,6 +30,15 @@ struct vg_server_opts {
     unsigned max_per_address;
     unsigned timeout_s;             /* idle connection timeout */
     unsigned grace_s;               /* how long requests in flight may finish at shutdown */
+    /* Rate limits (src/http/ratelimit.h): requests per second and bucket
+     * size per API key, and per client address for requests without a
+     * valid key; a rate of 0 is no limit (the default); a burst of 0 is
+     * the rate. */
+    unsigned rate_per_key, burst_per_key;
+    /* Whole seconds a request body may take to arrive, counted from its
+     * headers (a slow drip that never idles past timeout_s is cut too);
+     * 0: VG_SERVER_BODY_TIMEOUT_S. */
+    unsigned body_timeout_s;
     size_t max_content_length;      /* largest request body; 0: VG_SERVER_MAX_CONTENT_LENGTH */
     unsigned stream_heartbeat_s;    /* 0: 15 */
     unsigned stream_retention_days; /* events older are not streamed; 0: 30 */
@@ -41,15 +50,6 @@ struct vg_server_opts {
     unsigned checkpoint_leaves;      /* ... or this many new ledger entries (10000) */
     size_t max_artefact_size;        /* largest artefact; 0: VG_ARTEFACT_MAX_SIZE (32 MiB) */
     size_t max_artefacts_per_object; /* 0: VG_ARTEFACT_MAX_PER_OBJECT (64) */
-    /* Rate limits (src/http/ratelimit.h): requests per second and bucket
-     * size per API key, and per client address for requests without a
-     * valid key; a rate of 0 is no limit (the default); a burst of 0 is
-     * the rate. */
-    unsigned rate_per_key, burst_per_key;
-    /* Whole seconds a request body may take to arrive, counted from its
-     * headers (a slow drip that never idles past timeout_s is cut too);
-     * 0: VG_SERVER_BODY_TIMEOUT_S. */
-    unsigned body_timeout_s;
     unsigned rate_per_address, burst_per_address;
     /* No listening socket: connections come only through
      * vg_server_add_connection (the in-process fuzz target); address and
