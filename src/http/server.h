@@ -28,13 +28,14 @@ struct vg_server_opts {
     unsigned threads;    /* worker threads; 0: one per CPU */
     unsigned max_connections;
     unsigned max_per_address;
-    unsigned timeout_s;             /* idle connection timeout */
-    unsigned grace_s;               /* how long requests in flight may finish at shutdown */
+    unsigned timeout_s; /* idle connection timeout */
+    unsigned grace_s;   /* how long requests in flight may finish at shutdown */
     /* Rate limits (src/http/ratelimit.h): requests per second and bucket
      * size per API key, and per client address for requests without a
      * valid key; a rate of 0 is no limit (the default); a burst of 0 is
      * the rate. */
     unsigned rate_per_key, burst_per_key;
+    unsigned rate_per_address, burst_per_address;
     /* Whole seconds a request body may take to arrive, counted from its
      * headers (a slow drip that never idles past timeout_s is cut too);
      * 0: VG_SERVER_BODY_TIMEOUT_S. */
@@ -50,7 +51,6 @@ struct vg_server_opts {
     unsigned checkpoint_leaves;      /* ... or this many new ledger entries (10000) */
     size_t max_artefact_size;        /* largest artefact; 0: VG_ARTEFACT_MAX_SIZE (32 MiB) */
     size_t max_artefacts_per_object; /* 0: VG_ARTEFACT_MAX_PER_OBJECT (64) */
-    unsigned rate_per_address, burst_per_address;
     /* No listening socket: connections come only through
      * vg_server_add_connection (the in-process fuzz target); address and
      * port are ignored. */
