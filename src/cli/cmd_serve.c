@@ -172,12 +172,27 @@ static int load_config(const char *path, struct settings *s, struct vg_error *er
                     s->so.timeout_s = (unsigned)n;
                 else if (strcmp(lk, "grace_s") == 0 && limit_value(l, lk, 3600, &n, err) == 0)
                     s->so.grace_s = (unsigned)n;
+                else if (strcmp(lk, "body_timeout_s") == 0 &&
+                         limit_value(l, lk, 86400, &n, err) == 0)
+                    s->so.body_timeout_s = (unsigned)n;
                 else if (strcmp(lk, "max_artefact_size") == 0 &&
                          limit_value(l, lk, 1ull << 32, &n, err) == 0)
                     s->so.max_artefact_size = (size_t)n;
                 else if (strcmp(lk, "max_artefacts_per_object") == 0 &&
                          limit_value(l, lk, 100000, &n, err) == 0)
                     s->so.max_artefacts_per_object = (size_t)n;
+                else if (strcmp(lk, "rate_per_key") == 0 &&
+                         limit_value(l, lk, 1000000, &n, err) == 0)
+                    s->so.rate_per_key = (unsigned)n;
+                else if (strcmp(lk, "burst_per_key") == 0 &&
+                         limit_value(l, lk, 1000000, &n, err) == 0)
+                    s->so.burst_per_key = (unsigned)n;
+                else if (strcmp(lk, "rate_per_address") == 0 &&
+                         limit_value(l, lk, 1000000, &n, err) == 0)
+                    s->so.rate_per_address = (unsigned)n;
+                else if (strcmp(lk, "burst_per_address") == 0 &&
+                         limit_value(l, lk, 1000000, &n, err) == 0)
+                    s->so.burst_per_address = (unsigned)n;
                 else {
                     if (err->code == VG_OK)
                         vg_error_set(err, VG_INVALID, "config", "unknown setting limits.%s", lk);

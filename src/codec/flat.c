@@ -42,6 +42,7 @@
 
 #include "common/buf.h"
 #include "common/vtime.h"
+#include "json_mem.h"
 
 #define FLAT_CHUNK (64 * 1024)
 #define FLAT_MISP_MAX ((size_t)256 * 1024 * 1024)
@@ -855,7 +856,14 @@ static enum vg_rc misp_load(struct vg_flat_reader *r, struct vg_error *err)
         rc = fail_at(err, VG_INVALID, 0, -1, NULL, "empty input: no MISP document");
         goto out;
     }
+    vg_json_watch_begin();
     root = json_loadb(raw.data + skip, raw.len - skip, JSON_REJECT_DUPLICATES, &jerr);
+    if (vg_json_watch_oom()) { /* the document may have lost bytes: json_mem.h */
+        json_decref(root);
+        root = NULL;
+        rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory reading the MISP document");
+        goto out;
+    }
     if (root == NULL) {
         char msg[VG_ERROR_MSG_MAX];
 

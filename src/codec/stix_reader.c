@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "json_mem.h"
 
 #define CHUNK_SIZE (64u * 1024)
 #define KIND_LEVELS 64       /* bracket kinds remembered, one bit each */
@@ -612,12 +613,26 @@ static enum vg_rc finish_elem(struct vg_stix_reader *r, json_t **obj, struct vg_
         return reject(r, err, "nesting deeper than %d", VG_STIX_DEPTH_MAX);
     if (r->too_large)
         return reject(r, err, "object larger than %u MiB", VG_STIX_OBJECT_MAX / (1024 * 1024));
+    vg_json_watch_begin();
     j = json_loadb(r->elem.data, r->elem.len, JSON_REJECT_DUPLICATES, &jerr);
     if (j != NULL && json_is_object(j)) {
         r->kept = 1; /* vg_stix_reader_text until the next call */
         r->buffering = 0;
     } else {
         drop_elem(r);
+    }
+    /* Out of memory is not the element's fault: the stream cannot go on (an
+     * import must not record a good object as rejected). */
+    if (vg_json_watch_oom() || (j == NULL && json_error_code(&jerr) == json_error_out_of_memory)) {
+        /* Even a parse that succeeds may have lost bytes: jansson's lexer
+         * drops a character it cannot append to a full buffer. */
+        json_decref(j);
+        r->kept = 0;
+        fail(r, VG_NOMEM, r->elem_line, r->elem_off,
+             "out of memory parsing the element at line %ld", r->elem_line);
+        if (err)
+            *err = r->ferr;
+        return r->fatal;
     }
     if (j == NULL) {
         if (jerr.line > 0)

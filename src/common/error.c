@@ -22,8 +22,9 @@ static const struct {
     [VG_AUTH] = {"auth", "Authentication required", 401},
     [VG_FORBIDDEN] = {"forbidden", "Forbidden", 403},
     [VG_STORAGE] = {"storage", "Storage error", 500},
-    [VG_IO] = {"io", "I/O error", 500},
+    [VG_IO] = {"io", "I/O error", 503},
     [VG_INTERNAL] = {"internal", "Internal error", 500},
+    [VG_RATE] = {"rate", "Too many requests", 429},
 };
 
 void vg_error_clear(struct vg_error *err)

@@ -24,6 +24,7 @@ enum vg_rc {
     VG_STORAGE,
     VG_IO,
     VG_INTERNAL,
+    VG_RATE, /* too many requests: a rate limit (429, with Retry-After) */
     VG_RC_COUNT
 };
 

@@ -76,6 +76,7 @@ struct request {
     int route;
     struct vg_buf body; /* capped at the server's max_content_length */
     int too_large;
+    int no_memory; /* the body could not be kept: answered 503 */
 };
 
 /* This worker's store handle, opened on first use; NULL with err set. */

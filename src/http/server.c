@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "auth.h"
+#include "guard.h"
 #include "common/buf.h"
 #include "common/hash.h"
 #include "common/log.h"
@@ -77,7 +78,7 @@ enum vg_rc http_authenticate(struct vg_store *st, struct MHD_Connection *conn, u
         st, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
         vg_time_now_us(), scope, who, err);
     vg_store_read_end(st);
-    return rc;
+    return http_ratelimit_after_auth(conn, rc, rc == VG_OK ? who->key.id : NULL, err);
 }
 
 /* Answer doc (reference stolen) as JSON of the given media type. */
@@ -118,6 +119,8 @@ enum MHD_Result http_send_error(struct MHD_Connection *conn, struct request *rq,
 {
     unsigned status = (unsigned)vg_rc_http_status(err->code);
 
+    if (err->code == VG_RATE)
+        return http_ratelimit_send(conn, rq, err);
     return http_send_json(conn, rq, status,
                           json_pack("{s:s, s:s, s:i}", "title", vg_rc_title(err->code),
                                     "description", err->msg, "http_status", (int)status),
@@ -217,15 +220,34 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         vg_buf_init(&rq->body, srv->max_content_length);
         atomic_fetch_add(&srv->in_flight, 1);
         *con_cls = rq;
+        if (http_framing_check(conn, &err) != VG_OK)
+            return http_framing_refuse(conn, rq, &err);
         return MHD_YES;
     }
     if (*upload_size != 0) { /* body bytes: keep them, up to the limit */
-        if (!rq->too_large && vg_buf_append(&rq->body, upload, *upload_size) != VG_OK)
-            rq->too_large = 1;
+        unsigned limit_s =
+            srv->opts->body_timeout_s ? srv->opts->body_timeout_s : VG_SERVER_BODY_TIMEOUT_S;
+
+        /* A body dripping in more slowly than its deadline allows: close. */
+        if (vg_time_now_us() - rq->start_us > (int64_t)limit_s * 1000000)
+            return MHD_NO;
+        if (!rq->too_large && !rq->no_memory) {
+            enum vg_rc rc = vg_buf_append(&rq->body, upload, *upload_size);
+
+            /* out of memory is the server's failure, not a body too large */
+            if (rc == VG_LIMIT)
+                rq->too_large = 1;
+            else if (rc != VG_OK)
+                rq->no_memory = 1;
+        }
         *upload_size = 0;
         return MHD_YES;
     }
     vg_error_clear(&err);
+    if (rq->no_memory) {
+        vg_error_set(&err, VG_NOMEM, NULL, "out of memory reading the request");
+        return http_send_error(conn, rq, &err);
+    }
     rq->route = strcmp(url, "/api/v1/health") == 0         ? R_HEALTH
                 : strcmp(url, "/api/v1/whoami") == 0       ? R_WHOAMI
                 : strcmp(url, "/metrics") == 0             ? R_METRICS
@@ -244,9 +266,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
             vg_error_set(&err, VG_INVALID, NULL, "%s is not allowed here", method);
             return http_send_error(conn, rq, &err);
         }
-        if (http_worker_store(srv, &err) == NULL)
+        if (http_ratelimit_address(conn, &err) != VG_OK || http_worker_store(srv, &err) == NULL)
             return http_send_error(conn, rq, &err);
-        return http_send_json(conn, rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"), NULL);
+        /* After a failed fsync the hub still serves reads: say so. */
+        return http_send_json(
+            conn, rq, MHD_HTTP_OK,
+            json_pack("{s:s}", "status", vg_store_sync_failed() ? "read-only" : "ok"), NULL);
     }
     if (strcmp(url, "/api/v1/whoami") == 0) {
         if ((st = http_worker_store(srv, &err)) == NULL)
@@ -368,8 +393,10 @@ enum vg_rc vg_server_start(const struct vg_server_opts *opts, struct vg_server *
     }
     vs->threads = threads;
     pthread_mutex_init(&srv->mu, NULL);
-    if ((rc = http_lookup_start(srv, err)) != VG_OK ||
+    if ((rc = http_ratelimit_start(&vs->opts, err)) != VG_OK ||
+        (rc = http_lookup_start(srv, err)) != VG_OK ||
         (rc = http_stream_start(srv, err)) != VG_OK) {
+        http_ratelimit_stop();
         http_lookup_free(srv);
         pthread_mutex_destroy(&srv->mu);
         free(vs);
@@ -411,6 +438,7 @@ enum vg_rc vg_server_start(const struct vg_server_opts *opts, struct vg_server *
         http_stream_free(srv);
         http_lookup_free(srv);
         http_webhook_stop(srv->webhook);
+        http_ratelimit_stop();
         pthread_mutex_destroy(&srv->mu);
         free(vs);
         return rc;
@@ -461,6 +489,7 @@ void vg_server_stop(struct vg_server *vs)
     MHD_stop_daemon(vs->d);
     http_ledger_stop(vs->ticker);
     http_webhook_stop(srv->webhook);
+    http_ratelimit_stop();
     http_stream_free(srv);
     http_lookup_free(srv);
     for (i = 0; i < srv->nstores; i++)

@@ -29,8 +29,18 @@ struct vg_server_opts {
     unsigned threads;    /* worker threads; 0: one per CPU */
     unsigned max_connections;
     unsigned max_per_address;
-    unsigned timeout_s;             /* idle connection timeout */
-    unsigned grace_s;               /* how long requests in flight may finish at shutdown */
+    unsigned timeout_s; /* idle connection timeout */
+    unsigned grace_s;   /* how long requests in flight may finish at shutdown */
+    /* Rate limits (src/http/ratelimit.h): requests per second and bucket
+     * size per API key, and per client address for requests without a
+     * valid key; a rate of 0 is no limit (the default); a burst of 0 is
+     * the rate. */
+    unsigned rate_per_key, burst_per_key;
+    unsigned rate_per_address, burst_per_address;
+    /* Whole seconds a request body may take to arrive, counted from its
+     * headers (a slow drip that never idles past timeout_s is cut too);
+     * 0: VG_SERVER_BODY_TIMEOUT_S. */
+    unsigned body_timeout_s;
     size_t max_content_length;      /* largest request body; 0: VG_SERVER_MAX_CONTENT_LENGTH */
     unsigned stream_heartbeat_s;    /* 0: 15 */
     unsigned stream_retention_days; /* events older are not streamed; 0: 30 */
@@ -56,6 +66,7 @@ struct vg_server_opts {
 };
 
 #define VG_SERVER_MAX_CONTENT_LENGTH (100u * 1024 * 1024)
+#define VG_SERVER_BODY_TIMEOUT_S 600
 
 /* Run until SIGTERM or SIGINT.  Prints "listening on ADDR:PORT" on stdout
  * once ready.  VG_IO when the address cannot be bound. */

@@ -243,6 +243,13 @@ static uint64_t params_hash(struct MHD_Connection *conn)
     return h;
 }
 
+/* A failure of the server (memory, storage), never to be answered as
+ * "not found" or blamed on the request. */
+static int server_fault(enum vg_rc rc)
+{
+    return rc == VG_NOMEM || rc == VG_STORAGE || rc == VG_IO || rc == VG_INTERNAL;
+}
+
 static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct MHD_Connection *conn,
                                struct request *rq, const struct vg_auth *who, const vg_token *tok,
                                size_t ntok, const char *cid, const char *object_id,
@@ -259,6 +266,7 @@ static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct M
     enum MHD_Result r;
     long long lim;
     int found = 0;
+    enum vg_rc rc;
     char typebuf[4096], idbuf[MATCH_MAX * 260];
     const char *types[MATCH_MAX], *ids[MATCH_MAX];
     struct vsel vs;
@@ -268,9 +276,12 @@ static enum MHD_Result objects(struct server *srv, struct vg_store *st, struct M
     memset(&p, 0, sizeof(p));
     /* The collection must be readable by this partner; otherwise it does not exist. */
     memset(&c, 0, sizeof(c));
-    if (vg_store_collection_scan(st, tok, ntok, 0, cid, collection_one_cb, &c, &err) == VG_OK &&
+    if ((rc = vg_store_collection_scan(st, tok, ntok, 0, cid, collection_one_cb, &c, &err)) ==
+            VG_OK &&
         c.id != 0 && c.can_read)
         found = 1;
+    if (!found && server_fault(rc)) /* out of memory, storage: not "absent" */
+        return http_send_error(conn, rq, &err);
     if (!found) {
         vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");
         return http_send_error(conn, rq, &err);
@@ -493,10 +504,13 @@ static int writable_collection(struct vg_store *st, const vg_token *tok, size_t 
                                const char *id, const struct vg_auth *who, struct vg_collection *c,
                                struct vg_error *err)
 {
+    enum vg_rc rc = VG_OK;
+
     memset(c, 0, sizeof(*c));
-    if (ntok == 0 ||
-        vg_store_collection_scan(st, tok, ntok, 0, id, collection_one_cb, c, err) != VG_OK ||
-        c->id == 0) {
+    if (ntok > 0 && server_fault(rc = vg_store_collection_scan(st, tok, ntok, 0, id,
+                                                               collection_one_cb, c, err)))
+        return -1; /* out of memory, storage: not "absent" */
+    if (ntok == 0 || rc != VG_OK || c->id == 0) {
         vg_error_clear(err);
         vg_error_set(err, VG_NOT_FOUND, NULL, "no such resource");
         return -1;
@@ -689,9 +703,12 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     src.chunk = 0;
     bad = json_array();
     vg_buf_init(&okbuf, 0);
-    if (bad == NULL || vg_ingest_new(st, &io, &ing, &err) != VG_OK ||
-        vg_stix_reader_new(body_read, &src, &rd) != VG_OK)
+    if (bad == NULL)
+        goto nomem;
+    if (vg_ingest_new(st, &io, &ing, &err) != VG_OK)
         goto fail;
+    if (vg_stix_reader_new(body_read, &src, &rd) != VG_OK)
+        goto nomem; /* its only failure here */
     /* Objects are prepared (parsed, validated) in chunks before any write:
      * the store's write lock is not held while this request parses, so
      * envelopes on other connections parse at the same time. */
@@ -714,6 +731,10 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
             if (rc == VG_NOT_FOUND) {
                 done = 1;
                 break;
+            }
+            if (rc == VG_NOMEM) { /* the server's failure: 503, nothing stored */
+                err = oerr;
+                goto fail;
             }
             if (rc != VG_OK && rc != VG_INVALID) {
                 if (total == 0) { /* not an envelope at all: 400, nothing stored */
@@ -877,13 +898,19 @@ enum MHD_Result http_taxii(struct server *srv, struct MHD_Connection *conn, stru
         if (strlen(sid) == VG_UUID_TEXT_LEN + 1 && sid[VG_UUID_TEXT_LEN] == '/') {
             memcpy(id, sid, VG_UUID_TEXT_LEN);
             id[VG_UUID_TEXT_LEN] = '\0';
-            if (vg_store_status_get(st, id, who.org.id, &json, &err) == VG_OK) {
+            enum vg_rc src = vg_store_status_get(st, id, who.org.id, &json, &err);
+
+            if (src == VG_OK) {
                 json_t *doc = json_loads(json, 0, NULL);
 
                 free(json);
                 if (doc != NULL)
                     return send_taxii(conn, rq, doc);
+                vg_error_set(&err, VG_NOMEM, NULL, "out of memory");
+                return http_send_error(conn, rq, &err);
             }
+            if (server_fault(src))
+                return http_send_error(conn, rq, &err);
         }
         vg_error_clear(&err);
         vg_error_set(&err, VG_NOT_FOUND, NULL, "no such resource");

@@ -773,6 +773,9 @@ enum vg_rc vg_store_seq_added_by(struct vg_store *st, int64_t us, int64_t *seq,
                                  struct vg_error *err);
 enum vg_rc vg_store_stats(struct vg_store *st, struct vg_store_stats *out, struct vg_error *err);
 enum vg_rc vg_store_check(struct vg_store *st, struct vg_error *err);
+/* 1 once a sync to disk has failed in this process: from then on every write
+ * transaction fails with VG_IO (reads go on) until the process restarts. */
+int vg_store_sync_failed(void);
 
 /* Backend constructors (one per backend folder). */
 enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_store **out,

@@ -41,6 +41,10 @@ struct sq {
     int read_depth;     /* open read snapshots (sq_read_begin) */
     int64_t next_seq;   /* valid while in_tx */
     int64_t last_added; /* valid while in_tx */
+    /* BEGIN IMMEDIATE, BEGIN, COMMIT, ROLLBACK: prepared at open, so that
+     * ending a transaction needs no allocation (a ROLLBACK that cannot run
+     * for want of memory would leave the handle inside the transaction). */
+    sqlite3_stmt *tx[4];
     struct cached cache[CACHE_SIZE];
     size_t cache_next;
     struct {
@@ -86,5 +90,9 @@ enum vg_rc sq_notify_attempt(struct vg_store *st, int64_t id, int64_t at_us, int
                              struct vg_error *err);
 enum vg_rc sq_delivery_scan(struct vg_store *st, int64_t org_id, int64_t seq, vg_delivery_cb cb,
                             void *ctx, struct vg_error *err);
+/* VG_STORAGE (err filled) when SQLite rolled back the write transaction
+ * this handle has open (out of memory, I/O error): nothing may be written
+ * after that, or it would commit on its own.  VG_OK otherwise. */
+enum vg_rc sq_tx_lost(struct sq *s, struct vg_error *err);
 
 #endif

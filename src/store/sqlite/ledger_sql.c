@@ -65,6 +65,8 @@ static sqlite3_stmt *lprep(struct sq *s, const char *sql, struct vg_error *err)
 {
     sqlite3_stmt *q = NULL;
 
+    if (sq_tx_lost(s, err) != VG_OK)
+        return NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
         lerr(s, err, "prepare");
         return NULL;
@@ -207,6 +209,8 @@ static enum vg_rc block_done(struct sq *s, const struct vg_merkle_frontier *f, c
         (lg->blk_ins =
              lprep(s, "INSERT OR REPLACE INTO ledger_block(k, hash) VALUES(?, ?)", err)) == NULL)
         return err->code;
+    if ((rc = sq_tx_lost(s, err)) != VG_OK)
+        return rc;
     sqlite3_reset(lg->blk_ins);
     sqlite3_bind_int64(lg->blk_ins, 1, (sqlite3_int64)(f->size >> SQ_BLOCK_LEVEL));
     sqlite3_bind_blob(lg->blk_ins, 2, cur, 32, SQLITE_STATIC);
@@ -233,6 +237,8 @@ static enum vg_rc append_leaf(struct sq *s, const uint8_t *leaf, size_t len, int
              lprep(s, "INSERT INTO ledger(idx, obj, key_id, hash, leaf) VALUES(?, ?, ?, ?, ?)",
                    err)) == NULL)
         return err->code;
+    if ((rc = sq_tx_lost(s, err)) != VG_OK)
+        return rc;
     sqlite3_reset(lg->ins);
     sqlite3_bind_int64(lg->ins, 1, (sqlite3_int64)idx);
     if (obj)
@@ -442,8 +448,12 @@ enum vg_rc sq_ledger_begin(struct sq *s, struct vg_error *err)
         return rc;
     if ((q = lprep(s, "SELECT coalesce(max(idx) + 1, 0) FROM ledger", err)) == NULL)
         return err->code;
-    if (sqlite3_step(q) == SQLITE_ROW)
-        entries = sqlite3_column_int64(q, 0);
+    if (sqlite3_step(q) != SQLITE_ROW) { /* not "damaged": the read failed */
+        rc = lerr(s, err, "size");
+        sqlite3_finalize(q);
+        return rc;
+    }
+    entries = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
     if ((uint64_t)entries != lg->f.size)
         return vg_error_set(err, VG_STORAGE, "ledger",

@@ -38,12 +38,14 @@
 #include "common/buf.h"
 #include "geo_sql.h"
 #include "common/hash.h"
+#include "common/log.h"
 #include "common/vtime.h"
 #include "model/uuid.h"
 #include "store/store.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,18 +55,66 @@ static struct sq *sq_of(struct vg_store *st)
     return (struct sq *)st;
 }
 
+/*
+ * A failed fsync is fatal for writing, never retried (PostgreSQL's lesson,
+ * "fsyncgate"): Linux may have dropped the dirty pages and cleared the error,
+ * so a later fsync that succeeds proves nothing about the data before it.
+ * The first failure stops every write of the process, on every handle; reads
+ * go on; the operator restarts the hub once the disk is sound, and SQLite's
+ * WAL recovery then keeps exactly the transactions whose commit record
+ * reached the disk.
+ */
+static atomic_int sync_failed;
+
+int vg_store_sync_failed(void)
+{
+    return atomic_load(&sync_failed);
+}
+
+static void note_sync_failure(int code)
+{
+    if (code != SQLITE_IOERR_FSYNC && code != SQLITE_IOERR_DIR_FSYNC)
+        return;
+    if (atomic_exchange(&sync_failed, 1) == 0)
+        vg_log(VG_LOG_ERROR, "store_sync_failed",
+               "a sync to disk failed: the hub writes nothing more until it is restarted "
+               "(reads go on); check the disk, then restart");
+}
+
+/* What a failed SQLite call means for the caller. */
+static enum vg_rc code_rc(int code)
+{
+    note_sync_failure(code);
+    if (code == SQLITE_NOMEM)
+        return VG_NOMEM;
+    if ((code & 0xff) == SQLITE_CONSTRAINT)
+        return VG_CONFLICT;
+    if ((code & 0xff) == SQLITE_FULL || (code & 0xff) == SQLITE_IOERR)
+        return VG_IO;
+    return VG_STORAGE;
+}
+
 static enum vg_rc db_error(struct sq *s, struct vg_error *err, const char *what)
 {
-    int code = sqlite3_errcode(s->db);
-    enum vg_rc rc = VG_STORAGE;
+    return vg_error_set(err, code_rc(sqlite3_errcode(s->db)), NULL, "%s: %s", what,
+                        sqlite3_errmsg(s->db));
+}
 
-    if (code == SQLITE_NOMEM)
-        rc = VG_NOMEM;
-    else if ((code & 0xff) == SQLITE_CONSTRAINT)
-        rc = VG_CONFLICT;
-    else if ((code & 0xff) == SQLITE_FULL || (code & 0xff) == SQLITE_IOERR)
-        rc = VG_IO;
-    return vg_error_set(err, rc, NULL, "%s: %s", what, sqlite3_errmsg(s->db));
+/*
+ * SQLite may roll back the whole transaction when a statement fails for want
+ * of memory or on an I/O error (sqlite3_get_autocommit then says so).  The
+ * writes that follow would each commit on their own: half a batch stored,
+ * the ledger's size out of step with its entries.  Every statement of a
+ * write transaction is prepared here or checks before its step (the ledger's,
+ * the commit), so a lost transaction stops it.
+ */
+enum vg_rc sq_tx_lost(struct sq *s, struct vg_error *err)
+{
+    if (s->in_tx && sqlite3_get_autocommit(s->db))
+        return vg_error_set(
+            err, VG_STORAGE, NULL,
+            "the transaction was rolled back by SQLite (out of memory or I/O error)");
+    return VG_OK;
 }
 
 /* Prepared statement for sql, from the cache; reset and unbound. */
@@ -72,6 +122,9 @@ static sqlite3_stmt *prep(struct sq *s, const char *sql, struct vg_error *err)
 {
     struct cached *c;
     size_t i;
+
+    if (sq_tx_lost(s, err) != VG_OK)
+        return NULL;
 
     for (i = 0; i < CACHE_SIZE; i++) {
         c = &s->cache[i];
@@ -108,11 +161,49 @@ static enum vg_rc exec(struct sq *s, const char *sql, struct vg_error *err)
     char *msg = NULL;
 
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        enum vg_rc rc = vg_error_set(err, VG_STORAGE, NULL, "%s", msg ? msg : "sqlite error");
+        enum vg_rc rc = vg_error_set(err, code_rc(sqlite3_errcode(s->db)), NULL, "%s",
+                                     msg ? msg : "sqlite error");
         sqlite3_free(msg);
         return rc;
     }
     return VG_OK;
+}
+
+enum tx_kind { TX_BEGIN_WRITE, TX_BEGIN_READ, TX_COMMIT, TX_ROLLBACK };
+static const char *const tx_sql[4] = {"BEGIN IMMEDIATE", "BEGIN", "COMMIT", "ROLLBACK"};
+
+/* Run one of the transaction statements (prepared at open). */
+static enum vg_rc tx(struct sq *s, enum tx_kind k, struct vg_error *err)
+{
+    sqlite3_stmt *q = s->tx[k];
+    int rc;
+
+    if (q == NULL)
+        return exec(s, tx_sql[k], err);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return db_error(s, err, tx_sql[k]);
+    return VG_OK;
+}
+
+/*
+ * A transaction SQLite still holds although this handle closed it: a
+ * COMMIT or ROLLBACK that failed (out of memory, an I/O error).  Roll it
+ * back before anything else runs on the handle, or every later BEGIN would
+ * fail and every read would see an old snapshot.
+ */
+static void tx_settle(struct sq *s)
+{
+    if (!s->in_tx && s->read_depth == 0 && !sqlite3_get_autocommit(s->db))
+        tx(s, TX_ROLLBACK, NULL);
+}
+
+/* Roll back a write transaction if SQLite still holds it. */
+static void tx_settle_write(struct sq *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        tx(s, TX_ROLLBACK, NULL);
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *v)
@@ -292,6 +383,29 @@ newer:
 
 /* ---- transactions -------------------------------------------------------- */
 
+/* The integer the query gives (dflt for no row or NULL); an error fails. */
+static enum vg_rc scalar_get(struct sq *s, const char *sql, int64_t dflt, int64_t *out,
+                             struct vg_error *err)
+{
+    sqlite3_stmt *st = prep(s, sql, err);
+    int r;
+
+    if (st == NULL)
+        return err ? err->code : VG_STORAGE;
+    *out = dflt;
+    r = sqlite3_step(st);
+    if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        *out = sqlite3_column_int64(st, 0);
+    if (r != SQLITE_ROW && r != SQLITE_DONE) {
+        enum vg_rc rc = db_error(s, err, "read");
+
+        sqlite3_reset(st);
+        return rc;
+    }
+    sqlite3_reset(st);
+    return VG_OK;
+}
+
 static int64_t scalar(struct sq *s, const char *sql, int64_t dflt)
 {
     sqlite3_stmt *st = prep(s, sql, NULL);
@@ -335,6 +449,7 @@ static void bloom_sync(struct sq *s, struct bloom *b, const char *count_sql, con
 {
     sqlite3_stmt *q;
     int64_t n;
+    int r;
 
     if (b->bits == NULL || (b->count + 1024) * 16 > b->nbits) {
         size_t want = 1u << 20;
@@ -358,9 +473,15 @@ static void bloom_sync(struct sq *s, struct bloom *b, const char *count_sql, con
         return;
     }
     sqlite3_bind_int64(q, 1, b->max_id);
-    while (sqlite3_step(q) == SQLITE_ROW) {
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         bloom_add(b, sqlite3_column_int64(q, 1));
         b->max_id = sqlite3_column_int64(q, 0);
+    }
+    if (r != SQLITE_DONE) { /* rows left out would read as certainly absent */
+        sqlite3_reset(q);
+        free(b->bits);
+        memset(b, 0, sizeof(*b));
+        return;
     }
     sqlite3_reset(q);
     b->begin_id = b->max_id;
@@ -382,18 +503,30 @@ static enum vg_rc sq_begin(struct vg_store *st, struct vg_error *err)
 
     if (s->in_tx)
         return vg_error_set(err, VG_INTERNAL, NULL, "transaction already open");
-    if ((rc = exec(s, "BEGIN IMMEDIATE", err)) != VG_OK)
+    if (atomic_load(&sync_failed))
+        return vg_error_set(err, VG_IO, NULL,
+                            "the hub stopped writing after a failed sync to disk; restart it "
+                            "once the disk is sound");
+    tx_settle(s);
+    if ((rc = tx(s, TX_BEGIN_WRITE, err)) != VG_OK)
         return rc;
     s->in_tx = 1;
     /* The last version stored (rowid order is seq and date_added order). */
-    s->next_seq = scalar(s, "SELECT seq FROM object ORDER BY rowid DESC LIMIT 1", 0) + 1;
-    s->last_added = scalar(s, "SELECT date_added_us FROM object ORDER BY rowid DESC LIMIT 1", 0);
+    if ((rc = scalar_get(s, "SELECT seq FROM object ORDER BY rowid DESC LIMIT 1", 0, &s->next_seq,
+                         err)) != VG_OK ||
+        (rc = scalar_get(s, "SELECT date_added_us FROM object ORDER BY rowid DESC LIMIT 1", 0,
+                         &s->last_added, err)) != VG_OK) {
+        tx_settle_write(s);
+        s->in_tx = 0;
+        return rc;
+    }
+    s->next_seq++;
     bloom_sync(s, &s->seen, "SELECT count(*) FROM observable",
                "SELECT id, vhash FROM observable WHERE id > ? ORDER BY id");
     bloom_sync(s, &s->ids, "SELECT count(*) FROM object",
                "SELECT rowid, id_hash FROM object WHERE rowid > ? ORDER BY rowid");
-    if ((rc = sq_ledger_begin(s, err)) != VG_OK) {
-        exec(s, "ROLLBACK", NULL);
+    if ((rc = sq_tx_lost(s, err)) != VG_OK || (rc = sq_ledger_begin(s, err)) != VG_OK) {
+        tx_settle_write(s);
         s->in_tx = 0;
         return rc;
     }
@@ -407,11 +540,24 @@ static enum vg_rc sq_commit(struct vg_store *st, struct vg_error *err)
 
     if (!s->in_tx)
         return vg_error_set(err, VG_INTERNAL, NULL, "no transaction open");
-    if ((rc = sq_ledger_commit(s, err)) == VG_OK)
-        rc = exec(s, "COMMIT", err);
+    if ((rc = sq_tx_lost(s, err)) == VG_OK && (rc = sq_ledger_commit(s, err)) == VG_OK &&
+        (rc = sq_tx_lost(s, err)) == VG_OK)
+        rc = tx(s, TX_COMMIT, err);
     if (rc != VG_OK) {
-        exec(s, "ROLLBACK", NULL);
-        rc = vg_error_set(err, VG_STORAGE, NULL, "commit failed: %s", sqlite3_errmsg(s->db));
+        char msg[VG_ERROR_MSG_MAX];
+
+        snprintf(msg, sizeof(msg), "%s (%d)", sqlite3_errmsg(s->db),
+                 sqlite3_extended_errcode(s->db));
+        tx_settle_write(s);
+        /* As sq_rollback: the rows' ids will be given again, and another
+         * writer's rows with those ids must reach the Bloom filters. */
+        s->seen.max_id = s->seen.begin_id;
+        s->ids.max_id = s->ids.begin_id;
+        sq_ledger_rollback(s);
+        /* A full disk or an I/O error is the hub's condition, not a fault
+         * in the request: VG_IO (503, retry later). */
+        rc = vg_error_set(err, rc == VG_IO || rc == VG_NOMEM ? rc : VG_STORAGE, NULL,
+                          "commit failed: %s", msg);
     }
     s->in_tx = 0;
     return rc;
@@ -422,7 +568,7 @@ static void sq_rollback(struct vg_store *st)
     struct sq *s = sq_of(st);
 
     if (s->in_tx) {
-        exec(s, "ROLLBACK", NULL);
+        tx(s, TX_ROLLBACK, NULL);
         /* The ids of rolled-back rows will be given again: catch up from
          * where the transaction began (the extra bits are harmless). */
         s->seen.max_id = s->seen.begin_id;
@@ -439,8 +585,9 @@ static enum vg_rc sq_read_begin(struct vg_store *st, struct vg_error *err)
     struct sq *s = sq_of(st);
     enum vg_rc rc;
 
+    tx_settle(s);
     if (s->read_depth == 0 && sqlite3_get_autocommit(s->db) &&
-        (rc = exec(s, "BEGIN", err)) != VG_OK)
+        (rc = tx(s, TX_BEGIN_READ, err)) != VG_OK)
         return rc;
     s->read_depth++;
     return VG_OK;
@@ -450,8 +597,9 @@ static void sq_read_end(struct vg_store *st)
 {
     struct sq *s = sq_of(st);
 
-    if (s->read_depth > 0 && --s->read_depth == 0 && !s->in_tx && !sqlite3_get_autocommit(s->db))
-        exec(s, "COMMIT", NULL);
+    if (s->read_depth > 0 && --s->read_depth == 0 && !s->in_tx && !sqlite3_get_autocommit(s->db) &&
+        tx(s, TX_COMMIT, NULL) != VG_OK)
+        tx(s, TX_ROLLBACK, NULL); /* a read has nothing to lose */
 }
 
 /* Run a single write as its own transaction when none is open. */
@@ -1055,7 +1203,7 @@ static enum vg_rc sq_collection_scan(struct vg_store *st, const vg_token *tokens
         return err->code;
     bind_tokens(q, 1, tokens, ntokens);
     if (uuid)
-        sqlite3_bind_text(q, at, uuid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, at, uuid, -1, SQLITE_STATIC);
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         struct vg_collection c;
 
@@ -1754,13 +1902,13 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
     for (i = 0; i < f->nids; i++)
         sqlite3_bind_int64(q, at++, id_hash(f->ids[i]));
     if (f->stix_id)
-        sqlite3_bind_text(q, at++, f->stix_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, at++, f->stix_id, -1, SQLITE_STATIC);
     for (i = 0; i < f->nids; i++)
-        sqlite3_bind_text(q, at++, f->ids[i], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, at++, f->ids[i], -1, SQLITE_STATIC);
     if (f->type)
-        sqlite3_bind_text(q, at++, f->type, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, at++, f->type, -1, SQLITE_STATIC);
     for (i = 0; i < f->ntypes; i++)
-        sqlite3_bind_text(q, at++, f->types[i], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, at++, f->types[i], -1, SQLITE_STATIC);
     if (f->has_max_tlp)
         sqlite3_bind_int(q, at++, (int)f->max_tlp);
     if (f->org_id)
@@ -1770,13 +1918,13 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
     if (f->kind)
         sqlite3_bind_int(q, at++, (int)f->kind);
     for (i = 0; i < f->nspec_versions; i++)
-        sqlite3_bind_text(q, at++, f->spec_versions[i], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, at++, f->spec_versions[i], -1, SQLITE_STATIC);
     for (i = 0; i < f->ncollection_ids; i++)
         sqlite3_bind_int64(q, at++, f->collection_ids[i]);
     for (i = 0; i < f->nkinds; i++)
         sqlite3_bind_int(q, at++, (int)f->kinds[i]);
     for (i = 0; i < f->nlabels; i++)
-        sqlite3_bind_text(q, at++, f->labels[i], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, at++, f->labels[i], -1, SQLITE_STATIC);
     at = bind_tokens(q, at, f->groups, f->ngroups); /* twice: audience, then deletions */
     at = bind_tokens(q, at, f->groups, f->ngroups);
     for (i = 0; i < f->ncountries; i++)
@@ -1902,7 +2050,7 @@ bind:
     if (f->org_id)
         sqlite3_bind_int64(q, at++, f->org_id);
     if (f->label)
-        sqlite3_bind_text(q, at++, f->label, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, at++, f->label, -1, SQLITE_STATIC);
     if (f->added_after_us)
         sqlite3_bind_int64(q, at++, after);
     for (i = 0; i < f->ncountries; i++)
@@ -2154,6 +2302,8 @@ static void sq_close(struct vg_store *st)
         free(s->cache[i].sql);
         free(s->shapes[i].sql);
     }
+    for (i = 0; i < sizeof(s->tx) / sizeof(s->tx[0]); i++)
+        sqlite3_finalize(s->tx[i]);
     sq_ledger_cleanup(s); /* its statements, before the connection */
     sqlite3_finalize(s->geo_put);
     sqlite3_finalize(s->geo_claims);
@@ -2504,6 +2654,13 @@ enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_stor
         goto fail;
     if ((rc = migrate(s, err)) != VG_OK)
         goto fail;
+    for (size_t i = 0; i < sizeof(s->tx) / sizeof(s->tx[0]); i++) {
+        if (sqlite3_prepare_v3(s->db, tx_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->tx[i], NULL) !=
+            SQLITE_OK) {
+            rc = db_error(s, err, "prepare");
+            goto fail;
+        }
+    }
     *out = &s->base;
     return VG_OK;
 fail:
