@@ -31,7 +31,7 @@ finish() {
 start_server() {
   "$VIGIE" serve --listen 127.0.0.1:0 "$@" >"$TMP/serve.out" 2>"$TMP/serve.log" &
   SERVER_PID=$!
-  for _ in $(seq 1 400); do grep -q listening "$TMP/serve.out" 2>/dev/null && break; sleep 0.05; done
+  for _ in $(seq 1 1200); do grep -q listening "$TMP/serve.out" 2>/dev/null && break; sleep 0.05; done
   PORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$TMP/serve.out")
   if [ -z "$PORT" ]; then
     cat "$TMP/serve.out" "$TMP/serve.log"
