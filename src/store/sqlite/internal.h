@@ -48,4 +48,14 @@ struct sq {
     struct sq_ledger ledger; /* the evidence ledger's state (ledger_sql.c) */
 };
 
+/* Warning lists (warn_sql.c): migration 8 and the store's operations. */
+extern const char sq_warn_migration[];
+enum vg_rc sq_warninglist_put(struct vg_store *st, const struct vg_wl_row *row,
+                              struct vg_error *err);
+enum vg_rc sq_warninglist_delete(struct vg_store *st, const char *name, struct vg_error *err);
+enum vg_rc sq_warninglist_scan(struct vg_store *st, int with_json, vg_wl_row_cb cb, void *ctx,
+                               struct vg_error *err);
+enum vg_rc sq_warn_reflag(struct vg_store *st, vg_warn_fn fn, void *ctx, size_t *flagged,
+                          struct vg_error *err);
+
 #endif

@@ -203,6 +203,8 @@ static const char *const migrations[] = {
     sq_artefact_migration,
     /* 7: roots of the ledger's complete blocks of 1024 leaves (ledger_sql.c) */
     sq_ledger_block_migration,
+    /* 8: warning lists, and the lists each value is on (warn_sql.c) */
+    sq_warn_migration,
 };
 
 static int schema_version(struct sq *s)
@@ -1104,7 +1106,7 @@ static int64_t id_hash(const char *stix_id)
  * when absent.
  */
 static enum vg_rc obs_id(struct sq *s, enum vg_obs_kind kind, const char *value, size_t len,
-                         int insert, int64_t *out, struct vg_error *err)
+                         int insert, const char *warn, int64_t *out, struct vg_error *err)
 {
     unsigned char k = (unsigned char)kind;
     int64_t h = fnv(fnv(VG_FNV_SEED, &k, 1), value, len);
@@ -1130,11 +1132,13 @@ static enum vg_rc obs_id(struct sq *s, enum vg_obs_kind kind, const char *value,
     if (!insert)
         return VG_NOT_FOUND;
 add:
-    if ((q = prep(s, "INSERT INTO observable(vhash, kind, value) VALUES(?, ?, ?)", err)) == NULL)
+    if ((q = prep(s, "INSERT INTO observable(vhash, kind, value, warn) VALUES(?, ?, ?, ?)", err)) ==
+        NULL)
         return err->code;
     sqlite3_bind_int64(q, 1, h);
     sqlite3_bind_int(q, 2, (int)kind);
     sqlite3_bind_text(q, 3, value, (int)len, SQLITE_STATIC);
+    bind_text(q, 4, warn); /* the warning lists it is on, decided by the writer */
     if (sqlite3_step(q) != SQLITE_DONE) {
         enum vg_rc rc = db_error(s, err, "observable");
         sqlite3_reset(q);
@@ -1167,7 +1171,7 @@ static enum vg_rc put_claims(struct sq *s, int64_t rowid, const struct vg_object
         int64_t obs_id_v = 0;
         enum vg_rc rc;
 
-        if ((rc = obs_id(s, c->kind, c->value, c->len, 1, &obs_id_v, err)) != VG_OK)
+        if ((rc = obs_id(s, c->kind, c->value, c->len, 1, c->warn, &obs_id_v, err)) != VG_OK)
             return rc;
         q = prep(s,
                  "INSERT OR IGNORE INTO claim(object_rowid, obs_id, label, confidence, "
@@ -1717,7 +1721,7 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     if (f->ntokens == 0)
         return VG_OK;
     if (f->value) { /* one observable: found through its hash, or nothing */
-        if ((rc = obs_id(s, f->kind, f->value, f->value_len, 0, &one, err)) == VG_NOT_FOUND) {
+        if ((rc = obs_id(s, f->kind, f->value, f->value_len, 0, NULL, &one, err)) == VG_NOT_FOUND) {
             vg_error_clear(err);
             return VG_OK;
         }
@@ -1729,7 +1733,7 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     vg_buf_init(&sql, 0);
     rc = vg_buf_puts(&sql, "SELECT ob.id, ob.kind, ob.value, c.label, c.confidence, "
                            "c.first_seen_us, c.last_seen_us, o.tlp, o.org_id, o.stix_id, "
-                           "o.date_added_us FROM claim c JOIN object o ON o.rowid = "
+                           "o.date_added_us, ob.warn FROM claim c JOIN object o ON o.rowid = "
                            "c.object_rowid JOIN observable ob ON ob.id = c.obs_id WHERE "
                            "o.revoked = 0 AND ");
     if (rc == VG_OK)
@@ -1746,6 +1750,8 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
         rc = cond(&sql, "c.label =", &at);
     if (rc == VG_OK && f->added_after_us)
         rc = cond(&sql, "o.rowid >", &at);
+    if (rc == VG_OK && f->skip_warned)
+        rc = vg_buf_puts(&sql, " AND ob.warn IS NULL");
     if (rc == VG_OK)
         rc = version_sql(&sql, VG_VERSIONS_LAST, 0, &at, f->ntokens);
     if (rc == VG_OK)
@@ -1790,6 +1796,7 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
         row.org_id = sqlite3_column_int64(q, 8);
         row.stix_id = (const char *)sqlite3_column_text(q, 9);
         row.date_added_us = sqlite3_column_int64(q, 10);
+        row.warn = (const char *)sqlite3_column_text(q, 11);
         if (cb(ctx, &row))
             break;
     }
@@ -2202,6 +2209,10 @@ static const struct vg_store_ops sqlite_ops = {
     .checkpoint_scan = sq_checkpoint_scan,
     .artefact_add = sq_artefact_add,
     .artefact_scan = sq_artefact_scan,
+    .warninglist_put = sq_warninglist_put,
+    .warninglist_delete = sq_warninglist_delete,
+    .warninglist_scan = sq_warninglist_scan,
+    .warn_reflag = sq_warn_reflag,
 };
 
 /* vg_id_hash(text): the id hash in SQL, for the integrity check. */
