@@ -131,6 +131,10 @@ static int sensor_cb(void *arg, const struct vg_obs_row *row)
     return vg_sensor_add(c->sensor, row->kind, row->value, row->len, row->label, c->err) != VG_OK;
 }
 
+/* --include-warninglisted: values on a warning list go to sensor, CSV and
+ * plain exports too (by default they are left out: docs/warninglists.md). */
+static int keep_warned;
+
 /* The distinct visible values, written for a sensor. */
 static int export_sensor(struct vg_cli *cli, struct vg_store *st, const char *format,
                          const char *output, const vg_token *tokens, size_t ntokens,
@@ -161,6 +165,7 @@ static int export_sensor(struct vg_cli *cli, struct vg_store *st, const char *fo
     f.label = label;
     f.added_after_us = added_after;
     f.distinct = 1;
+    f.skip_warned = !keep_warned;
     c.err = err;
     rc = vg_sensor_begin(fmt, out, output, "vigie", &c.sensor, err);
     if (rc == VG_OK) {
@@ -189,13 +194,19 @@ static int export_sensor(struct vg_cli *cli, struct vg_store *st, const char *fo
 
 static int run(struct vg_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"for", required_argument, NULL, 'F'},     {"format", required_argument, NULL, 'f'},
-        {"type", required_argument, NULL, 't'},    {"kind", required_argument, NULL, 'k'},
-        {"max-tlp", required_argument, NULL, 'm'}, {"contributor", required_argument, NULL, 'c'},
-        {"label", required_argument, NULL, 'l'},   {"added-after", required_argument, NULL, 'a'},
-        {"all-versions", no_argument, NULL, 'V'},  {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"for", required_argument, NULL, 'F'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"type", required_argument, NULL, 't'},
+                                         {"kind", required_argument, NULL, 'k'},
+                                         {"max-tlp", required_argument, NULL, 'm'},
+                                         {"contributor", required_argument, NULL, 'c'},
+                                         {"label", required_argument, NULL, 'l'},
+                                         {"added-after", required_argument, NULL, 'a'},
+                                         {"all-versions", no_argument, NULL, 'V'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"include-warninglisted", no_argument, NULL, 'W'},
+                                         {NULL, 0, NULL, 0}};
     const char *forname = NULL, *format = "stix", *type = NULL, *contributor = NULL, *label = NULL,
                *output = NULL;
     enum vg_obs_kind kind = VG_OBS_NONE;
@@ -250,6 +261,9 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             if (vg_time_parse(optarg, strlen(optarg), &added_after) != VG_OK)
                 return tool_usage(&vg_cmd_export, "--added-after takes a timestamp like "
                                                   "2026-01-31T00:00:00Z");
+            break;
+        case 'W':
+            keep_warned = 1;
             break;
         case 'V':
             all_versions = 1;
@@ -315,6 +329,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         f.label = label;
         f.added_after_us = added_after;
         f.distinct = strcmp(format, "plain") == 0;
+        f.skip_warned = !keep_warned;
         if (strcmp(format, "csv") == 0)
             fprintf(c.out, "value,kind,label,tlp,contributor,first_seen,last_seen,confidence,"
                            "indicator\n");
@@ -349,6 +364,6 @@ const struct vg_cmd vg_cmd_export = {
     "export [--for ORG] [--format stix|csv|plain|suricata|zeek-intel|rpz] [--type TYPE] [--kind "
     "KIND] "
     "[--max-tlp TLP] [--contributor ORG] [--label LABEL] [--added-after TIME] "
-    "[--all-versions] [-o FILE]",
+    "[--all-versions] [--include-warninglisted] [-o FILE]",
     run,
 };

@@ -117,8 +117,10 @@ static int run(struct vg_cli *cli, int argc, char **argv)
                                          {"threads", required_argument, NULL, 'j'},
                                          {"block-size", required_argument, NULL, 'b'},
                                          {"help", no_argument, NULL, 'h'},
+                                         {"include-warninglisted", no_argument, NULL, 'W'},
                                          {NULL, 0, NULL, 0}};
     const char *snapshot = NULL, *forname = NULL;
+    int keep_warned = 0;
     static const char *const stdin_only[] = {"-"};
     const char *const *files;
     struct vg_index *idx = NULL;
@@ -145,6 +147,9 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             break;
         case 'c':
             c.count_only = 1;
+            break;
+        case 'W':
+            keep_warned = 1;
             break;
         case 'j':
             threads = strtol(optarg, &end, 10);
@@ -184,7 +189,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
 
         if ((ret = tool_open(cli, "match", &st)) != VG_EXIT_OK)
             return ret;
-        if (tool_snapshot_build(st, forname, &org, &b, &claims, &err) != VG_OK ||
+        if (tool_snapshot_build(st, forname, keep_warned, &org, &b, &claims, &err) != VG_OK ||
             vg_index_builder_finish(b, &img, &len, &err) != VG_OK ||
             vg_index_open_mem(img, len, VG_INDEX_TRUSTED, 1, &idx, &err) != VG_OK) {
             vg_index_builder_free(b);
@@ -250,7 +255,7 @@ out:
 const struct vg_cmd vg_cmd_match = {
     "match",
     "scan logs (plain or gzip) for the indicators an organisation may see",
-    "match [--snapshot FILE | --for ORG] [--count] [--threads N] [--block-size BYTES] "
-    "[FILE...|-]",
+    "match [--snapshot FILE | --for ORG [--include-warninglisted]] [--count] [--threads N] "
+    "[--block-size BYTES] [FILE...|-]",
     run,
 };

@@ -22,6 +22,7 @@
 
 #include "common/vtime.h"
 #include "model/obs.h"
+#include "warn.h"
 
 #define ORGS_MAX 256
 
@@ -261,6 +262,10 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_values *vals, cons
         json_object_set_new(doc, "matches", matches);
     else
         json_decref(matches);
+    if ((rc = vg_lookup_warn(st, &o, doc, err)) != VG_OK) { /* docs/warninglists.md */
+        json_decref(doc);
+        return rc;
+    }
     *out = doc;
     return VG_OK;
 }
