@@ -375,7 +375,8 @@ static pcre2_code *compile_regex(const char *p, size_t n)
     PCRE2_SIZE eo;
     pcre2_code *code;
 
-    if (n >= 2 && !isalnum((unsigned char)p[0]) && p[0] != '\\' && !isspace((unsigned char)p[0])) {
+    /* PHP's delimiters as MISP uses them; anything else is a bare pattern */
+    if (n >= 2 && strchr("/#~%@!|+([{<", p[0]) != NULL && p[0] != '\0') {
         d = (o = strchr(open, p[0])) && *o ? close[o - open] : p[0];
         for (end = p + n - 1; end > p && *end != d; end--)
             ;
