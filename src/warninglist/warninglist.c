@@ -12,8 +12,10 @@
  *     (the Cloudflare top 200 is in the top 1k, 2k, ...) is stored once.
  *   - the prefix lengths the networks use, per family: an address is probed
  *     once per length present (about 25 for the real lists), never per entry.
- *   - a second table of substrings, keyed by a polynomial hash that rolls
- *     over the value, once per distinct substring length (about 40).
+ *   - substrings in three more tables keyed by their first 8 bytes (entries
+ *     of 8 bytes or more), their first 4 bytes (4 to 7) or whole (1 to 3):
+ *     each position of a value costs at most five probes, whatever the
+ *     number of entries, and the few entries sharing a prefix are compared.
  *   - the regexes, compiled once by PCRE2 (with its JIT when available).
  *
  * Keys are compared byte for byte after the hash: a collision never flags a
@@ -39,7 +41,6 @@
 #define NONE UINT32_MAX
 #define ALL_KINDS (((1u << VG_OBS_KIND_COUNT) - 1) & ~1u)
 #define IP_KINDS (1u << VG_OBS_IPV4 | 1u << VG_OBS_IPV6 | 1u << VG_OBS_CIDR4 | 1u << VG_OBS_CIDR6)
-#define POLY 0x100000001b3ull /* odd multiplier of the rolling hash */
 
 struct slot {
     uint64_t h;
@@ -48,13 +49,20 @@ struct slot {
     uint32_t head; /* first posting */
 };
 
+/* Each table carries a Bloom filter of its hashes (4 bits per slot, two
+ * probes): most look-ups are misses, and the filter answers them from a few
+ * hundred kilobytes instead of a cache miss in a table of tens of MB. */
 struct table {
     struct slot *slots;
     size_t mask, count;
+    uint64_t *bloom;
+    size_t bmask; /* bits - 1 */
 };
 
+/* A list holding a key; for substrings, the whole entry (text: offset in
+ * the arena + 1, tlen bytes) to compare after the prefix matched. */
 struct posting {
-    uint32_t list, next;
+    uint32_t list, next, text, tlen;
 };
 
 struct regex {
@@ -71,14 +79,14 @@ struct vg_wl_set {
     _Atomic int refs;
     struct list *lists;
     size_t nlists;
-    struct table keys, subs;
-    struct vg_buf arena; /* key bytes */
+    struct table keys;
+    struct table g8, g4, g1; /* substrings by 8-byte prefix, 4-byte prefix, whole (1-3) */
+    struct vg_buf arena;     /* key bytes */
     struct posting *postings;
     size_t npostings, cappostings;
-    uint64_t bits4;    /* prefix lengths 0-32 of IPv4 networks */
-    uint64_t bits6[3]; /* prefix lengths 0-128 of IPv6 networks */
-    uint16_t *sublens; /* distinct substring lengths, ascending */
-    size_t nsublens;
+    uint64_t *lens4;     /* per /16 block: bit L when an IPv4 network of length L meets it */
+    uint64_t bits6[3];   /* prefix lengths 0-128 of IPv6 networks */
+    unsigned short_lens; /* bit L: a substring of L (1-3) bytes exists */
     struct regex *regexes;
     size_t nregexes;
     /* the kinds each matcher serves, for a quick way out */
@@ -104,22 +112,35 @@ static uint64_t mix(uint64_t h)
     return h;
 }
 
-static uint64_t poly(const unsigned char *p, size_t n)
+static void bloom_set(struct table *t, uint64_t h)
 {
-    uint64_t h = 0;
+    size_t a = (size_t)(h >> 24) & t->bmask, b = (size_t)(h >> 44 ^ h << 20) & t->bmask;
 
-    while (n--)
-        h = h * POLY + *p++;
-    return h;
+    t->bloom[a / 64] |= 1ull << (a % 64);
+    t->bloom[b / 64] |= 1ull << (b % 64);
+}
+
+static int bloom_maybe(const struct table *t, uint64_t h)
+{
+    size_t a = (size_t)(h >> 24) & t->bmask, b = (size_t)(h >> 44 ^ h << 20) & t->bmask;
+
+    return (t->bloom[a / 64] >> (a % 64) & 1) && (t->bloom[b / 64] >> (b % 64) & 1);
 }
 
 static int table_grow(struct table *t)
 {
     size_t n = t->slots ? (t->mask + 1) * 2 : 1024, i;
     struct slot *s = calloc(n, sizeof(*s));
+    uint64_t *bloom = calloc(n * 4 / 64, sizeof(*bloom));
 
-    if (s == NULL)
+    if (s == NULL || bloom == NULL) {
+        free(s);
+        free(bloom);
         return -1;
+    }
+    free(t->bloom);
+    t->bloom = bloom;
+    t->bmask = n * 4 - 1;
     for (i = 0; t->slots && i <= t->mask; i++) {
         size_t j;
 
@@ -128,6 +149,7 @@ static int table_grow(struct table *t)
         for (j = t->slots[i].h & (n - 1); s[j].key; j = (j + 1) & (n - 1))
             ;
         s[j] = t->slots[i];
+        bloom_set(t, s[j].h);
     }
     free(t->slots);
     t->slots = s;
@@ -135,12 +157,18 @@ static int table_grow(struct table *t)
     return 0;
 }
 
+static void table_free(struct table *t)
+{
+    free(t->slots);
+    free(t->bloom);
+}
+
 static const struct slot *table_find(const struct table *t, const struct vg_buf *arena, uint64_t h,
                                      const void *key, size_t klen)
 {
     size_t i;
 
-    if (t->slots == NULL)
+    if (t->slots == NULL || !bloom_maybe(t, h))
         return NULL;
     for (i = h & t->mask; t->slots[i].key; i = (i + 1) & t->mask) {
         const struct slot *s = &t->slots[i];
@@ -151,14 +179,34 @@ static const struct slot *table_find(const struct table *t, const struct vg_buf 
     return NULL;
 }
 
-/* Add (key, list) unless the list already holds the key. */
-static enum vg_rc table_add(struct vg_wl_set *set, struct table *t, uint64_t h, const void *key,
-                            size_t klen, uint32_t list)
+/* The slot of key, made when absent; NULL when out of memory. */
+static struct slot *slot_get(struct vg_wl_set *set, struct table *t, uint64_t h, const void *key,
+                             size_t klen)
 {
     struct slot *s = (struct slot *)table_find(t, &set->arena, h, key, klen);
+    size_t i;
 
-    if (s && set->postings[s->head].list == list)
-        return VG_OK; /* a duplicate entry in the same list */
+    if (s)
+        return s;
+    if ((t->count + 1) * 2 > (t->slots ? t->mask + 1 : 0) && table_grow(t) != 0)
+        return NULL;
+    if (set->arena.len + klen >= NONE || vg_buf_append(&set->arena, key, klen) != VG_OK)
+        return NULL;
+    for (i = h & t->mask; t->slots[i].key; i = (i + 1) & t->mask)
+        ;
+    s = &t->slots[i];
+    s->h = h;
+    s->key = (uint32_t)(set->arena.len - klen + 1);
+    s->klen = (uint32_t)klen;
+    s->head = NONE;
+    t->count++;
+    bloom_set(t, h);
+    return s;
+}
+
+static enum vg_rc posting_add(struct vg_wl_set *set, struct slot *s, uint32_t list, uint32_t text,
+                              uint32_t tlen)
+{
     if (set->npostings == set->cappostings) {
         size_t n = set->cappostings ? set->cappostings * 2 : 4096;
         struct posting *p = realloc(set->postings, n * sizeof(*p));
@@ -168,30 +216,36 @@ static enum vg_rc table_add(struct vg_wl_set *set, struct table *t, uint64_t h, 
         set->postings = p;
         set->cappostings = n;
     }
-    if (s == NULL) {
-        size_t i;
-
-        if ((t->count + 1) * 2 > (t->slots ? t->mask + 1 : 0) && table_grow(t) != 0)
-            return VG_NOMEM;
-        if (set->arena.len + klen >= NONE || vg_buf_append(&set->arena, key, klen) != VG_OK)
-            return VG_NOMEM;
-        for (i = h & t->mask; t->slots[i].key; i = (i + 1) & t->mask)
-            ;
-        s = &t->slots[i];
-        s->h = h;
-        s->key = (uint32_t)(set->arena.len - klen + 1);
-        s->klen = (uint32_t)klen;
-        s->head = NONE;
-        t->count++;
-    }
-    set->postings[set->npostings] = (struct posting){list, s->head};
+    set->postings[set->npostings] = (struct posting){list, s->head, text, tlen};
     s->head = (uint32_t)set->npostings++;
     return VG_OK;
+}
+
+/* Add (key, list) unless the list already holds the key. */
+static enum vg_rc table_add(struct vg_wl_set *set, struct table *t, uint64_t h, const void *key,
+                            size_t klen, uint32_t list)
+{
+    struct slot *s = slot_get(set, t, h, key, klen);
+
+    if (s == NULL)
+        return VG_NOMEM;
+    if (s->head != NONE && set->postings[s->head].list == list)
+        return VG_OK; /* a duplicate entry in the same list */
+    return posting_add(set, s, list, 0, 0);
 }
 
 static uint64_t key_hash(const void *key, size_t klen)
 {
     return mix(vg_fnv1a(VG_FNV_SEED, key, klen));
+}
+
+/* The hash of a substring prefix (1 to 8 bytes). */
+static uint64_t gram_hash(const unsigned char *p, size_t n)
+{
+    uint64_t x = 0;
+
+    memcpy(&x, p, n);
+    return mix(x ^ (uint64_t)n << 60 ^ 0x5bd1e9955bd1e995ull);
 }
 
 /* ---- entries --------------------------------------------------------------- */
@@ -421,6 +475,21 @@ static pcre2_code *compile_regex(const char *p, size_t n)
     return code;
 }
 
+/* Record that an IPv4 network of this length meets the /16 blocks it
+ * covers: an address then probes only the lengths its block has (one or
+ * two for most), not every length of every list. */
+static int lens4_add(struct vg_wl_set *s, const uint8_t a[4], unsigned bits)
+{
+    size_t hi = (size_t)a[0] << 8 | a[1], span = bits >= 16 ? 1 : (size_t)1 << (16 - bits), k;
+
+    if (s->lens4 == NULL && (s->lens4 = calloc(65536, sizeof(*s->lens4))) == NULL)
+        return -1;
+    hi &= ~(span - 1);
+    for (k = 0; k < span; k++)
+        s->lens4[hi + k] |= 1ull << bits;
+    return 0;
+}
+
 /* Compile one entry of list l; 1 when it can never match (ignored). */
 static int add_entry(struct vg_wl_set *s, uint32_t l, enum vg_wl_type type, const char *p, size_t n,
                      enum vg_rc *rc)
@@ -445,34 +514,35 @@ static int add_entry(struct vg_wl_set *s, uint32_t l, enum vg_wl_type type, cons
             return 1;
         if (v6)
             s->bits6[bits / 64] |= 1ull << (bits % 64);
-        else
-            s->bits4 |= 1ull << bits;
+        else if (lens4_add(s, a, bits) != 0) {
+            *rc = VG_NOMEM;
+            return 0;
+        }
         klen = net_key(key, v6, a, bits);
         *rc = table_add(s, &s->keys, key_hash(key, klen), key, klen, l);
         return 0;
     case VG_WL_SUBSTRING: {
-        size_t i, j;
+        size_t i, g = n >= 8 ? 8 : n >= 4 ? 4 : n;
+        struct table *t = n >= 8 ? &s->g8 : n >= 4 ? &s->g4 : &s->g1;
+        struct slot *sl;
+        uint32_t text;
 
         if (n == 0 || n > VG_OBS_VALUE_MAX)
             return 1;
         for (i = 0; i < n; i++)
             key[i] = (unsigned char)tolower((unsigned char)p[i]);
-        for (i = 0; i < s->nsublens && s->sublens[i] < n; i++)
-            ;
-        if (i == s->nsublens || s->sublens[i] != n) {
-            uint16_t *nl = realloc(s->sublens, (s->nsublens + 1) * sizeof(*nl));
-
-            if (nl == NULL) {
-                *rc = VG_NOMEM;
-                return 0;
-            }
-            s->sublens = nl;
-            for (j = s->nsublens; j > i; j--)
-                nl[j] = nl[j - 1];
-            nl[i] = (uint16_t)n;
-            s->nsublens++;
+        if (s->arena.len + n >= NONE || vg_buf_append(&s->arena, key, n) != VG_OK) {
+            *rc = VG_NOMEM;
+            return 0;
         }
-        *rc = table_add(s, &s->subs, mix(poly(key, n)), key, n, l);
+        text = (uint32_t)(s->arena.len - n + 1);
+        if ((sl = slot_get(s, t, gram_hash(key, g), key, g)) == NULL) {
+            *rc = VG_NOMEM;
+            return 0;
+        }
+        if (n < 4)
+            s->short_lens |= 1u << n;
+        *rc = posting_add(s, sl, l, text, (uint32_t)n);
         return 0;
     }
     case VG_WL_REGEX: {
@@ -523,11 +593,13 @@ void vg_wl_set_free(struct vg_wl_set *s)
     for (i = 0; i < s->nregexes; i++)
         pcre2_code_free(s->regexes[i].code);
     free(s->lists);
-    free(s->keys.slots);
-    free(s->subs.slots);
+    table_free(&s->keys);
+    free(s->lens4);
+    table_free(&s->g8);
+    table_free(&s->g4);
+    table_free(&s->g1);
     vg_buf_cleanup(&s->arena);
     free(s->postings);
-    free(s->sublens);
     free(s->regexes);
     free(s);
 }
@@ -801,11 +873,12 @@ static void networks(const struct vg_wl_set *s, int v6, const uint8_t *a, unsign
     unsigned char key[20];
     uint8_t net[16];
     unsigned b, i, n = v6 ? 16 : 4;
+    uint64_t m4 = !v6 && s->lens4 ? s->lens4[(size_t)a[0] << 8 | a[1]] : 0;
 
     for (b = 0; b <= maxbits; b++) {
         size_t klen;
 
-        if (!(v6 ? s->bits6[b / 64] >> (b % 64) & 1 : s->bits4 >> b & 1))
+        if (!(v6 ? s->bits6[b / 64] >> (b % 64) & 1 : m4 >> b & 1))
             continue;
         for (i = 0; i < n; i++) {
             unsigned keep = b > i * 8 ? b - i * 8 : 0;
@@ -832,23 +905,36 @@ static void cidr(const struct vg_wl_set *s, enum vg_obs_kind kind, const char *v
         networks(s, 0, a + 12, bits - 96, h);
 }
 
+/* The lists whose substrings starting with the gram at p[i] fit in p. */
+static void sub_probe(const struct vg_wl_set *s, const struct table *t, const unsigned char *p,
+                      size_t n, size_t i, size_t g, struct hits *h)
+{
+    const struct slot *sl = table_find(t, &s->arena, gram_hash(p + i, g), p + i, g);
+    uint32_t k;
+
+    for (k = sl ? sl->head : NONE; k != NONE; k = s->postings[k].next) {
+        const struct posting *ps = &s->postings[k];
+
+        if ((s->lists[ps->list].info.kinds & h->kbit) && i + ps->tlen <= n &&
+            !(h->bits[ps->list / 64] >> (ps->list % 64) & 1) &&
+            memcmp(p + i, s->arena.data + ps->text - 1, ps->tlen) == 0)
+            h->bits[ps->list / 64] |= 1ull << (ps->list % 64);
+    }
+}
+
 static void substrings(const struct vg_wl_set *s, const char *v, size_t n, struct hits *h)
 {
     const unsigned char *p = (const unsigned char *)v;
-    size_t k;
+    size_t i, L;
 
-    for (k = 0; k < s->nsublens && s->sublens[k] <= n; k++) {
-        size_t L = s->sublens[k], i;
-        uint64_t top = 1, x;
-
-        for (i = 1; i < L; i++)
-            top *= POLY; /* POLY^(L-1), to roll the first byte out */
-        x = poly(p, L);
-        for (i = 0;; i++) {
-            collect(s, table_find(&s->subs, &s->arena, mix(x), p + i, L), h);
-            if (i + L >= n)
-                break;
-            x = (x - p[i] * top) * POLY + p[i + L];
+    for (i = 0; i < n; i++) {
+        if (i + 8 <= n && s->g8.count)
+            sub_probe(s, &s->g8, p, n, i, 8, h);
+        if (i + 4 <= n && s->g4.count)
+            sub_probe(s, &s->g4, p, n, i, 4, h);
+        for (L = 1; L < 4; L++) {
+            if ((s->short_lens >> L & 1) && i + L <= n)
+                sub_probe(s, &s->g1, p, n, i, L, h);
         }
     }
 }
