@@ -188,7 +188,8 @@ static struct slot *slot_get(struct vg_wl_set *set, struct table *t, uint64_t h,
 
     if (s)
         return s;
-    if ((t->count + 1) * 2 > (t->slots ? t->mask + 1 : 0) && table_grow(t) != 0)
+    /* at most 3/4 full: misses rarely probe the table, the Bloom filter answers them */
+    if ((t->count + 1) * 4 > (t->slots ? t->mask + 1 : 0) * 3 && table_grow(t) != 0)
         return NULL;
     if (set->arena.len + klen >= NONE || vg_buf_append(&set->arena, key, klen) != VG_OK)
         return NULL;
