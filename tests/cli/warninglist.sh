@@ -136,6 +136,8 @@ check "A's default export does not" bash -c "! \"$VIGIE\" export --for A --forma
 
 # the server: the same answers, and lists loaded while it runs are used
 kC=$("$VIGIE" key create --org C --scopes read --json | jq -r .secret)
+kA=$("$VIGIE" key create --org A --scopes read,write --json | jq -r .secret)
+cid=$("$VIGIE" collection add Feed --read community --write org:A --json | jq -r .id)
 start_server
 U=http://127.0.0.1:$PORT/api/v1/lookup
 eq "GET answers as the CLI" "$("$VIGIE" lookup --for C x.sub.bit.ly)" \
@@ -145,6 +147,16 @@ eq "GET: hidden = never reported" "$("$VIGIE" lookup --for C never.bit.ly | stri
 "$VIGIE" warninglist load "$TMP/wl/ours" >/dev/null
 eq "a list loaded while the server runs is used at once" true \
   "$(curl -s -H "Authorization: Bearer $kC" "$U?value=totally-bad-host.cn" | jq '.warninglists | index("Ours") != null')"
+# a value POSTed over TAXII is flagged as it is stored (the server's write path)
+T="application/taxii+json;version=2.1"
+ind='{"type":"indicator","spec_version":"2.1","id":"indicator--5e0b1c1e-7a47-4a4e-9d31-1f2d3c4b5a70","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[domain-name:value = '"'"'posted.bit.ly'"'"'] OR [domain-name:value = '"'"'posted-c2.example.net'"'"']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"]}'
+eq "POST over TAXII: accepted" 202 "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $kA" \
+  -H "Content-Type: $T" -H "Accept: $T" --data-binary "{\"objects\":[$ind]}" \
+  "http://127.0.0.1:$PORT/taxii2/root/collections/$cid/objects/")"
+eq "the POSTed listed value is flagged, the other is not" "posted-c2.example.net" \
+  "$("$VIGIE" export --for C --format plain | grep posted)"
+eq "both with --include-warninglisted" "posted-c2.example.net posted.bit.ly" \
+  "$("$VIGIE" export --for C --format plain --include-warninglisted | grep posted | sort | xargs)"
 kill "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null || true
 check "the hub passes its integrity check" "$VIGIE" check
