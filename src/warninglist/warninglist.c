@@ -89,6 +89,7 @@ struct vg_wl_set {
     unsigned short_lens; /* bit L: a substring of L (1-3) bytes exists */
     struct regex *regexes;
     size_t nregexes;
+    pcre2_match_context *mctx; /* bounded backtracking: a list cannot stall a write */
     /* the kinds each matcher serves, for a quick way out */
     unsigned kinds_string, kinds_host, kinds_cidr, kinds_sub, kinds_regex;
 };
@@ -552,7 +553,11 @@ static int add_entry(struct vg_wl_set *s, uint32_t l, enum vg_wl_type type, cons
 
         if (code == NULL)
             return 1;
-        if ((r = realloc(s->regexes, (s->nregexes + 1) * sizeof(*r))) == NULL) {
+        if (s->mctx == NULL && (s->mctx = pcre2_match_context_create(NULL)) != NULL) {
+            pcre2_set_match_limit(s->mctx, 100000);
+            pcre2_set_depth_limit(s->mctx, 10000);
+        }
+        if (s->mctx == NULL || (r = realloc(s->regexes, (s->nregexes + 1) * sizeof(*r))) == NULL) {
             pcre2_code_free(code);
             *rc = VG_NOMEM;
             return 0;
@@ -602,6 +607,7 @@ void vg_wl_set_free(struct vg_wl_set *s)
     vg_buf_cleanup(&s->arena);
     free(s->postings);
     free(s->regexes);
+    pcre2_match_context_free(s->mctx);
     free(s);
 }
 
@@ -952,7 +958,7 @@ static void regexes(const struct vg_wl_set *s, const char *v, size_t n, struct h
 
         if (!(s->lists[l].info.kinds & h->kbit) || h->bits[l / 64] >> (l % 64) & 1)
             continue;
-        if (pcre2_match(s->regexes[i].code, (PCRE2_SPTR)v, n, 0, 0, md, NULL) >= 0)
+        if (pcre2_match(s->regexes[i].code, (PCRE2_SPTR)v, n, 0, 0, md, s->mctx) >= 0)
             h->bits[l / 64] |= 1ull << (l % 64);
     }
     pcre2_match_data_free(md);
@@ -1016,7 +1022,7 @@ int vg_wl_names(const struct vg_wl_set *s, enum vg_obs_kind kind, const char *va
 
 /* ---- the hub's set --------------------------------------------------------- */
 
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t cache_lock = PTHREAD_RWLOCK_INITIALIZER;
 static char cache_gen[128];
 static struct vg_wl_set *cache_set;
 
@@ -1034,6 +1040,18 @@ static int load_cb(void *arg, const struct vg_wl_row *row)
     return c->rc != VG_OK;
 }
 
+/* The cached set when it is of generation gen, with a reference taken. */
+static struct vg_wl_set *cached(const char *gen)
+{
+    struct vg_wl_set *set = NULL;
+
+    if (cache_set && strcmp(cache_gen, gen) == 0) {
+        atomic_fetch_add(&cache_set->refs, 1);
+        set = cache_set;
+    }
+    return set;
+}
+
 enum vg_rc vg_wl_acquire(struct vg_store *st, struct vg_wl_set **out, struct vg_error *err)
 {
     char gen[sizeof(cache_gen)];
@@ -1048,28 +1066,35 @@ enum vg_rc vg_wl_acquire(struct vg_store *st, struct vg_wl_set **out, struct vg_
     }
     if (rc != VG_OK)
         return rc;
-    pthread_mutex_lock(&cache_lock);
-    if (cache_set == NULL || strcmp(cache_gen, gen) != 0) {
-        if ((c.set = vg_wl_set_new()) == NULL) {
-            pthread_mutex_unlock(&cache_lock);
-            return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
-        }
-        c.err = err;
-        rc = vg_store_warninglist_scan(st, 1, load_cb, &c, err);
-        if (rc == VG_OK)
-            rc = c.rc;
-        if (rc != VG_OK) {
-            pthread_mutex_unlock(&cache_lock);
-            vg_wl_set_free(c.set);
-            return rc;
-        }
-        vg_wl_release(cache_set);
-        cache_set = c.set;
-        snprintf(cache_gen, sizeof(cache_gen), "%s", gen);
+    /* the common case: readers share the compiled set */
+    pthread_rwlock_rdlock(&cache_lock);
+    *out = cached(gen);
+    pthread_rwlock_unlock(&cache_lock);
+    if (*out)
+        return VG_OK;
+    pthread_rwlock_wrlock(&cache_lock);
+    if ((*out = cached(gen)) != NULL) { /* another thread compiled it meanwhile */
+        pthread_rwlock_unlock(&cache_lock);
+        return VG_OK;
     }
-    atomic_fetch_add(&cache_set->refs, 1);
-    *out = cache_set;
-    pthread_mutex_unlock(&cache_lock);
+    if ((c.set = vg_wl_set_new()) == NULL) {
+        pthread_rwlock_unlock(&cache_lock);
+        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    }
+    c.err = err;
+    rc = vg_store_warninglist_scan(st, 1, load_cb, &c, err);
+    if (rc == VG_OK)
+        rc = c.rc;
+    if (rc != VG_OK) {
+        pthread_rwlock_unlock(&cache_lock);
+        vg_wl_set_free(c.set);
+        return rc;
+    }
+    vg_wl_release(cache_set);
+    cache_set = c.set;
+    snprintf(cache_gen, sizeof(cache_gen), "%s", gen);
+    *out = cached(gen);
+    pthread_rwlock_unlock(&cache_lock);
     return VG_OK;
 }
 
