@@ -749,7 +749,7 @@ enum vg_rc vg_wl_set_add(struct vg_wl_set *s, const char *json, size_t len, stru
     /* Valid: from here only memory can fail. */
     rc = VG_NOMEM;
     text = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
-    attrs_text = json_dumps(attrs ? attrs : json_array(), JSON_COMPACT);
+    attrs_text = attrs ? json_dumps(attrs, JSON_COMPACT) : strdup("[]");
     if (text == NULL || attrs_text == NULL)
         goto nomem;
     if ((l = realloc(s->lists, (s->nlists + 1) * sizeof(*l))) == NULL)
