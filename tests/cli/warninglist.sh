@@ -121,8 +121,22 @@ eq "and the lists are unchanged" "$before" "$("$VIGIE" warninglist list --json |
 
 # the sharing rules: B reports hidden.bit.ly (listed) to group g only; C is
 # outside g.  For C it is exactly a listed value never reported.
+# C's every view before B's report...
+view() {
+  "$VIGIE" lookup --for C hidden.bit.ly
+  "$VIGIE" export --for C --format plain --include-warninglisted
+  "$VIGIE" export --for C --format zeek-intel --include-warninglisted 2>/dev/null | grep -v '^#'
+  "$VIGIE" snapshot --for C --include-warninglisted -o "$TMP/view.snap" --json | jq -c '[.indicators, .claims]'
+  "$VIGIE" match --for C --include-warninglisted "$TMP/hidden.log"
+}
+echo "GET http://hidden.bit.ly/x" >"$TMP/hidden.log"
+view >"$TMP/view.before" 2>/dev/null
 echo hidden.bit.ly >"$TMP/hidden.txt"
 "$VIGIE" import --as B --tlp amber --group g "$TMP/hidden.txt" >/dev/null
+view >"$TMP/view.after" 2>/dev/null
+check "(C sees something: the comparison means something)" test "$(wc -l <"$TMP/view.after")" -gt 10
+check "C's look-up, exports, snapshot and match are unchanged by B's hidden report" \
+  cmp -s "$TMP/view.before" "$TMP/view.after"
 strip() { jq -c 'del(.query, .value)'; }
 eq "C: a listed value only a hidden partner reported = one never reported" \
   "$("$VIGIE" lookup --for C never.bit.ly | strip)" "$("$VIGIE" lookup --for C hidden.bit.ly | strip)"
@@ -144,6 +158,10 @@ eq "GET answers as the CLI" "$("$VIGIE" lookup --for C x.sub.bit.ly)" \
   "$(curl -s -H "Authorization: Bearer $kC" "$U?value=x.sub.bit.ly")"
 eq "GET: hidden = never reported" "$("$VIGIE" lookup --for C never.bit.ly | strip)" \
   "$(curl -s -H "Authorization: Bearer $kC" "$U?value=hidden.bit.ly" | strip)"
+printf 'hidden.bit.ly\nnever.bit.ly\n' >"$TMP/batch"
+curl -s -H "Authorization: Bearer $kC" --data-binary "@$TMP/batch" "$U" >"$TMP/answers"
+eq "POST: hidden = never reported" "$(sed -n 2p "$TMP/answers" | strip)" "$(sed -n 1p "$TMP/answers" | strip)"
+eq "POST: the lists are named" true "$(sed -n 1p "$TMP/answers" | jq --arg n "$SHORT" '.warninglists | index($n) != null')"
 "$VIGIE" warninglist load "$TMP/wl/ours" >/dev/null
 eq "a list loaded while the server runs is used at once" true \
   "$(curl -s -H "Authorization: Bearer $kC" "$U?value=totally-bad-host.cn" | jq '.warninglists | index("Ours") != null')"
