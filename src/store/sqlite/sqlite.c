@@ -1132,13 +1132,11 @@ static enum vg_rc obs_id(struct sq *s, enum vg_obs_kind kind, const char *value,
     if (!insert)
         return VG_NOT_FOUND;
 add:
-    if ((q = prep(s, "INSERT INTO observable(vhash, kind, value, warn) VALUES(?, ?, ?, ?)", err)) ==
-        NULL)
+    if ((q = prep(s, "INSERT INTO observable(vhash, kind, value) VALUES(?, ?, ?)", err)) == NULL)
         return err->code;
     sqlite3_bind_int64(q, 1, h);
     sqlite3_bind_int(q, 2, (int)kind);
     sqlite3_bind_text(q, 3, value, (int)len, SQLITE_STATIC);
-    bind_text(q, 4, warn); /* the warning lists it is on, decided by the writer */
     if (sqlite3_step(q) != SQLITE_DONE) {
         enum vg_rc rc = db_error(s, err, "observable");
         sqlite3_reset(q);
@@ -1148,7 +1146,15 @@ add:
     *out = sqlite3_last_insert_rowid(s->db);
     if (s->in_tx)
         bloom_note(&s->seen, *out, h);
-    return VG_OK;
+    if (warn == NULL)
+        return VG_OK;
+    /* the warning lists it is on, decided by the writer (warn_sql.c) */
+    if ((q = prep(s, "INSERT OR REPLACE INTO observable_warn(obs_id, warn) VALUES(?, ?)", err)) ==
+        NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, *out);
+    bind_text(q, 2, warn);
+    return step_done(s, q, err, "observable flags");
 }
 
 static enum vg_event_kind event_kind(const struct vg_object_version *v, enum vg_put_result r)
@@ -1733,8 +1739,9 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     vg_buf_init(&sql, 0);
     rc = vg_buf_puts(&sql, "SELECT ob.id, ob.kind, ob.value, c.label, c.confidence, "
                            "c.first_seen_us, c.last_seen_us, o.tlp, o.org_id, o.stix_id, "
-                           "o.date_added_us, ob.warn FROM claim c JOIN object o ON o.rowid = "
-                           "c.object_rowid JOIN observable ob ON ob.id = c.obs_id WHERE "
+                           "o.date_added_us, w.warn FROM claim c JOIN object o ON o.rowid = "
+                           "c.object_rowid JOIN observable ob ON ob.id = c.obs_id "
+                           "LEFT JOIN observable_warn w ON w.obs_id = c.obs_id WHERE "
                            "o.revoked = 0 AND ");
     if (rc == VG_OK)
         rc = visible_sql(&sql, "o", 1, f->ntokens);
@@ -1751,7 +1758,7 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     if (rc == VG_OK && f->added_after_us)
         rc = cond(&sql, "o.rowid >", &at);
     if (rc == VG_OK && f->skip_warned)
-        rc = vg_buf_puts(&sql, " AND ob.warn IS NULL");
+        rc = vg_buf_puts(&sql, " AND w.obs_id IS NULL");
     if (rc == VG_OK)
         rc = version_sql(&sql, VG_VERSIONS_LAST, 0, &at, f->ntokens);
     if (rc == VG_OK)

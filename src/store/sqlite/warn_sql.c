@@ -7,12 +7,17 @@
  *               entries, loaded_us, json)  one row per list, unique by name;
  *       json is the list.json it was loaded from, so every process compiles
  *       the same lists (src/warninglist).
- *   observable.warn  the names of the lists the value is on, each followed
- *       by '\n', or NULL: written with the value when it is new (the writer
- *       decides, put_claims) and rewritten for every value by warn_reflag
- *       when the lists change.  Exports and snapshots leave out the values
- *       with a flag in the same scan ("ob.warn IS NULL"), so a look-up or an
- *       export pays nothing for the lists.
+ *   observable_warn(obs_id, warn)  one row per value on some list: the
+ *       names of the lists, each followed by '\n'.  Written with the value
+ *       when it is new (the writer decides, put_claims) and rewritten for
+ *       every value by warn_reflag when the lists change.  Exports and
+ *       snapshots leave out the values with a row in the same scan (a
+ *       primary-key probe, "w.obs_id IS NULL"), so a look-up or an export
+ *       pays next to nothing for the lists.
+ *
+ * Both tables are created IF NOT EXISTS: the migration can run again
+ * harmlessly (a hub whose slot 8 was a placeholder gets it from a later
+ * migration that repeats it).
  *
  * These statements are rare (loading lists): prepared each time, not cached.
  */
@@ -22,8 +27,8 @@
 #include <string.h>
 
 const char sq_warn_migration[] =
-    "ALTER TABLE observable ADD COLUMN warn TEXT;"
-    "CREATE TABLE warninglist(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    "CREATE TABLE IF NOT EXISTS observable_warn(obs_id INTEGER PRIMARY KEY, warn TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS warninglist(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
     " version TEXT NOT NULL, type TEXT NOT NULL, description TEXT NOT NULL,"
     " matching_attributes TEXT NOT NULL, entries INTEGER NOT NULL, loaded_us INTEGER NOT NULL,"
     " json TEXT NOT NULL);";
@@ -151,7 +156,7 @@ enum vg_rc sq_warn_reflag(struct vg_store *st, vg_warn_fn fn, void *ctx, size_t 
 {
     struct sq *s = (struct sq *)st;
     struct vg_buf changes, warn;
-    sqlite3_stmt *q;
+    sqlite3_stmt *q, *del = NULL;
     enum vg_rc rc;
     size_t at;
     int r;
@@ -159,7 +164,10 @@ enum vg_rc sq_warn_reflag(struct vg_store *st, vg_warn_fn fn, void *ctx, size_t 
     *flagged = 0;
     if ((rc = need_tx(s, err)) != VG_OK)
         return rc;
-    if ((q = wprep(s, "SELECT id, kind, value, warn FROM observable ORDER BY id", err)) == NULL)
+    if ((q = wprep(s,
+                   "SELECT ob.id, ob.kind, ob.value, w.warn FROM observable ob LEFT JOIN"
+                   " observable_warn w ON w.obs_id = ob.id ORDER BY ob.id",
+                   err)) == NULL)
         return err->code;
     vg_buf_init(&changes, 0);
     vg_buf_init(&warn, 0);
@@ -193,7 +201,9 @@ enum vg_rc sq_warn_reflag(struct vg_store *st, vg_warn_fn fn, void *ctx, size_t 
         goto out;
     }
     sqlite3_finalize(q);
-    if ((q = wprep(s, "UPDATE observable SET warn = ? WHERE id = ?", err)) == NULL) {
+    if ((q = wprep(s, "INSERT OR REPLACE INTO observable_warn(obs_id, warn) VALUES(?2, ?1)",
+                   err)) == NULL ||
+        (del = wprep(s, "DELETE FROM observable_warn WHERE obs_id = ?", err)) == NULL) {
         rc = err->code;
         goto out;
     }
@@ -205,21 +215,25 @@ enum vg_rc sq_warn_reflag(struct vg_store *st, vg_warn_fn fn, void *ctx, size_t 
         memcpy(&n, changes.data + at + sizeof(id), sizeof(n));
         at += sizeof(id) + sizeof(n);
         if (n == UINT32_MAX) {
-            sqlite3_bind_null(q, 1);
+            sqlite3_bind_int64(del, 1, id);
+            r = sqlite3_step(del);
+            sqlite3_reset(del);
         } else {
             sqlite3_bind_text(q, 1, changes.data + at, (int)n, SQLITE_STATIC);
+            sqlite3_bind_int64(q, 2, id);
             at += n;
+            r = sqlite3_step(q);
+            sqlite3_reset(q);
         }
-        sqlite3_bind_int64(q, 2, id);
-        if (sqlite3_step(q) != SQLITE_DONE) {
+        if (r != SQLITE_DONE) {
             rc = werr(s, err, "flag");
             goto out;
         }
-        sqlite3_reset(q);
     }
     rc = VG_OK;
 out:
     sqlite3_finalize(q);
+    sqlite3_finalize(del);
     vg_buf_cleanup(&changes);
     vg_buf_cleanup(&warn);
     return rc;
