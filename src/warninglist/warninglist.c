@@ -10,8 +10,9 @@
  *     bytes and prefix length.  Each key leads to a chain of postings (the
  *     lists holding it), newest list first, so a key several lists share
  *     (the Cloudflare top 200 is in the top 1k, 2k, ...) is stored once.
- *   - the prefix lengths the networks use, per family: an address is probed
- *     once per length present (about 25 for the real lists), never per entry.
+ *   - the prefix lengths the networks use: for IPv4, per /16 block (an
+ *     address probes only the lengths of the networks that meet its block,
+ *     one or two for most), for IPv6 over the whole family; never per entry.
  *   - substrings in three more tables keyed by their first 8 bytes (entries
  *     of 8 bytes or more), their first 4 bytes (4 to 7) or whole (1 to 3):
  *     each position of a value costs at most five probes, whatever the

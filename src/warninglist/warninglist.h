@@ -25,9 +25,11 @@
  * -> that hash); without matching_attributes it applies to every kind.
  *
  * Matching never loops over entries: strings, hostnames and networks are in
- * one hash table (a network is probed once per prefix length the set holds),
- * substrings are found with a rolling hash per entry length; only regexes
- * are tried one by one (MISP has 34 of them).
+ * one hash table (a network is probed once per prefix length present: for
+ * IPv4, present in the address's /16 block), substrings through tables of
+ * their first bytes (at most five probes per position of the value); Bloom
+ * filters answer most misses.  Only regexes are tried one by one (MISP has
+ * 34 of them), with bounded backtracking.
  *
  * vg_wl_acquire gives the set recorded in a hub (vigie warninglist load),
  * compiled once per process and shared until the hub's lists change.
