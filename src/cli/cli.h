@@ -80,13 +80,15 @@ enum vg_rc tool_scopes(const char *s, unsigned *out);
 extern const struct vg_cmd vg_cmd_init, vg_cmd_org, vg_cmd_key, vg_cmd_group, vg_cmd_import,
     vg_cmd_export, vg_cmd_check, vg_cmd_serve, vg_cmd_collection, vg_cmd_ledger, vg_cmd_evidence,
     vg_cmd_verify, vg_cmd_follow, vg_cmd_lookup;
-extern const struct vg_cmd vg_cmd_snapshot, vg_cmd_match, vg_cmd_watch;
+extern const struct vg_cmd vg_cmd_snapshot, vg_cmd_match, vg_cmd_watch, vg_cmd_warninglist;
 extern const struct vg_cmd vg_cmd_enrich, vg_cmd_jurisdiction, vg_cmd_report;
 
 /* The index of what org (--for name, or the operator) may see, from the
- * store, with the bulk-feed rule (cmd_snapshot.c); *out is the caller's. */
+ * store, with the bulk-feed rule (cmd_snapshot.c); values on a warning list
+ * only with keep_warned; *out is the caller's. */
 struct vg_index_builder;
-enum vg_rc tool_snapshot_build(struct vg_store *st, const char *forname, struct vg_org *org,
-                               struct vg_index_builder **out, size_t *claims, struct vg_error *err);
+enum vg_rc tool_snapshot_build(struct vg_store *st, const char *forname, int keep_warned,
+                               struct vg_org *org, struct vg_index_builder **out, size_t *claims,
+                               struct vg_error *err);
 
 #endif

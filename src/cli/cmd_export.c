@@ -102,6 +102,10 @@ static int sensor_cb(void *arg, const struct vg_obs_row *row)
     return vg_sensor_add(c->sensor, row->kind, row->value, row->len, row->label, c->err) != VG_OK;
 }
 
+/* --include-warninglisted: values on a warning list go to sensor, CSV and
+ * plain exports too (by default they are left out: docs/warninglists.md). */
+static int keep_warned;
+
 /* The distinct visible values, written for a sensor. */
 static int export_sensor(struct vg_cli *cli, struct vg_store *st, const char *format,
                          const char *output, const vg_token *tokens, size_t ntokens,
@@ -134,6 +138,7 @@ static int export_sensor(struct vg_cli *cli, struct vg_store *st, const char *fo
     f.distinct = 1;
     f.countries = countries;
     f.ncountries = ncountries;
+    f.skip_warned = !keep_warned;
     c.err = err;
     rc = vg_sensor_begin(fmt, out, output, "vigie", &c.sensor, err);
     if (rc == VG_OK) {
@@ -174,6 +179,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
                                          {"output", required_argument, NULL, 'o'},
                                          {"jurisdiction", required_argument, NULL, 'J'},
                                          {"help", no_argument, NULL, 'h'},
+                                         {"include-warninglisted", no_argument, NULL, 'W'},
                                          {NULL, 0, NULL, 0}};
     /* --jurisdiction: located in these countries (docs/geo.md) */
     const char *jurisdiction = NULL, *countries[VG_GEO_COUNTRIES_MAX];
@@ -233,6 +239,9 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             if (vg_time_parse(optarg, strlen(optarg), &added_after) != VG_OK)
                 return tool_usage(&vg_cmd_export, "--added-after takes a timestamp like "
                                                   "2026-01-31T00:00:00Z");
+            break;
+        case 'W':
+            keep_warned = 1;
             break;
         case 'V':
             all_versions = 1;
@@ -311,6 +320,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         f.distinct = strcmp(format, "plain") == 0;
         f.countries = countries;
         f.ncountries = ncountries;
+        f.skip_warned = !keep_warned;
         if (strcmp(format, "csv") == 0)
             fprintf(c.out, "value,kind,label,tlp,contributor,first_seen,last_seen,confidence,"
                            "indicator,country,asn,as_name\n");
@@ -343,6 +353,6 @@ const struct vg_cmd vg_cmd_export = {
     "export [--for ORG] [--format stix|csv|plain|suricata|zeek-intel|rpz] [--type TYPE] [--kind "
     "KIND] "
     "[--max-tlp TLP] [--contributor ORG] [--label LABEL] [--added-after TIME] "
-    "[--all-versions] [--jurisdiction CC|REGION|mine] [-o FILE]",
+    "[--all-versions] [--jurisdiction CC|REGION|mine] [--include-warninglisted] [-o FILE]",
     run,
 };

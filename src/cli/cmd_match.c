@@ -170,9 +170,11 @@ static int run(struct vg_cli *cli, int argc, char **argv)
                                          {"key", required_argument, NULL, 'k'},
                                          {"cacert", required_argument, NULL, 'C'},
                                          {"help", no_argument, NULL, 'h'},
+                                         {"include-warninglisted", no_argument, NULL, 'W'},
                                          {NULL, 0, NULL, 0}};
     const char *snapshot = NULL, *forname = NULL, *sightings = NULL, *cacert = NULL;
     const char *key = getenv("VIGIE_KEY");
+    int keep_warned = 0;
     static const char *const stdin_only[] = {"-"};
     const char *const *files;
     struct vg_index *idx = NULL;
@@ -208,6 +210,9 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             break;
         case 'C':
             cacert = optarg;
+            break;
+        case 'W':
+            keep_warned = 1;
             break;
         case 'j':
             threads = strtol(optarg, &end, 10);
@@ -258,7 +263,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
             tool_report_free(c.report);
             return ret;
         }
-        if (tool_snapshot_build(st, forname, &org, &b, &claims, &err) != VG_OK ||
+        if (tool_snapshot_build(st, forname, keep_warned, &org, &b, &claims, &err) != VG_OK ||
             vg_index_builder_finish(b, &img, &len, &err) != VG_OK ||
             vg_index_open_mem(img, len, VG_INDEX_TRUSTED, 1, &idx, &err) != VG_OK) {
             vg_index_builder_free(b);
@@ -357,8 +362,8 @@ out:
 const struct vg_cmd vg_cmd_match = {
     "match",
     "scan logs (plain or gzip) for the indicators an organisation may see",
-    "match [--snapshot FILE | --for ORG] [--count] [--fields NAME,...] [--threads N] "
-    "[--block-size BYTES]\n"
-    "       [--sightings URL [--key KEY] [--cacert FILE]] [FILE...|-]",
+    "match [--snapshot FILE | --for ORG [--include-warninglisted]] [--count] [--fields NAME,...]\n"
+    "       [--threads N] [--block-size BYTES] [--sightings URL [--key KEY] [--cacert FILE]]\n"
+    "       [FILE...|-]",
     run,
 };

@@ -7,8 +7,9 @@
  * inside the store's scan as for `vigie export`; a snapshot is a bulk feed,
  * so AMBER+STRICT and RED claims never go into it (DESIGN §3).  Every visible
  * claim is added and the builder merges them per observable, counting the
- * distinct contributing organisations.  Warning lists do not exist in the
- * hub yet; when they do, listed values are to be left out here unless asked.
+ * distinct contributing organisations.  Values on one of the hub's warning
+ * lists are left out unless asked (--include-warninglisted): the store
+ * filters them in the same scan (docs/warninglists.md).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -45,8 +46,9 @@ static int claim_cb(void *arg, const struct vg_obs_row *row)
     return c->rc != VG_OK;
 }
 
-enum vg_rc tool_snapshot_build(struct vg_store *st, const char *forname, struct vg_org *org,
-                               struct vg_index_builder **out, size_t *claims, struct vg_error *err)
+enum vg_rc tool_snapshot_build(struct vg_store *st, const char *forname, int keep_warned,
+                               struct vg_org *org, struct vg_index_builder **out, size_t *claims,
+                               struct vg_error *err)
 {
     vg_token tokens[VG_POLICY_TOKENS_MAX];
     struct vg_principal p;
@@ -64,6 +66,7 @@ enum vg_rc tool_snapshot_build(struct vg_store *st, const char *forname, struct 
     f.ntokens = vg_policy_tokens(&p, tokens);
     f.has_max_tlp = 1;
     f.max_tlp = VG_TLP_AMBER; /* bulk: never AMBER+STRICT or RED */
+    f.skip_warned = !keep_warned;
     rc = vg_store_scan_observables(st, &f, claim_cb, &c, err);
     if (rc == VG_OK)
         rc = c.rc;
@@ -81,8 +84,10 @@ static int run(struct vg_cli *cli, int argc, char **argv)
     static const struct option opts[] = {{"for", required_argument, NULL, 'F'},
                                          {"output", required_argument, NULL, 'o'},
                                          {"help", no_argument, NULL, 'h'},
+                                         {"include-warninglisted", no_argument, NULL, 'W'},
                                          {NULL, 0, NULL, 0}};
     const char *forname = NULL, *output = NULL;
+    int keep_warned = 0;
     struct vg_index_builder *b = NULL;
     struct vg_store *st = NULL;
     struct vg_index *idx = NULL;
@@ -102,6 +107,9 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         case 'o':
             output = optarg;
             break;
+        case 'W':
+            keep_warned = 1;
+            break;
         case 'h':
             printf("usage: vigie %s\n", vg_cmd_snapshot.usage);
             return VG_EXIT_OK;
@@ -115,7 +123,7 @@ static int run(struct vg_cli *cli, int argc, char **argv)
         return tool_usage(&vg_cmd_snapshot, "-o FILE is required");
     if ((ret = tool_open(cli, "snapshot", &st)) != VG_EXIT_OK)
         return ret;
-    if (tool_snapshot_build(st, forname, &org, &b, &claims, &err) != VG_OK ||
+    if (tool_snapshot_build(st, forname, keep_warned, &org, &b, &claims, &err) != VG_OK ||
         vg_index_builder_write(b, output, &err) != VG_OK ||
         vg_index_open_file(output, 0, &idx, &err) != VG_OK) {
         ret = tool_fail(cli, "snapshot", &err);
@@ -144,6 +152,6 @@ out:
 const struct vg_cmd vg_cmd_snapshot = {
     "snapshot",
     "compile what an organisation may see into a snapshot file for vigie match",
-    "snapshot [--for ORG] -o FILE",
+    "snapshot [--for ORG] [--include-warninglisted] -o FILE",
     run,
 };

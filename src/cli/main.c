@@ -12,10 +12,11 @@
 #include "cli.h"
 
 static const struct vg_cmd *const commands[] = {
-    &vg_cmd_init,     &vg_cmd_org,    &vg_cmd_key,          &vg_cmd_group,  &vg_cmd_import,
-    &vg_cmd_export,   &vg_cmd_check,  &vg_cmd_collection,   &vg_cmd_serve,  &vg_cmd_ledger,
-    &vg_cmd_evidence, &vg_cmd_verify, &vg_cmd_follow,       &vg_cmd_lookup, &vg_cmd_snapshot,
-    &vg_cmd_match,    &vg_cmd_enrich, &vg_cmd_jurisdiction, &vg_cmd_report, &vg_cmd_watch,
+    &vg_cmd_init,        &vg_cmd_org,    &vg_cmd_key,          &vg_cmd_group,  &vg_cmd_import,
+    &vg_cmd_export,      &vg_cmd_check,  &vg_cmd_collection,   &vg_cmd_serve,  &vg_cmd_ledger,
+    &vg_cmd_evidence,    &vg_cmd_verify, &vg_cmd_follow,       &vg_cmd_lookup, &vg_cmd_snapshot,
+    &vg_cmd_match,       &vg_cmd_enrich, &vg_cmd_jurisdiction, &vg_cmd_report, &vg_cmd_watch,
+    &vg_cmd_warninglist,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -24,6 +24,7 @@
 #include "policy/policy.h"
 #include "watch/cache.h"
 #include "watch/watch.h"
+#include "warninglist/warninglist.h"
 
 #define CLAIMS_MAX 10000
 /* UUIDv5 namespace for ids the hub derives itself (indicators from flat records). */
@@ -57,6 +58,8 @@ struct vg_ingest_item {
     struct vg_sighting_facts sighting;
     char of_ref[256];
     struct vg_obs sighted;
+    struct vg_buf warn; /* warning-list flags of the claims, at warn_off */
+    size_t *warn_off;   /* (size_t)-1: on no list */
 };
 
 struct vg_ingest {
@@ -70,6 +73,7 @@ struct vg_ingest {
     struct vg_ingest_counts counts;
     struct vg_ingest_item *item;    /* for the one-call paths */
     struct vg_watch_matcher *watch; /* the watch lists, as of the open transaction */
+    struct vg_wl_set *wl;           /* the hub's warning lists, or NULL */
 };
 
 static const char *const sco_types[] = {"artifact",
@@ -132,6 +136,10 @@ enum vg_rc vg_ingest_new(struct vg_store *st, const struct vg_ingest_opts *opts,
     if ((rc = vg_store_principal(st, opts->org_id, &p, err)) != VG_OK)
         goto fail;
     ing->ntokens = vg_policy_tokens(&p, ing->tokens);
+    /* The hub's warning lists, compiled once per process: new values are
+     * flagged as they are stored. */
+    if ((rc = vg_wl_acquire(st, &ing->wl, err)) != VG_OK)
+        goto fail;
     *out = ing;
     return VG_OK;
 fail:
@@ -147,6 +155,7 @@ void vg_ingest_free(struct vg_ingest *ing)
         vg_store_rollback(ing->st);
     vg_watch_matcher_unref(ing->watch);
     vg_ingest_item_free(ing->item);
+    vg_wl_release(ing->wl);
     free(ing);
 }
 
@@ -262,8 +271,10 @@ struct vg_ingest_item *vg_ingest_item_new(void)
 {
     struct vg_ingest_item *it = calloc(1, sizeof(*it));
 
-    if (it != NULL)
+    if (it != NULL) {
         vg_buf_init(&it->arena, 0);
+        vg_buf_init(&it->warn, 0);
+    }
     return it;
 }
 
@@ -274,7 +285,9 @@ void vg_ingest_item_free(struct vg_ingest_item *it)
     free(it->text);
     free(it->claims);
     free(it->offsets);
+    free(it->warn_off);
     vg_buf_cleanup(&it->arena);
+    vg_buf_cleanup(&it->warn);
     free(it);
 }
 
@@ -286,6 +299,7 @@ static void item_reset(struct vg_ingest_item *it)
     vg_error_clear(&it->err);
     it->nclaims = 0;
     vg_buf_reset(&it->arena);
+    vg_buf_reset(&it->warn);
     it->label_off = (size_t)-1;
     it->claim_rc = VG_OK;
     it->claim_first = it->claim_last = 0;
@@ -319,6 +333,12 @@ static int claim_add(void *ctx, const struct vg_obs *obs)
             return 1;
         }
         it->offsets = o;
+        o = realloc(it->warn_off, ncap * sizeof(*o));
+        if (o == NULL) {
+            it->claim_rc = VG_NOMEM;
+            return 1;
+        }
+        it->warn_off = o;
         it->capclaims = ncap;
     }
     it->offsets[it->nclaims] = it->arena.len;
@@ -346,7 +366,29 @@ static void claims_fix(struct vg_ingest_item *it)
     for (i = 0; i < it->nclaims; i++) {
         it->claims[i].value = it->arena.data + it->offsets[i];
         it->claims[i].label = label;
+        it->claims[i].warn = it->warn_off[i] == (size_t)-1 ? NULL : it->warn.data + it->warn_off[i];
     }
+}
+
+/* The warning lists each claimed value is on ("name\n" each), decided here,
+ * off the writing thread; the store records them with the values it has
+ * never seen (docs/warninglists.md). */
+static enum vg_rc claims_warn(const struct vg_ingest *ing, struct vg_ingest_item *it,
+                              struct vg_error *err)
+{
+    size_t i;
+
+    for (i = 0; i < it->nclaims; i++) {
+        size_t at = it->warn.len;
+        int n = ing->wl ? vg_wl_names(ing->wl, it->claims[i].kind, it->arena.data + it->offsets[i],
+                                      it->claims[i].len, &it->warn)
+                        : 0;
+
+        if (n < 0 || (n > 0 && vg_buf_putc(&it->warn, '\0') != VG_OK))
+            return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+        it->warn_off[i] = n > 0 ? at : (size_t)-1;
+    }
+    return VG_OK;
 }
 
 /* SCOs that carry a value claim it; file claims each of its hashes. */
@@ -811,6 +853,8 @@ static enum vg_rc prepare(const struct vg_ingest *ing, json_t *obj, const char *
         rc = indicator_claims(it, obj, err);
     else if (is_sco)
         rc = sco_claims(it, obj, type, err);
+    if (rc == VG_OK)
+        rc = claims_warn(ing, it, err);
     if (rc != VG_OK)
         return rc;
 

@@ -24,6 +24,7 @@
 #include "common/vtime.h"
 #include "geo.h"
 #include "model/obs.h"
+#include "warn.h"
 
 #define ORGS_MAX 256
 #define LABELS_MAX 32
@@ -411,7 +412,8 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
     else
         json_decref(matches);
     if ((rc = vg_lookup_sightings(st, tokens, ntokens, doc, err)) != VG_OK ||
-        (rc = vg_lookup_geo(st, tokens, ntokens, doc, err)) != VG_OK) {
+        (rc = vg_lookup_geo(st, tokens, ntokens, doc, err)) != VG_OK ||
+        (rc = vg_lookup_warn(st, &o, doc, err)) != VG_OK) { /* docs/warninglists.md */
         json_decref(doc);
         return rc;
     }

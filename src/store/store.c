@@ -405,3 +405,26 @@ enum vg_rc vg_store_delivery_scan(struct vg_store *st, int64_t org_id, int64_t s
 {
     return st->ops->delivery_scan(st, org_id, seq, cb, ctx, err);
 }
+
+enum vg_rc vg_store_warninglist_put(struct vg_store *st, const struct vg_wl_row *row,
+                                    struct vg_error *err)
+{
+    return st->ops->warninglist_put(st, row, err);
+}
+
+enum vg_rc vg_store_warninglist_delete(struct vg_store *st, const char *name, struct vg_error *err)
+{
+    return st->ops->warninglist_delete(st, name, err);
+}
+
+enum vg_rc vg_store_warninglist_scan(struct vg_store *st, int with_json, vg_wl_row_cb cb, void *ctx,
+                                     struct vg_error *err)
+{
+    return st->ops->warninglist_scan(st, with_json, cb, ctx, err);
+}
+
+enum vg_rc vg_store_warn_reflag(struct vg_store *st, vg_warn_fn fn, void *ctx, size_t *flagged,
+                                struct vg_error *err)
+{
+    return st->ops->warn_reflag(st, fn, ctx, flagged, err);
+}

@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/error.h"
 #include "model/obs.h"
 #include "model/tlp.h"
@@ -98,6 +99,9 @@ struct vg_claim {
     int confidence;        /* 0-100, or -1 unknown */
     int64_t first_seen_us; /* 0 unknown */
     int64_t last_seen_us;  /* 0 unknown */
+    /* The warning lists the value is on ("name\n" each), or NULL: recorded
+     * with the value when it is new to the hub (docs/warninglists.md). */
+    const char *warn;
 };
 
 /*
@@ -332,6 +336,7 @@ struct vg_obs_row {
     int64_t asn;
     const char *as_name;
     enum vg_geo_source geo_source;
+    const char *warn; /* warning lists the value is on ("name\n" each), or NULL */
 };
 
 struct vg_obs_filter {
@@ -350,9 +355,24 @@ struct vg_obs_filter {
      * row's country as in struct vg_obs_row) */
     const char *const *countries;
     size_t ncountries;
+    int skip_warned; /* leave out values on a warning list */
 };
 
 typedef int (*vg_obs_cb)(void *ctx, const struct vg_obs_row *row);
+
+/* A warning list the hub records (docs/warninglists.md): its description and
+ * the list.json it was loaded from (json: only when asked for). */
+struct vg_wl_row {
+    int64_t id;
+    const char *name, *version, *type, *description, *matching_attributes;
+    int64_t entries, loaded_us;
+    const char *json;
+    size_t json_len;
+};
+typedef int (*vg_wl_row_cb)(void *ctx, const struct vg_wl_row *row);
+/* The new warning flags of one value (warn NULL: on no list). */
+typedef enum vg_rc (*vg_warn_fn)(void *ctx, enum vg_obs_kind kind, const char *value, size_t len,
+                                 struct vg_buf *warn);
 /* A value the hub holds: its number (ascending in order of arrival), kind
  * and canonical text (borrowed for the call). */
 typedef int (*vg_value_cb)(void *ctx, int64_t id, enum vg_obs_kind kind, const char *value,
@@ -661,6 +681,14 @@ struct vg_store_ops {
                                  struct vg_error *err);
     enum vg_rc (*delivery_scan)(struct vg_store *st, int64_t org_id, int64_t seq, vg_delivery_cb cb,
                                 void *ctx, struct vg_error *err);
+    /* warning lists: see the dispatchers below */
+    enum vg_rc (*warninglist_put)(struct vg_store *st, const struct vg_wl_row *row,
+                                  struct vg_error *err);
+    enum vg_rc (*warninglist_delete)(struct vg_store *st, const char *name, struct vg_error *err);
+    enum vg_rc (*warninglist_scan)(struct vg_store *st, int with_json, vg_wl_row_cb cb, void *ctx,
+                                   struct vg_error *err);
+    enum vg_rc (*warn_reflag)(struct vg_store *st, vg_warn_fn fn, void *ctx, size_t *flagged,
+                              struct vg_error *err);
 };
 
 struct vg_store {
@@ -915,5 +943,24 @@ enum vg_rc vg_store_notify_attempt(struct vg_store *st, int64_t id, int64_t at_u
                                    struct vg_error *err);
 enum vg_rc vg_store_delivery_scan(struct vg_store *st, int64_t org_id, int64_t seq,
                                   vg_delivery_cb cb, void *ctx, struct vg_error *err);
+
+/*
+ * Warning lists (docs/warninglists.md).  warninglist_put: record a list,
+ * replacing the one of the same name; warninglist_delete: VG_NOT_FOUND when
+ * none has that name; warninglist_scan: the lists by name (with their
+ * list.json when with_json).  warn_reflag: every value the hub holds gets
+ * the flags fn gives it (values whose flags do not change are not written);
+ * *flagged counts the values on some list.  Call these inside one write
+ * transaction together with the generation in the meta table
+ * (VG_WL_META_GENERATION), so that readers see the lists and the flags change
+ * at once.  Warning lists carry no intelligence: no policy applies.
+ */
+enum vg_rc vg_store_warninglist_put(struct vg_store *st, const struct vg_wl_row *row,
+                                    struct vg_error *err);
+enum vg_rc vg_store_warninglist_delete(struct vg_store *st, const char *name, struct vg_error *err);
+enum vg_rc vg_store_warninglist_scan(struct vg_store *st, int with_json, vg_wl_row_cb cb, void *ctx,
+                                     struct vg_error *err);
+enum vg_rc vg_store_warn_reflag(struct vg_store *st, vg_warn_fn fn, void *ctx, size_t *flagged,
+                                struct vg_error *err);
 
 #endif

@@ -48,7 +48,7 @@ struct sq {
     struct cached cache[CACHE_SIZE];
     size_t cache_next;
     struct {
-        unsigned key; /* shape of the query: filters given, number of tokens */
+        uint64_t key; /* shape of the query: filters given, number of tokens */
         char *sql;
     } shapes[CACHE_SIZE]; /* query texts built once (sq_scan_observables) */
     size_t shapes_next;
@@ -94,5 +94,14 @@ enum vg_rc sq_delivery_scan(struct vg_store *st, int64_t org_id, int64_t seq, vg
  * this handle has open (out of memory, I/O error): nothing may be written
  * after that, or it would commit on its own.  VG_OK otherwise. */
 enum vg_rc sq_tx_lost(struct sq *s, struct vg_error *err);
+/* Warning lists (warn_sql.c): migration 8 and the store's operations. */
+extern const char sq_warn_migration[];
+enum vg_rc sq_warninglist_put(struct vg_store *st, const struct vg_wl_row *row,
+                              struct vg_error *err);
+enum vg_rc sq_warninglist_delete(struct vg_store *st, const char *name, struct vg_error *err);
+enum vg_rc sq_warninglist_scan(struct vg_store *st, int with_json, vg_wl_row_cb cb, void *ctx,
+                               struct vg_error *err);
+enum vg_rc sq_warn_reflag(struct vg_store *st, vg_warn_fn fn, void *ctx, size_t *flagged,
+                          struct vg_error *err);
 
 #endif

@@ -295,8 +295,8 @@ static const char *const migrations[] = {
     sq_artefact_migration,
     /* 7: roots of the ledger's complete blocks of 1024 leaves (ledger_sql.c) */
     sq_ledger_block_migration,
-    /* 8: reserved for branch warn (replaced at merge) */
-    "SELECT 1;",
+    /* 8: warning lists, and the lists each value is on (warn_sql.c) */
+    sq_warn_migration,
     /* 9: sightings, one row per sighting object version (older versions
      * with the same audience dropped: put_sighting): the object it is
      * a sighting of (ref_hash: FNV-1a of of_ref, as object.id_hash), the
@@ -325,6 +325,9 @@ static const char *const migrations[] = {
     sq_geo_migration,
     /* 11: asset watch lists, webhooks, notifications and their deliveries (watch_sql.c) */
     sq_watch_migration,
+    /* 12: warning lists again, for hubs that ran slot 8 while it was a
+     * placeholder on main (the statements are IF NOT EXISTS) */
+    sq_warn_migration,
 };
 
 static int schema_version(struct sq *s)
@@ -1283,7 +1286,7 @@ static int64_t id_hash(const char *stix_id)
  * when absent.
  */
 static enum vg_rc obs_id(struct sq *s, enum vg_obs_kind kind, const char *value, size_t len,
-                         int insert, int64_t *out, struct vg_error *err)
+                         int insert, const char *warn, int64_t *out, struct vg_error *err)
 {
     unsigned char k = (unsigned char)kind;
     int64_t h = fnv(fnv(VG_FNV_SEED, &k, 1), value, len);
@@ -1323,7 +1326,15 @@ add:
     *out = sqlite3_last_insert_rowid(s->db);
     if (s->in_tx)
         bloom_note(&s->seen, *out, h);
-    return VG_OK;
+    if (warn == NULL)
+        return VG_OK;
+    /* the warning lists it is on, decided by the writer (warn_sql.c) */
+    if ((q = prep(s, "INSERT OR REPLACE INTO observable_warn(obs_id, warn) VALUES(?, ?)", err)) ==
+        NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, *out);
+    bind_text(q, 2, warn);
+    return step_done(s, q, err, "observable flags");
 }
 
 static enum vg_event_kind event_kind(const struct vg_object_version *v, enum vg_put_result r)
@@ -1346,7 +1357,7 @@ static enum vg_rc put_claims(struct sq *s, int64_t rowid, const struct vg_object
         int64_t obs_id_v = 0;
         enum vg_rc rc;
 
-        if ((rc = obs_id(s, c->kind, c->value, c->len, 1, &obs_id_v, err)) != VG_OK)
+        if ((rc = obs_id(s, c->kind, c->value, c->len, 1, c->warn, &obs_id_v, err)) != VG_OK)
             return rc;
         q = prep(s,
                  "INSERT OR IGNORE INTO claim(object_rowid, obs_id, label, confidence, "
@@ -1377,7 +1388,7 @@ static enum vg_rc put_sighting(struct sq *s, int64_t rowid, const struct vg_sigh
     if (f->of_ref == NULL)
         return vg_error_set(err, VG_INTERNAL, NULL, "sighting without sighting_of_ref");
     if (f->kind != VG_OBS_NONE &&
-        (rc = obs_id(s, f->kind, f->value, f->len, 1, &carried, err)) != VG_OK)
+        (rc = obs_id(s, f->kind, f->value, f->len, 1, NULL, &carried, err)) != VG_OK)
         return rc;
     q = prep(s,
              "INSERT INTO sighting(object_rowid, ref_hash, of_ref, obs_id, count, first_seen_us, "
@@ -1972,7 +1983,7 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
     enum vg_rc rc;
     int at = (int)f->ntokens + 1, r;
     int64_t last_obs = -1, after = 0, one = 0;
-    unsigned shape;
+    uint64_t shape;
     size_t i;
 
     if (f->ntokens == 0)
@@ -1986,10 +1997,10 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
         after = rowid_added_after(s, f->added_after_us);
     /* The text depends only on which filters are given and on the number of
      * tokens: built once per shape, then found by its key. */
-    shape = (unsigned)f->ntokens | (f->value != NULL) << 16 | (f->kind != 0) << 17 |
+    shape = (uint64_t)f->ntokens | (uint64_t)(f->value != NULL) << 16 | (f->kind != 0) << 17 |
             (f->has_max_tlp != 0) << 18 | (f->org_id != 0) << 19 | (f->label != NULL) << 20 |
             (f->added_after_us != 0) << 21 | (f->distinct != 0) << 22 |
-            (unsigned)f->ncountries << 23;
+            (uint64_t)f->ncountries << 23 | (uint64_t)(f->skip_warned != 0) << 40;
     for (i = 0; i < CACHE_SIZE && (s->shapes[i].sql == NULL || s->shapes[i].key != shape); i++)
         ;
     if (i < CACHE_SIZE) {
@@ -1997,12 +2008,14 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
         goto bind;
     }
     vg_buf_init(&sql, 0);
-    rc = vg_buf_puts(&sql, "SELECT ob.id, ob.kind, ob.value, c.label, c.confidence, "
-                           "c.first_seen_us, c.last_seen_us, o.tlp, o.org_id, o.stix_id, "
-                           "o.date_added_us, g.name, pm.value, " SQ_GEO_COLS " FROM claim c JOIN "
-                           "object o ON o.rowid = c.object_rowid JOIN observable ob ON ob.id = "
-                           "c.obs_id JOIN org g ON g.id = o.org_id LEFT JOIN meta pm ON pm.key = "
-                           "'pseudonym.' || g.stix_id" SQ_GEO_JOIN " WHERE o.revoked = 0 AND ");
+    rc = vg_buf_puts(
+        &sql, "SELECT ob.id, ob.kind, ob.value, c.label, c.confidence, "
+              "c.first_seen_us, c.last_seen_us, o.tlp, o.org_id, o.stix_id, "
+              "o.date_added_us, g.name, pm.value, " SQ_GEO_COLS ", w.warn FROM claim c JOIN "
+              "object o ON o.rowid = c.object_rowid JOIN observable ob ON ob.id = "
+              "c.obs_id JOIN org g ON g.id = o.org_id LEFT JOIN meta pm ON pm.key = "
+              "'pseudonym.' || g.stix_id" SQ_GEO_JOIN " LEFT JOIN observable_warn w ON w.obs_id = "
+              "c.obs_id WHERE o.revoked = 0 AND ");
     if (rc == VG_OK)
         rc = visible_sql(&sql, "o", 1, f->ntokens);
     if (rc == VG_OK && f->value)
@@ -2021,6 +2034,8 @@ static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_f
         rc = cond(&sql, "o.rowid >", &at);
     if (rc == VG_OK && f->ncountries)
         rc = in_list(&sql, SQ_GEO_COUNTRY, f->ncountries, &at);
+    if (rc == VG_OK && f->skip_warned)
+        rc = vg_buf_puts(&sql, " AND w.obs_id IS NULL");
     if (rc == VG_OK)
         rc = version_sql(&sql, VG_VERSIONS_LAST, 0, &at, f->ntokens);
     if (rc == VG_OK)
@@ -2080,6 +2095,7 @@ bind:
         row.asn = sqlite3_column_int64(q, 14);
         row.as_name = (const char *)sqlite3_column_text(q, 15);
         row.geo_source = (enum vg_geo_source)sqlite3_column_int(q, 16);
+        row.warn = (const char *)sqlite3_column_text(q, 17);
         if (cb(ctx, &row))
             break;
     }
@@ -2109,7 +2125,7 @@ static enum vg_rc sq_scan_sightings(struct vg_store *st, const vg_token *tokens,
 
     if (ntokens == 0)
         return VG_OK;
-    if ((rc = obs_id(s, kind, value, len, 0, &one, err)) == VG_NOT_FOUND) {
+    if ((rc = obs_id(s, kind, value, len, 0, NULL, &one, err)) == VG_NOT_FOUND) {
         vg_error_clear(err);
         return VG_OK;
     }
@@ -2594,6 +2610,10 @@ static const struct vg_store_ops sqlite_ops = {
     .notify_pending = sq_notify_pending,
     .notify_attempt = sq_notify_attempt,
     .delivery_scan = sq_delivery_scan,
+    .warninglist_put = sq_warninglist_put,
+    .warninglist_delete = sq_warninglist_delete,
+    .warninglist_scan = sq_warninglist_scan,
+    .warn_reflag = sq_warn_reflag,
 };
 
 /* vg_id_hash(text): the id hash in SQL, for the integrity check. */
