@@ -48,14 +48,14 @@ gid=indicator--a0000000-0000-4000-8000-000000000001
 aid=indicator--a0000000-0000-4000-8000-000000000002
 rid=indicator--a0000000-0000-4000-8000-000000000003
 never=indicator--a0000000-0000-4000-8000-0000000000ff
-RED_VALUE=red-secret-c2.example
-ind $gid green-c2.example >"$TMP/g.json"
-ind $aid amber-c2.example >"$TMP/a.json"
+RED_VALUE=red-secret-c2.net
+ind $gid green-c2.net >"$TMP/g.json"
+ind $aid amber-c2.net >"$TMP/a.json"
 ind $rid $RED_VALUE >"$TMP/r.json"
 "$VIGIE" import --as A --tlp green --collection feed "$TMP/g.json" >/dev/null
 "$VIGIE" import --as A --tlp amber --group g --collection feed "$TMP/a.json" >/dev/null
 "$VIGIE" import --as A --tlp red --collection feed "$TMP/r.json" >/dev/null
-"$VIGIE" import --as D --tlp green --collection feed <(ind indicator--d0000000-0000-4000-8000-000000000001 d-c2.example) >/dev/null
+"$VIGIE" import --as D --tlp green --collection feed <(ind indicator--d0000000-0000-4000-8000-000000000001 d-c2.net) >/dev/null
 
 echo '{"stream": {"heartbeat_s": 1}}' >"$TMP/conf.json"
 start_server --threads 2 --config "$TMP/conf.json"
@@ -94,13 +94,15 @@ answer() { # answer FILE CURL-ARGS...
   local f=$1; shift
   curl -s -m 20 -D "$f.h" -o "$f.b" "$@"
   { grep -vi '^date:' "$f.h"; cat "$f.b"; } | sed -e "s/$rid/ID/g" -e "s/$never/ID/g" \
-    -e "s/$RED_VALUE/VALUE/g" -e "s/never-reported.example/VALUE/g" >"$f"
+    -e "s/$RED_VALUE/VALUE/g" -e "s/unreported-c2.net/VALUE/g" >"$f"
 }
 same() { # same DESCRIPTION CURL-ARGS-WITH-@ID@... : for B, RED id vs never stored
   local d=$1; shift
   answer "$TMP/s1" "${@//@ID@/$rid}"
   answer "$TMP/s2" "${@//@ID@/$never}"
-  if cmp -s "$TMP/s1" "$TMP/s2" && ! grep -q "$RED_VALUE\|$rsha" "$TMP/s1.b"; then ok "#2 $d: as an id never stored"
+  local st
+  st=$(sed -n '1s/^HTTP[^ ]* \([0-9]*\).*/\1/p' "$TMP/s1.h")
+  if cmp -s "$TMP/s1" "$TMP/s2" && ! grep -q "$RED_VALUE\|$rsha" "$TMP/s1.b"; then ok "#2 $d: as an id never stored ($st)"
   else not_ok "#2 $d: as an id never stored: $(diff "$TMP/s1" "$TMP/s2" | head -5)"; fi
 }
 BT=(-H "Accept: $T" -H "Authorization: Bearer $kB")
@@ -120,31 +122,31 @@ same "artefact list" "${BK[@]}" "$H/api/v1/objects/@ID@/artefacts"
 same "artefact upload" -X POST "${BK[@]}" -H 'Content-Type: application/octet-stream' --data-binary x "$H/api/v1/objects/@ID@/artefacts"
 answer "$TMP/s1" "${BK[@]}" "$H/api/v1/artefacts/$rsha"
 answer "$TMP/s2" "${BK[@]}" "$H/api/v1/artefacts/$(printf 'never' | sha256sum | cut -d' ' -f1)"
-check "#2 artefact download: as a hash never stored" cmp -s "$TMP/s1" "$TMP/s2"
+check "#2 artefact download: as a hash never stored ($(sed -n '1s/^HTTP[^ ]* \([0-9]*\).*/\1/p' "$TMP/s1.h"))" cmp -s "$TMP/s1" "$TMP/s2"
 answer "$TMP/s1" "${BK[@]}" "$H/api/v1/lookup?value=$RED_VALUE"
-answer "$TMP/s2" "${BK[@]}" "$H/api/v1/lookup?value=never-reported.example"
-check "#2 look-up GET: as a value never reported" cmp -s "$TMP/s1" "$TMP/s2"
+answer "$TMP/s2" "${BK[@]}" "$H/api/v1/lookup?value=unreported-c2.net"
+check "#2 look-up GET: as a value never reported ($(sed -n '1s/^HTTP[^ ]* \([0-9]*\).*/\1/p' "$TMP/s1.h"))" cmp -s "$TMP/s1" "$TMP/s2"
 answer "$TMP/s1" "${BK[@]}" --data-binary "$RED_VALUE" "$H/api/v1/lookup"
-answer "$TMP/s2" "${BK[@]}" --data-binary never-reported.example "$H/api/v1/lookup"
-check "#2 look-up POST: as a value never reported" cmp -s "$TMP/s1" "$TMP/s2"
+answer "$TMP/s2" "${BK[@]}" --data-binary unreported-c2.net "$H/api/v1/lookup"
+check "#2 look-up POST: as a value never reported ($(sed -n '1s/^HTTP[^ ]* \([0-9]*\).*/\1/p' "$TMP/s1.h"))" cmp -s "$TMP/s1" "$TMP/s2"
 eq "#2 the contributor does get its RED object" "$rid" "$(curl -s -H "Accept: $T" -H "Authorization: Bearer $kA" "$C/objects/$rid/" | jq -r '.objects[0].id')"
 
 # ---------------------------------------------------------------- #4, #5
 echo "# ${SECONDS}s: #4, #5"
 before=$(digest)
-r=$(post "$kB" "{\"objects\":[$(ind $aid amber-c2.example 2026-02-01T00:00:00Z $CLEAR)]}")
+r=$(post "$kB" "{\"objects\":[$(ind $aid amber-c2.net 2026-02-01T00:00:00Z $CLEAR)]}")
 eq "#4 B sends a CLEAR version of A's AMBER group object: refused" "1 0 1" \
   "$(jq -r '"\(.total_count) \(.success_count) \(.failure_count)"' <<<"$r")"
 check "#4 ... saying only the contributor may version it" grep -q "only its contributor" <<<"$(jq -r '.failures[0].message' <<<"$r")"
-r=$(post "$kB" "{\"objects\":[$(ind $gid green-c2.example 2026-02-01T00:00:00Z $CLEAR)]}")
+r=$(post "$kB" "{\"objects\":[$(ind $gid green-c2.net 2026-02-01T00:00:00Z $CLEAR)]}")
 eq "#4 B sends a CLEAR version of A's GREEN object: refused" 1 "$(jq .failure_count <<<"$r")"
 eq "#4 nothing stored by the refusals" "$before" "$(digest)"
 eq "#4 C (outside the group) still cannot see the AMBER object" 404 "$(code -H "Accept: $T" -H "Authorization: Bearer $kC" "$C/objects/$aid/")"
-eq "#4 ... nor find its value" 0 "$(curl -s -H "Authorization: Bearer $kC" "$H/api/v1/lookup?value=amber-c2.example" | jq '.matches | length')"
+eq "#4 ... nor find its value" 0 "$(curl -s -H "Authorization: Bearer $kC" "$H/api/v1/lookup?value=amber-c2.net" | jq '.matches | length')"
 eq "#4 A's objects keep one version each" "1 1" \
   "$(for i in $aid $gid; do curl -s -H "Accept: $T" -H "Authorization: Bearer $kA" "$C/objects/$i/versions/" | jq '.versions | length'; done | xargs)"
 # #5: one envelope naming B's own object and A's: A's part fails, A's object is untouched.
-r=$(post "$kB" "{\"objects\":[$(ind indicator--b0000000-0000-4000-8000-000000000001 b-own.example),$(ind $aid amber-c2.example 2026-03-01T00:00:00Z $CLEAR)]}")
+r=$(post "$kB" "{\"objects\":[$(ind indicator--b0000000-0000-4000-8000-000000000001 b-own.net),$(ind $aid amber-c2.net 2026-03-01T00:00:00Z $CLEAR)]}")
 eq "#5 an envelope naming another's object: that object fails" "$aid" "$(jq -r '.failures[0].id' <<<"$r")"
 eq "#5 ... and A's object is unchanged" 1 "$(curl -s -H "Accept: $T" -H "Authorization: Bearer $kA" "$C/objects/$aid/versions/" | jq '.versions | length')"
 
@@ -174,16 +176,16 @@ check "#6 the stream from the start does not carry them to B" bash -c \
 # ---------------------------------------------------------------- #8
 echo "# ${SECONDS}s: #8"
 eq "#8 D writes while in good standing" 202 "$(code -X POST -H "Accept: $T" -H "Content-Type: $T" -H "Authorization: Bearer $kD" \
-  --data-binary "{\"objects\":[$(ind indicator--d0000000-0000-4000-8000-000000000002 d2-c2.example)]}" "$C/objects/")"
+  --data-binary "{\"objects\":[$(ind indicator--d0000000-0000-4000-8000-000000000002 d2-c2.net)]}" "$C/objects/")"
 "$VIGIE" org disable D >/dev/null
 before=$(digest)
 DK=(-H "Authorization: Bearer $kD")
 eq "#8 disabled: TAXII POST refused" 401 "$(code -X POST -H "Accept: $T" -H "Content-Type: $T" "${DK[@]}" \
-  --data-binary "{\"objects\":[$(ind indicator--d0000000-0000-4000-8000-000000000003 d3-c2.example)]}" "$C/objects/")"
+  --data-binary "{\"objects\":[$(ind indicator--d0000000-0000-4000-8000-000000000003 d3-c2.net)]}" "$C/objects/")"
 eq "#8 disabled: TAXII DELETE of its own object refused" 401 "$(code -X DELETE -H "Accept: $T" "${DK[@]}" "$C/objects/indicator--d0000000-0000-4000-8000-000000000001/")"
 eq "#8 disabled: artefact upload to its own object refused" 401 "$(code -X POST "${DK[@]}" -H 'Content-Type: application/octet-stream' --data-binary x "$H/api/v1/objects/indicator--d0000000-0000-4000-8000-000000000001/artefacts")"
 eq "#8 disabled: Basic authentication refused too" 401 "$(code -X POST -H "Accept: $T" -H "Content-Type: $T" -u "${kD%%.*}:$kD" --data-binary '{"objects":[]}' "$C/objects/")"
-check "#8 disabled: vigie import --as D refused" bash -c "! '$VIGIE' import --as D --collection feed <(echo d4-c2.example) >/dev/null 2>&1"
+check "#8 disabled: vigie import --as D refused" bash -c "! '$VIGIE' import --as D --collection feed <(echo d4-c2.net) >/dev/null 2>&1"
 eq "#8 nothing written" "$before" "$(digest)"
 check "#8 a key without an organisation cannot be made" bash -c "! '$VIGIE' key create --scopes write >/dev/null 2>&1"
 planted=vk_00000000000000ff.${kB#*.}
@@ -194,13 +196,13 @@ sqlite3 "$DB" "DELETE FROM api_key WHERE id = 'vk_00000000000000ff'"
 
 # ---------------------------------------------------------------- #9
 echo "# ${SECONDS}s: #9"
-spoof=$(ind indicator--b9000000-0000-4000-8000-000000000001 spoof.example | sed "s/}\$/,\"created_by_ref\":\"$idA\"}/")
+spoof=$(ind indicator--b9000000-0000-4000-8000-000000000001 spoof.net | sed "s/}\$/,\"created_by_ref\":\"$idA\"}/")
 before=$(digest)
 r=$(post "$kB" "{\"objects\":[$spoof]}")
 eq "#9 TAXII POST by B claiming to be A: refused" "0 1" "$(jq -r '"\(.success_count) \(.failure_count)"' <<<"$r")"
 check "#9 ... naming created_by_ref" grep -q created_by_ref <<<"$(jq -r '.failures[0].message' <<<"$r")"
 eq "#9 ... nothing stored" "$before" "$(digest)"
-own=$(ind indicator--b9000000-0000-4000-8000-000000000002 own.example | sed "s/}\$/,\"created_by_ref\":\"$idB\"}/")
+own=$(ind indicator--b9000000-0000-4000-8000-000000000002 own.net | sed "s/}\$/,\"created_by_ref\":\"$idB\"}/")
 eq "#9 claiming its own identity: accepted" 1 "$(post "$kB" "{\"objects\":[$own]}" | jq .success_count)"
 eq "#9 the record's organisation is the key's" B \
   "$(sqlite3 "$DB" "SELECT o.name FROM object x JOIN org o ON o.id = x.org_id WHERE x.stix_id = 'indicator--b9000000-0000-4000-8000-000000000002'")"
@@ -251,7 +253,7 @@ before=$(digest)
 routes=(/api/v1/whoami /metrics /taxii2/ /taxii2/root/ /taxii2/root/collections/ "/taxii2/root/collections/$cid/"
   "/taxii2/root/collections/$cid/objects/" "/taxii2/root/collections/$cid/objects/$rid/"
   "/taxii2/root/collections/$cid/objects/$rid/versions/" "/taxii2/root/collections/$cid/manifest/"
-  /api/v1/stream "/api/v1/lookup?value=green-c2.example" /api/v1/ledger/checkpoint "/api/v1/ledger/inclusion?id=$rid"
+  /api/v1/stream "/api/v1/lookup?value=green-c2.net" /api/v1/ledger/checkpoint "/api/v1/ledger/inclusion?id=$rid"
   "/api/v1/ledger/consistency?from=1&to=2" "/api/v1/objects/$rid/artefacts" "/api/v1/artefacts/$rsha")
 leaks=""
 probe() { # probe WHO TYPES KEY-ARGS: every route x method x media type
@@ -267,7 +269,7 @@ probe() { # probe WHO TYPES KEY-ARGS: every route x method x media type
           c=$(curl -s -m 20 -I -o "$TMP/p" -w '%{http_code}' "$@" -H "Accept: $ty" "$H$r")
         else
           c=$(curl -s -m 20 -X $m -o "$TMP/p" -w '%{http_code}' "$@" -H "Accept: $ty" -H "Content-Type: $ty" \
-            -H 'X-HTTP-Method-Override: GET' --data-binary "{\"objects\":[$(ind indicator--c1200000-0000-4000-8000-000000000001 x12.example)]}" "$H$r")
+            -H 'X-HTTP-Method-Override: GET' --data-binary "{\"objects\":[$(ind indicator--c1200000-0000-4000-8000-000000000001 x12.net)]}" "$H$r")
         fi
         if grep -q "$RED_VALUE\|RED case file" "$TMP/p"; then leaks="$leaks $who:$m:$r:$ty:leak"; fi
         case $who:$c in
@@ -359,13 +361,13 @@ check "#13 the log has no 5xx" bash -c "! grep -q '\"status\":5\|status=5' '$TMP
 
 # ---------------------------------------------------------------- #19
 echo "# ${SECONDS}s: #19"
-env19="{\"objects\":[$(ind indicator--b1900000-0000-4000-8000-000000000001 retry.example 2026-04-01T00:00:00Z)]}"
+env19="{\"objects\":[$(ind indicator--b1900000-0000-4000-8000-000000000001 retry.net 2026-04-01T00:00:00Z)]}"
 leaves() { sqlite3 "$DB" "SELECT count(*) FROM ledger l JOIN object o ON o.rowid = l.obj WHERE o.stix_id = '$1'"; }
 versions() { sqlite3 "$DB" "SELECT count(*) FROM object WHERE stix_id = '$1' AND aud0 <> 0"; }
 eq "#19 first POST: stored" 1 "$(post "$kB" "$env19" | jq .success_count)"
 eq "#19 the retry (same id and modified): a success, as TAXII asks" "1 0" "$(post "$kB" "$env19" | jq -r '"\(.success_count) \(.failure_count)"')"
 eq "#19 one version, one ledger leaf" "1 1" "$(versions indicator--b1900000-0000-4000-8000-000000000001) $(leaves indicator--b1900000-0000-4000-8000-000000000001)"
-env19b="{\"objects\":[$(ind indicator--b1900000-0000-4000-8000-000000000002 retry2.example 2026-04-01T00:00:00Z)]}"
+env19b="{\"objects\":[$(ind indicator--b1900000-0000-4000-8000-000000000002 retry2.net 2026-04-01T00:00:00Z)]}"
 rpids=()
 for i in 1 2 3 4 5; do post "$kB" "$env19b" >"$TMP/r19.$i" & rpids+=($!); done
 for p in "${rpids[@]}"; do wait "$p"; done
@@ -413,7 +415,7 @@ race() { # race DESCRIPTION KEY COMMAND...: readers on three paths, then COMMAND
   local d=$1 k=$2 i n bad="" pids=(); shift 2
   rm -f "$TMP/stop" "$TMP"/rd.*
   reader taxii "$C/objects/?limit=2" "$k" & pids+=($!)
-  reader lookup "$H/api/v1/lookup?value=green-c2.example" "$k" & pids+=($!)
+  reader lookup "$H/api/v1/lookup?value=green-c2.net" "$k" & pids+=($!)
   reader ledger "$H/api/v1/ledger/inclusion?id=$gid" "$k" & pids+=($!)
   for _ in $(seq 1 400); do # until each reader was answered 200 twice
     n=0
@@ -444,12 +446,12 @@ race "reads racing an organisation's disabling" "$kE" "$VIGIE" org disable E
 echo "# ${SECONDS}s: #4 (an id reused)"
 # B reuses the id of A's RED object, which it cannot see: stored as B's own,
 # exactly as a new id would be, and A's content never shows through.
-r=$(post "$kB" "{\"objects\":[$(ind $rid b-version.example 2026-02-01T00:00:00Z $CLEAR)]}")
-r2=$(post "$kB" "{\"objects\":[$(ind indicator--b0000000-0000-4000-8000-000000000002 b-version2.example 2026-02-01T00:00:00Z $CLEAR)]}")
+r=$(post "$kB" "{\"objects\":[$(ind $rid b-version.net 2026-02-01T00:00:00Z $CLEAR)]}")
+r2=$(post "$kB" "{\"objects\":[$(ind indicator--b0000000-0000-4000-8000-000000000002 b-version2.net 2026-02-01T00:00:00Z $CLEAR)]}")
 eq "#4 B posting the id of A's hidden RED object: answered as a new id" \
   "$(jq -c 'del(.id, .request_timestamp, .successes[].id)' <<<"$r2")" "$(jq -c 'del(.id, .request_timestamp, .successes[].id)' <<<"$r")"
 r=$(curl -s -H "Accept: $T" -H "Authorization: Bearer $kC" "$C/objects/$rid/?match%5Bversion%5D=all")
-eq "#4 C gets B's version of that id only" "b-version.example" "$(jq -r '.objects[].pattern' <<<"$r" | grep -o "[a-z0-9.-]*\.example")"
+eq "#4 C gets B's version of that id only" "b-version.net" "$(jq -r '.objects[].pattern' <<<"$r" | grep -o "[a-z0-9.-]*\.net")"
 check "#4 ... never A's RED content" bash -c "! grep -q '$RED_VALUE' <<<'$r'"
 eq "#4 A's RED version is still RED" 4 "$(sqlite3 "$DB" "SELECT tlp FROM object WHERE stix_id = '$rid' AND org_id = (SELECT id FROM org WHERE name = 'A')")"
 eq "#4 ... and C's look-up of its value finds nothing" 0 "$(curl -s -H "Authorization: Bearer $kC" "$H/api/v1/lookup?value=$RED_VALUE" | jq '.matches | length')"
@@ -463,7 +465,7 @@ eq "#21 digest after a clean stop" "$d0" "$(fulldigest)"
 start_server --threads 2
 H=http://127.0.0.1:$PORT C=$H/taxii2/root/collections/$cid
 eq "#21 digest after a clean restart" "$d0" "$(fulldigest)"
-env21="{\"objects\":[$(ind indicator--b2100000-0000-4000-8000-000000000001 crash.example 2026-05-01T00:00:00Z)]}"
+env21="{\"objects\":[$(ind indicator--b2100000-0000-4000-8000-000000000001 crash.net 2026-05-01T00:00:00Z)]}"
 eq "#21 a POST acknowledged before the crash" 1 "$(post "$kB" "$env21" | jq .success_count)"
 d1=$(fulldigest) d1data=$(digest)
 check "#21 (the digest sees the write)" test "$d0" != "$d1"
