@@ -8,6 +8,7 @@
 #   #4  a new version with a wider TLP by someone other than the contributor
 #   #6  references to a hidden object (relationship, sighting, report) answer
 #       as references to an id never stored
+#   #7  a live stream subscriber and an object tightened to RED
 #   #8  a disabled organisation's key on every write path
 #   #9  created_by_ref naming another organisation over TAXII
 #   #10 "on behalf of" headers and parameters ignored; empty credentials deny
@@ -16,11 +17,14 @@
 #   #13 SQL-injection-looking values in every filter: 400 or empty, never a
 #       5xx, nothing changed
 #   #14 no secret or key hash in the log, exports, bundles, stream or ledger
+#   #15 the checkpoint after a kill -9 restart is consistent with the last one
 #   #19 a retried POST (same id and modified): one version, one ledger leaf,
 #       also across a kill -9
 #   #20 reads racing a revocation (and an organisation's disabling)
 #   #21 a digest of the store across a clean and a kill -9 restart; a
 #       tampered backup is caught
+#   #24 duplicate Content-Length, Content-Length with Transfer-Encoding, huge
+#       headers over a raw socket: no 5xx, the server keeps serving
 source "$(dirname "$0")/lib/common.bash"
 command -v curl >/dev/null || skip_all "curl not installed"
 command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
