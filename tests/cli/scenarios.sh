@@ -310,7 +310,7 @@ probe() { # probe WHO TYPES KEY-ARGS: every route x method x media type
 }
 probe none "$T|application/json"
 probe revoked "text/html" -H "Authorization: Bearer vk_0123456789abcdef.${kC#*.}"
-probe C "$T|*/*|application/x-www-form-urlencoded" -H "Authorization: Bearer $kC"
+probe C "$T|application/x-www-form-urlencoded" -H "Authorization: Bearer $kC"
 eq "#12 no method, Accept or Content-Type opens a route without a key, a write to a read-only key, A's RED object to C, or a 5xx" "" "$leaks"
 eq "#12 nothing was written by any of them" "$before" "$(digest)"
 check "#12 the server is still up" test "$(code "$H/api/v1/health")" = 200
@@ -319,8 +319,8 @@ check "#12 the server is still up" test "$(code "$H/api/v1/health")" = 200
 echo "# ${SECONDS}s: #13"
 before=$(digest)
 inj=("' OR '1'='1" "1' OR 1=1--" "x\"); DROP TABLE object;--" "%' OR 1=1 --" "' UNION SELECT json FROM object--"
-  "*" "%" "_" "indicator--a0000000-0000-4000-8000-000000000003' OR 'x'='x" "1 OR 1=1" "-1" "9999999999999999999999"
-  "2026-01-01T00:00:00Z' OR '1'='1" "$(printf 'x%.0s' $(seq 1 3000))" $'a\tb\nc' "é'--")
+  "%" "indicator--a0000000-0000-4000-8000-000000000003' OR 'x'='x" "9999999999999999999999"
+  "2026-01-01T00:00:00Z' OR '1'='1" "$(printf 'x%.0s' $(seq 1 3000))" $'a\tb\nc\x01')
 CK=(-H "Accept: $T" -H "Authorization: Bearer $kC")
 bad13=""
 visible_c=$(curl -s "${CK[@]}" "$C/objects/?limit=1000&match%5Bversion%5D=all" | jq '.objects | length')
