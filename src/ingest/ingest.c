@@ -58,6 +58,8 @@ struct vg_ingest_item {
     struct vg_sighting_facts sighting;
     char of_ref[256];
     struct vg_obs sighted;
+    struct vg_buf refs; /* ids this object points at, NUL-terminated each */
+    size_t nrefs;
     struct vg_buf warn; /* warning-list flags of the claims, at warn_off */
     size_t *warn_off;   /* (size_t)-1: on no list */
 };
@@ -265,6 +267,110 @@ static enum vg_rc check_strings(json_t *v, const char *key, struct vg_error *err
     return VG_OK;
 }
 
+/* ---- references ------------------------------------------------------------ */
+
+#define REFS_MAX 4096 /* ids of one object checked against the store */
+
+static enum vg_rc add_ref(struct vg_ingest_item *it, json_t *v)
+{
+    const char *s = json_string_value(v);
+    size_t n;
+
+    if (s == NULL || it->nrefs == REFS_MAX || !vg_stix_id_valid(s, n = strlen(s)) ||
+        strncmp(s, "identity--", 10) == 0 || strncmp(s, "marking-definition--", 20) == 0)
+        return VG_OK; /* identities and markings are no intelligence */
+    it->nrefs++;
+    return vg_buf_append(&it->refs, s, n + 1);
+}
+
+/* The ids of other objects this one points at (SCENARIOS 6): a
+ * relationship's ends, what a sighting sights and saw, what a report,
+ * note, opinion or grouping is about. */
+static enum vg_rc collect_refs(struct vg_ingest_item *it, json_t *obj, struct vg_error *err)
+{
+    static const char *const one[] = {"source_ref", "target_ref", "sighting_of_ref"};
+    static const char *const many[] = {"object_refs", "observed_data_refs"};
+    enum vg_rc rc = VG_OK;
+    json_t *x;
+    size_t i, k;
+
+    for (i = 0; rc == VG_OK && i < sizeof(one) / sizeof(one[0]); i++)
+        if ((x = json_object_get(obj, one[i])) != NULL)
+            rc = add_ref(it, x);
+    for (i = 0; rc == VG_OK && i < sizeof(many) / sizeof(many[0]); i++) {
+        json_t *arr = json_object_get(obj, many[i]);
+
+        json_array_foreach(arr, k, x)
+        {
+            if ((rc = add_ref(it, x)) != VG_OK)
+                break;
+        }
+    }
+    return rc == VG_OK ? VG_OK : vg_error_set(err, rc, NULL, "out of memory");
+}
+
+static int seen_cb(void *ctx, const struct vg_object_row *row)
+{
+    (void)row;
+    *(int *)ctx = 1;
+    return 1;
+}
+
+static enum vg_rc visible(struct vg_store *st, const char *id, const vg_token *tok, size_t ntok,
+                          int *out, struct vg_error *err)
+{
+    struct vg_object_filter f;
+
+    memset(&f, 0, sizeof(f));
+    f.tokens = tok;
+    f.ntokens = ntok;
+    f.stix_id = id;
+    *out = 0;
+    return vg_store_scan_objects(st, &f, seen_cb, out, err);
+}
+
+/*
+ * An object that points at stored objects reaches no one who may not see
+ * them (SCENARIOS 6: a relationship, sighting or report about A's RED
+ * indicator must not reveal it to B).  For each target the contributor can
+ * see, every token of the object's audience that cannot see the target on
+ * its own is dropped; an audience left empty becomes the contributor's
+ * organisation alone.  Targets the contributor cannot see are not the
+ * hub's to protect here: their ids came from the contributor.  Inside the
+ * write transaction, so the targets are as the write finds them.
+ */
+static enum vg_rc narrow_audience(struct vg_ingest *ing, struct vg_ingest_item *it,
+                                  struct vg_error *err)
+{
+    const char *id = it->refs.data;
+    enum vg_rc rc;
+    size_t r, i;
+    int vis;
+
+    for (r = 0; r < it->nrefs; r++, id += strlen(id) + 1) {
+        if ((rc = visible(ing->st, id, ing->tokens, ing->ntokens, &vis, err)) != VG_OK)
+            return rc;
+        if (!vis)
+            continue;
+        for (i = 0; i < it->aud.n;) {
+            if ((rc = visible(ing->st, id, &it->aud.tok[i], 1, &vis, err)) != VG_OK)
+                return rc;
+            if (vis) {
+                i++;
+                continue;
+            }
+            memmove(&it->aud.tok[i], &it->aud.tok[i + 1],
+                    (it->aud.n - i - 1) * sizeof(it->aud.tok[0]));
+            it->aud.n--;
+        }
+        if (it->aud.n == 0) {
+            it->aud.tok[0] = vg_token_org(ing->org.id);
+            it->aud.n = 1;
+        }
+    }
+    return VG_OK;
+}
+
 /* ---- claims ---------------------------------------------------------------- */
 
 struct vg_ingest_item *vg_ingest_item_new(void)
@@ -274,6 +380,7 @@ struct vg_ingest_item *vg_ingest_item_new(void)
     if (it != NULL) {
         vg_buf_init(&it->arena, 0);
         vg_buf_init(&it->warn, 0);
+        vg_buf_init(&it->refs, 0);
     }
     return it;
 }
@@ -288,6 +395,7 @@ void vg_ingest_item_free(struct vg_ingest_item *it)
     free(it->warn_off);
     vg_buf_cleanup(&it->arena);
     vg_buf_cleanup(&it->warn);
+    vg_buf_cleanup(&it->refs);
     free(it);
 }
 
@@ -300,6 +408,8 @@ static void item_reset(struct vg_ingest_item *it)
     it->nclaims = 0;
     vg_buf_reset(&it->arena);
     vg_buf_reset(&it->warn);
+    vg_buf_reset(&it->refs);
+    it->nrefs = 0;
     it->label_off = (size_t)-1;
     it->claim_rc = VG_OK;
     it->claim_first = it->claim_last = 0;
@@ -841,6 +951,8 @@ static enum vg_rc prepare(const struct vg_ingest *ing, json_t *obj, const char *
             return rc;
     }
 
+    if ((rc = collect_refs(it, obj, err)) != VG_OK)
+        return rc;
     if (label == NULL)
         label = ing->opts.label;
     if (label) {
@@ -932,6 +1044,8 @@ enum vg_rc vg_ingest_commit(struct vg_ingest *ing, struct vg_ingest_item *it,
     if ((rc = begin_if_needed(ing, err)) != VG_OK)
         goto out;
     claims_fix(it);
+    if (it->nrefs && (rc = narrow_audience(ing, it, err)) != VG_OK)
+        goto out;
     it->v.nclaims = it->nclaims;
     it->v.claims = it->claims;
     /* Only an object's contributor versions it; the store decides, among the

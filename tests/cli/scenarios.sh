@@ -190,9 +190,23 @@ for t in relationship sighting report; do
   eq "#6 B does not get A's RED $t" 404 "$(code "${BT[@]}" "$C/objects/$t--b6000000-0000-4000-8000-000000000003/")"
   eq "#6 ... nor list it" 0 "$(curl -s "${BT[@]}" "$C/objects/?match%5Btype%5D=$t&limit=1000" | jq "[.objects[]?.id | select(endswith(\"000000000003\"))] | length")"
 done
+# A's CLEAR relationship, sighting and report about its own RED object: the
+# hub narrows them to who may see the target (A), so B gets them as never
+# stored, and A still does.
+r=$(post "$kA" "{\"objects\":[$(refs $rid 4 | sed "s/\"modified\":\"2026-01-01T00:00:00Z\"/&,\"object_marking_refs\":[\"$CLEAR\"]/g")]}")
+eq "#6 A's CLEAR relationship, sighting and report about its RED object: stored" 3 "$(jq .success_count <<<"$r")"
+for t in relationship sighting report; do
+  answer "$TMP/h6" "${BT[@]}" "$C/objects/$t--b6000000-0000-4000-8000-000000000004/"
+  answer "$TMP/n6" "${BT[@]}" "$C/objects/$t--b6000000-0000-4000-8000-000000000099/"
+  sed -i 's/000000000004/N/g; s/000000000099/N/g' "$TMP/h6" "$TMP/n6"
+  check "#6 B does not get A's CLEAR $t about the RED object: as one never stored" cmp -s "$TMP/h6" "$TMP/n6"
+  eq "#6 ... nor list it" 0 "$(curl -s "${BT[@]}" "$C/objects/?match%5Btype%5D=$t&limit=1000" | jq "[.objects[]?.id | select(endswith(\"000000000004\"))] | length")"
+  eq "#6 ... A does get it" 200 "$(code -H "Accept: $T" -H "Authorization: Bearer $kA" "$C/objects/$t--b6000000-0000-4000-8000-000000000004/")"
+done
+check "#6 ... nor B's export" bash -c "! '$VIGIE' export --for B | grep -q 'b6000000-0000-4000-8000-000000000004'"
 eq "#6 B's stream from the start opens" 200 "$(stream_until_idle "$TMP/b6" -H "Authorization: Bearer $kB" "$H/api/v1/stream?from=0")"
 check "#6 the stream from the start does not carry them to B" bash -c \
-  "grep -q b-own '$TMP/b6' && ! grep -q 'b6000000-0000-4000-8000-000000000003\|$RED_VALUE' '$TMP/b6'"
+  "grep -q b-own '$TMP/b6' && ! grep -q 'b6000000-0000-4000-8000-00000000000[34]\|$RED_VALUE' '$TMP/b6'"
 
 # ---------------------------------------------------------------- #8
 echo "# ${SECONDS}s: #8"
