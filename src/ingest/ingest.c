@@ -885,6 +885,10 @@ static enum vg_rc prepare(const struct vg_ingest *ing, json_t *obj, const char *
     item_reset(it);
     if (!json_is_object(obj))
         return vg_error_set(err, VG_INVALID, NULL, "not a JSON object");
+    /* the text is kept as sent: a raw NUL byte (never valid JSON; a parser
+     * may stop at it) would cut it */
+    if (text && memchr(text, '\0', text_len))
+        return vg_error_set(err, VG_INVALID, NULL, "the object's text holds a NUL byte");
     if ((rc = get_string(obj, "type", 1, &type, err)) != VG_OK)
         return rc;
     if (!type_valid(type) || strcmp(type, "bundle") == 0)

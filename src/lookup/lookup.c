@@ -357,6 +357,7 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
     c.err = err;
     if ((matches = json_array()) == NULL || (c.labels = json_array()) == NULL || extra == NULL) {
         json_decref(matches);
+        json_decref(c.labels);
         json_decref(extra);
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     }
