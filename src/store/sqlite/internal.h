@@ -16,6 +16,7 @@
 
 struct cached {
     char *sql;
+    uint64_t hash; /* of sql: most entries are told apart without a strcmp */
     sqlite3_stmt *st;
 };
 
