@@ -5,6 +5,7 @@
 #include "vtime.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 int64_t vg_time_now_us(void)
@@ -29,6 +30,17 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* v's last n decimal digits at p. */
+static void put_digits(char *p, unsigned v, int n)
+{
+    while (n-- > 0) {
+        p[n] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
+/* Written by hand, not by snprintf: every timestamp of every answer passes
+ * here (snprintf was 9% of a look-up batch). */
 void vg_time_format_us(int64_t us, char *out)
 {
     int64_t secs = us / 1000000, frac = us % 1000000;
@@ -44,10 +56,14 @@ void vg_time_format_us(int64_t us, char *out)
     /* Years beyond 9999 cannot be written in RFC 3339; clamp (never met). */
     if (tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0)
         tm.tm_year = 9999 - 1900;
-    snprintf(out, VG_TIME_TEXT_MAX, "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ",
-             (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
-             (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
-             (unsigned)tm.tm_sec % 100u, (unsigned)frac % 1000000u);
+    memcpy(out, "0000-00-00T00:00:00.000000Z", 28);
+    put_digits(out, (unsigned)(tm.tm_year + 1900), 4);
+    put_digits(out + 5, (unsigned)(tm.tm_mon + 1), 2);
+    put_digits(out + 8, (unsigned)tm.tm_mday, 2);
+    put_digits(out + 11, (unsigned)tm.tm_hour, 2);
+    put_digits(out + 14, (unsigned)tm.tm_min, 2);
+    put_digits(out + 17, (unsigned)tm.tm_sec, 2);
+    put_digits(out + 20, (unsigned)frac, 6);
 }
 
 static int digits(const char *s, size_t n, unsigned *out)

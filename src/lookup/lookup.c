@@ -43,6 +43,8 @@ struct ctx {
     double weight[ORGS_MAX]; /* each one's strongest contribution (score) */
     size_t norgs;
     json_t *labels; /* distinct labels (malware families), at most LABELS_MAX */
+    struct vg_lookup_geo_best geo; /* of the candidate being read */
+    json_t *location;              /* of the exact match (the answer's) */
     struct vg_error *err;
 };
 
@@ -104,6 +106,7 @@ static int contribution_cb(void *arg, const struct vg_obs_row *row)
                                                           : VG_LOOKUP_MAX_CONTRIBUTIONS;
     json_t *one;
 
+    vg_lookup_geo_note(&c->geo, row);
     for (i = 0; c->counts && i < c->norgs && c->orgs[i] != row->org_id; i++)
         ;
     if (!c->counts)
@@ -147,7 +150,7 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
 {
     struct vg_obs_filter f;
     enum vg_rc rc;
-    json_t *m;
+    json_t *m, *loc;
 
     if (c->opts && c->opts->values && !vg_values_has(c->opts->values, o->kind, o->value, o->len))
         return VG_OK; /* held by no one */
@@ -164,6 +167,7 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
     c->factor = strcmp(rule, "exact") == 0 ? 1.0 : VG_LOOKUP_INDIRECT;
     c->counts = strcmp(rule, "contains") != 0;
     c->half_life_us = vg_lookup_half_life_days(c->opts, o->kind) * US_PER_DAY;
+    memset(&c->geo, 0, sizeof(c->geo));
     if ((rc = vg_store_scan_observables(c->st, &f, contribution_cb, c, c->err)) != VG_OK) {
         json_decref(c->contributions);
         return rc;
@@ -176,6 +180,11 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
                   vg_obs_kind_name(o->kind), "contributions", c->contributions);
     if (m && c->ncontrib > json_array_size(c->contributions))
         json_object_set_new(m, "contributions_total", json_integer((json_int_t)c->ncontrib));
+    if (m && (loc = vg_lookup_geo_json(&c->geo)) != NULL) {
+        if (strcmp(rule, "exact") == 0 && c->location == NULL)
+            c->location = json_incref(loc);
+        json_object_set_new(m, "location", loc);
+    }
     json_array_append_new(matches, m);
     return VG_OK;
 }
@@ -387,6 +396,7 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
         json_decref(matches);
         json_decref(c.labels);
         json_decref(extra);
+        json_decref(c.location);
         return rc;
     }
     /* independent organisations corroborate: the chance that all of them
@@ -400,9 +410,12 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
         json_decref(matches);
         json_decref(c.labels);
         json_decref(extra);
+        json_decref(c.location);
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     }
     json_object_update(doc, extra);
+    if (c.location)
+        json_object_set_new(doc, "location", c.location);
     json_decref(extra);
     if (json_array_size(c.labels))
         json_object_set_new(doc, "labels", c.labels);
@@ -413,7 +426,6 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
     else
         json_decref(matches);
     if ((rc = vg_lookup_sightings(st, tokens, ntokens, doc, err)) != VG_OK ||
-        (rc = vg_lookup_geo(st, tokens, ntokens, doc, err)) != VG_OK ||
         (rc = vg_lookup_warn(st, &o, doc, err)) != VG_OK) { /* docs/warninglists.md */
         json_decref(doc);
         return rc;

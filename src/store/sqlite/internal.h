@@ -39,6 +39,7 @@ struct sq {
     struct vg_store base;
     sqlite3 *db;
     int in_tx;
+    int gated;          /* holds the process's write gate (sq_begin) */
     int read_depth;     /* open read snapshots (sq_read_begin) */
     int64_t next_seq;   /* valid while in_tx */
     int64_t last_added; /* valid while in_tx */

@@ -48,6 +48,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 static struct sq *sq_of(struct vg_store *st)
@@ -535,6 +536,58 @@ static void bloom_note(struct bloom *b, int64_t id, int64_t h)
         b->max_id = id;
 }
 
+/*
+ * The write gate: writers of this process queue here for their turn before
+ * BEGIN IMMEDIATE, and the next one starts the moment a commit ends.
+ * Without it they meet only in SQLite's busy handler, which sleeps in steps
+ * of 1 to 100 ms: two TAXII POSTs on two connections left the writer idle
+ * for a good part of each other's commits.  Other processes (a `vigie
+ * import` beside the server) still meet in the busy handler; a gate not
+ * had within the busy timeout falls back to it too.
+ */
+#define BUSY_TIMEOUT_MS 10000
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t freed;
+    const struct sq *holder; /* NULL: free */
+    pthread_t thread;        /* the holder's */
+} gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0};
+
+static void gate_take(struct sq *s)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += BUSY_TIMEOUT_MS / 1000;
+    s->gated = 0;
+    pthread_mutex_lock(&gate.mu);
+    /* A second handle of the holding thread would wait for itself. */
+    if (gate.holder && pthread_equal(gate.thread, pthread_self())) {
+        pthread_mutex_unlock(&gate.mu);
+        return;
+    }
+    while (gate.holder && pthread_cond_timedwait(&gate.freed, &gate.mu, &until) == 0)
+        ;
+    if (gate.holder == NULL) {
+        gate.holder = s;
+        gate.thread = pthread_self();
+        s->gated = 1;
+    }
+    pthread_mutex_unlock(&gate.mu);
+}
+
+static void gate_drop(struct sq *s)
+{
+    if (!s->gated)
+        return;
+    pthread_mutex_lock(&gate.mu);
+    gate.holder = NULL;
+    pthread_cond_signal(&gate.freed);
+    pthread_mutex_unlock(&gate.mu);
+    s->gated = 0;
+}
+
 static enum vg_rc sq_begin(struct vg_store *st, struct vg_error *err)
 {
     struct sq *s = sq_of(st);
@@ -547,8 +600,11 @@ static enum vg_rc sq_begin(struct vg_store *st, struct vg_error *err)
                             "the hub stopped writing after a failed sync to disk; restart it "
                             "once the disk is sound");
     tx_settle(s);
-    if ((rc = tx(s, TX_BEGIN_WRITE, err)) != VG_OK)
+    gate_take(s);
+    if ((rc = tx(s, TX_BEGIN_WRITE, err)) != VG_OK) {
+        gate_drop(s);
         return rc;
+    }
     s->in_tx = 1;
     /* The last version stored (rowid order is seq and date_added order). */
     if ((rc = scalar_get(s, "SELECT seq FROM object ORDER BY rowid DESC LIMIT 1", 0, &s->next_seq,
@@ -557,6 +613,7 @@ static enum vg_rc sq_begin(struct vg_store *st, struct vg_error *err)
                          &s->last_added, err)) != VG_OK) {
         tx_settle_write(s);
         s->in_tx = 0;
+        gate_drop(s);
         return rc;
     }
     s->next_seq++;
@@ -567,6 +624,7 @@ static enum vg_rc sq_begin(struct vg_store *st, struct vg_error *err)
     if ((rc = sq_tx_lost(s, err)) != VG_OK || (rc = sq_ledger_begin(s, err)) != VG_OK) {
         tx_settle_write(s);
         s->in_tx = 0;
+        gate_drop(s);
         return rc;
     }
     return VG_OK;
@@ -599,6 +657,7 @@ static enum vg_rc sq_commit(struct vg_store *st, struct vg_error *err)
                           "commit failed: %s", msg);
     }
     s->in_tx = 0;
+    gate_drop(s);
     return rc;
 }
 
@@ -615,6 +674,7 @@ static void sq_rollback(struct vg_store *st)
         sq_ledger_rollback(s);
     }
     s->in_tx = 0;
+    gate_drop(s);
 }
 
 /* A deferred transaction: its first read takes the snapshot.  Nested
@@ -2699,7 +2759,7 @@ enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_stor
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     sqlite3_create_function_v2(s->db, "vg_id_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                sql_id_hash, NULL, NULL, NULL);
-    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     if ((rc = exec(s,
                    "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
                    "PRAGMA foreign_keys = ON; PRAGMA cache_size = -131072; "
