@@ -16,6 +16,7 @@
 #include "common/vtime.h"
 #include "internal.h"
 #include "lookup/lookup.h"
+#include "warninglist/warninglist.h"
 
 #define LOOKUP_BATCH_MAX 100000
 #define PER_CALL 256
@@ -135,6 +136,7 @@ static ssize_t batch_reader(void *cls, uint64_t pos, char *buf, size_t max)
     struct batch *b = cls;
     struct vg_store *st;
     struct vg_lookup_opts opts;
+    struct vg_wl_set *wl = NULL;
     struct vg_error err;
     int k;
 
@@ -151,6 +153,13 @@ static ssize_t batch_reader(void *cls, uint64_t pos, char *buf, size_t max)
         opts.requester_is_operator = b->is_operator;
         if (vg_store_read_begin(st, &err) != VG_OK)
             return MHD_CONTENT_READER_END_WITH_ERROR;
+        /* the warning lists once for these values, in their snapshot */
+        if (vg_wl_acquire(st, &wl, &err) != VG_OK) {
+            vg_store_read_end(st);
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
+        opts.warninglists = wl;
+        opts.warninglists_acquired = 1;
         for (k = 0; k < PER_CALL && b->at < b->body.len;) {
             const char *v = b->body.data + b->at;
             const char *nl = memchr(v, '\n', b->body.len - b->at);
@@ -162,11 +171,13 @@ static ssize_t batch_reader(void *cls, uint64_t pos, char *buf, size_t max)
             if (len == 0)
                 continue;
             if (answer_line(st, &opts, b->tok, b->ntok, v, len, &b->out) != 0) {
+                vg_wl_release(wl);
                 vg_store_read_end(st);
                 return MHD_CONTENT_READER_END_WITH_ERROR;
             }
             k++;
         }
+        vg_wl_release(wl);
         vg_store_read_end(st);
     }
     if (max > b->out.len - b->sent)

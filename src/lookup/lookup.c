@@ -426,7 +426,8 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
     else
         json_decref(matches);
     if ((rc = vg_lookup_sightings(st, tokens, ntokens, doc, err)) != VG_OK ||
-        (rc = vg_lookup_warn(st, &o, doc, err)) != VG_OK) { /* docs/warninglists.md */
+        (rc = vg_lookup_warn(st, opts && opts->warninglists_acquired,
+                                 opts ? opts->warninglists : NULL, &o, doc, err)) != VG_OK) { /* docs/warninglists.md */
         json_decref(doc);
         return rc;
     }

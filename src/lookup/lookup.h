@@ -57,6 +57,8 @@
 #define VG_LOOKUP_INDIRECT 0.8          /* weight of a subdomain, range or URL-host match */
 #define VG_LOOKUP_CONTENTS_BITS 16      /* a queried range lists what it holds up to this wide */
 
+struct vg_wl_set;
+
 struct vg_lookup_opts {
     /* The set of values the hub holds (values.h), synced by the caller:
      * only the candidates it holds are looked for in the store.  NULL: every
@@ -70,6 +72,12 @@ struct vg_lookup_opts {
      * contributor chose (`vigie org pseudonym`), where it chose one. */
     int64_t requester_org;
     int requester_is_operator;
+    /* The compiled warning lists, acquired by the caller once for a batch
+     * (vg_wl_acquire, inside the batch's read snapshot; NULL when the hub
+     * has none), when warninglists_acquired; otherwise each look-up acquires
+     * them (a store read of their generation each time). */
+    const struct vg_wl_set *warninglists;
+    int warninglists_acquired;
 };
 
 /* The half-life applied to a kind: opts' (when set) or the default (IP

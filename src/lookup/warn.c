@@ -28,16 +28,19 @@ static json_t *names(const struct vg_wl_set *set, enum vg_obs_kind kind, const c
     return arr;
 }
 
-enum vg_rc vg_lookup_warn(struct vg_store *st, const struct vg_obs *o, json_t *doc,
-                          struct vg_error *err)
+enum vg_rc vg_lookup_warn(struct vg_store *st, int acquired, const struct vg_wl_set *given,
+                          const struct vg_obs *o, json_t *doc, struct vg_error *err)
 {
-    struct vg_wl_set *set = NULL;
+    struct vg_wl_set *mine = NULL;
+    const struct vg_wl_set *set = given;
     json_t *m, *ind;
     size_t i;
     enum vg_rc rc;
 
-    if ((rc = vg_wl_acquire(st, &set, err)) != VG_OK)
+    if (!acquired && (rc = vg_wl_acquire(st, &mine, err)) != VG_OK)
         return rc;
+    if (!acquired)
+        set = mine;
     rc = VG_OK;
     if (json_object_set_new(doc, "warninglists", names(set, o->kind, o->value, o->len)) != 0)
         rc = VG_NOMEM;
@@ -55,6 +58,6 @@ enum vg_rc vg_lookup_warn(struct vg_store *st, const struct vg_obs *o, json_t *d
                       v, strlen(v))) != 0)
             rc = VG_NOMEM;
     }
-    vg_wl_release(set);
+    vg_wl_release(mine);
     return rc == VG_OK ? VG_OK : vg_error_set(err, rc, NULL, "out of memory");
 }

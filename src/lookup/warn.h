@@ -11,6 +11,8 @@
 #include "model/obs.h"
 #include "store/store.h"
 
+struct vg_wl_set;
+
 /*
  * Add "warninglists" (the names of the hub's warning lists the value is on,
  * possibly none) to the answer doc about the canonical value o, and to the
@@ -19,7 +21,9 @@
  * someone the requester may not see answers exactly as a value never
  * reported.  VG_OK, or the store's or memory's failure.
  */
-enum vg_rc vg_lookup_warn(struct vg_store *st, const struct vg_obs *o, json_t *doc,
-                          struct vg_error *err);
+/* With acquired, set is the lists the caller acquired (NULL: the hub has
+ * none); otherwise they are acquired here. */
+enum vg_rc vg_lookup_warn(struct vg_store *st, int acquired, const struct vg_wl_set *set,
+                          const struct vg_obs *o, json_t *doc, struct vg_error *err);
 
 #endif
