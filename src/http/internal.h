@@ -23,6 +23,7 @@
 #include "common/error.h"
 #include "server.h"
 #include "lookup/values.h"
+#include "lookup/lookup.h"
 #include "store/store.h"
 
 #define STORES_MAX 256
@@ -117,6 +118,10 @@ void http_stream_free(struct server *srv);
 /* The set of the hub's values, built at start (lookup_api.c). */
 enum vg_rc http_lookup_start(struct server *srv, struct vg_error *err);
 void http_lookup_free(struct server *srv);
+/* The look-up options of this server (half-lives, the value set caught up
+ * with the store): call before taking the read snapshot the look-ups run
+ * in, so that the snapshot holds at least what the value set does. */
+struct vg_lookup_opts http_lookup_opts(struct server *srv, struct vg_store *st);
 /* Watch lists and notifications (watch_api.c), and the thread that
  * delivers notifications to webhooks (webhook.c). */
 enum MHD_Result http_watch(struct server *srv, struct MHD_Connection *conn, struct request *rq,

@@ -95,7 +95,7 @@ struct batch {
 };
 
 /* The look-up's options: the server's half-lives and its value set, synced. */
-static struct vg_lookup_opts lookup_opts(struct server *srv, struct vg_store *st)
+struct vg_lookup_opts http_lookup_opts(struct server *srv, struct vg_store *st)
 {
     struct vg_lookup_opts o;
 
@@ -148,7 +148,7 @@ static ssize_t batch_reader(void *cls, uint64_t pos, char *buf, size_t max)
         vg_error_clear(&err);
         if ((st = http_worker_store(b->srv, &err)) == NULL)
             return MHD_CONTENT_READER_END_WITH_ERROR;
-        opts = lookup_opts(b->srv, st); /* before the snapshot: see get_one */
+        opts = http_lookup_opts(b->srv, st); /* before the snapshot: see get_one */
         opts.requester_org = b->org;
         opts.requester_is_operator = b->is_operator;
         if (vg_store_read_begin(st, &err) != VG_OK)
@@ -209,7 +209,7 @@ static enum MHD_Result get_one(struct server *srv, struct vg_store *st, struct M
 
     /* synced before the snapshot is taken, so that the snapshot holds at
      * least what the set does */
-    struct vg_lookup_opts opts = lookup_opts(srv, st);
+    struct vg_lookup_opts opts = http_lookup_opts(srv, st);
 
     vg_error_clear(&err);
     if (vg_store_read_begin(st, &err) != VG_OK)
