@@ -42,7 +42,7 @@ struct ctx {
     int64_t orgs[ORGS_MAX];  /* distinct contributing organisations */
     double weight[ORGS_MAX]; /* each one's strongest contribution (score) */
     size_t norgs;
-    json_t *labels; /* distinct labels (malware families), at most LABELS_MAX */
+    json_t *labels;                /* distinct labels (malware families), at most LABELS_MAX */
     struct vg_lookup_geo_best geo; /* of the candidate being read */
     json_t *location;              /* of the exact match (the answer's) */
     struct vg_error *err;
@@ -425,9 +425,10 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
         json_object_set_new(doc, "matches", matches);
     else
         json_decref(matches);
+    /* warning lists: docs/warninglists.md */
     if ((rc = vg_lookup_sightings(st, tokens, ntokens, doc, err)) != VG_OK ||
         (rc = vg_lookup_warn(st, opts && opts->warninglists_acquired,
-                                 opts ? opts->warninglists : NULL, &o, doc, err)) != VG_OK) { /* docs/warninglists.md */
+                             opts ? opts->warninglists : NULL, &o, doc, err)) != VG_OK) {
         json_decref(doc);
         return rc;
     }
