@@ -234,12 +234,7 @@ static enum vg_rc import_stix(struct vg_ingest *ing, struct source *src, const c
         while (p->head == p->tail) {
             struct timespec until;
 
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += WAIT_MS * 1000000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
+            vg_time_deadline(WAIT_MS * 1000, &until);
             p->cwait = 1;
             pthread_cond_timedwait(&p->filled, &p->mu, &until);
             p->cwait = 0;

@@ -366,8 +366,7 @@ static void *geo_loop(void *arg)
         struct vg_error err;
         int configured, r = 0;
 
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += g->period_s;
+        vg_time_deadline((int64_t)g->period_s * 1000000, &until);
         while (!g->stop && r != ETIMEDOUT)
             r = pthread_cond_timedwait(&g->cv, &g->mu, &until);
         if (g->stop)

@@ -30,6 +30,17 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+void vg_time_deadline(int64_t us, struct timespec *out)
+{
+    clock_gettime(CLOCK_REALTIME, out);
+    out->tv_sec += (time_t)(us / 1000000);
+    out->tv_nsec += (long)(us % 1000000) * 1000L;
+    if (out->tv_nsec >= 1000000000L) {
+        out->tv_sec++;
+        out->tv_nsec -= 1000000000L;
+    }
+}
+
 /* v's last n decimal digits at p. */
 static void put_digits(char *p, unsigned v, int n)
 {

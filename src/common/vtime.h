@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -19,6 +20,10 @@
 
 /* Microseconds since the epoch, from CLOCK_REALTIME. */
 int64_t vg_time_now_us(void);
+
+/* The CLOCK_REALTIME instant us microseconds from now, as
+ * pthread_cond_timedwait wants its deadline. */
+void vg_time_deadline(int64_t us, struct timespec *out);
 
 /* Format us as "YYYY-MM-DDTHH:MM:SS.ffffffZ" into out (>= VG_TIME_TEXT_MAX). */
 void vg_time_format_us(int64_t us, char *out);

@@ -189,8 +189,7 @@ static void *tick(void *arg)
         uint8_t root[32];
         int stop;
 
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 1;
+        vg_time_deadline(1000000, &ts);
         pthread_mutex_lock(&t->mu);
         while (!t->stop && pthread_cond_timedwait(&t->cv, &t->mu, &ts) != ETIMEDOUT)
             ;

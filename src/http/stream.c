@@ -188,12 +188,7 @@ static void *notifier(void *arg)
         if (!stop) { /* until the period ends or a commit here kicks */
             struct timespec until;
 
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += NOTIFY_US * 1000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
+            vg_time_deadline(NOTIFY_US, &until);
             pthread_cond_timedwait(&ss->kick, &ss->mu, &until);
         }
         pthread_mutex_unlock(&ss->mu);

@@ -238,12 +238,7 @@ static void *loop(void *arg)
 
         pthread_mutex_lock(&w->mu);
         if (!w->stop && !w->kicked) {
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += TICK_MS * 1000000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
+            vg_time_deadline((int64_t)TICK_MS * 1000, &until);
             pthread_cond_timedwait(&w->cond, &w->mu, &until);
         }
         w->kicked = 0;

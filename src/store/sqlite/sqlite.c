@@ -558,8 +558,7 @@ static void gate_take(struct sq *s)
 {
     struct timespec until;
 
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += BUSY_TIMEOUT_MS / 1000;
+    vg_time_deadline((int64_t)BUSY_TIMEOUT_MS * 1000, &until);
     s->gated = 0;
     pthread_mutex_lock(&gate.mu);
     /* A second handle of the holding thread would wait for itself. */
