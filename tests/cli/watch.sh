@@ -250,5 +250,38 @@ print(all((t[i] - t[i - 1]).total_seconds() >= 0.020 * 2 ** (i - 1) for i in ran
 eq "... backoff: attempt k+1 at least 20 ms x 2^(k-1) after attempt k" True "$gaps"
 kill "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null || true
+
+# ---- a silent receiver holds up only its own organisation's deliveries ----------
+# Other's webhook points at a port that accepts connections and never answers
+# (the TLS handshake waits for the 5 s timeout); Acme's report, made just after
+# Other's, must reach Acme's receiver while Other's first attempt is still out.
+python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+held = []
+while True:
+    held.append(s.accept()[0])
+' "$TMP/bh.port" &
+BH_PID=$!
+trap 'kill $RECV_PID $BH_PID ${SERVER_PID:-} 2>/dev/null || true; rm -rf "$TMP"' EXIT
+for _ in $(seq 1 200); do [ -s "$TMP/bh.port" ] && break; sleep 0.05; done
+"$VIGIE" watch add --org Other network 203.0.113.0/24 >/dev/null
+"$VIGIE" watch webhook --org Other "https://127.0.0.1:$(cat "$TMP/bh.port")/hook" >/dev/null
+rm -f "$TMP/serve.out"
+start_server --config "$TMP/vigie.json"
+post "$kVendor" "$(ind 00000000-0000-4000-8000-000000000008 2026-01-01T00:00:00Z 203.0.113.5 $GREEN)" >/dev/null
+post "$kVendor" "$(ind 00000000-0000-4000-8000-000000000009 2026-01-01T00:00:00Z 198.51.100.94 $GREEN)" >/dev/null
+check "Acme's webhook arrives though Other's receiver is silent" wait_got 7
+onote=$(curl -s -H "Authorization: Bearer $kOther" "http://127.0.0.1:$PORT/api/v1/notifications" |
+  jq '.notifications[-1].id')
+eq "... while Other's first attempt is still waiting for an answer" 0 \
+  "$("$VIGIE" watch deliveries --org Other "$onote" --json | jq length)"
+eq "... Acme's is the report made after Other's" 198.51.100.94 \
+  "$(sed -n 7p "$TMP/recv/got" | jq -r .notification.observable.value)"
+kill "$SERVER_PID" "$BH_PID"
+wait "$SERVER_PID" 2>/dev/null || true
 check "the hub passes its integrity check" "$VIGIE" check
 finish
