@@ -29,8 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vg_server_config_cleanup(&c);
         return 0;
     }
-    if (c.so.threads > 64 || c.so.port > 65535 || c.geo_refresh_s < -1 ||
-        c.geo_refresh_s > 86400 || c.cert != NULL || c.key != NULL)
+    if (c.so.threads > 64 || c.so.port > 65535 || c.geo_refresh_s < -1 || c.geo_refresh_s > 86400 ||
+        c.cert != NULL || c.key != NULL)
         abort();
     if (c.so.address && c.so.address != c.addr)
         abort();
