@@ -37,6 +37,7 @@
 #include "ingest/ingest.h"
 #include "policy/policy.h"
 #include "store/store.h"
+#include "../support/alloc_faults.h"
 #include "../support/temp_hub.h"
 
 /* ---- the counter ------------------------------------------------------- */
@@ -59,8 +60,8 @@ static void fault_disarm(void)
     fault_at = 0;
 }
 
-/* 1 if this allocation must fail. */
-static int fault_hit(void)
+/* 1 if this allocation must fail (the wrappers of alloc_faults.c ask). */
+int vg_fault_hit(void)
 {
     if (fault_at == 0)
         return 0;
@@ -72,49 +73,18 @@ static int fault_hit(void)
     return 0;
 }
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t m, size_t n);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-char *__real_strndup(const char *s, size_t n);
-
-void *__wrap_malloc(size_t n)
-{
-    return fault_hit() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t m, size_t n)
-{
-    return fault_hit() ? NULL : __real_calloc(m, n);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    return fault_hit() ? NULL : __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-    return fault_hit() ? NULL : __real_strdup(s);
-}
-
-char *__wrap_strndup(const char *s, size_t n)
-{
-    return fault_hit() ? NULL : __real_strndup(s, n);
-}
-
 static void *ssl_malloc(size_t n, const char *file, int line)
 {
     (void)file;
     (void)line;
-    return fault_hit() ? NULL : __real_malloc(n);
+    return vg_fault_hit() ? NULL : __real_malloc(n);
 }
 
 static void *ssl_realloc(void *p, size_t n, const char *file, int line)
 {
     (void)file;
     (void)line;
-    return fault_hit() ? NULL : __real_realloc(p, n);
+    return vg_fault_hit() ? NULL : __real_realloc(p, n);
 }
 
 static void ssl_free(void *p, const char *file, int line)
@@ -124,33 +94,14 @@ static void ssl_free(void *p, const char *file, int line)
     free(p);
 }
 
-static sqlite3_mem_methods sqlite_default;
-
-static void *sqlite_malloc(int n)
-{
-    return fault_hit() ? NULL : sqlite_default.xMalloc(n);
-}
-
-static void *sqlite_realloc(void *p, int n)
-{
-    return fault_hit() ? NULL : sqlite_default.xRealloc(p, n);
-}
-
 /* Route every allocator through the counter; before anything allocates. */
 static void fault_install(void)
 {
-    sqlite3_mem_methods m;
-
     /* jansson: the codec sets its allocator to one calling malloc, which
      * the wrapper above counts (src/codec/stix_reader.c). */
     CRYPTO_set_mem_functions(ssl_malloc, ssl_realloc, ssl_free);
-    sqlite3_config(SQLITE_CONFIG_GETMALLOC, &sqlite_default);
-    m = sqlite_default;
-    m.xMalloc = sqlite_malloc;
-    m.xRealloc = sqlite_realloc;
-    sqlite3_config(SQLITE_CONFIG_MALLOC, &m);
-    /* Lookaside would hide most of SQLite's small allocations. */
-    sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
+    /* Lookaside would hide most of SQLite's small allocations: off. */
+    vg_fault_sqlite_install();
 }
 
 /* A clean failure: out of memory, or SQLite turning it into a storage error. */

@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 
 #include "../../fuzz/http_harness.h"
+#include "../support/alloc_faults.h"
 
 static atomic_long fault_at, fault_count;
 static atomic_int fault_fired;
@@ -44,7 +45,7 @@ static void fault_disarm(void)
     atomic_store(&fault_at, 0);
 }
 
-static int fault_hit(void)
+int vg_fault_hit(void)
 {
     long at = atomic_load_explicit(&fault_at, memory_order_relaxed);
 
@@ -62,59 +63,9 @@ static int fault_hit(void)
     return 0;
 }
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t m, size_t n);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-char *__real_strndup(const char *s, size_t n);
-
-void *__wrap_malloc(size_t n)
-{
-    return fault_hit() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t m, size_t n)
-{
-    return fault_hit() ? NULL : __real_calloc(m, n);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    return fault_hit() ? NULL : __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-    return fault_hit() ? NULL : __real_strdup(s);
-}
-
-char *__wrap_strndup(const char *s, size_t n)
-{
-    return fault_hit() ? NULL : __real_strndup(s, n);
-}
-
-static sqlite3_mem_methods sqlite_default;
-
-static void *sqlite_malloc(int n)
-{
-    return fault_hit() ? NULL : sqlite_default.xMalloc(n);
-}
-
-static void *sqlite_realloc(void *p, int n)
-{
-    return fault_hit() ? NULL : sqlite_default.xRealloc(p, n);
-}
-
 static void fault_install(void)
 {
-    sqlite3_mem_methods m;
-
-    sqlite3_config(SQLITE_CONFIG_GETMALLOC, &sqlite_default);
-    m = sqlite_default;
-    m.xMalloc = sqlite_malloc;
-    m.xRealloc = sqlite_realloc;
-    sqlite3_config(SQLITE_CONFIG_MALLOC, &m);
-    sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
+    vg_fault_sqlite_install();
 }
 
 #define SWEEP_MAX 100000
