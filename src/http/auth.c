@@ -101,7 +101,7 @@ static enum vg_rc standing(struct vg_store *st, struct vg_auth *a, int64_t now_u
     if (a->key.revoked || (a->key.expires_us && a->key.expires_us <= now_us))
         return vg_error_set(err, VG_AUTH, NULL, GENERIC);
     if ((rc = vg_store_org_get_by_id(st, a->key.org_id, &a->org, err)) != VG_OK ||
-        (rc = vg_store_principal(st, a->key.org_id, &a->principal, err)) != VG_OK)
+        (rc = vg_store_principal_of(st, &a->org, &a->principal, err)) != VG_OK)
         return rc == VG_NOT_FOUND ? vg_error_set(err, VG_AUTH, NULL, GENERIC) : rc;
     if (a->org.disabled || !a->principal.good_standing)
         return vg_error_set(err, VG_AUTH, NULL, GENERIC);

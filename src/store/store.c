@@ -40,23 +40,32 @@ void vg_store_close(struct vg_store *st)
         st->ops->close(st);
 }
 
+enum vg_rc vg_store_principal_of(struct vg_store *st, const struct vg_org *org,
+                                 struct vg_principal *out, struct vg_error *err)
+{
+    enum vg_rc rc;
+    size_t n = 0;
+
+    memset(out, 0, sizeof(*out));
+    rc = st->ops->org_groups(st, org->id, out->groups, VG_PRINCIPAL_GROUPS_MAX, &n, err);
+    if (rc != VG_OK)
+        return rc;
+    out->org_id = org->id;
+    out->good_standing = !org->disabled;
+    out->ngroups = n;
+    return VG_OK;
+}
+
 enum vg_rc vg_store_principal(struct vg_store *st, int64_t org_id, struct vg_principal *out,
                               struct vg_error *err)
 {
     struct vg_org org;
     enum vg_rc rc;
-    size_t n = 0;
 
     memset(out, 0, sizeof(*out));
     if ((rc = st->ops->org_get_by_id(st, org_id, &org, err)) != VG_OK)
         return rc;
-    rc = st->ops->org_groups(st, org_id, out->groups, VG_PRINCIPAL_GROUPS_MAX, &n, err);
-    if (rc != VG_OK)
-        return rc;
-    out->org_id = org_id;
-    out->good_standing = !org.disabled;
-    out->ngroups = n;
-    return VG_OK;
+    return vg_store_principal_of(st, &org, out, err);
 }
 
 enum vg_rc vg_store_begin(struct vg_store *st, struct vg_error *err)

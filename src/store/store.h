@@ -704,6 +704,9 @@ void vg_store_close(struct vg_store *st);
 /* Build the principal of an organisation (its groups, its standing). */
 enum vg_rc vg_store_principal(struct vg_store *st, int64_t org_id, struct vg_principal *out,
                               struct vg_error *err);
+/* The same from org as just read (in the same snapshot): one query less. */
+enum vg_rc vg_store_principal_of(struct vg_store *st, const struct vg_org *org,
+                                 struct vg_principal *out, struct vg_error *err);
 
 /* Thin dispatchers, one per operation (see the table above). */
 enum vg_rc vg_store_begin(struct vg_store *st, struct vg_error *err);
