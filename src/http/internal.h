@@ -118,10 +118,17 @@ void http_stream_free(struct server *srv);
 /* The set of the hub's values, built at start (lookup_api.c). */
 enum vg_rc http_lookup_start(struct server *srv, struct vg_error *err);
 void http_lookup_free(struct server *srv);
-/* The look-up options of this server (half-lives, the value set caught up
- * with the store): call before taking the read snapshot the look-ups run
- * in, so that the snapshot holds at least what the value set does. */
-struct vg_lookup_opts http_lookup_opts(struct server *srv, struct vg_store *st);
+/* Begin a batch of look-ups (lookup_api.c): *opts with this server's
+ * half-lives and value set, caught up before one read snapshot is taken
+ * (so that the snapshot holds at least what the set does; with every
+ * writer's commits when fresh, else with this server's and, every 100 ms,
+ * the others'), and the warning lists acquired once (*wl).  Ended by
+ * http_lookup_end. */
+struct vg_wl_set;
+enum vg_rc http_lookup_begin(struct server *srv, struct vg_store *st, int fresh,
+                             struct vg_lookup_opts *opts, struct vg_wl_set **wl,
+                             struct vg_error *err);
+void http_lookup_end(struct vg_store *st, struct vg_wl_set *wl);
 /* Watch lists and notifications (watch_api.c), and the thread that
  * delivers notifications to webhooks (webhook.c). */
 enum MHD_Result http_watch(struct server *srv, struct MHD_Connection *conn, struct request *rq,

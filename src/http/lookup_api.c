@@ -50,10 +50,10 @@ void http_lookup_free(struct server *srv)
     srv->values = NULL;
 }
 
-/* The value set, caught up with this server's commits and, every RESYNC_US,
- * with other writers'; NULL (look-ups ask the store about every candidate)
- * if it cannot be. */
-static const struct vg_values *values(struct server *srv, struct vg_store *st)
+/* The value set, caught up with this server's commits and, every RESYNC_US
+ * (at once when fresh), with other writers'; NULL (look-ups ask the store
+ * about every candidate) if it cannot be. */
+static const struct vg_values *values(struct server *srv, struct vg_store *st, int fresh)
 {
     /* the counter is read before the sync's snapshot is taken: a commit
      * after this point is either in the sync or counted for the next one */
@@ -64,13 +64,15 @@ static const struct vg_values *values(struct server *srv, struct vg_store *st)
     int own = commits != atomic_load(&srv->values_commits);
     enum vg_rc rc;
 
-    if (!own && now - atomic_load(&srv->values_synced_us) < RESYNC_US)
+    if (!own && !fresh && now - atomic_load(&srv->values_synced_us) < RESYNC_US)
         return srv->values;
     vg_error_clear(&err);
     /* This server's own commits are waited for (an object acknowledged is in
-     * the next look-up); the periodic catch-up with other writers is not: a
-     * big import beside the server must not stall every look-up. */
-    rc = own ? vg_values_sync(srv->values, st, &err) : vg_values_try_sync(srv->values, st, &err);
+     * the next look-up), and so is everything when fresh; the periodic
+     * catch-up with other writers is not: a big import beside the server
+     * must not stall every look-up. */
+    rc = own || fresh ? vg_values_sync(srv->values, st, &err)
+                      : vg_values_try_sync(srv->values, st, &err);
     if (rc == VG_CONFLICT)
         return srv->values;
     if (rc != VG_OK) {
@@ -94,15 +96,41 @@ struct batch {
     size_t sent;
 };
 
-/* The look-up's options: the server's half-lives and its value set, synced. */
-struct vg_lookup_opts http_lookup_opts(struct server *srv, struct vg_store *st)
+/* The look-up's options: the server's half-lives and its value set, synced
+ * (before the snapshot the look-ups run in: see get_one). */
+static struct vg_lookup_opts lookup_opts(struct server *srv, struct vg_store *st, int fresh)
 {
     struct vg_lookup_opts o;
 
     memset(&o, 0, sizeof(o));
     memcpy(o.half_life_days, srv->opts->lookup_half_life_days, sizeof(o.half_life_days));
-    o.values = values(srv, st);
+    o.values = values(srv, st, fresh);
     return o;
+}
+
+enum vg_rc http_lookup_begin(struct server *srv, struct vg_store *st, int fresh,
+                             struct vg_lookup_opts *opts, struct vg_wl_set **wl,
+                             struct vg_error *err)
+{
+    enum vg_rc rc;
+
+    *wl = NULL;
+    *opts = lookup_opts(srv, st, fresh);
+    if ((rc = vg_store_read_begin(st, err)) != VG_OK)
+        return rc;
+    if ((rc = vg_wl_acquire(st, wl, err)) != VG_OK) {
+        vg_store_read_end(st);
+        return rc;
+    }
+    opts->warninglists = *wl;
+    opts->warninglists_acquired = 1;
+    return VG_OK;
+}
+
+void http_lookup_end(struct vg_store *st, struct vg_wl_set *wl)
+{
+    vg_wl_release(wl);
+    vg_store_read_end(st);
 }
 
 /* One answer line for v[0..len). */
@@ -148,18 +176,10 @@ static ssize_t batch_reader(void *cls, uint64_t pos, char *buf, size_t max)
         vg_error_clear(&err);
         if ((st = http_worker_store(b->srv, &err)) == NULL)
             return MHD_CONTENT_READER_END_WITH_ERROR;
-        opts = http_lookup_opts(b->srv, st); /* before the snapshot: see get_one */
+        if (http_lookup_begin(b->srv, st, 0, &opts, &wl, &err) != VG_OK)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
         opts.requester_org = b->org;
         opts.requester_is_operator = b->is_operator;
-        if (vg_store_read_begin(st, &err) != VG_OK)
-            return MHD_CONTENT_READER_END_WITH_ERROR;
-        /* the warning lists once for these values, in their snapshot */
-        if (vg_wl_acquire(st, &wl, &err) != VG_OK) {
-            vg_store_read_end(st);
-            return MHD_CONTENT_READER_END_WITH_ERROR;
-        }
-        opts.warninglists = wl;
-        opts.warninglists_acquired = 1;
         for (k = 0; k < PER_CALL && b->at < b->body.len;) {
             const char *v = b->body.data + b->at;
             const char *nl = memchr(v, '\n', b->body.len - b->at);
@@ -171,14 +191,12 @@ static ssize_t batch_reader(void *cls, uint64_t pos, char *buf, size_t max)
             if (len == 0)
                 continue;
             if (answer_line(st, &opts, b->tok, b->ntok, v, len, &b->out) != 0) {
-                vg_wl_release(wl);
-                vg_store_read_end(st);
+                http_lookup_end(st, wl);
                 return MHD_CONTENT_READER_END_WITH_ERROR;
             }
             k++;
         }
-        vg_wl_release(wl);
-        vg_store_read_end(st);
+        http_lookup_end(st, wl);
     }
     if (max > b->out.len - b->sent)
         max = b->out.len - b->sent;
@@ -209,7 +227,7 @@ static enum MHD_Result get_one(struct server *srv, struct vg_store *st, struct M
 
     /* synced before the snapshot is taken, so that the snapshot holds at
      * least what the set does */
-    struct vg_lookup_opts opts = http_lookup_opts(srv, st);
+    struct vg_lookup_opts opts = lookup_opts(srv, st, 0);
 
     vg_error_clear(&err);
     if (vg_store_read_begin(st, &err) != VG_OK)

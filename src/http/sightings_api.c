@@ -33,7 +33,6 @@
 #include "common/vtime.h"
 #include "ingest/ingest.h"
 #include "internal.h"
-#include "warninglist/warninglist.h"
 #include "lookup/lookup.h"
 #include "model/uuid.h"
 
@@ -173,25 +172,19 @@ static enum vg_rc resolve(struct server *srv, struct vg_store *st, const struct 
     size_t ntok = vg_policy_tokens(&who->principal, tok), i;
     int64_t now = vg_time_now_us();
     json_t *seen = json_object(); /* id -> index in pend */
-    /* As a look-up batch: the value set, one snapshot, the warning lists
-     * once (the value set is caught up before the snapshot is taken). */
-    struct vg_lookup_opts opts = http_lookup_opts(srv, st);
-    struct vg_wl_set *wl = NULL;
-    enum vg_rc rc = VG_OK;
+    struct vg_lookup_opts opts;
+    struct vg_wl_set *wl;
+    enum vg_rc rc;
 
     if (seen == NULL)
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
-    if ((rc = vg_store_read_begin(st, err)) != VG_OK) {
+    /* As a look-up batch, with the value set caught up with every writer
+     * first: a value imported a moment ago by another process must not be
+     * refused as unknown. */
+    if ((rc = http_lookup_begin(srv, st, 1, &opts, &wl, err)) != VG_OK) {
         json_decref(seen);
         return rc;
     }
-    if ((rc = vg_wl_acquire(st, &wl, err)) != VG_OK) {
-        vg_store_read_end(st);
-        json_decref(seen);
-        return rc;
-    }
-    opts.warninglists = wl;
-    opts.warninglists_acquired = 1;
     opts.requester_org = who->org.id;
     opts.requester_is_operator = who->org.is_operator;
     *npend = *accepted = 0;
@@ -200,25 +193,9 @@ static enum vg_rc resolve(struct server *srv, struct vg_store *st, const struct 
         struct vg_error verr;
         json_t *answer = NULL, *r = NULL, *at;
         struct pick p;
-        enum vg_rc lrc;
 
         vg_error_clear(&verr);
-        lrc = vg_lookup(st, &opts, tok, ntok, in->value, in->len, &answer, &verr);
-        if (lrc == VG_OK && (rc = pick_indicator(st, answer, &p, err)) == VG_OK && p.ref == NULL &&
-            opts.values != NULL) {
-            /* Unknown to the value set, which catches up with other
-             * processes' writes only every 100 ms: a value imported a moment
-             * ago must not be refused as unknown, so the store decides. */
-            struct vg_lookup_opts plain = opts;
-
-            plain.values = NULL;
-            json_decref(answer);
-            answer = NULL;
-            lrc = vg_lookup(st, &plain, tok, ntok, in->value, in->len, &answer, &verr);
-            if (lrc == VG_OK)
-                rc = pick_indicator(st, answer, &p, err);
-        }
-        if (lrc != VG_OK) {
+        if (vg_lookup(st, &opts, tok, ntok, in->value, in->len, &answer, &verr) != VG_OK) {
             if (verr.code != VG_INVALID && verr.code != VG_LIMIT) {
                 *err = verr;
                 rc = verr.code;
@@ -226,7 +203,7 @@ static enum vg_rc resolve(struct server *srv, struct vg_store *st, const struct 
             }
             r = json_pack("{s:s%, s:s, s:s+}", "value", in->value, in->len, "status", "rejected",
                           "reason", "not an observable: ", verr.msg);
-        } else if (rc != VG_OK) {
+        } else if ((rc = pick_indicator(st, answer, &p, err)) != VG_OK) {
             json_decref(answer);
             break;
         } else if (p.ref == NULL) {
@@ -281,8 +258,7 @@ static enum vg_rc resolve(struct server *srv, struct vg_store *st, const struct 
         if (r == NULL || json_array_append_new(results, r) != 0)
             rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     }
-    vg_wl_release(wl);
-    vg_store_read_end(st);
+    http_lookup_end(st, wl);
     json_decref(seen);
     return rc;
 }

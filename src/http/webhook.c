@@ -273,12 +273,13 @@ struct flight {
     size_t n;
 };
 
-static int busy(const struct flight *fl, int64_t id, int64_t org_id)
+/* Whether a delivery to org_id is in flight (at most one at a time). */
+static int busy(const struct flight *fl, int64_t org_id)
 {
     size_t i;
 
     for (i = 0; i < MAX_FLIGHT; i++)
-        if (fl->job[i] && (fl->job[i]->id == id || fl->job[i]->org_id == org_id))
+        if (fl->job[i] && fl->job[i]->org_id == org_id)
             return 1;
     return 0;
 }
@@ -297,7 +298,7 @@ static void start_due(struct webhook *w, struct vg_store *st, struct flight *fl)
     for (i = 0; i < n && fl->n < MAX_FLIGHT; i++) {
         struct job *j;
 
-        if (busy(fl, ids[i], orgs[i]))
+        if (busy(fl, orgs[i]))
             continue;
         prepare(w, st, ids[i], orgs[i], &j);
         if (j == NULL)

@@ -19,10 +19,10 @@ struct vg_wl_set;
  * "indicator" of each of its "matches".  The lists are decided from the
  * values alone, never from who reported them, so a value reported only by
  * someone the requester may not see answers exactly as a value never
- * reported.  VG_OK, or the store's or memory's failure.
+ * reported.  With acquired, set is the lists the caller acquired (NULL: the
+ * hub has none); otherwise they are acquired here.  VG_OK, or the store's
+ * or memory's failure.
  */
-/* With acquired, set is the lists the caller acquired (NULL: the hub has
- * none); otherwise they are acquired here. */
 enum vg_rc vg_lookup_warn(struct vg_store *st, int acquired, const struct vg_wl_set *set,
                           const struct vg_obs *o, json_t *doc, struct vg_error *err);
 

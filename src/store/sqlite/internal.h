@@ -16,7 +16,7 @@
 
 struct cached {
     char *sql;
-    uint64_t hash; /* of sql: most entries are told apart without a strcmp */
+    uint64_t print; /* sql_print(sql): most entries are told apart without a strcmp */
     sqlite3_stmt *st;
 };
 
