@@ -59,6 +59,8 @@ struct server {
     pthread_mutex_t mu; /* guards stores */
     struct vg_store *stores[STORES_MAX];
     size_t nstores;
+    pthread_mutex_t wmu;         /* held by the request using the writer */
+    struct vg_store *writer;     /* the write connection (http_writer_take) */
     size_t max_content_length;   /* advertised and enforced (413) */
     int tls;                     /* answering over HTTPS */
     struct stream_state *stream; /* stream.c */
@@ -82,6 +84,18 @@ struct request {
 
 /* This worker's store handle, opened on first use; NULL with err set. */
 struct vg_store *http_worker_store(struct server *srv, struct vg_error *err);
+
+/*
+ * The server's write connection, for the bulk writes (TAXII POST): taken by
+ * one request at a time, from its first write to its commit or rollback.
+ * One connection keeps its page cache across commits; with a connection
+ * per worker, each commit of one discards the whole cache of the others
+ * (SQLite resets a connection's cache when the WAL changed under it), so
+ * every envelope re-read its index pages.  NULL with err set (then nothing
+ * is held); otherwise give it back with http_writer_give.
+ */
+struct vg_store *http_writer_take(struct server *srv, struct vg_error *err);
+void http_writer_give(struct server *srv);
 
 /* Queue doc (reference stolen) as the answer, of the given media type. */
 enum MHD_Result http_send_doc(struct MHD_Connection *conn, struct request *rq, unsigned status,

@@ -65,6 +65,22 @@ struct vg_store *http_worker_store(struct server *srv, struct vg_error *err)
     return st;
 }
 
+struct vg_store *http_writer_take(struct server *srv, struct vg_error *err)
+{
+    pthread_mutex_lock(&srv->wmu);
+    if (srv->writer == NULL && vg_store_open(srv->opts->hub, 0, &srv->writer, err) != VG_OK) {
+        srv->writer = NULL;
+        pthread_mutex_unlock(&srv->wmu);
+        return NULL;
+    }
+    return srv->writer;
+}
+
+void http_writer_give(struct server *srv)
+{
+    pthread_mutex_unlock(&srv->wmu);
+}
+
 enum vg_rc http_authenticate(struct vg_store *st, struct MHD_Connection *conn, unsigned scope,
                              struct vg_auth *who, struct vg_error *err)
 {
@@ -393,11 +409,13 @@ enum vg_rc vg_server_start(const struct vg_server_opts *opts, struct vg_server *
     }
     vs->threads = threads;
     pthread_mutex_init(&srv->mu, NULL);
+    pthread_mutex_init(&srv->wmu, NULL);
     if ((rc = http_ratelimit_start(&vs->opts, err)) != VG_OK ||
         (rc = http_lookup_start(srv, err)) != VG_OK ||
         (rc = http_stream_start(srv, err)) != VG_OK) {
         http_ratelimit_stop();
         http_lookup_free(srv);
+        pthread_mutex_destroy(&srv->wmu);
         pthread_mutex_destroy(&srv->mu);
         free(vs);
         return rc;
@@ -439,6 +457,7 @@ enum vg_rc vg_server_start(const struct vg_server_opts *opts, struct vg_server *
         http_lookup_free(srv);
         http_webhook_stop(srv->webhook);
         http_ratelimit_stop();
+        pthread_mutex_destroy(&srv->wmu);
         pthread_mutex_destroy(&srv->mu);
         free(vs);
         return rc;
@@ -494,6 +513,8 @@ void vg_server_stop(struct vg_server *vs)
     http_lookup_free(srv);
     for (i = 0; i < srv->nstores; i++)
         vg_store_close(srv->stores[i]);
+    vg_store_close(srv->writer);
+    pthread_mutex_destroy(&srv->wmu);
     pthread_mutex_destroy(&srv->mu);
     free(vs);
     vg_log(VG_LOG_INFO, "stopped", "clean shutdown");

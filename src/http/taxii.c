@@ -662,7 +662,8 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     size_t total = 0, i;
     struct vg_ingest_item **items = NULL;
     static _Thread_local char versions[POST_CHUNK][VG_TIME_TEXT_MAX];
-    int done;
+    struct vg_store *w = NULL; /* the write connection */
+    int done, held = 0;        /* held: w is this request's */
 
     vg_error_clear(&err);
     memset(&c, 0, sizeof(c));
@@ -705,7 +706,13 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     vg_buf_init(&okbuf, 0);
     if (bad == NULL)
         goto nomem;
-    if (vg_ingest_new(st, &io, &ing, &err) != VG_OK)
+    /* The ingest writes through the server's write connection, taken only
+     * around its reads here and from the first write to the commit. */
+    if ((w = http_writer_take(srv, &err)) == NULL)
+        goto fail;
+    rc = vg_ingest_new(w, &io, &ing, &err);
+    http_writer_give(srv);
+    if (rc != VG_OK)
         goto fail;
     if (vg_stix_reader_new(body_read, &src, &rd) != VG_OK)
         goto nomem; /* its only failure here */
@@ -759,6 +766,11 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
             vg_ingest_prepare(ing, obj, t, tlen, items[n]);
             json_decref(obj);
             n++;
+        }
+        if (n && !held) {
+            if (http_writer_take(srv, &err) == NULL)
+                goto fail;
+            held = 1;
         }
         for (k = 0; k < n; k++) {
             enum vg_put_result res;
@@ -819,11 +831,18 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     stbuf.data = NULL;
     /* The status resource joins the objects' transaction: one commit (one
      * fsync) makes both durable before the 202. */
-    if (vg_store_status_put(st, sid, who->org.id, text, &err) != VG_OK ||
+    if (!held) {
+        if (http_writer_take(srv, &err) == NULL)
+            goto fail;
+        held = 1;
+    }
+    if (vg_store_status_put(w, sid, who->org.id, text, &err) != VG_OK ||
         vg_ingest_flush(ing, &err) != VG_OK)
         goto fail;
     vg_ingest_free(ing);
     ing = NULL;
+    http_writer_give(srv);
+    held = 0;
     http_stream_kick(srv);
     vg_buf_cleanup(&okbuf);
     json_decref(bad);
@@ -839,6 +858,8 @@ fail:
     json_decref(bad);
     vg_stix_reader_free(rd);
     vg_ingest_free(ing); /* rolls back what was not flushed */
+    if (held)
+        http_writer_give(srv);
     free_items(items);
     return http_send_error(conn, rq, &err);
 }

@@ -2783,7 +2783,7 @@ enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_stor
                    "PRAGMA foreign_keys = ON; PRAGMA cache_size = -131072; "
                    "PRAGMA temp_store = MEMORY; PRAGMA "
                    "wal_autocheckpoint = 65536; PRAGMA "
-                   "journal_size_limit = 67108864;",
+                   "journal_size_limit = 1073741824;",
                    err)) != VG_OK)
         goto fail;
     if ((rc = migrate(s, err)) != VG_OK)
