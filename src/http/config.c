@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,16 +102,84 @@ static int half_lives(json_t *obj, double *days, struct vg_error *err)
     return 0;
 }
 
-static int limit_value(json_t *v, const char *name, unsigned long long max, unsigned long long *out,
-                       struct vg_error *err)
+/*
+ * The whole-number settings: section ("" for the top level), key, largest
+ * value (the smallest is 1), and the field of vg_server_opts that takes it.
+ * A setting is added here, next to its range, and nowhere else.
+ */
+#define OPT(f) offsetof(struct vg_server_opts, f), sizeof(((struct vg_server_opts *)0)->f)
+static const struct number_setting {
+    const char *section, *key;
+    unsigned long long max;
+    size_t off, size;
+} number_settings[] = {
+    {"", "threads", 64, OPT(threads)},
+    {"limits", "max_content_length", 1ull << 32, OPT(max_content_length)},
+    {"limits", "max_connections", 1000000, OPT(max_connections)},
+    {"limits", "max_per_address", 1000000, OPT(max_per_address)},
+    {"limits", "timeout_s", 86400, OPT(timeout_s)},
+    {"limits", "grace_s", 3600, OPT(grace_s)},
+    {"limits", "body_timeout_s", 86400, OPT(body_timeout_s)},
+    {"limits", "max_artefact_size", 1ull << 32, OPT(max_artefact_size)},
+    {"limits", "max_artefacts_per_object", 100000, OPT(max_artefacts_per_object)},
+    {"limits", "rate_per_key", 1000000, OPT(rate_per_key)},
+    {"limits", "burst_per_key", 1000000, OPT(burst_per_key)},
+    {"limits", "rate_per_address", 1000000, OPT(rate_per_address)},
+    {"limits", "burst_per_address", 1000000, OPT(burst_per_address)},
+    {"stream", "heartbeat_s", 3600, OPT(stream_heartbeat_s)},
+    {"stream", "retention_days", 36500, OPT(stream_retention_days)},
+    {"webhook", "timeout_s", 300, OPT(webhook_timeout_s)},
+    {"webhook", "retry_base_ms", 3600000, OPT(webhook_retry_ms)},
+};
+#undef OPT
+
+/* Set section.key from v if it is a number setting: 1 if set, 0 if there
+ * is no such setting, -1 (err set) if v is out of its range. */
+static int number_setting(const char *section, const char *key, json_t *v,
+                          struct vg_server_opts *so, struct vg_error *err)
 {
+    const struct number_setting *ns = NULL;
+    unsigned long long n;
+    char *field;
+    size_t i;
+
+    for (i = 0; i < sizeof(number_settings) / sizeof(number_settings[0]) && ns == NULL; i++)
+        if (strcmp(number_settings[i].section, section) == 0 &&
+            strcmp(number_settings[i].key, key) == 0)
+            ns = &number_settings[i];
+    if (ns == NULL)
+        return 0;
     if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-        (unsigned long long)json_integer_value(v) > max) {
-        vg_error_set(err, VG_INVALID, name, "limits.%s must be an integer from 1 to %llu", name,
-                     max);
+        (unsigned long long)json_integer_value(v) > ns->max) {
+        vg_error_set(err, VG_INVALID, key, "%s%s%s must be an integer from 1 to %llu", section,
+                     *section ? "." : "", key, ns->max);
         return -1;
     }
-    *out = (unsigned long long)json_integer_value(v);
+    n = (unsigned long long)json_integer_value(v);
+    field = (char *)so + ns->off;
+    if (ns->size == sizeof(unsigned))
+        *(unsigned *)(void *)field = (unsigned)n;
+    else
+        *(size_t *)(void *)field = (size_t)n;
+    return 1;
+}
+
+/* Every key of the object v, a section of number settings only. */
+static int number_section(const char *section, json_t *v, struct vg_server_opts *so,
+                          struct vg_error *err)
+{
+    const char *k;
+    json_t *l;
+    int r;
+
+    json_object_foreach(v, k, l)
+    {
+        if ((r = number_setting(section, k, l, so, err)) <= 0) {
+            if (r == 0)
+                vg_error_set(err, VG_INVALID, "config", "unknown setting %s.%s", section, k);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -137,72 +206,11 @@ int vg_server_config_parse(const char *text, size_t len, const char *path, int r
                 goto out;
             }
         } else if (strcmp(k, "threads") == 0) {
-            unsigned long long n;
-
-            if (limit_value(v, "threads", 64, &n, err) != 0)
+            if (number_setting("", k, v, &s->so, err) != 1)
                 goto out;
-            s->so.threads = (unsigned)n;
-        } else if (strcmp(k, "limits") == 0 && json_is_object(v)) {
-            json_object_foreach(v, lk, l)
-            {
-                unsigned long long n;
-
-                if (strcmp(lk, "max_content_length") == 0 &&
-                    limit_value(l, lk, 1ull << 32, &n, err) == 0)
-                    s->so.max_content_length = (size_t)n;
-                else if (strcmp(lk, "max_connections") == 0 &&
-                         limit_value(l, lk, 1000000, &n, err) == 0)
-                    s->so.max_connections = (unsigned)n;
-                else if (strcmp(lk, "max_per_address") == 0 &&
-                         limit_value(l, lk, 1000000, &n, err) == 0)
-                    s->so.max_per_address = (unsigned)n;
-                else if (strcmp(lk, "timeout_s") == 0 && limit_value(l, lk, 86400, &n, err) == 0)
-                    s->so.timeout_s = (unsigned)n;
-                else if (strcmp(lk, "grace_s") == 0 && limit_value(l, lk, 3600, &n, err) == 0)
-                    s->so.grace_s = (unsigned)n;
-                else if (strcmp(lk, "body_timeout_s") == 0 &&
-                         limit_value(l, lk, 86400, &n, err) == 0)
-                    s->so.body_timeout_s = (unsigned)n;
-                else if (strcmp(lk, "max_artefact_size") == 0 &&
-                         limit_value(l, lk, 1ull << 32, &n, err) == 0)
-                    s->so.max_artefact_size = (size_t)n;
-                else if (strcmp(lk, "max_artefacts_per_object") == 0 &&
-                         limit_value(l, lk, 100000, &n, err) == 0)
-                    s->so.max_artefacts_per_object = (size_t)n;
-                else if (strcmp(lk, "rate_per_key") == 0 &&
-                         limit_value(l, lk, 1000000, &n, err) == 0)
-                    s->so.rate_per_key = (unsigned)n;
-                else if (strcmp(lk, "burst_per_key") == 0 &&
-                         limit_value(l, lk, 1000000, &n, err) == 0)
-                    s->so.burst_per_key = (unsigned)n;
-                else if (strcmp(lk, "rate_per_address") == 0 &&
-                         limit_value(l, lk, 1000000, &n, err) == 0)
-                    s->so.rate_per_address = (unsigned)n;
-                else if (strcmp(lk, "burst_per_address") == 0 &&
-                         limit_value(l, lk, 1000000, &n, err) == 0)
-                    s->so.burst_per_address = (unsigned)n;
-                else {
-                    if (err->code == VG_OK)
-                        vg_error_set(err, VG_INVALID, "config", "unknown setting limits.%s", lk);
-                    goto out;
-                }
-            }
-        } else if (strcmp(k, "stream") == 0 && json_is_object(v)) {
-            json_object_foreach(v, lk, l)
-            {
-                unsigned long long n;
-
-                if (strcmp(lk, "heartbeat_s") == 0 && limit_value(l, lk, 3600, &n, err) == 0)
-                    s->so.stream_heartbeat_s = (unsigned)n;
-                else if (strcmp(lk, "retention_days") == 0 &&
-                         limit_value(l, lk, 36500, &n, err) == 0)
-                    s->so.stream_retention_days = (unsigned)n;
-                else {
-                    if (err->code == VG_OK)
-                        vg_error_set(err, VG_INVALID, "config", "unknown setting stream.%s", lk);
-                    goto out;
-                }
-            }
+        } else if ((strcmp(k, "limits") == 0 || strcmp(k, "stream") == 0) && json_is_object(v)) {
+            if (number_section(k, v, &s->so, err) != 0)
+                goto out;
         } else if (strcmp(k, "lookup") == 0 && json_is_object(v)) {
             json_object_foreach(v, lk, l)
             {
@@ -218,7 +226,7 @@ int vg_server_config_parse(const char *text, size_t len, const char *path, int r
         } else if (strcmp(k, "webhook") == 0 && json_is_object(v)) {
             json_object_foreach(v, lk, l)
             {
-                unsigned long long n;
+                int r = 0;
 
                 if (strcmp(lk, "ca_file") == 0 && json_is_string(l) && json_string_length(l) > 0 &&
                     s->webhook_ca == NULL) {
@@ -227,13 +235,9 @@ int vg_server_config_parse(const char *text, size_t len, const char *path, int r
                         goto out;
                     }
                     s->so.webhook_ca_file = s->webhook_ca;
-                } else if (strcmp(lk, "timeout_s") == 0 && limit_value(l, lk, 300, &n, err) == 0) {
-                    s->so.webhook_timeout_s = (unsigned)n;
-                } else if (strcmp(lk, "retry_base_ms") == 0 &&
-                           limit_value(l, lk, 3600000, &n, err) == 0) {
-                    s->so.webhook_retry_ms = (unsigned)n;
-                } else {
-                    if (err->code == VG_OK)
+                } else if (strcmp(lk, "ca_file") == 0 ||
+                           (r = number_setting("webhook", lk, l, &s->so, err)) != 1) {
+                    if (r == 0)
                         vg_error_set(err, VG_INVALID, "config",
                                      "unknown or invalid setting webhook.%s (ca_file: a path, "
                                      "timeout_s: 1-300, retry_base_ms: 1-3600000)",
