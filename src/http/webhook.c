@@ -287,13 +287,18 @@ static int busy(const struct flight *fl, int64_t org_id)
 /* Start what is due and not in flight, one per organisation. */
 static void start_due(struct webhook *w, struct vg_store *st, struct flight *fl)
 {
-    int64_t ids[BATCH], orgs[BATCH];
+    int64_t ids[BATCH], orgs[BATCH], flying[MAX_FLIGHT];
     struct vg_error err;
-    size_t n = 0, i, k;
+    size_t n = 0, nflying = 0, i, k;
 
     vg_error_clear(&err);
-    if (fl->n == MAX_FLIGHT ||
-        vg_store_notify_pending(st, vg_time_now_us(), BATCH, ids, orgs, &n, &err) != VG_OK)
+    for (k = 0; k < MAX_FLIGHT; k++)
+        if (fl->job[k])
+            flying[nflying++] = fl->job[k]->org_id;
+    /* the organisations in flight are left out of the look: a backlog of
+     * one slow receiver's cannot fill the batch and hold up the others */
+    if (fl->n == MAX_FLIGHT || vg_store_notify_pending(st, vg_time_now_us(), flying, nflying, BATCH,
+                                                       ids, orgs, &n, &err) != VG_OK)
         return;
     for (i = 0; i < n && fl->n < MAX_FLIGHT; i++) {
         struct job *j;

@@ -396,10 +396,11 @@ enum vg_rc vg_store_notify_scan(struct vg_store *st, const struct vg_notify_filt
     return st->ops->notify_scan(st, f, cb, ctx, err);
 }
 
-enum vg_rc vg_store_notify_pending(struct vg_store *st, int64_t now_us, size_t limit, int64_t *ids,
-                                   int64_t *orgs, size_t *n, struct vg_error *err)
+enum vg_rc vg_store_notify_pending(struct vg_store *st, int64_t now_us, const int64_t *skip,
+                                   size_t nskip, size_t limit, int64_t *ids, int64_t *orgs,
+                                   size_t *n, struct vg_error *err)
 {
-    return st->ops->notify_pending(st, now_us, limit, ids, orgs, n, err);
+    return st->ops->notify_pending(st, now_us, skip, nskip, limit, ids, orgs, n, err);
 }
 
 enum vg_rc vg_store_notify_attempt(struct vg_store *st, int64_t id, int64_t at_us, int status,

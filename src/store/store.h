@@ -674,8 +674,9 @@ struct vg_store_ops {
                              struct vg_error *err);
     enum vg_rc (*notify_scan)(struct vg_store *st, const struct vg_notify_filter *f,
                               vg_notify_cb cb, void *ctx, struct vg_error *err);
-    enum vg_rc (*notify_pending)(struct vg_store *st, int64_t now_us, size_t limit, int64_t *ids,
-                                 int64_t *orgs, size_t *n, struct vg_error *err);
+    enum vg_rc (*notify_pending)(struct vg_store *st, int64_t now_us, const int64_t *skip,
+                                 size_t nskip, size_t limit, int64_t *ids, int64_t *orgs, size_t *n,
+                                 struct vg_error *err);
     enum vg_rc (*notify_attempt)(struct vg_store *st, int64_t id, int64_t at_us, int status,
                                  const char *error, int64_t next_attempt_us, int state,
                                  struct vg_error *err);
@@ -919,7 +920,9 @@ enum vg_rc vg_store_jurisdiction_get(struct vg_store *st, int64_t org_id, char *
  * the object by its contributor, visible: the stream's rule, so a TLP
  * tightened after the fact hides it); the object fields only then.
  * notify_pending: up to limit webhook deliveries due at now_us (ids and
- * organisations).  notify_attempt: record one attempt begun at at_us (its
+ * organisations), oldest first, of organisations other than the nskip in
+ * skip (those with a delivery in flight: however many of theirs are due,
+ * they cannot crowd out the others').  notify_attempt: record one attempt begun at at_us (its
  * own transaction)
  * and the new state (VG_HOOK_PENDING with the next attempt's time,
  * DELIVERED or FAILED).  delivery_scan: the attempts of one notification.
@@ -939,8 +942,9 @@ enum vg_rc vg_store_notify_add(struct vg_store *st, const struct vg_notify_new *
                                struct vg_error *err);
 enum vg_rc vg_store_notify_scan(struct vg_store *st, const struct vg_notify_filter *f,
                                 vg_notify_cb cb, void *ctx, struct vg_error *err);
-enum vg_rc vg_store_notify_pending(struct vg_store *st, int64_t now_us, size_t limit, int64_t *ids,
-                                   int64_t *orgs, size_t *n, struct vg_error *err);
+enum vg_rc vg_store_notify_pending(struct vg_store *st, int64_t now_us, const int64_t *skip,
+                                   size_t nskip, size_t limit, int64_t *ids, int64_t *orgs,
+                                   size_t *n, struct vg_error *err);
 enum vg_rc vg_store_notify_attempt(struct vg_store *st, int64_t id, int64_t at_us, int status,
                                    const char *error, int64_t next_attempt_us, int state,
                                    struct vg_error *err);

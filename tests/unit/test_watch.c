@@ -495,6 +495,50 @@ static void test_store_lists(void **state)
                      VG_NOT_FOUND);
 }
 
+/* A backlog of one organisation's due deliveries cannot crowd out another's
+ * once that organisation is skipped (its delivery in flight). */
+static void test_pending_skips_busy(void **state)
+{
+    struct fx *fx = *state;
+    struct vg_watch_hook h;
+    struct vg_notify_new n;
+    struct vg_error err;
+    int64_t ids[8], orgs[8], skip[1];
+    size_t got, i;
+
+    memset(&h, 0, sizeof(h));
+    h.org_id = fx->owner.id;
+    snprintf(h.url, sizeof(h.url), "http://127.0.0.1:9/owner");
+    assert_int_equal(vg_store_watch_hook_set(fx->st, &h, &err), VG_OK);
+    h.org_id = fx->other.id;
+    snprintf(h.url, sizeof(h.url), "http://127.0.0.1:9/other");
+    assert_int_equal(vg_store_watch_hook_set(fx->st, &h, &err), VG_OK);
+    memset(&n, 0, sizeof(n));
+    n.asset = "198.51.100.0/24";
+    n.obs_kind = VG_OBS_IPV4;
+    n.obs_value = "198.51.100.7";
+    n.obs_len = strlen(n.obs_value);
+    assert_int_equal(vg_store_begin(fx->st, &err), VG_OK);
+    n.org_id = fx->owner.id; /* twenty due for the owner first */
+    for (i = 0; i < 20; i++)
+        assert_int_equal(vg_store_notify_add(fx->st, &n, &err), VG_OK);
+    n.org_id = fx->other.id; /* then one for the other */
+    assert_int_equal(vg_store_notify_add(fx->st, &n, &err), VG_OK);
+    assert_int_equal(vg_store_commit(fx->st, &err), VG_OK);
+    /* a batch of 8, nothing in flight: the owner's backlog fills it */
+    assert_int_equal(vg_store_notify_pending(fx->st, INT64_MAX, NULL, 0, 8, ids, orgs, &got, &err),
+                     VG_OK);
+    assert_int_equal(got, 8);
+    for (i = 0; i < got; i++)
+        assert_int_equal(orgs[i], fx->owner.id);
+    /* the owner's delivery in flight: the other's is found at once */
+    skip[0] = fx->owner.id;
+    assert_int_equal(vg_store_notify_pending(fx->st, INT64_MAX, skip, 1, 8, ids, orgs, &got, &err),
+                     VG_OK);
+    assert_int_equal(got, 1);
+    assert_int_equal(orgs[0], fx->other.id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +548,7 @@ int main(void)
         cmocka_unit_test(test_against_brute_force),
         cmocka_unit_test_setup_teardown(test_ingest_notifies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_lists, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pending_skips_busy, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -338,22 +338,36 @@ enum vg_rc sq_notify_scan(struct vg_store *st, const struct vg_notify_filter *f,
     return VG_OK;
 }
 
-enum vg_rc sq_notify_pending(struct vg_store *st, int64_t now_us, size_t limit, int64_t *ids,
-                             int64_t *orgs, size_t *n, struct vg_error *err)
+enum vg_rc sq_notify_pending(struct vg_store *st, int64_t now_us, const int64_t *skip, size_t nskip,
+                             size_t limit, int64_t *ids, int64_t *orgs, size_t *n,
+                             struct vg_error *err)
 {
     struct sq *s = (struct sq *)st;
+    char list[64 * 21 + 2];
+    size_t at = 0, i;
     sqlite3_stmt *q;
     int r;
 
     *n = 0;
-    q = sq_prep(s,
-                "SELECT id, org_id FROM notification WHERE hook_state = 1 AND next_attempt_us <= ? "
-                "ORDER BY next_attempt_us, id LIMIT ?",
-                err);
+    if (nskip > 64)
+        return vg_error_set(err, VG_INVALID, NULL, "too many organisations to skip");
+    list[at++] = '[';
+    for (i = 0; i < nskip; i++)
+        at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%lld", i ? "," : "",
+                               (long long)skip[i]);
+    list[at++] = ']';
+    list[at] = '\0';
+    q = sq_prep(
+        s,
+        "SELECT id, org_id FROM notification WHERE hook_state = 1 AND next_attempt_us <= ?1 "
+        "AND org_id NOT IN (SELECT value FROM json_each(?3)) "
+        "ORDER BY next_attempt_us, id LIMIT ?2",
+        err);
     if (q == NULL)
         return err->code;
     sqlite3_bind_int64(q, 1, now_us);
     sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+    sqlite3_bind_text(q, 3, list, -1, SQLITE_STATIC);
     while ((r = sqlite3_step(q)) == SQLITE_ROW && *n < limit) {
         ids[*n] = sqlite3_column_int64(q, 0);
         orgs[*n] = sqlite3_column_int64(q, 1);
