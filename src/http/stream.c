@@ -51,7 +51,8 @@ struct stream_state {
     pthread_cond_t kick; /* a commit on this server: look now */
     struct sub *waiting; /* suspended subscribers */
     pthread_t notifier;
-    int started, stopping;
+    int started;
+    atomic_int stopping; /* read by the readers without mu */
     uint8_t id_key[16];
     int64_t heartbeat_us, retention_us;
 };
