@@ -441,8 +441,17 @@ enum MHD_Result http_sightings(struct server *srv, struct MHD_Connection *conn, 
     if (resolve(srv, st, &who, &b, results, pend, &npend, &accepted, &err) != VG_OK)
         goto fail;
     t1 = vg_time_now_us();
-    if (store(st, &who, &b, pend, npend, &err) != VG_OK)
-        goto fail;
+    if (npend) { /* written through the server's write connection (http_writer_take) */
+        struct vg_store *w = http_writer_take(srv, &err);
+        enum vg_rc rc;
+
+        if (w == NULL)
+            goto fail;
+        rc = store(w, &who, &b, pend, npend, &err);
+        http_writer_give(srv);
+        if (rc != VG_OK)
+            goto fail;
+    }
     t2 = vg_time_now_us();
     if (npend)
         http_stream_kick(srv);
