@@ -138,18 +138,18 @@ static int answer_line(struct vg_store *st, const struct vg_lookup_opts *opts, c
                        size_t ntok, const char *v, size_t len, struct vg_buf *out)
 {
     struct vg_error err;
-    json_t *doc = NULL;
+    json_t *doc;
     char *text;
     int rc;
 
     vg_error_clear(&err);
-    if (vg_lookup(st, opts, tok, ntok, v, len, &doc, &err) != VG_OK) {
-        if (err.code != VG_INVALID && err.code != VG_LIMIT)
-            return -1;
-        doc = json_pack("{s:s%, s:s}", "query", v, len, "error", err.msg);
-        if (doc == NULL) /* not UTF-8: the query cannot be echoed */
-            doc = json_pack("{s:n, s:s}", "query", "error", err.msg);
-    }
+    if (vg_lookup_line(st, opts, tok, ntok, v, len, out, &err) == VG_OK)
+        return 0;
+    if (err.code != VG_INVALID && err.code != VG_LIMIT)
+        return -1;
+    doc = json_pack("{s:s%, s:s}", "query", v, len, "error", err.msg);
+    if (doc == NULL) /* not UTF-8: the query cannot be echoed */
+        doc = json_pack("{s:n, s:s}", "query", "error", err.msg);
     text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (text == NULL)
