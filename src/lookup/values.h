@@ -17,7 +17,10 @@
  * Networks are keyed by their numeric prefix and length, and addresses as
  * networks of full length, so that probing the 33 networks around an
  * address, or the addresses inside a range, formats no text.  Open addressing at a
- * load of at most one half: 16 bytes per value at most.
+ * load of at most one half: 16 bytes per value at most.  The set also
+ * remembers which prefix lengths it holds networks (or addresses) of: a
+ * hub holds a few, and the probes of the other lengths around an address
+ * are answered without touching the table.
  *
  * Readers never wait: they probe the current table with atomic loads.  One
  * writer at a time (vg_values_sync, under a mutex) adds what the store has
