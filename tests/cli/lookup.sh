@@ -181,6 +181,10 @@ for who in A B C op; do
   check "a long batch ($(wc -l <"$TMP/mixed") values) as $who: the CLI's answers, byte for byte" \
     cmp "$TMP/mixed.cli" "$TMP/mixed.post"
 done
+eq "POST: CRLF lines, blank lines, a last line without its break" "evil.com 198.51.100.7" \
+  "$(printf 'evil.com\r\n\n\r\n198.51.100.7' | curl -s -H "Authorization: Bearer $kC" --data-binary @- "$U" | jq -r .value | xargs)"
+eq "POST of nothing: no answer" 0 \
+  "$(printf '' | curl -s -H "Authorization: Bearer $kC" --data-binary @- "$U" | wc -c)"
 eq "pseudonym over HTTP too" A,Partner-7 \
   "$(curl -s -H "Authorization: Bearer $kA" "$U?value=evil.com" | jq -r '[.matches[0].contributions[].organisation] | sort | join(",")')"
 eq "vigie lookup --server with values as arguments" "$("$VIGIE" lookup --for C evil.com 10.1.1.1)" \
