@@ -365,15 +365,16 @@ static enum vg_rc candidates(struct ctx *c, const vg_token *tokens, size_t ntoke
     enum vg_rc rc;
 
     rc = candidate(c, tokens, ntokens, o, "exact", matches);
-    if (rc == VG_OK && o->kind == VG_OBS_IPV6 && strncmp(o->value, "::ffff:", 7) == 0 &&
-        vg_obs_parse(VG_OBS_IPV4, o->value + 7, o->len - 7, &host, c->err) == VG_OK) {
-        /* an IPv4-mapped address is that IPv4 address */
-        rc = candidate(c, tokens, ntokens, &host, "exact", matches);
-        if (rc == VG_OK)
-            rc = ranges(c, tokens, ntokens, &host, matches);
+    if (rc == VG_OK && o->kind == VG_OBS_IPV6 && strncmp(o->value, "::ffff:", 7) == 0) {
+        if (vg_obs_parse(VG_OBS_IPV4, o->value + 7, o->len - 7, &host, c->err) == VG_OK) {
+            /* an IPv4-mapped address is that IPv4 address */
+            rc = candidate(c, tokens, ntokens, &host, "exact", matches);
+            if (rc == VG_OK)
+                rc = ranges(c, tokens, ntokens, &host, matches);
+        } else {
+            vg_error_clear(c->err); /* not a mapped IPv4 after all: no error */
+        }
     }
-    if (rc == VG_OK)
-        vg_error_clear(c->err);
     if (rc == VG_OK && (o->kind == VG_OBS_IPV4 || o->kind == VG_OBS_IPV6))
         rc = ranges(c, tokens, ntokens, o, matches);
     else if (rc == VG_OK && o->kind == VG_OBS_DOMAIN)
