@@ -31,6 +31,9 @@
 #define ORGS_MAX 256
 #define LABELS_MAX 32
 #define US_PER_DAY 86400000000.0
+/* Candidates of one value: itself, a mapped IPv4 and its 32 networks, 128
+ * networks of an IPv6 address, a URL's host and its parents... */
+#define PROBE_KEYS 320
 
 struct ctx {
     struct vg_store *st;
@@ -48,10 +51,13 @@ struct ctx {
     struct vg_lookup_geo_best geo; /* of the candidate being read */
     json_t *location;              /* of the exact match (the answer's) */
     struct vg_error *err;
-    /* Probing only: candidates are checked against the value set and
-     * counted in held, nothing is read (see vg_lookup_line). */
+    /* Probing only: the candidates' keys in the value set are collected
+     * (keys), nothing is read; held counts those that could not be
+     * (see vg_lookup_line). */
     int probe;
     size_t held;
+    uint64_t keys[PROBE_KEYS];
+    size_t nkeys;
 };
 
 static const double default_half_life_days[VG_OBS_KIND_COUNT] = {
@@ -150,6 +156,17 @@ static int contribution_cb(void *arg, const struct vg_obs_row *row)
     return 0;
 }
 
+/* A candidate's key, when probing (0: certainly not held). */
+static void note_key(struct ctx *c, uint64_t key)
+{
+    if (key == 0)
+        return;
+    if (c->nkeys == PROBE_KEYS)
+        c->held++; /* no room: as if held, the long way decides */
+    else
+        c->keys[c->nkeys++] = key;
+}
+
 /* The visible contributions about one candidate; a match entry when any. */
 static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, const struct vg_obs *o,
                             const char *rule, json_t *matches)
@@ -158,12 +175,12 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
     enum vg_rc rc;
     json_t *m, *loc;
 
-    if (c->opts && c->opts->values && !vg_values_has(c->opts->values, o->kind, o->value, o->len))
-        return VG_OK; /* held by no one */
     if (c->probe) {
-        c->held++;
+        note_key(c, vg_values_key(c->opts->values, o->kind, o->value, o->len));
         return VG_OK;
     }
+    if (c->opts && c->opts->values && !vg_values_has(c->opts->values, o->kind, o->value, o->len))
+        return VG_OK; /* held by no one */
     memset(&f, 0, sizeof(f));
     f.tokens = tok;
     f.ntokens = ntok;
@@ -199,8 +216,9 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
     return VG_OK;
 }
 
-/* Whether the network of a[] (an address) with bits of prefix is held. */
-static int held_net(const struct vg_values *vals, int v6, const uint8_t a[16], unsigned bits)
+/* The key of the network of a[] (an address) with bits of prefix in the
+ * value set (0: certainly not held). */
+static uint64_t net_key(const struct vg_values *vals, int v6, const uint8_t a[16], unsigned bits)
 {
     uint8_t net[16];
     unsigned i;
@@ -208,14 +226,20 @@ static int held_net(const struct vg_values *vals, int v6, const uint8_t a[16], u
     if (!v6) {
         uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
 
-        return vg_values_has_net4(vals, bits ? x & ~(uint32_t)0 << (32 - bits) : 0, bits);
+        return vg_values_key_net4(vals, bits ? x & ~(uint32_t)0 << (32 - bits) : 0, bits);
     }
     for (i = 0; i < 16; i++) {
         unsigned keep = bits > i * 8 ? bits - i * 8 : 0;
 
         net[i] = keep >= 8 ? a[i] : (uint8_t)(a[i] & (0xff00u >> keep));
     }
-    return vg_values_has_net6(vals, net, bits);
+    return vg_values_key_net6(vals, net, bits);
+}
+
+/* Whether the network of a[] (an address) with bits of prefix is held. */
+static int held_net(const struct vg_values *vals, int v6, const uint8_t a[16], unsigned bits)
+{
+    return vg_values_has_key(vals, net_key(vals, v6, a, bits));
 }
 
 /* Every range of the address's family that holds it (prefix lengths below
@@ -235,6 +259,10 @@ static enum vg_rc ranges(struct ctx *c, const vg_token *tok, size_t ntok, const 
     for (len = bits - 1; len >= 0; len--) {
         int n;
 
+        if (c->probe) {
+            note_key(c, net_key(c->opts->values, v6, a, (unsigned)len));
+            continue;
+        }
         if (c->opts && c->opts->values && !held_net(c->opts->values, v6, a, (unsigned)len))
             continue;
         n = snprintf(text, sizeof(text), "%s/%d", ip->value, len);
@@ -622,14 +650,21 @@ enum vg_rc vg_lookup_line(struct vg_store *st, const struct vg_lookup_opts *opts
     if (opts && opts->values && opts->warninglists_acquired && o.kind != VG_OBS_CIDR4 &&
         o.kind != VG_OBS_CIDR6) {
         struct ctx c;
+        size_t i;
         int r;
 
-        memset(&c, 0, sizeof(c));
+        /* probing reads only these (no memset of the whole context per value) */
         c.opts = opts;
         c.err = err;
         c.probe = 1;
+        c.held = c.nkeys = 0;
         if ((rc = candidates(&c, tokens, ntokens, &o, NULL, NULL)) != VG_OK)
             return rc;
+        /* every slot asked for first, then read: the misses overlap */
+        for (i = 0; i < c.nkeys; i++)
+            vg_values_prefetch(opts->values, c.keys[i]);
+        for (i = 0; i < c.nkeys && c.held == 0; i++)
+            c.held += vg_values_has_key(opts->values, c.keys[i]);
         if (c.held == 0 && (r = miss_line(opts, in, len, &o, out)) <= 0)
             return r == 0 ? VG_OK : vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     }

@@ -308,3 +308,38 @@ int vg_values_has_net6(const struct vg_values *v, const uint8_t net[16], unsigne
     return table_has(atomic_load_explicit(&((struct vg_values *)v)->cur, memory_order_acquire),
                      key_net6(net, bits));
 }
+
+uint64_t vg_values_key(const struct vg_values *v, enum vg_obs_kind kind, const char *value,
+                       size_t len)
+{
+    int bits;
+    uint64_t key = key_of(kind, value, len, &bits);
+
+    return bits >= 0 && !len_held(v, kind, (unsigned)bits) ? 0 : key;
+}
+
+uint64_t vg_values_key_net4(const struct vg_values *v, uint32_t net, unsigned bits)
+{
+    return len_held(v, VG_OBS_CIDR4, bits) ? key_net4(net, bits) : 0;
+}
+
+uint64_t vg_values_key_net6(const struct vg_values *v, const uint8_t net[16], unsigned bits)
+{
+    return len_held(v, VG_OBS_CIDR6, bits) ? key_net6(net, bits) : 0;
+}
+
+void vg_values_prefetch(const struct vg_values *v, uint64_t key)
+{
+    const struct table *t =
+        atomic_load_explicit(&((struct vg_values *)v)->cur, memory_order_acquire);
+
+    if (key)
+        __builtin_prefetch(&t->slots[key & t->mask]);
+}
+
+int vg_values_has_key(const struct vg_values *v, uint64_t key)
+{
+    return key &&
+           table_has(atomic_load_explicit(&((struct vg_values *)v)->cur, memory_order_acquire),
+                     key);
+}

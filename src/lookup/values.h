@@ -64,4 +64,17 @@ int vg_values_has(const struct vg_values *v, enum vg_obs_kind kind, const char *
 int vg_values_has_net4(const struct vg_values *v, uint32_t net, unsigned bits);
 int vg_values_has_net6(const struct vg_values *v, const uint8_t net[16], unsigned bits);
 
+/* The same in two steps, to probe many values at once (the table is far
+ * larger than the caches: each probe is a memory access, and prefetching
+ * them all first overlaps their latencies): the key of a value or network,
+ * 0 when the set certainly does not hold it (a prefix length it holds
+ * nothing of); then a hint that the key's slot will be read, and the
+ * answer (0 for the key 0). */
+uint64_t vg_values_key(const struct vg_values *v, enum vg_obs_kind kind, const char *value,
+                       size_t len);
+uint64_t vg_values_key_net4(const struct vg_values *v, uint32_t net, unsigned bits);
+uint64_t vg_values_key_net6(const struct vg_values *v, const uint8_t net[16], unsigned bits);
+void vg_values_prefetch(const struct vg_values *v, uint64_t key);
+int vg_values_has_key(const struct vg_values *v, uint64_t key);
+
 #endif
