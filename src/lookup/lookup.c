@@ -633,6 +633,31 @@ static int miss_line(const struct vg_lookup_opts *opts, const char *in, size_t l
     return rc;
 }
 
+/* doc as compact JSON and a line break at the end of out, written in place
+ * (json_dumpb: no copy, no call per token); 0 or -1. */
+static int dump_line(const json_t *doc, struct vg_buf *out)
+{
+    size_t room, n;
+
+    if (vg_buf_reserve(out, 4096) != VG_OK)
+        return -1;
+    room = out->cap - out->len - 1;
+    n = json_dumpb(doc, out->data + out->len, room, JSON_COMPACT);
+    if (n == 0)
+        return -1;
+    if (n >= room) { /* longer than the room: again, with enough */
+        if (vg_buf_reserve(out, n + 1) != VG_OK)
+            return -1;
+        room = out->cap - out->len - 1;
+        if (json_dumpb(doc, out->data + out->len, room, JSON_COMPACT) != n)
+            return -1;
+    }
+    out->len += n;
+    out->data[out->len++] = '\n';
+    out->data[out->len] = '\0';
+    return 0;
+}
+
 enum vg_rc vg_lookup_line(struct vg_store *st, const struct vg_lookup_opts *opts,
                           const vg_token *tokens, size_t ntokens, const char *in, size_t len,
                           struct vg_buf *out, struct vg_error *err)
@@ -674,11 +699,9 @@ enum vg_rc vg_lookup_line(struct vg_store *st, const struct vg_lookup_opts *opts
     vg_store_read_end(st);
     if (rc != VG_OK)
         return rc;
-    if (json_dump_callback(doc, dump_to_buf, out, JSON_COMPACT) != 0 ||
-        vg_buf_putc(out, '\n') != VG_OK) {
-        out->len = mark;
-        rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
-    }
+    rc = dump_line(doc, out) == 0 ? VG_OK : vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     json_decref(doc);
+    if (rc != VG_OK)
+        out->len = mark;
     return rc;
 }
