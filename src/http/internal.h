@@ -66,6 +66,7 @@ struct server {
     struct stream_state *stream; /* stream.c */
     atomic_ullong commits;       /* writes this server committed (http_stream_kick) */
     struct vg_values *values;    /* the hub's values, for look-ups (lookup_api.c) */
+    void *lookup_pool;           /* the batch look-up's helper threads (lookup_api.c) */
     atomic_ullong values_commits;
     atomic_llong values_synced_us;
     void *webhook; /* webhook.c */

@@ -5,12 +5,25 @@
  * GET answers one value (src/lookup/lookup.h); a value that is no
  * observable is a 400.  POST takes up to LOOKUP_BATCH_MAX values, one per
  * line of a text body, and streams one JSON answer per line
- * (application/x-ndjson) as it goes: the values are looked up while the
- * answer is being sent, a few hundred at a time, in bounded memory.
- * A value that is no observable gets {"query", "error"} on its line.
+ * (application/x-ndjson) as it goes, in the order of the values.  A value
+ * that is no observable gets {"query", "error"} on its line.
+ *
+ * A batch is cut into slices of SLICE lines, each answered in its own read
+ * snapshot (with the value set caught up and the warning lists acquired
+ * once per slice).  The slices are answered by the connection's worker
+ * (in libmicrohttpd's content reader) and, at the same time, by a small
+ * pool of helper threads started with the server, each with its own store
+ * handle: whichever thread is free takes the next slice.  At most WINDOW
+ * slices are answered ahead of the one being sent, so memory stays bounded
+ * whatever the client's pace; the reader sends the slices in order, and
+ * answers a slice itself rather than wait when one is left to take.  One
+ * mutex and one condition variable guard every batch's slices; they are
+ * taken once per slice, not per value.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/vtime.h"
@@ -19,10 +32,68 @@
 #include "warninglist/warninglist.h"
 
 #define LOOKUP_BATCH_MAX 100000
-#define PER_CALL 256
+#define SLICE 256      /* lines of a batch answered in one snapshot */
+#define WINDOW 8       /* slices answered ahead of the one being sent */
+#define HELPERS_MAX 15 /* helper threads (one fewer than the CPUs) */
 /* Values other processes add (a `vigie import` beside the server) are seen
  * within this; this server's own commits at once. */
 #define RESYNC_US 100000
+
+struct batch;
+
+/* The helper threads and the batches they may help with. */
+struct pool {
+    struct server *srv;
+    pthread_mutex_t mu; /* guards this and every batch's slices */
+    pthread_cond_t cv;  /* a slice taken, answered or sent; a batch added */
+    struct batch *batches;
+    int stop;
+    size_t nthreads;
+    pthread_t threads[HELPERS_MAX];
+};
+
+static void *helper_main(void *arg);
+
+/* The helpers: one fewer than the CPUs, at least one.  A helper that
+ * cannot start leaves more of the work to the workers, nothing else. */
+static void pool_start(struct server *srv)
+{
+    struct pool *p = calloc(1, sizeof(*p));
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t want = cpus > 2 ? (size_t)cpus - 1 : 1, i;
+
+    if (p == NULL)
+        return;
+    if (want > HELPERS_MAX)
+        want = HELPERS_MAX;
+    p->srv = srv;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    for (i = 0; i < want; i++)
+        if (pthread_create(&p->threads[p->nthreads], NULL, helper_main, p) == 0)
+            p->nthreads++;
+    srv->lookup_pool = p;
+}
+
+/* After the daemon has stopped: no batch is left. */
+static void pool_stop(struct server *srv)
+{
+    struct pool *p = srv->lookup_pool;
+    size_t i;
+
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (i = 0; i < p->nthreads; i++)
+        pthread_join(p->threads[i], NULL);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+    srv->lookup_pool = NULL;
+}
 
 enum vg_rc http_lookup_start(struct server *srv, struct vg_error *err)
 {
@@ -41,11 +112,13 @@ enum vg_rc http_lookup_start(struct server *srv, struct vg_error *err)
     atomic_store(&srv->values_synced_us, vg_time_now_us());
     vg_log(VG_LOG_INFO, "values", "values=%zu bytes=%zu ms=%lld", vg_values_count(srv->values),
            vg_values_bytes(srv->values), (long long)((vg_time_now_us() - t0) / 1000));
+    pool_start(srv);
     return VG_OK;
 }
 
 void http_lookup_free(struct server *srv)
 {
+    pool_stop(srv);
     vg_values_free(srv->values);
     srv->values = NULL;
 }
@@ -84,16 +157,30 @@ static const struct vg_values *values(struct server *srv, struct vg_store *st, i
     return srv->values;
 }
 
+enum slice_state { SLICE_FREE, SLICE_TAKEN, SLICE_DONE, SLICE_FAILED };
+
+struct slice {
+    enum slice_state state;
+    struct vg_buf out; /* its answer lines */
+};
+
 struct batch {
     struct server *srv;
+    struct pool *pool;
     vg_token tok[VG_POLICY_TOKENS_MAX];
     size_t ntok;
     int64_t org;        /* the requester's organisation */
     int is_operator;    /* ... is the hub's operator */
     struct vg_buf body; /* the values, owned */
-    size_t at;          /* next byte of body to read */
-    struct vg_buf out;
-    size_t sent;
+    size_t *starts;     /* slice i: body bytes [starts[i], starts[i + 1]) */
+    size_t nslices;
+    /* under pool->mu: */
+    size_t next_take;            /* the next slice to answer */
+    size_t next_send;            /* the slice being sent */
+    size_t sent;                 /* bytes of it sent */
+    size_t helping;              /* helpers answering one of its slices */
+    struct slice slots[WINDOW];  /* slice i in slots[i % WINDOW] */
+    struct batch *next, **pprev; /* in pool->batches while it may be helped */
 };
 
 /* The look-up's options: the server's half-lives and its value set, synced
@@ -138,18 +225,18 @@ static int answer_line(struct vg_store *st, const struct vg_lookup_opts *opts, c
                        size_t ntok, const char *v, size_t len, struct vg_buf *out)
 {
     struct vg_error err;
-    json_t *doc = NULL;
+    json_t *doc;
     char *text;
     int rc;
 
     vg_error_clear(&err);
-    if (vg_lookup(st, opts, tok, ntok, v, len, &doc, &err) != VG_OK) {
-        if (err.code != VG_INVALID && err.code != VG_LIMIT)
-            return -1;
-        doc = json_pack("{s:s%, s:s}", "query", v, len, "error", err.msg);
-        if (doc == NULL) /* not UTF-8: the query cannot be echoed */
-            doc = json_pack("{s:n, s:s}", "query", "error", err.msg);
-    }
+    if (vg_lookup_line(st, opts, tok, ntok, v, len, out, &err) == VG_OK)
+        return 0;
+    if (err.code != VG_INVALID && err.code != VG_LIMIT)
+        return -1;
+    doc = json_pack("{s:s%, s:s}", "query", v, len, "error", err.msg);
+    if (doc == NULL) /* not UTF-8: the query cannot be echoed */
+        doc = json_pack("{s:n, s:s}", "query", "error", err.msg);
     text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (text == NULL)
@@ -159,58 +246,164 @@ static int answer_line(struct vg_store *st, const struct vg_lookup_opts *opts, c
     return rc;
 }
 
-static ssize_t batch_reader(void *cls, uint64_t pos, char *buf, size_t max)
+/* Answer slice i of b into its slot, in this thread, with this thread's
+ * store handle (pool->mu not held: the slot is this thread's until it is
+ * marked done). */
+static enum slice_state answer_slice(struct batch *b, struct vg_store *st, size_t i)
 {
-    struct batch *b = cls;
-    struct vg_store *st;
+    struct vg_buf *out = &b->slots[i % WINDOW].out;
     struct vg_lookup_opts opts;
     struct vg_wl_set *wl = NULL;
     struct vg_error err;
-    int k;
+    size_t at = b->starts[i], end = b->starts[i + 1];
+
+    vg_error_clear(&err);
+    if (st == NULL || http_lookup_begin(b->srv, st, 0, &opts, &wl, &err) != VG_OK)
+        return SLICE_FAILED;
+    opts.requester_org = b->org;
+    opts.requester_is_operator = b->is_operator;
+    while (at < end) {
+        const char *v = b->body.data + at;
+        const char *nl = memchr(v, '\n', end - at);
+        size_t len = nl ? (size_t)(nl - v) : end - at;
+
+        at += len + 1;
+        if (len && v[len - 1] == '\r')
+            len--;
+        if (len == 0)
+            continue;
+        if (answer_line(st, &opts, b->tok, b->ntok, v, len, out) != 0) {
+            http_lookup_end(st, wl);
+            return SLICE_FAILED;
+        }
+    }
+    http_lookup_end(st, wl);
+    return SLICE_DONE;
+}
+
+/* Take the next slice of b if the window allows (pool->mu held): its
+ * index, or (size_t)-1. */
+static size_t take(struct batch *b)
+{
+    if (b->next_take >= b->nslices || b->next_take >= b->next_send + WINDOW)
+        return (size_t)-1;
+    b->slots[b->next_take % WINDOW].state = SLICE_TAKEN;
+    return b->next_take++;
+}
+
+static void *helper_main(void *arg)
+{
+    struct pool *p = arg;
+    struct vg_store *st;
+    struct vg_error err;
+
+    /* a helper without a store handle takes no slice: the workers do */
+    vg_error_clear(&err);
+    if (vg_store_open(p->srv->opts->hub, 0, &st, &err) != VG_OK) {
+        vg_log(VG_LOG_WARN, "lookup", "a batch helper has no store: %s", err.msg);
+        return NULL;
+    }
+    pthread_mutex_lock(&p->mu);
+    while (!p->stop) {
+        struct batch *b;
+        size_t i = (size_t)-1;
+        enum slice_state done;
+
+        for (b = p->batches; b != NULL && (i = take(b)) == (size_t)-1; b = b->next)
+            ;
+        if (b == NULL) {
+            pthread_cond_wait(&p->cv, &p->mu);
+            continue;
+        }
+        b->helping++;
+        pthread_mutex_unlock(&p->mu);
+        done = answer_slice(b, st, i);
+        pthread_mutex_lock(&p->mu);
+        b->slots[i % WINDOW].state = done;
+        b->helping--;
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    vg_store_close(st);
+    return NULL;
+}
+
+/* The answer, slice after slice in order: sent when answered (by anyone),
+ * answered here when nobody has taken it, waited for otherwise. */
+static ssize_t batch_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct batch *b = cls;
+    struct pool *p = b->pool;
+    struct vg_error err;
+    ssize_t r;
 
     (void)pos;
-    if (b->sent == b->out.len) {
-        b->out.len = b->sent = 0;
-        if (b->at >= b->body.len)
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        vg_error_clear(&err);
-        if ((st = http_worker_store(b->srv, &err)) == NULL)
-            return MHD_CONTENT_READER_END_WITH_ERROR;
-        if (http_lookup_begin(b->srv, st, 0, &opts, &wl, &err) != VG_OK)
-            return MHD_CONTENT_READER_END_WITH_ERROR;
-        opts.requester_org = b->org;
-        opts.requester_is_operator = b->is_operator;
-        for (k = 0; k < PER_CALL && b->at < b->body.len;) {
-            const char *v = b->body.data + b->at;
-            const char *nl = memchr(v, '\n', b->body.len - b->at);
-            size_t len = nl ? (size_t)(nl - v) : b->body.len - b->at;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        struct slice *sl = &b->slots[b->next_send % WINDOW];
+        size_t i;
 
-            b->at += len + 1;
-            if (len && v[len - 1] == '\r')
-                len--;
-            if (len == 0)
-                continue;
-            if (answer_line(st, &opts, b->tok, b->ntok, v, len, &b->out) != 0) {
-                http_lookup_end(st, wl);
-                return MHD_CONTENT_READER_END_WITH_ERROR;
-            }
-            k++;
+        if (b->next_send == b->nslices) {
+            r = MHD_CONTENT_READER_END_OF_STREAM;
+            break;
         }
-        http_lookup_end(st, wl);
+        if (sl->state == SLICE_FAILED) {
+            r = MHD_CONTENT_READER_END_WITH_ERROR;
+            break;
+        }
+        if (sl->state == SLICE_DONE && b->sent < sl->out.len) {
+            if (max > sl->out.len - b->sent)
+                max = sl->out.len - b->sent;
+            memcpy(buf, sl->out.data + b->sent, max);
+            b->sent += max;
+            r = (ssize_t)max;
+            break;
+        }
+        if (sl->state == SLICE_DONE) { /* all sent: the window moves on */
+            sl->state = SLICE_FREE;
+            sl->out.len = 0;
+            b->sent = 0;
+            b->next_send++;
+            pthread_cond_broadcast(&p->cv);
+            continue;
+        }
+        if ((i = take(b)) != (size_t)-1) {
+            enum slice_state done;
+
+            pthread_mutex_unlock(&p->mu);
+            vg_error_clear(&err);
+            done = answer_slice(b, http_worker_store(b->srv, &err), i);
+            pthread_mutex_lock(&p->mu);
+            b->slots[i % WINDOW].state = done;
+            pthread_cond_broadcast(&p->cv);
+            continue;
+        }
+        pthread_cond_wait(&p->cv, &p->mu);
     }
-    if (max > b->out.len - b->sent)
-        max = b->out.len - b->sent;
-    memcpy(buf, b->out.data + b->sent, max);
-    b->sent += max;
-    return (ssize_t)max;
+    pthread_mutex_unlock(&p->mu);
+    return r;
 }
 
 static void batch_free(void *cls)
 {
     struct batch *b = cls;
+    struct pool *p = b->pool;
+    size_t i;
 
+    /* out of the helpers' sight, and no helper still on one of its slices */
+    pthread_mutex_lock(&p->mu);
+    if (b->pprev) {
+        *b->pprev = b->next;
+        if (b->next)
+            b->next->pprev = b->pprev;
+    }
+    while (b->helping > 0)
+        pthread_cond_wait(&p->cv, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+    for (i = 0; i < WINDOW; i++)
+        vg_buf_cleanup(&b->slots[i].out);
     vg_buf_cleanup(&b->body);
-    vg_buf_cleanup(&b->out);
+    free(b->starts);
     free(b);
 }
 
@@ -282,22 +475,47 @@ enum MHD_Result http_lookup(struct server *srv, struct MHD_Connection *conn, str
         vg_error_set(&err, VG_LIMIT, NULL, "at most %d values per request", LOOKUP_BATCH_MAX);
         return http_send_error(conn, rq, &err);
     }
-    if ((b = calloc(1, sizeof(*b))) == NULL)
+    if (srv->lookup_pool == NULL) {
+        vg_error_set(&err, VG_NOMEM, NULL, "out of memory");
+        return http_send_error(conn, rq, &err);
+    }
+    if ((b = calloc(1, sizeof(*b))) == NULL ||
+        (b->starts = malloc((lines / SLICE + 2) * sizeof(b->starts[0]))) == NULL) {
+        free(b);
         return MHD_NO;
+    }
     b->srv = srv;
+    b->pool = srv->lookup_pool;
     memcpy(b->tok, tok, sizeof(tok));
     b->ntok = ntok;
     b->org = who.org.id;
     b->is_operator = who.org.is_operator;
     b->body = rq->body; /* the values move into the answer's state */
     vg_buf_init(&rq->body, 0);
-    vg_buf_init(&b->out, 0);
+    for (i = 0; i < WINDOW; i++)
+        vg_buf_init(&b->slots[i].out, 0);
+    /* slices of SLICE lines */
+    b->starts[0] = 0;
+    for (i = 0, lines = 0; i < b->body.len; i++)
+        if (b->body.data[i] == '\n' && ++lines % SLICE == 0 && i + 1 < b->body.len)
+            b->starts[++b->nslices] = i + 1;
+    if (b->body.len > 0)
+        b->starts[++b->nslices] = b->body.len;
     resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, batch_reader, b, batch_free);
     if (resp == NULL) {
         batch_free(b);
         return MHD_NO;
     }
+    /* the helpers may start on it at once */
+    pthread_mutex_lock(&b->pool->mu);
+    b->next = b->pool->batches;
+    if (b->next)
+        b->next->pprev = &b->next;
+    b->pprev = &b->pool->batches;
+    b->pool->batches = b;
+    pthread_cond_broadcast(&b->pool->cv);
+    pthread_mutex_unlock(&b->pool->mu);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-ndjson");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     rq->status = MHD_HTTP_OK;

@@ -21,14 +21,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/vtime.h"
 #include "geo.h"
 #include "model/obs.h"
 #include "warn.h"
+#include "warninglist/warninglist.h"
 
 #define ORGS_MAX 256
 #define LABELS_MAX 32
 #define US_PER_DAY 86400000000.0
+/* Candidates of one value: itself, a mapped IPv4 and its 32 networks, 128
+ * networks of an IPv6 address, a URL's host and its parents... */
+#define PROBE_KEYS 320
 
 struct ctx {
     struct vg_store *st;
@@ -46,6 +51,13 @@ struct ctx {
     struct vg_lookup_geo_best geo; /* of the candidate being read */
     json_t *location;              /* of the exact match (the answer's) */
     struct vg_error *err;
+    /* Probing only: the candidates' keys in the value set are collected
+     * (keys), nothing is read; held counts those that could not be
+     * (see vg_lookup_line). */
+    int probe;
+    size_t held;
+    uint64_t keys[PROBE_KEYS];
+    size_t nkeys;
 };
 
 static const double default_half_life_days[VG_OBS_KIND_COUNT] = {
@@ -144,6 +156,17 @@ static int contribution_cb(void *arg, const struct vg_obs_row *row)
     return 0;
 }
 
+/* A candidate's key, when probing (0: certainly not held). */
+static void note_key(struct ctx *c, uint64_t key)
+{
+    if (key == 0)
+        return;
+    if (c->nkeys == PROBE_KEYS)
+        c->held++; /* no room: as if held, the long way decides */
+    else
+        c->keys[c->nkeys++] = key;
+}
+
 /* The visible contributions about one candidate; a match entry when any. */
 static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, const struct vg_obs *o,
                             const char *rule, json_t *matches)
@@ -152,6 +175,10 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
     enum vg_rc rc;
     json_t *m, *loc;
 
+    if (c->probe) {
+        note_key(c, vg_values_key(c->opts->values, o->kind, o->value, o->len));
+        return VG_OK;
+    }
     if (c->opts && c->opts->values && !vg_values_has(c->opts->values, o->kind, o->value, o->len))
         return VG_OK; /* held by no one */
     memset(&f, 0, sizeof(f));
@@ -189,8 +216,9 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
     return VG_OK;
 }
 
-/* Whether the network of a[] (an address) with bits of prefix is held. */
-static int held_net(const struct vg_values *vals, int v6, const uint8_t a[16], unsigned bits)
+/* The key of the network of a[] (an address) with bits of prefix in the
+ * value set (0: certainly not held). */
+static uint64_t net_key(const struct vg_values *vals, int v6, const uint8_t a[16], unsigned bits)
 {
     uint8_t net[16];
     unsigned i;
@@ -198,14 +226,20 @@ static int held_net(const struct vg_values *vals, int v6, const uint8_t a[16], u
     if (!v6) {
         uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
 
-        return vg_values_has_net4(vals, bits ? x & ~(uint32_t)0 << (32 - bits) : 0, bits);
+        return vg_values_key_net4(vals, bits ? x & ~(uint32_t)0 << (32 - bits) : 0, bits);
     }
     for (i = 0; i < 16; i++) {
         unsigned keep = bits > i * 8 ? bits - i * 8 : 0;
 
         net[i] = keep >= 8 ? a[i] : (uint8_t)(a[i] & (0xff00u >> keep));
     }
-    return vg_values_has_net6(vals, net, bits);
+    return vg_values_key_net6(vals, net, bits);
+}
+
+/* Whether the network of a[] (an address) with bits of prefix is held. */
+static int held_net(const struct vg_values *vals, int v6, const uint8_t a[16], unsigned bits)
+{
+    return vg_values_has_key(vals, net_key(vals, v6, a, bits));
 }
 
 /* Every range of the address's family that holds it (prefix lengths below
@@ -225,6 +259,10 @@ static enum vg_rc ranges(struct ctx *c, const vg_token *tok, size_t ntok, const 
     for (len = bits - 1; len >= 0; len--) {
         int n;
 
+        if (c->probe) {
+            note_key(c, net_key(c->opts->values, v6, a, (unsigned)len));
+            continue;
+        }
         if (c->opts && c->opts->values && !held_net(c->opts->values, v6, a, (unsigned)len))
             continue;
         n = snprintf(text, sizeof(text), "%s/%d", ip->value, len);
@@ -346,12 +384,47 @@ static int url_host(const struct vg_obs *url, struct vg_obs *host)
                : -1;
 }
 
+/* Every candidate indicator of the canonical value o, each read (or, when
+ * probing, only counted) through candidate(). */
+static enum vg_rc candidates(struct ctx *c, const vg_token *tokens, size_t ntokens,
+                             const struct vg_obs *o, json_t *matches, json_t *extra)
+{
+    struct vg_obs host;
+    enum vg_rc rc;
+
+    rc = candidate(c, tokens, ntokens, o, "exact", matches);
+    if (rc == VG_OK && o->kind == VG_OBS_IPV6 && strncmp(o->value, "::ffff:", 7) == 0) {
+        if (vg_obs_parse(VG_OBS_IPV4, o->value + 7, o->len - 7, &host, c->err) == VG_OK) {
+            /* an IPv4-mapped address is that IPv4 address */
+            rc = candidate(c, tokens, ntokens, &host, "exact", matches);
+            if (rc == VG_OK)
+                rc = ranges(c, tokens, ntokens, &host, matches);
+        } else {
+            vg_error_clear(c->err); /* not a mapped IPv4 after all: no error */
+        }
+    }
+    if (rc == VG_OK && (o->kind == VG_OBS_IPV4 || o->kind == VG_OBS_IPV6))
+        rc = ranges(c, tokens, ntokens, o, matches);
+    else if (rc == VG_OK && o->kind == VG_OBS_DOMAIN)
+        rc = parents(c, tokens, ntokens, o->value, matches);
+    else if (rc == VG_OK && (o->kind == VG_OBS_CIDR4 || o->kind == VG_OBS_CIDR6))
+        rc = contents(c, tokens, ntokens, o, matches, extra);
+    else if (rc == VG_OK && o->kind == VG_OBS_URL && url_host(o, &host) == 0) {
+        rc = candidate(c, tokens, ntokens, &host, "url-host", matches);
+        if (rc == VG_OK && host.kind == VG_OBS_DOMAIN)
+            rc = parents(c, tokens, ntokens, host.value, matches);
+        else if (rc == VG_OK)
+            rc = ranges(c, tokens, ntokens, &host, matches);
+    }
+    return rc;
+}
+
 /* The answer about o, the canonical form of in[0..len). */
 static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
                          const vg_token *tokens, size_t ntokens, const char *in, size_t len,
                          const struct vg_obs *qo, json_t **out, struct vg_error *err)
 {
-    struct vg_obs o = *qo, host;
+    struct vg_obs o = *qo;
     struct ctx c;
     json_t *matches, *doc, *extra = json_object();
     enum vg_rc rc;
@@ -370,28 +443,7 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
         json_decref(extra);
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     }
-    rc = candidate(&c, tokens, ntokens, &o, "exact", matches);
-    if (rc == VG_OK && o.kind == VG_OBS_IPV6 && strncmp(o.value, "::ffff:", 7) == 0 &&
-        vg_obs_parse(VG_OBS_IPV4, o.value + 7, o.len - 7, &host, err) == VG_OK) {
-        /* an IPv4-mapped address is that IPv4 address */
-        rc = candidate(&c, tokens, ntokens, &host, "exact", matches);
-        if (rc == VG_OK)
-            rc = ranges(&c, tokens, ntokens, &host, matches);
-    }
-    vg_error_clear(err);
-    if (rc == VG_OK && (o.kind == VG_OBS_IPV4 || o.kind == VG_OBS_IPV6))
-        rc = ranges(&c, tokens, ntokens, &o, matches);
-    else if (rc == VG_OK && o.kind == VG_OBS_DOMAIN)
-        rc = parents(&c, tokens, ntokens, o.value, matches);
-    else if (rc == VG_OK && (o.kind == VG_OBS_CIDR4 || o.kind == VG_OBS_CIDR6))
-        rc = contents(&c, tokens, ntokens, &o, matches, extra);
-    else if (rc == VG_OK && o.kind == VG_OBS_URL && url_host(&o, &host) == 0) {
-        rc = candidate(&c, tokens, ntokens, &host, "url-host", matches);
-        if (rc == VG_OK && host.kind == VG_OBS_DOMAIN)
-            rc = parents(&c, tokens, ntokens, host.value, matches);
-        else if (rc == VG_OK)
-            rc = ranges(&c, tokens, ntokens, &host, matches);
-    }
+    rc = candidates(&c, tokens, ntokens, &o, matches, extra);
     if (rc != VG_OK) {
         json_decref(matches);
         json_decref(c.labels);
@@ -448,5 +500,208 @@ enum vg_rc vg_lookup(struct vg_store *st, const struct vg_lookup_opts *opts, con
         return rc;
     rc = answer(st, opts, tokens, ntokens, in, len, &o, out, err);
     vg_store_read_end(st);
+    return rc;
+}
+
+/* Append to a vg_buf (json_dump_callback's writer). */
+static int dump_to_buf(const char *p, size_t n, void *arg)
+{
+    return vg_buf_append(arg, p, n) == VG_OK ? 0 : -1;
+}
+
+/*
+ * Append s[0..n) as a JSON string exactly as jansson writes it with
+ * JSON_COMPACT (its escapes: \" \\ \b \f \n \r \t, other control characters
+ * as \u00XX in upper-case hex, everything else as is), so that a line written
+ * here and one jansson dumps are the same bytes.  Text with bytes above 0x7F
+ * is handed to jansson itself (it checks the UTF-8).  0, -1 out of memory,
+ * 1 when jansson refuses it (not UTF-8): nothing appended.
+ */
+static int put_string(struct vg_buf *out, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t i, from = 0, mark = out->len;
+
+    for (i = 0; i < n && (unsigned char)s[i] < 0x80; i++)
+        ;
+    if (i < n) {
+        json_t *j = json_stringn(s, n);
+        int rc;
+
+        if (j == NULL)
+            return 1;
+        rc = json_dump_callback(j, dump_to_buf, out, JSON_COMPACT | JSON_ENCODE_ANY);
+        json_decref(j);
+        if (rc != 0)
+            out->len = mark;
+        return rc == 0 ? 0 : -1;
+    }
+    if (vg_buf_reserve(out, n + 2) != VG_OK)
+        return -1;
+    out->data[out->len++] = '"';
+    for (i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        char esc[6] = {'\\', 0, '0', '0', 0, 0};
+        size_t elen = 2;
+
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        switch (ch) {
+        case '"':
+        case '\\':
+            esc[1] = (char)ch;
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            esc[1] = 'u';
+            esc[4] = hex[ch >> 4];
+            esc[5] = hex[ch & 15];
+            elen = 6;
+        }
+        if (vg_buf_append(out, s + from, i - from) != VG_OK ||
+            vg_buf_append(out, esc, elen) != VG_OK) {
+            out->len = mark;
+            return -1;
+        }
+        from = i + 1;
+    }
+    if (vg_buf_append(out, s + from, n - from) != VG_OK || vg_buf_putc(out, '"') != VG_OK) {
+        out->len = mark;
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The answer about a value none of whose candidates the value set holds,
+ * written straight into out: what answer() gives when nothing matches (no
+ * store read can find anything), key for key in the same order:
+ * {"query","value","kind","corroboration":0,"score":0,"warninglists":[...]}.
+ * 0, -1 out of memory, 1 when a string must go through jansson's checks
+ * (the caller answers the slow way); out is left as it was unless 0.
+ */
+static int miss_line(const struct vg_lookup_opts *opts, const char *in, size_t len,
+                     const struct vg_obs *o, struct vg_buf *out)
+{
+    uint32_t idx[VG_WL_LISTS_MAX];
+    size_t mark = out->len, nl, i;
+    const char *kind = vg_obs_kind_name(o->kind);
+    int rc;
+
+    nl = vg_wl_match(opts->warninglists, o->kind, o->value, o->len, idx, VG_WL_LISTS_MAX);
+    if (nl > VG_WL_LISTS_MAX)
+        nl = VG_WL_LISTS_MAX;
+    if (vg_buf_append(out, "{\"query\":", 9) != VG_OK)
+        return -1;
+    rc = put_string(out, in, len);
+    if (rc == 0 && vg_buf_append(out, ",\"value\":", 9) != VG_OK)
+        rc = -1;
+    if (rc == 0)
+        rc = put_string(out, o->value, o->len);
+    if (rc == 0 && vg_buf_append(out, ",\"kind\":", 8) != VG_OK)
+        rc = -1;
+    if (rc == 0)
+        rc = put_string(out, kind, strlen(kind));
+    if (rc == 0 && vg_buf_puts(out, ",\"corroboration\":0,\"score\":0,\"warninglists\":[") != VG_OK)
+        rc = -1;
+    for (i = 0; rc == 0 && i < nl; i++) {
+        const char *name = vg_wl_set_info(opts->warninglists, idx[i])->name;
+
+        if (i > 0 && vg_buf_putc(out, ',') != VG_OK)
+            rc = -1;
+        if (rc == 0)
+            rc = put_string(out, name, strlen(name));
+    }
+    if (rc == 0 && vg_buf_append(out, "]}\n", 3) != VG_OK)
+        rc = -1;
+    if (rc != 0)
+        out->len = mark;
+    return rc;
+}
+
+/* doc as compact JSON and a line break at the end of out, written in place
+ * (json_dumpb: no copy, no call per token); 0 or -1. */
+static int dump_line(const json_t *doc, struct vg_buf *out)
+{
+    size_t room, n;
+
+    if (vg_buf_reserve(out, 4096) != VG_OK)
+        return -1;
+    room = out->cap - out->len - 1;
+    n = json_dumpb(doc, out->data + out->len, room, JSON_COMPACT);
+    if (n == 0)
+        return -1;
+    if (n >= room) { /* longer than the room: again, with enough */
+        if (vg_buf_reserve(out, n + 1) != VG_OK)
+            return -1;
+        room = out->cap - out->len - 1;
+        if (json_dumpb(doc, out->data + out->len, room, JSON_COMPACT) != n)
+            return -1;
+    }
+    out->len += n;
+    out->data[out->len++] = '\n';
+    out->data[out->len] = '\0';
+    return 0;
+}
+
+enum vg_rc vg_lookup_line(struct vg_store *st, const struct vg_lookup_opts *opts,
+                          const vg_token *tokens, size_t ntokens, const char *in, size_t len,
+                          struct vg_buf *out, struct vg_error *err)
+{
+    struct vg_obs o;
+    json_t *doc = NULL;
+    enum vg_rc rc;
+    size_t mark = out->len;
+
+    if ((rc = vg_obs_parse_ex(VG_OBS_NONE, VG_OBS_F_LIST, in, len, &o, err)) != VG_OK)
+        return rc;
+    /* Nothing held, nothing to read: no store query could find a thing,
+     * whoever asks (the set holds every value, whatever its audience).  A
+     * range's answer says what it contains: the long way. */
+    if (opts && opts->values && opts->warninglists_acquired && o.kind != VG_OBS_CIDR4 &&
+        o.kind != VG_OBS_CIDR6) {
+        struct ctx c;
+        size_t i;
+        int r;
+
+        /* probing reads only these (no memset of the whole context per value) */
+        c.opts = opts;
+        c.err = err;
+        c.probe = 1;
+        c.held = c.nkeys = 0;
+        if ((rc = candidates(&c, tokens, ntokens, &o, NULL, NULL)) != VG_OK)
+            return rc;
+        /* every slot asked for first, then read: the misses overlap */
+        for (i = 0; i < c.nkeys; i++)
+            vg_values_prefetch(opts->values, c.keys[i]);
+        for (i = 0; i < c.nkeys && c.held == 0; i++)
+            c.held += vg_values_has_key(opts->values, c.keys[i]);
+        if (c.held == 0 && (r = miss_line(opts, in, len, &o, out)) <= 0)
+            return r == 0 ? VG_OK : vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    }
+    if ((rc = vg_store_read_begin(st, err)) != VG_OK)
+        return rc;
+    rc = answer(st, opts, tokens, ntokens, in, len, &o, &doc, err);
+    vg_store_read_end(st);
+    if (rc != VG_OK)
+        return rc;
+    rc = dump_line(doc, out) == 0 ? VG_OK : vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    json_decref(doc);
+    if (rc != VG_OK)
+        out->len = mark;
     return rc;
 }

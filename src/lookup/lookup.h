@@ -47,6 +47,7 @@
 
 #include <jansson.h>
 
+#include "common/buf.h"
 #include "common/error.h"
 #include "model/tlp.h"
 #include "store/store.h"
@@ -94,5 +95,19 @@ double vg_lookup_half_life_days(const struct vg_lookup_opts *opts, enum vg_obs_k
 enum vg_rc vg_lookup(struct vg_store *st, const struct vg_lookup_opts *opts, const vg_token *tokens,
                      size_t ntokens, const char *in, size_t len, json_t **out,
                      struct vg_error *err);
+
+/*
+ * The same answer as one line of compact JSON and a line break, appended to
+ * out: byte for byte what vg_lookup's answer gives through json_dumps with
+ * JSON_COMPACT.  For a batch (opts with a value set and the warning lists
+ * acquired), a value none of whose candidates the set holds is answered
+ * without the store and without building a JSON document: nothing could be
+ * found, whoever asks.  VG_INVALID or VG_LIMIT (reason in err, out
+ * untouched) when the value is no observable; another code, out untouched,
+ * when the store or memory fails.
+ */
+enum vg_rc vg_lookup_line(struct vg_store *st, const struct vg_lookup_opts *opts,
+                          const vg_token *tokens, size_t ntokens, const char *in, size_t len,
+                          struct vg_buf *out, struct vg_error *err);
 
 #endif

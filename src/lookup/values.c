@@ -26,6 +26,12 @@ struct vg_values {
     size_t count;         /* under lock */
     _Atomic int64_t last; /* highest store value number added */
     _Atomic size_t nkeys; /* for readers of the figures */
+    /* The prefix lengths of the networks (and addresses) held: bit b of
+     * lens4 for IPv4 /b, of lens6[b / 64] for IPv6 /b.  An address is
+     * probed at every length below its own, and a hub holds networks of a
+     * few lengths only: a length no one holds needs no probe. */
+    _Atomic uint64_t lens4;
+    _Atomic uint64_t lens6[3];
     struct table *retired[RETIRED_MAX];
     size_t nretired;
 };
@@ -78,7 +84,9 @@ static int parse_net(int v6, const char *value, size_t len, uint8_t net[16], uns
     return 0;
 }
 
-static uint64_t key_of(enum vg_obs_kind kind, const char *value, size_t len)
+/* The key of a canonical value; *netbits, the prefix length of an address
+ * or a network (-1 for other kinds). */
+static uint64_t key_of(enum vg_obs_kind kind, const char *value, size_t len, int *netbits)
 {
     uint8_t net[16];
     unsigned bits;
@@ -90,20 +98,24 @@ static uint64_t key_of(enum vg_obs_kind kind, const char *value, size_t len)
     if ((kind == VG_OBS_IPV4 || kind == VG_OBS_IPV6) && len < sizeof(text)) {
         memcpy(text, value, len);
         text[len] = '\0';
-        if (inet_pton(kind == VG_OBS_IPV6 ? AF_INET6 : AF_INET, text, net) == 1)
+        if (inet_pton(kind == VG_OBS_IPV6 ? AF_INET6 : AF_INET, text, net) == 1) {
+            *netbits = kind == VG_OBS_IPV6 ? 128 : 32;
             return kind == VG_OBS_IPV6 ? key_net6(net, 128)
                                        : key_net4((uint32_t)net[0] << 24 | (uint32_t)net[1] << 16 |
                                                       (uint32_t)net[2] << 8 | net[3],
                                                   32);
+        }
     }
 
     if ((kind == VG_OBS_CIDR4 || kind == VG_OBS_CIDR6) &&
         parse_net(kind == VG_OBS_CIDR6, value, len, net, &bits) == 0) {
+        *netbits = (int)bits;
         if (kind == VG_OBS_CIDR6)
             return key_net6(net, bits);
         return key_net4(
             (uint32_t)net[0] << 24 | (uint32_t)net[1] << 16 | (uint32_t)net[2] << 8 | net[3], bits);
     }
+    *netbits = -1;
     return mix(vg_fnv1a(vg_fnv1a(VG_FNV_SEED, &k, 1), value, len));
 }
 
@@ -197,11 +209,17 @@ static int reserve(struct vg_values *v)
 static int add_cb(void *ctx, int64_t id, enum vg_obs_kind kind, const char *value, size_t len)
 {
     struct vg_values *v = ctx;
+    int bits;
+    uint64_t key = key_of(kind, value, len, &bits);
 
     if (reserve(v) != 0)
         return 1;
-    v->count +=
-        table_put(atomic_load_explicit(&v->cur, memory_order_relaxed), key_of(kind, value, len));
+    /* the length before the key: a reader that finds the key finds it */
+    if (bits >= 0 && (kind == VG_OBS_IPV4 || kind == VG_OBS_CIDR4))
+        atomic_fetch_or_explicit(&v->lens4, 1ull << bits, memory_order_release);
+    else if (bits >= 0)
+        atomic_fetch_or_explicit(&v->lens6[bits / 64], 1ull << (bits % 64), memory_order_release);
+    v->count += table_put(atomic_load_explicit(&v->cur, memory_order_relaxed), key);
     atomic_store_explicit(&v->last, id, memory_order_release);
     return 0;
 }
@@ -252,20 +270,76 @@ size_t vg_values_bytes(const struct vg_values *v)
     return sizeof(*t) + (t->mask + 1) * sizeof(t->slots[0]);
 }
 
+/* Whether a network (or address) of bits is held at all, of the family of
+ * kind. */
+static int len_held(const struct vg_values *v, enum vg_obs_kind kind, unsigned bits)
+{
+    struct vg_values *w = (struct vg_values *)v;
+
+    if (kind == VG_OBS_IPV4 || kind == VG_OBS_CIDR4)
+        return bits <= 32 && atomic_load_explicit(&w->lens4, memory_order_acquire) >> bits & 1;
+    return bits <= 128 &&
+           atomic_load_explicit(&w->lens6[bits / 64], memory_order_acquire) >> (bits % 64) & 1;
+}
+
 int vg_values_has(const struct vg_values *v, enum vg_obs_kind kind, const char *value, size_t len)
 {
+    int bits;
+    uint64_t key = key_of(kind, value, len, &bits);
+
+    if (bits >= 0 && !len_held(v, kind, (unsigned)bits))
+        return 0;
     return table_has(atomic_load_explicit(&((struct vg_values *)v)->cur, memory_order_acquire),
-                     key_of(kind, value, len));
+                     key);
 }
 
 int vg_values_has_net4(const struct vg_values *v, uint32_t net, unsigned bits)
 {
+    if (!len_held(v, VG_OBS_CIDR4, bits))
+        return 0;
     return table_has(atomic_load_explicit(&((struct vg_values *)v)->cur, memory_order_acquire),
                      key_net4(net, bits));
 }
 
 int vg_values_has_net6(const struct vg_values *v, const uint8_t net[16], unsigned bits)
 {
+    if (!len_held(v, VG_OBS_CIDR6, bits))
+        return 0;
     return table_has(atomic_load_explicit(&((struct vg_values *)v)->cur, memory_order_acquire),
                      key_net6(net, bits));
+}
+
+uint64_t vg_values_key(const struct vg_values *v, enum vg_obs_kind kind, const char *value,
+                       size_t len)
+{
+    int bits;
+    uint64_t key = key_of(kind, value, len, &bits);
+
+    return bits >= 0 && !len_held(v, kind, (unsigned)bits) ? 0 : key;
+}
+
+uint64_t vg_values_key_net4(const struct vg_values *v, uint32_t net, unsigned bits)
+{
+    return len_held(v, VG_OBS_CIDR4, bits) ? key_net4(net, bits) : 0;
+}
+
+uint64_t vg_values_key_net6(const struct vg_values *v, const uint8_t net[16], unsigned bits)
+{
+    return len_held(v, VG_OBS_CIDR6, bits) ? key_net6(net, bits) : 0;
+}
+
+void vg_values_prefetch(const struct vg_values *v, uint64_t key)
+{
+    const struct table *t =
+        atomic_load_explicit(&((struct vg_values *)v)->cur, memory_order_acquire);
+
+    if (key)
+        __builtin_prefetch(&t->slots[key & t->mask]);
+}
+
+int vg_values_has_key(const struct vg_values *v, uint64_t key)
+{
+    return key &&
+           table_has(atomic_load_explicit(&((struct vg_values *)v)->cur, memory_order_acquire),
+                     key);
 }

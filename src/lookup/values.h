@@ -17,7 +17,10 @@
  * Networks are keyed by their numeric prefix and length, and addresses as
  * networks of full length, so that probing the 33 networks around an
  * address, or the addresses inside a range, formats no text.  Open addressing at a
- * load of at most one half: 16 bytes per value at most.
+ * load of at most one half: 16 bytes per value at most.  The set also
+ * remembers which prefix lengths it holds networks (or addresses) of: a
+ * hub holds a few, and the probes of the other lengths around an address
+ * are answered without touching the table.
  *
  * Readers never wait: they probe the current table with atomic loads.  One
  * writer at a time (vg_values_sync, under a mutex) adds what the store has
@@ -60,5 +63,18 @@ int vg_values_has(const struct vg_values *v, enum vg_obs_kind kind, const char *
  * zero) and the IPv6 network net[16]/bits; bits 32 (128) is the address. */
 int vg_values_has_net4(const struct vg_values *v, uint32_t net, unsigned bits);
 int vg_values_has_net6(const struct vg_values *v, const uint8_t net[16], unsigned bits);
+
+/* The same in two steps, to probe many values at once (the table is far
+ * larger than the caches: each probe is a memory access, and prefetching
+ * them all first overlaps their latencies): the key of a value or network,
+ * 0 when the set certainly does not hold it (a prefix length it holds
+ * nothing of); then a hint that the key's slot will be read, and the
+ * answer (0 for the key 0). */
+uint64_t vg_values_key(const struct vg_values *v, enum vg_obs_kind kind, const char *value,
+                       size_t len);
+uint64_t vg_values_key_net4(const struct vg_values *v, uint32_t net, unsigned bits);
+uint64_t vg_values_key_net6(const struct vg_values *v, const uint8_t net[16], unsigned bits);
+void vg_values_prefetch(const struct vg_values *v, uint64_t key);
+int vg_values_has_key(const struct vg_values *v, uint64_t key);
 
 #endif

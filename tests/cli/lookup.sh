@@ -163,6 +163,28 @@ eq "POST of 2,000 values: 2,000 answers" 2000 \
 eq "vigie lookup --server: the hub's answers, as the key's organisation" \
   "$("$VIGIE" lookup --for C - <"$TMP/tricky")" \
   "$(VIGIE_KEY=$kC "$VIGIE" lookup --server "http://127.0.0.1:$PORT/" - <"$TMP/tricky")"
+# a long batch, answered in slices (by several threads), misses written
+# without a JSON document: byte for byte the CLI's answers, in order, for
+# every requester (hidden, RED, pseudonymous reports, escapes in queries)
+{
+  cat "$TMP/tricky"
+  printf '%s\n' 'http://evil.com/a"b\c' 'HXXP://EVIL[.]COM/ü?x="y"' 'http://nowhere.example/"q"\' \
+    'bücher.de' 'BÜCHER.DE.' 'never-reported.net' b-clear.net 1.2.3 'not a value' \
+    'http://198.51.100.7/x' 'http://[2001:db8:ffff::5]/' 'a@evil.com' 198.51.100.9 192.0.2.3 \
+    '2001:db8::/48' 198.51.100.0/24 "$(printf 'evil.com\t')" "$(printf ' \tmiss.example.org')"
+  seq 1 1500 | awk '{ printf "%s\n%s\n", ($1 % 3 ? "10.7." int($1 / 250) "." ($1 % 250) : "198.51.100." ($1 % 12)), "h" $1 ".miss-" ($1 % 5) ".example.net" }'
+} >"$TMP/mixed"
+for who in A B C op; do
+  k=$("$VIGIE" key create --org $who --scopes read --json | jq -r .secret)
+  curl -s -H "Authorization: Bearer $k" --data-binary "@$TMP/mixed" "$U" >"$TMP/mixed.post"
+  "$VIGIE" lookup --for $who - <"$TMP/mixed" >"$TMP/mixed.cli"
+  check "a long batch ($(wc -l <"$TMP/mixed") values) as $who: the CLI's answers, byte for byte" \
+    cmp "$TMP/mixed.cli" "$TMP/mixed.post"
+done
+eq "POST: CRLF lines, blank lines, a last line without its break" "evil.com 198.51.100.7" \
+  "$(printf 'evil.com\r\n\n\r\n198.51.100.7' | curl -s -H "Authorization: Bearer $kC" --data-binary @- "$U" | jq -r .value | xargs)"
+eq "POST of nothing: no answer" 0 \
+  "$(printf '' | curl -s -H "Authorization: Bearer $kC" --data-binary @- "$U" | wc -c)"
 eq "pseudonym over HTTP too" A,Partner-7 \
   "$(curl -s -H "Authorization: Bearer $kA" "$U?value=evil.com" | jq -r '[.matches[0].contributions[].organisation] | sort | join(",")')"
 eq "vigie lookup --server with values as arguments" "$("$VIGIE" lookup --for C evil.com 10.1.1.1)" \

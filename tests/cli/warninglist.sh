@@ -162,6 +162,21 @@ printf 'hidden.bit.ly\nnever.bit.ly\n' >"$TMP/batch"
 curl -s -H "Authorization: Bearer $kC" --data-binary "@$TMP/batch" "$U" >"$TMP/answers"
 eq "POST: hidden = never reported" "$(sed -n 2p "$TMP/answers" | strip)" "$(sed -n 1p "$TMP/answers" | strip)"
 eq "POST: the lists are named" true "$(sed -n 1p "$TMP/answers" | jq --arg n "$SHORT" '.warninglists | index($n) != null')"
+# a long batch of listed and unlisted values, hits and misses: the lists
+# named in the streamed answers exactly as the CLI names them
+{
+  printf '%s\n' hidden.bit.ly never.bit.ly x.sub.bit.ly WWW.Google.COM. 10.1.2.3 192.168.7.7 \
+    172.16.0.1 ::ffff:192.168.1.1 'http://bit.ly/x' 'hxxps://www.google[.]com/"a\b' 8.8.8.8 \
+    2001:4860:4860::8888 totally-bad-host.cn evil-c2-domain.example.net 192.168.0.0/24 1.2.3
+  seq 1 1200 | awk '{ printf "192.168.%d.%d\nh%d.bit.ly\nmiss%d.example.net\n", int($1 / 250), $1 % 250, $1, $1 }'
+} >"$TMP/mixed"
+for k in "$kC" "$kA"; do
+  who=$([ "$k" = "$kC" ] && echo C || echo A)
+  curl -s -H "Authorization: Bearer $k" --data-binary "@$TMP/mixed" "$U" >"$TMP/mixed.post"
+  "$VIGIE" lookup --for $who - <"$TMP/mixed" >"$TMP/mixed.cli"
+  check "a long batch with listed values as $who: the CLI's answers, byte for byte" \
+    cmp "$TMP/mixed.cli" "$TMP/mixed.post"
+done
 "$VIGIE" warninglist load "$TMP/wl/ours" >/dev/null
 eq "a list loaded while the server runs is used at once" true \
   "$(curl -s -H "Authorization: Bearer $kC" "$U?value=totally-bad-host.cn" | jq '.warninglists | index("Ours") != null')"

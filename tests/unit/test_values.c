@@ -124,13 +124,41 @@ static void test_every_kind(void **state)
     assert_false(vg_values_has_net4(v, 0x0b000000u, 8));
     assert_true(vg_values_has_net6(v, net6, 32));
     assert_false(vg_values_has_net6(v, net6, 33));
+    /* only the lengths held are probed: one of a new length is found once
+     * synced */
+    assert_false(vg_values_has_net4(v, 0xc0000200u, 24));
+    assert_false(vg_values_has_net6(v, net6, 48));
+    put(fx, VG_OBS_CIDR4, "192.0.2.0/24");
+    put(fx, VG_OBS_CIDR6, "2001:db8::/48");
+    put(fx, VG_OBS_IPV6, "2001:db8::1");
+    assert_false(vg_values_has_net4(v, 0xc0000200u, 24));
+    assert_int_equal(vg_values_sync(v, fx->st, &err), VG_OK);
+    assert_true(vg_values_has_net4(v, 0xc0000200u, 24));
+    assert_true(has(v, VG_OBS_CIDR4, "192.0.2.0/24"));
+    assert_false(vg_values_has_net4(v, 0xc0000300u, 24));
+    assert_true(vg_values_has_net6(v, net6, 48));
+    assert_true(has(v, VG_OBS_IPV6, "2001:db8::1"));
+    assert_false(has(v, VG_OBS_IPV6, "2001:db8::2"));
+    assert_int_equal(vg_values_count(v), 8);
+    /* in two steps: the key (0 for a length held by no one), then the probe */
+    assert_int_equal(vg_values_key_net4(v, 0xc0000200u, 25), 0);
+    assert_true(vg_values_key_net4(v, 0xc0000300u, 24) != 0);
+    assert_false(vg_values_has_key(v, vg_values_key_net4(v, 0xc0000300u, 24)));
+    vg_values_prefetch(v, vg_values_key_net4(v, 0xc0000200u, 24));
+    assert_true(vg_values_has_key(v, vg_values_key_net4(v, 0xc0000200u, 24)));
+    assert_true(vg_values_has_key(v, vg_values_key_net6(v, net6, 32)));
+    assert_int_equal(vg_values_key_net6(v, net6, 33), 0);
+    assert_true(vg_values_has_key(v, vg_values_key(v, VG_OBS_DOMAIN, "evil.example.com", 16)));
+    assert_false(vg_values_has_key(v, vg_values_key(v, VG_OBS_DOMAIN, "example.com", 11)));
+    assert_int_equal(vg_values_key(v, VG_OBS_CIDR4, "10.0.0.0/9", 10), 0);
+    assert_false(vg_values_has_key(v, 0));
     /* a later sync adds only what is new */
     put(fx, VG_OBS_IPV4, "198.51.100.1");
     put(fx, VG_OBS_IPV4, "192.0.2.7"); /* known already */
     assert_false(has(v, VG_OBS_IPV4, "198.51.100.1"));
     assert_int_equal(vg_values_sync(v, fx->st, &err), VG_OK);
     assert_true(has(v, VG_OBS_IPV4, "198.51.100.1"));
-    assert_int_equal(vg_values_count(v), 6);
+    assert_int_equal(vg_values_count(v), 9);
     put(fx, VG_OBS_IPV4, "198.51.100.2");
     assert_int_equal(vg_values_try_sync(v, fx->st, &err), VG_OK); /* nobody else syncing */
     assert_true(has(v, VG_OBS_IPV4, "198.51.100.2"));
