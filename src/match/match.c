@@ -661,42 +661,45 @@ static int ipv4_text(const char *s, size_t n, uint32_t *a)
     return 1;
 }
 
-/* One part of a dotted quad, p[0..n): 1-3 digits, no leading zero, <= 255. */
-static int quad_part(const char *p, unsigned n, uint32_t *v)
+/*
+ * One part of a dotted quad at p, of n = 1..3 digits (the caller checked
+ * the lengths): its value, or 256 when it has a leading zero.  p[0..2] are
+ * read whatever n is (the caller makes sure they are inside the token), and
+ * the value is picked without a branch: part lengths follow no pattern, and
+ * a mispredicted branch per part cost more than the arithmetic.
+ */
+static inline unsigned quad_part(const char *p, unsigned n)
 {
-    unsigned x;
+    unsigned a = (unsigned)(unsigned char)p[0] - '0', b = (unsigned)(unsigned char)p[1] - '0',
+             c = (unsigned)(unsigned char)p[2] - '0', x;
 
-    switch (n) {
-    case 1:
-        *v = *v << 8 | (unsigned)(p[0] - '0');
-        return 1;
-    case 2:
-        x = (unsigned)(p[0] - '0') * 10 + (unsigned)(p[1] - '0');
-        break;
-    case 3:
-        x = (unsigned)(p[0] - '0') * 100 + (unsigned)(p[1] - '0') * 10 + (unsigned)(p[2] - '0');
-        if (x > 255)
-            return 0;
-        break;
-    default:
-        return 0;
-    }
-    if (p[0] == '0')
-        return 0;
-    *v = *v << 8 | x;
-    return 1;
+    x = n == 1 ? a : n == 2 ? a * 10 + b : a * 100 + b * 10 + c;
+    return (n > 1 && a == 0) ? 256 : x;
+}
+
+/* The last part, which ends at e (e[-3..-1] lie inside the token). */
+static inline unsigned quad_last(const char *e, unsigned n)
+{
+    unsigned a = (unsigned)(unsigned char)e[-3] - '0', b = (unsigned)(unsigned char)e[-2] - '0',
+             c = (unsigned)(unsigned char)e[-1] - '0', x, lead;
+
+    x = n == 1 ? c : n == 2 ? b * 10 + c : a * 100 + b * 10 + c;
+    lead = n == 1 ? c : n == 2 ? b : a;
+    return (n > 1 && lead == 0) ? 256 : x;
 }
 
 /*
- * ipv4_text for digits and dots inside a block, where dots holds the dots
- * of base[si..ei): three dots and four parts, each cut by the mask.
+ * ipv4_text for a token base[si..ei) of digits and dots inside a block,
+ * trimmed (a digit at each end), where dots holds its dots: three dots, no
+ * two adjacent and no run of four digits - so four parts of 1-3 digits,
+ * each read without a branch on its length.
  */
 static int ipv4_dots(const char *base, unsigned si, unsigned ei, uint64_t dots, uint32_t *a)
 {
-    unsigned d1, d2, d3;
-    uint32_t v = 0;
+    uint64_t dg = (below(ei) & ~below(si)) & ~dots;
+    unsigned d1, d2, d3, p0, p1, p2, p3;
 
-    if (dots == 0)
+    if (ei - si < 7 || (dots & (dots >> 1)) || (dg & (dg >> 1) & (dg >> 2) & (dg >> 3)))
         return 0;
     d1 = (unsigned)__builtin_ctzll(dots);
     dots &= dots - 1;
@@ -707,12 +710,16 @@ static int ipv4_dots(const char *base, unsigned si, unsigned ei, uint64_t dots, 
     if (dots == 0)
         return 0;
     d3 = (unsigned)__builtin_ctzll(dots);
-    dots &= dots - 1;
-    if (dots != 0 || !quad_part(base + si, d1 - si, &v) ||
-        !quad_part(base + d1 + 1, d2 - d1 - 1, &v) || !quad_part(base + d2 + 1, d3 - d2 - 1, &v) ||
-        !quad_part(base + d3 + 1, ei - d3 - 1, &v))
+    if ((dots & (dots - 1)) != 0)
         return 0;
-    *a = v;
+    /* parts 1-3 are followed by a dot and a digit, so p[0..2] is inside */
+    p0 = quad_part(base + si, d1 - si);
+    p1 = quad_part(base + d1 + 1, d2 - d1 - 1);
+    p2 = quad_part(base + d2 + 1, d3 - d2 - 1);
+    p3 = quad_last(base + ei, ei - d3 - 1);
+    if ((p0 | p1 | p2 | p3) > 255)
+        return 0;
+    *a = (uint32_t)p0 << 24 | p1 << 16 | p2 << 8 | p3;
     return 1;
 }
 
