@@ -285,6 +285,13 @@ static uint64_t below(unsigned n)
     return ((1ull << (n & 63)) - 1) | (0 - (uint64_t)(n >> 6));
 }
 
+/* Bits lo to hi - 1, for lo < hi <= 64: two shifts where the scanner's hot
+ * paths used to pay for two below() and a complement. */
+static inline uint64_t span(unsigned lo, unsigned hi)
+{
+    return (~0ull >> (64 - hi)) & (~0ull << lo);
+}
+
 /* Set bits; lines are long, so a block holds few newlines. */
 static size_t ones(uint64_t x)
 {
@@ -696,10 +703,13 @@ static inline unsigned quad_last(const char *e, unsigned n)
  */
 static int ipv4_dots(const char *base, unsigned si, unsigned ei, uint64_t dots, uint32_t *a)
 {
-    uint64_t dg = (below(ei) & ~below(si)) & ~dots;
+    uint64_t dg;
     unsigned d1, d2, d3, p0, p1, p2, p3;
 
-    if (ei - si < 7 || (dots & (dots >> 1)) || (dg & (dg >> 1) & (dg >> 2) & (dg >> 3)))
+    if (ei - si < 7)
+        return 0;
+    dg = span(si, ei) & ~dots;
+    if ((dots & (dots >> 1)) || (dg & (dg >> 1) & (dg >> 2) & (dg >> 3)))
         return 0;
     d1 = (unsigned)__builtin_ctzll(dots);
     dots &= dots - 1;
@@ -838,7 +848,7 @@ static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
     const unsigned char *k = sc->cls;
     const char *s = q, *e = q + 1, *base = sc->block;
     unsigned i = (unsigned)(q - base);
-    uint64_t right = ~m->tok >> i, left = ~m->tok & below(i);
+    uint64_t right = ~m->tok >> i, left = ~m->tok & ((1ull << i) - 1); /* i < 64 */
     unsigned char any = 0, all = 0xff, c;
 
     /* Within the block, the masks give the token, its trimmed bounds, its
@@ -852,7 +862,7 @@ static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
         s = base + si;
         e = base + ei;
         if (s >= sc->lo) {
-            uint64_t lead = ~dd & below(ei) & ~below(si), trail;
+            uint64_t lead = ~dd & span(si, ei), trail; /* si <= i < ei */
 
             if (lead == 0)
                 return e; /* dots and dashes only */
@@ -861,7 +871,7 @@ static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
             ei = 64 - (unsigned)__builtin_clzll(trail);
             if (ei - si < 3)
                 return e;
-            r = below(ei) & ~below(si);
+            r = span(si, ei);
             if ((m->num & r) == r) { /* digits and dots: an address or nothing */
                 uint32_t a;
 
@@ -875,13 +885,14 @@ static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
                 return e;
             }
             /* no "..", "-." or ".-" inside; a dot; the last label not all digits */
-            in = below(ei - 1) & ~below(si);
+            in = span(si, ei - 1);
             pairs =
                 (m->dot & (m->dot >> 1)) | (m->dash & (m->dot >> 1)) | (m->dot & (m->dash >> 1));
             dots = m->dot & r;
             if ((pairs & in) || dots == 0)
                 return e;
-            in = below(ei) & ~below(64 - (unsigned)__builtin_clzll(dots));
+            /* the last label: after the last dot, which is not the last byte */
+            in = span(64 - (unsigned)__builtin_clzll(dots), ei);
             if ((m->num & in) == in)
                 return e;
             token(sc, base + si, base + ei, C_TOK | C_DOT | ((m->upper & r) ? C_UPPER : 0), C_TOK,
@@ -995,18 +1006,29 @@ size_t vg_match_scan(const struct vg_index *idx, const char *buf, size_t len, vg
             m.hex &= below((unsigned)left);
         }
         next = base + cut;
-        /* Runs of 32 hex digits, across the block boundary too. */
+        /*
+         * Runs of 32 hex digits, across the block boundary too.  Any 32
+         * bytes that end in this block cover one of its four aligned 16-byte
+         * lanes or the last 16 bytes before it: unless one of those is all
+         * hex (a lane of ~hex is zero), no run ends here.
+         */
         x = (unsigned __int128)m.hex << 64 | prev_hex;
+        run = 0;
+        if ((((~m.hex - 0x0001000100010001ull) & m.hex & 0x8000800080008000ull) ||
+             (prev_hex >> 48) == 0xffff)) {
+            unsigned __int128 y = x;
+
+            y &= y << 1;
+            y &= y << 2;
+            y &= y << 4;
+            y &= y << 8;
+            y &= y << 16;
+            run = (uint64_t)(y >> 64);
+        }
         prev_hex = (uint64_t)(x >> cut); /* the 64 bytes before the next block */
-        x &= x << 1;
-        x &= x << 2;
-        x &= x << 4;
-        x &= x << 8;
-        x &= x << 16;
-        run = (uint64_t)(x >> 64);
         sc.block = base;
         sc.nl = m.nl;
-        ev = (m.dot | m.colon | run) & below(cut);
+        ev = (m.dot | m.colon | run) & (~0ull >> (64 - cut)); /* 1 <= cut <= 64 */
         while (ev) {
             unsigned i = (unsigned)__builtin_ctzll(ev);
             const char *q = base + i;
@@ -1019,7 +1041,7 @@ size_t vg_match_scan(const struct vg_index *idx, const char *buf, size_t len, vg
                 sc.lo = *q == '.' ? on_dot(&sc, &m, q) : on_colon(&sc, &m, q);
             }
         }
-        sc.lines += ones(m.nl & below(cut));
+        sc.lines += ones(m.nl & (~0ull >> (64 - cut)));
     }
     return sc.lines;
 }
