@@ -126,18 +126,12 @@ static void block_masks(const char *p, struct masks *m)
 #include <immintrin.h>
 #define HAVE_AVX2_VARIANT 1
 
-__attribute__((target("avx2"))) static uint64_t mm32(__m256i a, __m256i b)
-{
-    return (uint64_t)(uint32_t)_mm256_movemask_epi8(a) | (uint64_t)(uint32_t)_mm256_movemask_epi8(b)
-                                                             << 32;
-}
-
-/* The same masks, 32 bytes at a time, on CPUs with AVX2. */
 /*
  * The same masks, 32 bytes at a time, on CPUs with AVX2: two nibble look-ups
  * (pshufb) give each byte a set of class bits - a class is a product of a
- * set of high nibbles and a set of low nibbles - and one test per mask reads
- * them out.  Bits: digit, '.', '-', ':', '\n', a-f/A-F, A-O/a-o, P-Z/p-z.
+ * set of high nibbles and a set of low nibbles - and a shift and a movemask
+ * per class read them out.  Bits: digit, '.', '-', ':', '\n', a-f/A-F, A-O/a-o,
+ * P-Z/p-z.
  */
 enum {
     K_DIGIT = 1,
@@ -150,15 +144,14 @@ enum {
     K_PZ = 128
 };
 
-__attribute__((target("avx2"))) static uint64_t has32(__m256i kl[2], int bits)
-{
-    __m256i b = _mm256_set1_epi8((char)bits), z = _mm256_setzero_si256();
+/* Bit k of every byte, one bit per byte (the k-th class of a table look-up):
+ * a 16-bit shift brings it to the top of its byte, where movemask reads it. */
+#define BIT_OF(v, k) ((uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16((v), 7 - (k))))
 
-    /* movemask of "no bit set", inverted: one bit per byte with a class bit */
-    return ~(
-        (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(kl[0], b), z)) |
-        (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(kl[1], b), z))
-            << 32);
+/* Two 32-bit halves into one 64-bit mask. */
+static inline uint64_t join(const uint32_t x[2])
+{
+    return (uint64_t)x[0] | (uint64_t)x[1] << 32;
 }
 
 __attribute__((target("avx2"))) static void block_masks_avx2(const char *p, struct masks *m)
@@ -178,35 +171,49 @@ __attribute__((target("avx2"))) static void block_masks_avx2(const char *p, stru
                                           K_PZ, K_HEXA | K_AO, K_PZ, 0, 0, 0, 0, 0, 0, 0, 0, K_NL,
                                           0, K_DOT | K_DASH, K_DIGIT | K_COLON, K_HEXA | K_AO, K_PZ,
                                           K_HEXA | K_AO, K_PZ, 0, 0, 0, 0, 0, 0, 0, 0);
-    const __m256i nib = _mm256_set1_epi8(0x0f);
-    __m256i v[2], kl[2], under[2], lower[2];
-    uint64_t alpha, underscore, lowercase;
+    const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+    uint32_t dig[2], dot[2], dash[2], col[2], nl[2], hexa[2], high[2], word[2], up[2];
+    uint64_t digit;
     int i;
 
+    /*
+     * Eighteen movemasks per 64 bytes, the fewest that give the nine masks:
+     * one per class bit of the table (letters only as their union, folded
+     * with '_' into "word" and with bit 0x20 into "upper" while still
+     * vectors), and one for the bytes >= 0x80.
+     */
     for (i = 0; i < 2; i++) {
-        __m256i lo, hi;
+        __m256i v, kl, nalpha;
 
-        v[i] = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * i));
-        lo = _mm256_shuffle_epi8(lo_t, _mm256_and_si256(v[i], nib));
-        hi = _mm256_shuffle_epi8(hi_t, _mm256_and_si256(_mm256_srli_epi16(v[i], 4), nib));
+        v = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * i));
         /* bytes >= 0x80 index hi_t with their high nibble 8-15: no class */
-        kl[i] = _mm256_and_si256(lo, hi);
-        under[i] = _mm256_cmpeq_epi8(v[i], _mm256_set1_epi8('_'));
-        lower[i] = _mm256_cmpeq_epi8(_mm256_and_si256(v[i], _mm256_set1_epi8(0x20)),
-                                     _mm256_setzero_si256());
+        kl = _mm256_and_si256(
+            _mm256_shuffle_epi8(lo_t, _mm256_and_si256(v, nib)),
+            _mm256_shuffle_epi8(hi_t, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib)));
+        dig[i] = BIT_OF(kl, 0);
+        dot[i] = BIT_OF(kl, 1);
+        dash[i] = BIT_OF(kl, 2);
+        col[i] = BIT_OF(kl, 3);
+        nl[i] = BIT_OF(kl, 4);
+        hexa[i] = BIT_OF(kl, 5);
+        high[i] = (uint32_t)_mm256_movemask_epi8(v);
+        nalpha =
+            _mm256_cmpeq_epi8(_mm256_and_si256(kl, _mm256_set1_epi8((char)(K_AO | K_PZ))), zero);
+        /* neither a letter nor '_'; not an upper-case letter (bit 0x20 moved to the top) */
+        word[i] = ~(uint32_t)_mm256_movemask_epi8(
+            _mm256_andnot_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('_')), nalpha));
+        up[i] = ~(uint32_t)_mm256_movemask_epi8(_mm256_or_si256(nalpha, _mm256_slli_epi16(v, 2)));
     }
-    m->dot = has32(kl, K_DOT);
-    m->colon = has32(kl, K_COLON);
-    m->nl = has32(kl, K_NL);
-    m->hex = has32(kl, K_DIGIT | K_HEXA);
-    m->num = has32(kl, K_DIGIT | K_DOT);
-    m->dash = has32(kl, K_DASH);
-    m->high = mm32(v[0], v[1]);
-    alpha = has32(kl, K_AO | K_PZ);
-    underscore = mm32(under[0], under[1]);
-    lowercase = mm32(lower[0], lower[1]); /* bit 0x20 clear: upper case if a letter */
-    m->upper = alpha & lowercase;
-    m->tok = alpha | m->num | m->dash | underscore | m->high;
+    digit = join(dig);
+    m->dot = join(dot);
+    m->colon = join(col);
+    m->nl = join(nl);
+    m->hex = digit | join(hexa);
+    m->num = digit | m->dot;
+    m->dash = join(dash);
+    m->high = join(high);
+    m->upper = join(up);
+    m->tok = join(word) | m->num | m->dash | m->high;
 }
 #endif
 #else
