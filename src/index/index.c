@@ -576,17 +576,19 @@ static int exact(const struct vg_index *idx, unsigned kind, const char *s, size_
 /*
  * A domain name, or the host of the URL url[0..ulen) when url is not NULL:
  * then the URL itself is tried first, but only when its host is the host of
- * some URL indicator.
+ * some URL indicator.  With dots (len <= 64), bit k of *dots says whether
+ * s[k] is a dot, and the labels are cut by the mask instead of a byte scan.
  */
-static int domain_lookup(const struct vg_index *idx, const char *s, size_t len, const char *url,
-                         size_t ulen, struct vg_index_hit *hit)
+static int domain_lookup(const struct vg_index *idx, const char *s, size_t len,
+                         const uint64_t *dots, const char *url, size_t ulen,
+                         struct vg_index_hit *hit)
 {
     uint64_t h = HF_SEED, sh[LABELS_MAX];
     size_t st[LABELS_MAX], n = 0, end = len, i = len, full;
     uint32_t host = VG_INDEX_NONE;
     int m_full;
 
-    if (len == 0 || len > 253)
+    if (len == 0 || len > 253 || (dots && len > 64))
         return 0;
     /* Right to left: sh[k] is the walk of the suffix at st[k].  No domain
      * key (indicator or URL host) ends in this top-level label: nothing to
@@ -594,8 +596,15 @@ static int domain_lookup(const struct vg_index *idx, const char *s, size_t len, 
     for (;;) {
         uint64_t lh;
 
-        while (i > 0 && s[i - 1] != '.')
-            i--;
+        if (dots) {
+            /* the dots before end (end <= 64) */
+            uint64_t d = end ? *dots & (~0ull >> (64 - end)) : 0;
+
+            i = d ? 64 - (size_t)__builtin_clzll(d) : 0;
+        } else {
+            while (i > 0 && s[i - 1] != '.')
+                i--;
+        }
         lh = hf_label(s + i, end - i);
         if (n == 0) {
             uint32_t bit = tld_bit(lh);
@@ -608,15 +617,16 @@ static int domain_lookup(const struct vg_index *idx, const char *s, size_t len, 
         st[n++] = i;
         if (i == 0 || n == LABELS_MAX)
             break;
+        /* Every domain key marks its two-label suffix: without that mark, no
+         * suffix of a longer name is a key, and its other labels need no
+         * hashing. */
+        if (n == 2 && !maybe(idx, h ^ HF_SLD_SALT))
+            return 0;
         end = --i;
     }
     if (i != 0)
         return 0;
     full = n - 1;
-    /* Every domain key marks its two-label suffix: without that mark, no
-     * suffix of this name is a key. */
-    if (n > 2 && !maybe(idx, sh[1] ^ HF_SLD_SALT))
-        return 0;
     m_full = maybe(idx, sh[full]);
     if (m_full && idx->has_hosts)
         host = find(idx, sh[full], 0, s, len, 1);
@@ -700,7 +710,13 @@ int vg_index_lookup_url(const struct vg_index *idx, const char *s, size_t len, c
             return ip6_lookup(idx, h, hn, hit);
         return ip4_lookup(idx, a, h, hn, hit);
     }
-    return domain_lookup(idx, h, hn, s, len, hit);
+    return domain_lookup(idx, h, hn, NULL, s, len, hit);
+}
+
+int vg_index_lookup_domain(const struct vg_index *idx, const char *s, size_t len, uint64_t dots,
+                           struct vg_index_hit *hit)
+{
+    return domain_lookup(idx, s, len, &dots, NULL, 0, hit);
 }
 
 int vg_index_lookup(const struct vg_index *idx, enum vg_obs_kind kind, const char *s, size_t len,
@@ -712,7 +728,7 @@ int vg_index_lookup(const struct vg_index *idx, enum vg_obs_kind kind, const cha
 
     switch (kind) {
     case VG_OBS_DOMAIN:
-        return domain_lookup(idx, s, len, NULL, 0, hit);
+        return domain_lookup(idx, s, len, NULL, NULL, 0, hit);
     case VG_OBS_IPV4:
         return vg_index_parse_ip4(s, len, &a) && ip4_lookup(idx, a, s, len, hit);
     case VG_OBS_IPV6:

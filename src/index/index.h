@@ -133,6 +133,12 @@ int vg_index_lookup(const struct vg_index *idx, enum vg_obs_kind kind, const cha
 int vg_index_lookup_ip4(const struct vg_index *idx, uint32_t a, const char *s, size_t len,
                         struct vg_index_hit *hit);
 
+/* vg_index_lookup for a canonical domain name of at most 64 bytes whose dots
+ * the caller already knows (a scanner's byte-class masks): bit k of dots is
+ * set when s[k] is a dot, and no other bit.  Longer names: 0. */
+int vg_index_lookup_domain(const struct vg_index *idx, const char *s, size_t len, uint64_t dots,
+                           struct vg_index_hit *hit);
+
 /* vg_index_lookup for a canonical URL whose host the caller already knows:
  * host[0..hlen) inside url, an IPv6 literal without its brackets. */
 int vg_index_lookup_url(const struct vg_index *idx, const char *url, size_t len, const char *host,

@@ -779,19 +779,38 @@ static int bare_url(struct scan *sc, const char *s, const char *e, int upper)
 }
 
 /*
- * A token with a dot.  checked: the caller has already trimmed it, found it
- * is not all digits and dots, and checked it as a host name (host_ok).
+ * A host name inside a block that on_dot has trimmed and checked as
+ * host_ok would (ASCII, upper case or not); dots holds its dots, bit k for
+ * s[k].  The index cuts the labels by the mask instead of scanning for them.
  */
+static void block_name(struct scan *sc, const char *s, const char *e, int upper, uint64_t dots)
+{
+    size_t n = (size_t)(e - s);
+    const char *canon = s;
+    struct vg_match_hit h;
+
+    if (e < sc->end && *e == '/' && bare_url(sc, s, e, upper))
+        return;
+    if (sc->stop)
+        return;
+    if (upper) {
+        lower(sc->tmp, s, n);
+        canon = sc->tmp;
+    }
+    h.hit.entry = VG_INDEX_NONE;
+    h.hit.rule = VG_RULE_NONE;
+    if (sc->idx && !vg_index_lookup_domain(sc->idx, canon, n, dots, &h.hit))
+        return;
+    deliver(sc, &h, VG_OBS_DOMAIN, s, n, canon, n);
+}
+
+/* A token with a dot, anywhere: trimmed, then taken as an address or a name. */
 static void token(struct scan *sc, const char *s, const char *e, unsigned char any,
-                  unsigned char all, int checked)
+                  unsigned char all)
 {
     size_t n;
     const char *last;
 
-    if (checked) {
-        n = (size_t)(e - s);
-        goto name;
-    }
     while (s < e && (*s == '.' || *s == '-'))
         s++;
     while (e > s && (e[-1] == '.' || e[-1] == '-'))
@@ -834,7 +853,6 @@ static void token(struct scan *sc, const char *s, const char *e, unsigned char a
     }
     if (!(any & C_HIGH) && !host_ok(s, n))
         return;
-name:
     if (e < sc->end && *e == '/' && !(any & C_HIGH) && bare_url(sc, s, e, any & C_UPPER))
         return;
     if (any & C_HIGH) {
@@ -888,7 +906,7 @@ static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
             }
             if (ei - si > 63 || (m->high & r)) {
                 any = C_TOK | C_DOT | ((m->upper & r) ? C_UPPER : 0) | ((m->high & r) ? C_HIGH : 0);
-                token(sc, base + si, base + ei, any, C_TOK, 0);
+                token(sc, base + si, base + ei, any, C_TOK);
                 return e;
             }
             /* no "..", "-." or ".-" inside; a dot; the last label not all digits */
@@ -902,8 +920,7 @@ static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
             in = span(64 - (unsigned)__builtin_clzll(dots), ei);
             if ((m->num & in) == in)
                 return e;
-            token(sc, base + si, base + ei, C_TOK | C_DOT | ((m->upper & r) ? C_UPPER : 0), C_TOK,
-                  1);
+            block_name(sc, base + si, base + ei, (m->upper & r) != 0, dots >> si);
             return e;
         }
         s = q;
@@ -922,7 +939,7 @@ static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
         all &= c;
         e++;
     }
-    token(sc, s, e, any, all, 0);
+    token(sc, s, e, any, all);
     return e;
 }
 
