@@ -144,6 +144,13 @@ int vg_index_lookup_domain(const struct vg_index *idx, const char *s, size_t len
 int vg_index_lookup_url(const struct vg_index *idx, const char *url, size_t len, const char *host,
                         size_t hlen, struct vg_index_hit *hit);
 
+/* vg_index_lookup_url where the host is a domain name (not an address) of
+ * at most 64 bytes whose dots the caller knows, as for
+ * vg_index_lookup_domain. */
+int vg_index_lookup_url_name(const struct vg_index *idx, const char *url, size_t len,
+                             const char *host, size_t hlen, uint64_t dots,
+                             struct vg_index_hit *hit);
+
 /* The indicator behind a hit.  VG_INVALID if entry is out of range or the
  * record points outside the image. */
 enum vg_rc vg_index_entry(const struct vg_index *idx, uint32_t entry, struct vg_index_view *out);

@@ -339,8 +339,10 @@ static void emit_ip4(struct scan *sc, const char *s, size_t n, uint32_t a)
     deliver(sc, &h, VG_OBS_IPV4, s, n, s, n);
 }
 
-/* A canonical URL whose host is host[0..hn) inside it. */
-static void emit_url(struct scan *sc, const char *s, size_t n, const char *host, size_t hn)
+/* A canonical URL whose host is host[0..hn) inside it; with dots, the host
+ * is a name whose dots those are (bit k for host[k]). */
+static void emit_url(struct scan *sc, const char *s, size_t n, const char *host, size_t hn,
+                     const uint64_t *dots)
 {
     struct vg_match_hit h;
 
@@ -348,7 +350,8 @@ static void emit_url(struct scan *sc, const char *s, size_t n, const char *host,
         return;
     h.hit.entry = VG_INDEX_NONE;
     h.hit.rule = VG_RULE_NONE;
-    if (sc->idx && !vg_index_lookup_url(sc->idx, s, n, host, hn, &h.hit))
+    if (sc->idx && !(dots ? vg_index_lookup_url_name(sc->idx, s, n, host, hn, *dots, &h.hit)
+                          : vg_index_lookup_url(sc->idx, s, n, host, hn, &h.hit)))
         return;
     deliver(sc, &h, VG_OBS_URL, s, n, s, n);
 }
@@ -559,6 +562,8 @@ static const char *url(struct scan *sc, const struct masks *m, const char *s, co
     const char *h = a + 3, *p = h, *stop, *e, *q, *base = sc->block;
     unsigned char any = 0, c, special = 0;
     int host = -1; /* the host is canonical: 1 yes, 0 no, -1 not known yet */
+    uint64_t hdots = 0;
+    int name = 0; /* the host is a name (not an address) whose dots are hdots */
     size_t n;
 
     /* An authority inside the block: its end, classes and syntax from the masks. */
@@ -583,6 +588,8 @@ static const char *url(struct scan *sc, const struct masks *m, const char *s, co
             if (host) {
                 in = below(ei) & ~below(64 - (unsigned)__builtin_clzll(dots));
                 host = (m->num & in) != in;
+                name = host;
+                hdots = dots >> si;
             }
         }
     } else {
@@ -608,7 +615,7 @@ static const char *url(struct scan *sc, const struct masks *m, const char *s, co
     if (stop < e && *stop == '/' && stop > h && !(any & (C_UPPER | C_HIGH)) && !special &&
         is_http(s, (size_t)(a - s)) &&
         (host == 1 || (host == -1 && url_host_ok(h, (size_t)(stop - h)))))
-        emit_url(sc, s, n, h, (size_t)(stop - h));
+        emit_url(sc, s, n, h, (size_t)(stop - h), name ? &hdots : NULL);
     else if (n <= VG_OBS_VALUE_MAX)
         emit_parsed(sc, VG_OBS_URL, s, n);
     else
