@@ -660,9 +660,14 @@ static __attribute__((noinline)) int ip4_probe(const struct vg_index *idx, uint3
 {
     uint64_t w = 0;
 
+    /* The one-bit filter passes one address in sixteen that is no key; the
+     * Bloom filter, which holds every key of every kind, answers most of
+     * those before the slots (two probes, exact and URL host, each a likely
+     * cache miss). */
     if (m) {
         w = hf_walk(s, len);
-        if (found(find(idx, w, VG_OBS_IPV4, s, len, 0), VG_RULE_EXACT, hit))
+        m = maybe(idx, w);
+        if (m && found(find(idx, w, VG_OBS_IPV4, s, len, 0), VG_RULE_EXACT, hit))
             return 1;
     }
     if (idx->nr4 && found(range4(idx, a), VG_RULE_IN_RANGE, hit))
