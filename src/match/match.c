@@ -1069,7 +1069,13 @@ size_t vg_match_scan(const struct vg_index *idx, const char *buf, size_t len, vg
                 if (q >= hex_lo)
                     hex_lo = on_hex(&sc, q);
             } else if (q >= sc.lo) {
+                size_t off;
+
                 sc.lo = *q == '.' ? on_dot(&sc, &m, q) : on_colon(&sc, &m, q);
+                /* no dot or colon event before where the scan resumes (the
+                 * other three dots of an address, say) */
+                off = (size_t)(sc.lo - base);
+                ev &= (off < 64 ? ~0ull << off : 0) | run;
             }
         }
         sc.lines += ones(m.nl & (~0ull >> (64 - cut)));
