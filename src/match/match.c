@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__SSE2__)
@@ -144,6 +145,45 @@ enum {
     K_PZ = 128
 };
 
+/* The class bits of a byte are lo_tab[low nibble] & hi_tab[high nibble]. */
+static const unsigned char lo_tab[16] = {
+    K_DIGIT | K_PZ,
+    K_DIGIT | K_HEXA | K_AO | K_PZ,
+    K_DIGIT | K_HEXA | K_AO | K_PZ,
+    K_DIGIT | K_HEXA | K_AO | K_PZ,
+    K_DIGIT | K_HEXA | K_AO | K_PZ,
+    K_DIGIT | K_HEXA | K_AO | K_PZ,
+    K_DIGIT | K_HEXA | K_AO | K_PZ,
+    K_DIGIT | K_AO | K_PZ,
+    K_DIGIT | K_AO | K_PZ,
+    K_DIGIT | K_AO | K_PZ,
+    K_COLON | K_NL | K_AO | K_PZ,
+    K_AO,
+    K_AO,
+    K_DASH | K_AO,
+    K_DOT | K_AO,
+    K_AO,
+};
+/* bytes >= 0x80 have a high nibble of 8-15: no class */
+static const unsigned char hi_tab[16] = {
+    K_NL,
+    0,
+    K_DOT | K_DASH,
+    K_DIGIT | K_COLON,
+    K_HEXA | K_AO,
+    K_PZ,
+    K_HEXA | K_AO,
+    K_PZ,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+};
+
 /* Bit k of every byte, one bit per byte (the k-th class of a table look-up):
  * a 16-bit shift brings it to the top of its byte, where movemask reads it. */
 #define BIT_OF(v, k) ((uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16((v), 7 - (k))))
@@ -156,21 +196,10 @@ static inline uint64_t join(const uint32_t x[2])
 
 __attribute__((target("avx2"))) static void block_masks_avx2(const char *p, struct masks *m)
 {
-    const __m256i lo_t = _mm256_setr_epi8(
-        K_DIGIT | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ,
-        K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ,
-        K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_AO | K_PZ,
-        K_DIGIT | K_AO | K_PZ, K_DIGIT | K_AO | K_PZ, K_COLON | K_NL | K_AO | K_PZ, K_AO, K_AO,
-        K_DASH | K_AO, K_DOT | K_AO, K_AO, K_DIGIT | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ,
-        K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ,
-        K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ,
-        K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_AO | K_PZ, K_DIGIT | K_AO | K_PZ,
-        K_DIGIT | K_AO | K_PZ, K_COLON | K_NL | K_AO | K_PZ, K_AO, K_AO, K_DASH | K_AO,
-        K_DOT | K_AO, K_AO);
-    const __m256i hi_t = _mm256_setr_epi8(K_NL, 0, K_DOT | K_DASH, K_DIGIT | K_COLON, K_HEXA | K_AO,
-                                          K_PZ, K_HEXA | K_AO, K_PZ, 0, 0, 0, 0, 0, 0, 0, 0, K_NL,
-                                          0, K_DOT | K_DASH, K_DIGIT | K_COLON, K_HEXA | K_AO, K_PZ,
-                                          K_HEXA | K_AO, K_PZ, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m256i lo_t = _mm256_broadcastsi128_si256(
+                      _mm_loadu_si128((const __m128i *)(const void *)lo_tab)),
+                  hi_t = _mm256_broadcastsi128_si256(
+                      _mm_loadu_si128((const __m128i *)(const void *)hi_tab));
     const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
     uint32_t dig[2], dot[2], dash[2], col[2], nl[2], hexa[2], high[2], word[2], up[2];
     uint64_t digit;
@@ -215,6 +244,37 @@ __attribute__((target("avx2"))) static void block_masks_avx2(const char *p, stru
     m->upper = join(up);
     m->tok = join(word) | m->num | m->dash | m->high;
 }
+
+/*
+ * The same masks on CPUs with AVX-512BW, 64 bytes in one register: a test
+ * instruction writes each class straight into a 64-bit mask register, a
+ * class of several table bits included (nonzero AND).
+ */
+__attribute__((target("avx512bw"))) static void block_masks_avx512(const char *p, struct masks *m)
+{
+    const __m512i lo_t = _mm512_broadcast_i32x4(
+                      _mm_loadu_si128((const __m128i *)(const void *)lo_tab)),
+                  hi_t = _mm512_broadcast_i32x4(
+                      _mm_loadu_si128((const __m128i *)(const void *)hi_tab)),
+                  nib = _mm512_set1_epi8(0x0f);
+    __m512i v = _mm512_loadu_si512((const void *)p), kl;
+    uint64_t alpha;
+
+    kl =
+        _mm512_and_si512(_mm512_shuffle_epi8(lo_t, _mm512_and_si512(v, nib)),
+                         _mm512_shuffle_epi8(hi_t, _mm512_and_si512(_mm512_srli_epi16(v, 4), nib)));
+    m->dot = _mm512_test_epi8_mask(kl, _mm512_set1_epi8(K_DOT));
+    m->colon = _mm512_test_epi8_mask(kl, _mm512_set1_epi8(K_COLON));
+    m->nl = _mm512_test_epi8_mask(kl, _mm512_set1_epi8(K_NL));
+    m->hex = _mm512_test_epi8_mask(kl, _mm512_set1_epi8(K_DIGIT | K_HEXA));
+    m->num = _mm512_test_epi8_mask(kl, _mm512_set1_epi8(K_DIGIT | K_DOT));
+    m->dash = _mm512_test_epi8_mask(kl, _mm512_set1_epi8(K_DASH));
+    m->high = _mm512_movepi8_mask(v);
+    alpha = _mm512_test_epi8_mask(kl, _mm512_set1_epi8((char)(K_AO | K_PZ)));
+    /* a letter without bit 0x20 */
+    m->upper = alpha & ~_mm512_test_epi8_mask(v, _mm512_set1_epi8(0x20));
+    m->tok = alpha | m->num | m->dash | m->high | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('_'));
+}
 #endif
 #else
 static void block_masks(const char *p, struct masks *m)
@@ -251,15 +311,26 @@ static void block_masks(const char *p, struct masks *m)
 
 static void (*masks_fn)(const char *p, struct masks *m) = block_masks;
 
-/* The byte classes and the block classifier for this CPU, set up once
- * (pthread_once: scanning threads start together). */
+/*
+ * The byte classes and the block classifier for this CPU, set up once
+ * (pthread_once: scanning threads start together).  VIGIE_MATCH_ISA=avx2
+ * or sse2 caps the choice, so that the tests run the variants a CPU would
+ * not pick; they give the same masks.
+ */
 static void setup_classes(void)
 {
     init_classes();
 #if defined(HAVE_AVX2_VARIANT)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2"))
-        masks_fn = block_masks_avx2;
+    {
+        const char *cap = getenv("VIGIE_MATCH_ISA");
+        int top = cap == NULL ? 2 : strcmp(cap, "avx2") == 0 ? 1 : strcmp(cap, "sse2") == 0 ? 0 : 2;
+
+        __builtin_cpu_init();
+        if (top >= 2 && __builtin_cpu_supports("avx512bw"))
+            masks_fn = block_masks_avx512;
+        else if (top >= 1 && __builtin_cpu_supports("avx2"))
+            masks_fn = block_masks_avx2;
+    }
 #endif
 }
 
