@@ -309,6 +309,71 @@ static void block_masks(const char *p, struct masks *m)
 }
 #endif
 
+#if defined(HAVE_AVX2_VARIANT)
+#define HAVE_QUAD_SSSE3 1
+/*
+ * The value of a dotted quad whose part lengths are known, with one byte
+ * shuffle: for each of the 81 length patterns, quad_tab gives where each
+ * digit goes (part k right-aligned in bytes 4k..4k+2, zeros before) and
+ * where the leading digits of parts longer than one digit land.  Then a
+ * multiply-add by 100, 10, 1 and another by 1, 1 give the four parts.
+ */
+static struct {
+    unsigned char shuf[16], lead[16];
+} quad_tab[81] __attribute__((aligned(16)));
+static int quad_ssse3_ok;
+
+static void quad_setup(void)
+{
+    unsigned id, k, j;
+
+    for (id = 0; id < 81; id++) {
+        unsigned len[4] = {id / 27 % 3 + 1, id / 9 % 3 + 1, id / 3 % 3 + 1, id % 3 + 1}, at = 0;
+
+        memset(quad_tab[id].shuf, 0x80, 16);
+        memset(quad_tab[id].lead, 0, 16);
+        for (k = 0; k < 4; k++) {
+            for (j = 0; j < len[k]; j++)
+                quad_tab[id].shuf[4 * k + 3 - len[k] + j] = (unsigned char)(at + j);
+            if (len[k] > 1)
+                quad_tab[id].lead[4 * k + 3 - len[k]] = 0xff;
+            at += len[k] + 1;
+        }
+    }
+}
+
+/*
+ * The parts of lengths n0..n3 (1-3 each, the caller checked) of the dotted
+ * quad at whole[si..], inside a block whose 64 bytes may all be read: 16
+ * bytes are loaded from si, or from 48 when the token lies nearer the end
+ * (then every index moves by si - 48, staying below 16 as the token ends
+ * by byte 64; the zeroing indices keep their top bit).
+ */
+__attribute__((target("ssse3"))) static int quad_ssse3(const char *whole, unsigned si, unsigned n0,
+                                                       unsigned n1, unsigned n2, unsigned n3,
+                                                       uint32_t *a)
+{
+    unsigned id = ((n0 - 1) * 3 + n1 - 1) * 9 + (n2 - 1) * 3 + n3 - 1, at = si <= 48 ? si : 48;
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(whole + at)), x, d, q;
+
+    x = _mm_shuffle_epi8(
+        v, _mm_add_epi8(_mm_load_si128((const __m128i *)(const void *)quad_tab[id].shuf),
+                        _mm_set1_epi8((char)(si - at))));
+    /* a part of two or three digits starting with 0 */
+    if (_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('0')),
+                          _mm_load_si128((const __m128i *)(const void *)quad_tab[id].lead))))
+        return 0;
+    d = _mm_subs_epu8(x, _mm_set1_epi8('0')); /* the zeros stay zeros */
+    q = _mm_madd_epi16(_mm_maddubs_epi16(d, _mm_set1_epi32(0x00010a64)), _mm_set1_epi16(1));
+    if (_mm_movemask_epi8(_mm_cmpgt_epi32(q, _mm_set1_epi32(255))))
+        return 0;
+    q = _mm_packus_epi16(_mm_packs_epi32(q, q), q);
+    *a = __builtin_bswap32((uint32_t)_mm_cvtsi128_si32(q));
+    return 1;
+}
+#endif
+
 static void (*masks_fn)(const char *p, struct masks *m) = block_masks;
 
 /*
@@ -326,6 +391,12 @@ static void setup_classes(void)
         int top = cap == NULL ? 2 : strcmp(cap, "avx2") == 0 ? 1 : strcmp(cap, "sse2") == 0 ? 0 : 2;
 
         __builtin_cpu_init();
+#if defined(HAVE_QUAD_SSSE3)
+        if (top >= 1 && __builtin_cpu_supports("ssse3")) {
+            quad_setup();
+            quad_ssse3_ok = 1;
+        }
+#endif
         if (top >= 2 && __builtin_cpu_supports("avx512bw"))
             masks_fn = block_masks_avx512;
         else if (top >= 1 && __builtin_cpu_supports("avx2"))
@@ -349,6 +420,7 @@ struct scan {
     const char *lo;    /* where the current event may start: after what was taken */
     size_t lines;      /* newlines before the current block */
     const char *block; /* the current 64-byte block */
+    const char *whole; /* the block, when its 64 bytes may all be read; else NULL */
     uint64_t nl;       /* its newlines */
     vg_match_cb cb;
     void *ctx;
@@ -786,7 +858,8 @@ static inline unsigned quad_last(const char *e, unsigned n)
  * two adjacent and no run of four digits - so four parts of 1-3 digits,
  * each read without a branch on its length.
  */
-static int ipv4_dots(const char *base, unsigned si, unsigned ei, uint64_t dots, uint32_t *a)
+static int ipv4_dots(const char *base, const char *whole, unsigned si, unsigned ei, uint64_t dots,
+                     uint32_t *a)
 {
     uint64_t dg;
     unsigned d1, d2, d3, p0, p1, p2, p3;
@@ -807,6 +880,12 @@ static int ipv4_dots(const char *base, unsigned si, unsigned ei, uint64_t dots, 
     d3 = (unsigned)__builtin_ctzll(dots);
     if ((dots & (dots - 1)) != 0)
         return 0;
+#if defined(HAVE_QUAD_SSSE3)
+    if (whole && quad_ssse3_ok)
+        return quad_ssse3(whole, si, d1 - si, d2 - d1 - 1, d3 - d2 - 1, ei - d3 - 1, a);
+#else
+    (void)whole;
+#endif
     /* parts 1-3 are followed by a dot and a digit, so p[0..2] is inside */
     p0 = quad_part(base + si, d1 - si);
     p1 = quad_part(base + d1 + 1, d2 - d1 - 1);
@@ -978,7 +1057,7 @@ static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
             if ((m->num & r) == r) { /* digits and dots: an address or nothing */
                 uint32_t a;
 
-                if (ei - si <= 15 && ipv4_dots(base, si, ei, m->dot & r, &a))
+                if (ei - si <= 15 && ipv4_dots(base, sc->whole, si, ei, m->dot & r, &a))
                     emit_ip4(sc, base + si, ei - si, a);
                 return e;
             }
@@ -1129,6 +1208,7 @@ size_t vg_match_scan(const struct vg_index *idx, const char *buf, size_t len, vg
         }
         prev_hex = (uint64_t)(x >> cut); /* the 64 bytes before the next block */
         sc.block = base;
+        sc.whole = left >= 64 ? base : NULL;
         sc.nl = m.nl;
         ev = (m.dot | m.colon | run) & (~0ull >> (64 - cut)); /* 1 <= cut <= 64 */
         while (ev) {
