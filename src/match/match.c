@@ -708,7 +708,16 @@ static const char *url(struct scan *sc, const struct masks *m, const char *s, co
     uint64_t hdots = 0;
     int name = 0; /* the host is a name (not an address) whose dots are hdots */
     size_t n;
+    struct masks at_h;
 
+    /* An authority that runs past the block (a third of the URLs of a log:
+     * a block that would cut a token ends before it, and the host is that
+     * token): the masks of the 64 bytes from the host instead. */
+    if (!(h >= base && h < base + 64 && (~m->tok >> (h - base))) && sc->end - h >= 64) {
+        masks_fn(h, &at_h);
+        m = &at_h;
+        base = h;
+    }
     /* An authority inside the block: its end, classes and syntax from the masks. */
     if (h >= base && h < base + 64 && (~m->tok >> (h - base))) {
         unsigned si = (unsigned)(h - base), ei = si + (unsigned)__builtin_ctzll(~m->tok >> si);
