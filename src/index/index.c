@@ -645,6 +645,38 @@ static int domain_lookup(const struct vg_index *idx, const char *s, size_t len,
     return found(host, VG_RULE_URL_HOST, hit);
 }
 
+/*
+ * The first tests of domain_lookup for a name with known dots, which most
+ * names of a log fail: no key ends in its top-level label, or (three labels
+ * or more) no key ends in its last two.  0 then, 1 when domain_lookup must
+ * decide; a leaf without domain_lookup's stack frame.
+ */
+static inline int name_may_match(const struct vg_index *idx, const char *s, size_t len,
+                                 uint64_t dots)
+{
+    uint64_t d, lh, h;
+    size_t i, end;
+    uint32_t bit;
+
+    if (len == 0 || len > 64)
+        return 1;
+    d = dots & (~0ull >> (64 - len));
+    i = d ? 64 - (size_t)__builtin_clzll(d) : 0;
+    lh = hf_label(s + i, len - i);
+    bit = tld_bit(lh);
+    if (!((idx->tld[bit >> 6] >> (bit & 63)) & 1))
+        return 0;
+    if (i == 0)
+        return 1;
+    end = i - 1;
+    d = end ? dots & (~0ull >> (64 - end)) : 0;
+    i = d ? 64 - (size_t)__builtin_clzll(d) : 0;
+    if (i == 0)
+        return 1;
+    h = hf_step(hf_step(HF_SEED, lh), hf_label(s + i, end - i));
+    return maybe(idx, h ^ HF_SLD_SALT);
+}
+
 static int exact(const struct vg_index *idx, unsigned kind, const char *s, size_t len,
                  struct vg_index_hit *hit)
 {
@@ -734,13 +766,14 @@ int vg_index_lookup_url(const struct vg_index *idx, const char *s, size_t len, c
 int vg_index_lookup_url_name(const struct vg_index *idx, const char *url, size_t len,
                              const char *host, size_t hlen, uint64_t dots, struct vg_index_hit *hit)
 {
-    return domain_lookup(idx, host, hlen, &dots, url, len, hit);
+    return name_may_match(idx, host, hlen, dots) &&
+           domain_lookup(idx, host, hlen, &dots, url, len, hit);
 }
 
 int vg_index_lookup_domain(const struct vg_index *idx, const char *s, size_t len, uint64_t dots,
                            struct vg_index_hit *hit)
 {
-    return domain_lookup(idx, s, len, &dots, NULL, 0, hit);
+    return name_may_match(idx, s, len, dots) && domain_lookup(idx, s, len, &dots, NULL, 0, hit);
 }
 
 int vg_index_lookup(const struct vg_index *idx, enum vg_obs_kind kind, const char *s, size_t len,
