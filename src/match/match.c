@@ -2,14 +2,20 @@
 /*
  * match.c - the log scanner (see match.h for the rules).
  *
- * One pass over the bytes with a 256-entry class table.  Bytes that cannot
- * be part of a host name, an address or a hash are skipped (counting
- * newlines on the way); each maximal run of host-name characters is a token,
- * and its classes OR-ed and AND-ed during the run decide in O(1) whether it
- * can be anything at all: most tokens of a log (words, numbers, timestamps,
- * ids) are dropped without a second look.  Tokens that remain are looked up
- * directly when their text is already canonical, or after vg_obs_parse when
- * it might not be.  Nothing is allocated; the few buffers live on the stack.
+ * One pass over the bytes in blocks of 64.  A vector classifier (AVX-512BW,
+ * AVX2 or SSE2, picked once per process) turns each block into 64-bit masks
+ * of byte classes: dots, colons, newlines, hex digits, host-name characters
+ * and a few more.  Only dots, colons and the ends of runs of 32 hex digits
+ * are events; the token around an event - its bounds, trimming, whether it
+ * is all digits and dots, whether it is a valid host name - is read from the
+ * masks with a few bit operations, so most tokens of a log (numbers,
+ * timestamps, ids) cost nothing and the rest no byte loop.  A dotted quad's
+ * value comes from one byte shuffle, and a name goes to the index with its
+ * dot mask, which the index uses to cut labels instead of scanning for them.
+ * Text that is already canonical is looked up as it stands; anything else
+ * goes through vg_obs_parse.  Tokens that do not fit the masks (longer than
+ * a block) take the byte-by-byte path with the 256-entry class table.
+ * Nothing is allocated; the few buffers live on the stack.
  */
 #include "match.h"
 
