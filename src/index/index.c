@@ -576,17 +576,19 @@ static int exact(const struct vg_index *idx, unsigned kind, const char *s, size_
 /*
  * A domain name, or the host of the URL url[0..ulen) when url is not NULL:
  * then the URL itself is tried first, but only when its host is the host of
- * some URL indicator.
+ * some URL indicator.  With dots (len <= 64), bit k of *dots says whether
+ * s[k] is a dot, and the labels are cut by the mask instead of a byte scan.
  */
-static int domain_lookup(const struct vg_index *idx, const char *s, size_t len, const char *url,
-                         size_t ulen, struct vg_index_hit *hit)
+static int domain_lookup(const struct vg_index *idx, const char *s, size_t len,
+                         const uint64_t *dots, const char *url, size_t ulen,
+                         struct vg_index_hit *hit)
 {
     uint64_t h = HF_SEED, sh[LABELS_MAX];
     size_t st[LABELS_MAX], n = 0, end = len, i = len, full;
     uint32_t host = VG_INDEX_NONE;
     int m_full;
 
-    if (len == 0 || len > 253)
+    if (len == 0 || len > 253 || (dots && len > 64))
         return 0;
     /* Right to left: sh[k] is the walk of the suffix at st[k].  No domain
      * key (indicator or URL host) ends in this top-level label: nothing to
@@ -594,8 +596,15 @@ static int domain_lookup(const struct vg_index *idx, const char *s, size_t len, 
     for (;;) {
         uint64_t lh;
 
-        while (i > 0 && s[i - 1] != '.')
-            i--;
+        if (dots) {
+            /* the dots before end (end <= 64) */
+            uint64_t d = end ? *dots & (~0ull >> (64 - end)) : 0;
+
+            i = d ? 64 - (size_t)__builtin_clzll(d) : 0;
+        } else {
+            while (i > 0 && s[i - 1] != '.')
+                i--;
+        }
         lh = hf_label(s + i, end - i);
         if (n == 0) {
             uint32_t bit = tld_bit(lh);
@@ -608,15 +617,16 @@ static int domain_lookup(const struct vg_index *idx, const char *s, size_t len, 
         st[n++] = i;
         if (i == 0 || n == LABELS_MAX)
             break;
+        /* Every domain key marks its two-label suffix: without that mark, no
+         * suffix of a longer name is a key, and its other labels need no
+         * hashing. */
+        if (n == 2 && !maybe(idx, h ^ HF_SLD_SALT))
+            return 0;
         end = --i;
     }
     if (i != 0)
         return 0;
     full = n - 1;
-    /* Every domain key marks its two-label suffix: without that mark, no
-     * suffix of this name is a key. */
-    if (n > 2 && !maybe(idx, sh[1] ^ HF_SLD_SALT))
-        return 0;
     m_full = maybe(idx, sh[full]);
     if (m_full && idx->has_hosts)
         host = find(idx, sh[full], 0, s, len, 1);
@@ -635,6 +645,38 @@ static int domain_lookup(const struct vg_index *idx, const char *s, size_t len, 
     return found(host, VG_RULE_URL_HOST, hit);
 }
 
+/*
+ * The first tests of domain_lookup for a name with known dots, which most
+ * names of a log fail: no key ends in its top-level label, or (three labels
+ * or more) no key ends in its last two.  0 then, 1 when domain_lookup must
+ * decide; a leaf without domain_lookup's stack frame.
+ */
+static inline int name_may_match(const struct vg_index *idx, const char *s, size_t len,
+                                 uint64_t dots)
+{
+    uint64_t d, lh, h;
+    size_t i, end;
+    uint32_t bit;
+
+    if (len == 0 || len > 64)
+        return 1;
+    d = dots & (~0ull >> (64 - len));
+    i = d ? 64 - (size_t)__builtin_clzll(d) : 0;
+    lh = hf_label(s + i, len - i);
+    bit = tld_bit(lh);
+    if (!((idx->tld[bit >> 6] >> (bit & 63)) & 1))
+        return 0;
+    if (i == 0)
+        return 1;
+    end = i - 1;
+    d = end ? dots & (~0ull >> (64 - end)) : 0;
+    i = d ? 64 - (size_t)__builtin_clzll(d) : 0;
+    if (i == 0)
+        return 1;
+    h = hf_step(hf_step(HF_SEED, lh), hf_label(s + i, end - i));
+    return maybe(idx, h ^ HF_SLD_SALT);
+}
+
 static int exact(const struct vg_index *idx, unsigned kind, const char *s, size_t len,
                  struct vg_index_hit *hit)
 {
@@ -643,21 +685,39 @@ static int exact(const struct vg_index *idx, unsigned kind, const char *s, size_
     return maybe(idx, w) && found(find(idx, w, kind, s, len, 0), VG_RULE_EXACT, hit);
 }
 
-static int ip4_lookup(const struct vg_index *idx, uint32_t a, const char *s, size_t len,
-                      struct vg_index_hit *hit)
+/* ip4_lookup past the filter: apart from the filter's false positives, only
+ * for addresses that are keys, or when there are ranges. */
+static __attribute__((noinline)) int ip4_probe(const struct vg_index *idx, uint32_t a, int m,
+                                               const char *s, size_t len, struct vg_index_hit *hit)
 {
-    uint32_t bit = ip4_bit(a, idx->ip4_bits);
     uint64_t w = 0;
-    int m = (idx->ip4[bit >> 6] >> (bit & 63)) & 1;
 
+    /* The one-bit filter passes one address in sixteen that is no key; the
+     * Bloom filter, which holds every key of every kind, answers most of
+     * those before the slots (two probes, exact and URL host, each a likely
+     * cache miss). */
     if (m) {
         w = hf_walk(s, len);
-        if (found(find(idx, w, VG_OBS_IPV4, s, len, 0), VG_RULE_EXACT, hit))
+        m = maybe(idx, w);
+        if (m && found(find(idx, w, VG_OBS_IPV4, s, len, 0), VG_RULE_EXACT, hit))
             return 1;
     }
     if (idx->nr4 && found(range4(idx, a), VG_RULE_IN_RANGE, hit))
         return 1;
     return m && idx->has_hosts && found(find(idx, w, 0, s, len, 1), VG_RULE_URL_HOST, hit);
+}
+
+/* Most addresses of a log miss the filter, and there are seldom ranges:
+ * that answer costs a multiply and a load, without the probe's stack frame. */
+static inline int ip4_lookup(const struct vg_index *idx, uint32_t a, const char *s, size_t len,
+                             struct vg_index_hit *hit)
+{
+    uint32_t bit = ip4_bit(a, idx->ip4_bits);
+    int m = (idx->ip4[bit >> 6] >> (bit & 63)) & 1;
+
+    if (!m && idx->nr4 == 0)
+        return 0;
+    return ip4_probe(idx, a, m, s, len, hit);
 }
 
 int vg_index_lookup_ip4(const struct vg_index *idx, uint32_t a, const char *s, size_t len,
@@ -700,7 +760,20 @@ int vg_index_lookup_url(const struct vg_index *idx, const char *s, size_t len, c
             return ip6_lookup(idx, h, hn, hit);
         return ip4_lookup(idx, a, h, hn, hit);
     }
-    return domain_lookup(idx, h, hn, s, len, hit);
+    return domain_lookup(idx, h, hn, NULL, s, len, hit);
+}
+
+int vg_index_lookup_url_name(const struct vg_index *idx, const char *url, size_t len,
+                             const char *host, size_t hlen, uint64_t dots, struct vg_index_hit *hit)
+{
+    return name_may_match(idx, host, hlen, dots) &&
+           domain_lookup(idx, host, hlen, &dots, url, len, hit);
+}
+
+int vg_index_lookup_domain(const struct vg_index *idx, const char *s, size_t len, uint64_t dots,
+                           struct vg_index_hit *hit)
+{
+    return name_may_match(idx, s, len, dots) && domain_lookup(idx, s, len, &dots, NULL, 0, hit);
 }
 
 int vg_index_lookup(const struct vg_index *idx, enum vg_obs_kind kind, const char *s, size_t len,
@@ -712,7 +785,7 @@ int vg_index_lookup(const struct vg_index *idx, enum vg_obs_kind kind, const cha
 
     switch (kind) {
     case VG_OBS_DOMAIN:
-        return domain_lookup(idx, s, len, NULL, 0, hit);
+        return domain_lookup(idx, s, len, NULL, NULL, 0, hit);
     case VG_OBS_IPV4:
         return vg_index_parse_ip4(s, len, &a) && ip4_lookup(idx, a, s, len, hit);
     case VG_OBS_IPV6:

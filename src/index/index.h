@@ -133,10 +133,23 @@ int vg_index_lookup(const struct vg_index *idx, enum vg_obs_kind kind, const cha
 int vg_index_lookup_ip4(const struct vg_index *idx, uint32_t a, const char *s, size_t len,
                         struct vg_index_hit *hit);
 
+/* vg_index_lookup for a canonical domain name of at most 64 bytes whose dots
+ * the caller already knows (a scanner's byte-class masks): bit k of dots is
+ * set when s[k] is a dot, and no other bit.  Longer names: 0. */
+int vg_index_lookup_domain(const struct vg_index *idx, const char *s, size_t len, uint64_t dots,
+                           struct vg_index_hit *hit);
+
 /* vg_index_lookup for a canonical URL whose host the caller already knows:
  * host[0..hlen) inside url, an IPv6 literal without its brackets. */
 int vg_index_lookup_url(const struct vg_index *idx, const char *url, size_t len, const char *host,
                         size_t hlen, struct vg_index_hit *hit);
+
+/* vg_index_lookup_url where the host is a domain name (not an address) of
+ * at most 64 bytes whose dots the caller knows, as for
+ * vg_index_lookup_domain. */
+int vg_index_lookup_url_name(const struct vg_index *idx, const char *url, size_t len,
+                             const char *host, size_t hlen, uint64_t dots,
+                             struct vg_index_hit *hit);
 
 /* The indicator behind a hit.  VG_INVALID if entry is out of range or the
  * record points outside the image. */

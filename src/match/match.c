@@ -2,19 +2,26 @@
 /*
  * match.c - the log scanner (see match.h for the rules).
  *
- * One pass over the bytes with a 256-entry class table.  Bytes that cannot
- * be part of a host name, an address or a hash are skipped (counting
- * newlines on the way); each maximal run of host-name characters is a token,
- * and its classes OR-ed and AND-ed during the run decide in O(1) whether it
- * can be anything at all: most tokens of a log (words, numbers, timestamps,
- * ids) are dropped without a second look.  Tokens that remain are looked up
- * directly when their text is already canonical, or after vg_obs_parse when
- * it might not be.  Nothing is allocated; the few buffers live on the stack.
+ * One pass over the bytes in blocks of 64.  A vector classifier (AVX-512BW,
+ * AVX2 or SSE2, picked once per process) turns each block into 64-bit masks
+ * of byte classes: dots, colons, newlines, hex digits, host-name characters
+ * and a few more.  Only dots, colons and the ends of runs of 32 hex digits
+ * are events; the token around an event - its bounds, trimming, whether it
+ * is all digits and dots, whether it is a valid host name - is read from the
+ * masks with a few bit operations, so most tokens of a log (numbers,
+ * timestamps, ids) cost nothing and the rest no byte loop.  A dotted quad's
+ * value comes from one byte shuffle, and a name goes to the index with its
+ * dot mask, which the index uses to cut labels instead of scanning for them.
+ * Text that is already canonical is looked up as it stands; anything else
+ * goes through vg_obs_parse.  Tokens that do not fit the masks (longer than
+ * a block) take the byte-by-byte path with the 256-entry class table.
+ * Nothing is allocated; the few buffers live on the stack.
  */
 #include "match.h"
 
 #include <stdint.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__SSE2__)
@@ -126,18 +133,12 @@ static void block_masks(const char *p, struct masks *m)
 #include <immintrin.h>
 #define HAVE_AVX2_VARIANT 1
 
-__attribute__((target("avx2"))) static uint64_t mm32(__m256i a, __m256i b)
-{
-    return (uint64_t)(uint32_t)_mm256_movemask_epi8(a) | (uint64_t)(uint32_t)_mm256_movemask_epi8(b)
-                                                             << 32;
-}
-
-/* The same masks, 32 bytes at a time, on CPUs with AVX2. */
 /*
  * The same masks, 32 bytes at a time, on CPUs with AVX2: two nibble look-ups
  * (pshufb) give each byte a set of class bits - a class is a product of a
- * set of high nibbles and a set of low nibbles - and one test per mask reads
- * them out.  Bits: digit, '.', '-', ':', '\n', a-f/A-F, A-O/a-o, P-Z/p-z.
+ * set of high nibbles and a set of low nibbles - and a shift and a movemask
+ * per class read them out.  Bits: digit, '.', '-', ':', '\n', a-f/A-F, A-O/a-o,
+ * P-Z/p-z.
  */
 enum {
     K_DIGIT = 1,
@@ -150,63 +151,135 @@ enum {
     K_PZ = 128
 };
 
-__attribute__((target("avx2"))) static uint64_t has32(__m256i kl[2], int bits)
-{
-    __m256i b = _mm256_set1_epi8((char)bits), z = _mm256_setzero_si256();
+/* The class bits of a byte are lo_tab[low nibble] & hi_tab[high nibble]. */
+static const unsigned char lo_tab[16] = {
+    K_DIGIT | K_PZ,
+    K_DIGIT | K_HEXA | K_AO | K_PZ,
+    K_DIGIT | K_HEXA | K_AO | K_PZ,
+    K_DIGIT | K_HEXA | K_AO | K_PZ,
+    K_DIGIT | K_HEXA | K_AO | K_PZ,
+    K_DIGIT | K_HEXA | K_AO | K_PZ,
+    K_DIGIT | K_HEXA | K_AO | K_PZ,
+    K_DIGIT | K_AO | K_PZ,
+    K_DIGIT | K_AO | K_PZ,
+    K_DIGIT | K_AO | K_PZ,
+    K_COLON | K_NL | K_AO | K_PZ,
+    K_AO,
+    K_AO,
+    K_DASH | K_AO,
+    K_DOT | K_AO,
+    K_AO,
+};
+/* bytes >= 0x80 have a high nibble of 8-15: no class */
+static const unsigned char hi_tab[16] = {
+    K_NL,
+    0,
+    K_DOT | K_DASH,
+    K_DIGIT | K_COLON,
+    K_HEXA | K_AO,
+    K_PZ,
+    K_HEXA | K_AO,
+    K_PZ,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+};
 
-    /* movemask of "no bit set", inverted: one bit per byte with a class bit */
-    return ~(
-        (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(kl[0], b), z)) |
-        (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(kl[1], b), z))
-            << 32);
+/* Bit k of every byte, one bit per byte (the k-th class of a table look-up):
+ * a 16-bit shift brings it to the top of its byte, where movemask reads it. */
+#define BIT_OF(v, k) ((uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16((v), 7 - (k))))
+
+/* Two 32-bit halves into one 64-bit mask. */
+static inline uint64_t join(const uint32_t x[2])
+{
+    return (uint64_t)x[0] | (uint64_t)x[1] << 32;
 }
 
 __attribute__((target("avx2"))) static void block_masks_avx2(const char *p, struct masks *m)
 {
-    const __m256i lo_t = _mm256_setr_epi8(
-        K_DIGIT | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ,
-        K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ,
-        K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_AO | K_PZ,
-        K_DIGIT | K_AO | K_PZ, K_DIGIT | K_AO | K_PZ, K_COLON | K_NL | K_AO | K_PZ, K_AO, K_AO,
-        K_DASH | K_AO, K_DOT | K_AO, K_AO, K_DIGIT | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ,
-        K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ,
-        K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_HEXA | K_AO | K_PZ,
-        K_DIGIT | K_HEXA | K_AO | K_PZ, K_DIGIT | K_AO | K_PZ, K_DIGIT | K_AO | K_PZ,
-        K_DIGIT | K_AO | K_PZ, K_COLON | K_NL | K_AO | K_PZ, K_AO, K_AO, K_DASH | K_AO,
-        K_DOT | K_AO, K_AO);
-    const __m256i hi_t = _mm256_setr_epi8(K_NL, 0, K_DOT | K_DASH, K_DIGIT | K_COLON, K_HEXA | K_AO,
-                                          K_PZ, K_HEXA | K_AO, K_PZ, 0, 0, 0, 0, 0, 0, 0, 0, K_NL,
-                                          0, K_DOT | K_DASH, K_DIGIT | K_COLON, K_HEXA | K_AO, K_PZ,
-                                          K_HEXA | K_AO, K_PZ, 0, 0, 0, 0, 0, 0, 0, 0);
-    const __m256i nib = _mm256_set1_epi8(0x0f);
-    __m256i v[2], kl[2], under[2], lower[2];
-    uint64_t alpha, underscore, lowercase;
+    const __m256i lo_t = _mm256_broadcastsi128_si256(
+                      _mm_loadu_si128((const __m128i *)(const void *)lo_tab)),
+                  hi_t = _mm256_broadcastsi128_si256(
+                      _mm_loadu_si128((const __m128i *)(const void *)hi_tab));
+    const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+    uint32_t dig[2], dot[2], dash[2], col[2], nl[2], hexa[2], high[2], word[2], up[2];
+    uint64_t digit;
     int i;
 
+    /*
+     * Eighteen movemasks per 64 bytes, the fewest that give the nine masks:
+     * one per class bit of the table (letters only as their union, folded
+     * with '_' into "word" and with bit 0x20 into "upper" while still
+     * vectors), and one for the bytes >= 0x80.
+     */
     for (i = 0; i < 2; i++) {
-        __m256i lo, hi;
+        __m256i v, kl, nalpha;
 
-        v[i] = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * i));
-        lo = _mm256_shuffle_epi8(lo_t, _mm256_and_si256(v[i], nib));
-        hi = _mm256_shuffle_epi8(hi_t, _mm256_and_si256(_mm256_srli_epi16(v[i], 4), nib));
+        v = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * i));
         /* bytes >= 0x80 index hi_t with their high nibble 8-15: no class */
-        kl[i] = _mm256_and_si256(lo, hi);
-        under[i] = _mm256_cmpeq_epi8(v[i], _mm256_set1_epi8('_'));
-        lower[i] = _mm256_cmpeq_epi8(_mm256_and_si256(v[i], _mm256_set1_epi8(0x20)),
-                                     _mm256_setzero_si256());
+        kl = _mm256_and_si256(
+            _mm256_shuffle_epi8(lo_t, _mm256_and_si256(v, nib)),
+            _mm256_shuffle_epi8(hi_t, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib)));
+        dig[i] = BIT_OF(kl, 0);
+        dot[i] = BIT_OF(kl, 1);
+        dash[i] = BIT_OF(kl, 2);
+        col[i] = BIT_OF(kl, 3);
+        nl[i] = BIT_OF(kl, 4);
+        hexa[i] = BIT_OF(kl, 5);
+        high[i] = (uint32_t)_mm256_movemask_epi8(v);
+        nalpha =
+            _mm256_cmpeq_epi8(_mm256_and_si256(kl, _mm256_set1_epi8((char)(K_AO | K_PZ))), zero);
+        /* neither a letter nor '_'; not an upper-case letter (bit 0x20 moved to the top) */
+        word[i] = ~(uint32_t)_mm256_movemask_epi8(
+            _mm256_andnot_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('_')), nalpha));
+        up[i] = ~(uint32_t)_mm256_movemask_epi8(_mm256_or_si256(nalpha, _mm256_slli_epi16(v, 2)));
     }
-    m->dot = has32(kl, K_DOT);
-    m->colon = has32(kl, K_COLON);
-    m->nl = has32(kl, K_NL);
-    m->hex = has32(kl, K_DIGIT | K_HEXA);
-    m->num = has32(kl, K_DIGIT | K_DOT);
-    m->dash = has32(kl, K_DASH);
-    m->high = mm32(v[0], v[1]);
-    alpha = has32(kl, K_AO | K_PZ);
-    underscore = mm32(under[0], under[1]);
-    lowercase = mm32(lower[0], lower[1]); /* bit 0x20 clear: upper case if a letter */
-    m->upper = alpha & lowercase;
-    m->tok = alpha | m->num | m->dash | underscore | m->high;
+    digit = join(dig);
+    m->dot = join(dot);
+    m->colon = join(col);
+    m->nl = join(nl);
+    m->hex = digit | join(hexa);
+    m->num = digit | m->dot;
+    m->dash = join(dash);
+    m->high = join(high);
+    m->upper = join(up);
+    m->tok = join(word) | m->num | m->dash | m->high;
+}
+
+/*
+ * The same masks on CPUs with AVX-512BW, 64 bytes in one register: a test
+ * instruction writes each class straight into a 64-bit mask register, a
+ * class of several table bits included (nonzero AND).
+ */
+__attribute__((target("avx512bw"))) static void block_masks_avx512(const char *p, struct masks *m)
+{
+    const __m512i lo_t = _mm512_broadcast_i32x4(
+                      _mm_loadu_si128((const __m128i *)(const void *)lo_tab)),
+                  hi_t = _mm512_broadcast_i32x4(
+                      _mm_loadu_si128((const __m128i *)(const void *)hi_tab)),
+                  nib = _mm512_set1_epi8(0x0f);
+    __m512i v = _mm512_loadu_si512((const void *)p), kl;
+    uint64_t alpha;
+
+    kl =
+        _mm512_and_si512(_mm512_shuffle_epi8(lo_t, _mm512_and_si512(v, nib)),
+                         _mm512_shuffle_epi8(hi_t, _mm512_and_si512(_mm512_srli_epi16(v, 4), nib)));
+    m->dot = _mm512_test_epi8_mask(kl, _mm512_set1_epi8(K_DOT));
+    m->colon = _mm512_test_epi8_mask(kl, _mm512_set1_epi8(K_COLON));
+    m->nl = _mm512_test_epi8_mask(kl, _mm512_set1_epi8(K_NL));
+    m->hex = _mm512_test_epi8_mask(kl, _mm512_set1_epi8(K_DIGIT | K_HEXA));
+    m->num = _mm512_test_epi8_mask(kl, _mm512_set1_epi8(K_DIGIT | K_DOT));
+    m->dash = _mm512_test_epi8_mask(kl, _mm512_set1_epi8(K_DASH));
+    m->high = _mm512_movepi8_mask(v);
+    alpha = _mm512_test_epi8_mask(kl, _mm512_set1_epi8((char)(K_AO | K_PZ)));
+    /* a letter without bit 0x20 */
+    m->upper = alpha & ~_mm512_test_epi8_mask(v, _mm512_set1_epi8(0x20));
+    m->tok = alpha | m->num | m->dash | m->high | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('_'));
 }
 #endif
 #else
@@ -242,17 +315,99 @@ static void block_masks(const char *p, struct masks *m)
 }
 #endif
 
+#if defined(HAVE_AVX2_VARIANT)
+#define HAVE_QUAD_SSSE3 1
+/*
+ * The value of a dotted quad whose part lengths are known, with one byte
+ * shuffle: for each of the 81 length patterns, quad_tab gives where each
+ * digit goes (part k right-aligned in bytes 4k..4k+2, zeros before) and
+ * where the leading digits of parts longer than one digit land.  Then a
+ * multiply-add by 100, 10, 1 and another by 1, 1 give the four parts.
+ */
+static struct {
+    unsigned char shuf[16], lead[16];
+} quad_tab[81] __attribute__((aligned(16)));
+static int quad_ssse3_ok;
+
+static void quad_setup(void)
+{
+    unsigned id, k, j;
+
+    for (id = 0; id < 81; id++) {
+        unsigned len[4] = {id / 27 % 3 + 1, id / 9 % 3 + 1, id / 3 % 3 + 1, id % 3 + 1}, at = 0;
+
+        memset(quad_tab[id].shuf, 0x80, 16);
+        memset(quad_tab[id].lead, 0, 16);
+        for (k = 0; k < 4; k++) {
+            for (j = 0; j < len[k]; j++)
+                quad_tab[id].shuf[4 * k + 3 - len[k] + j] = (unsigned char)(at + j);
+            if (len[k] > 1)
+                quad_tab[id].lead[4 * k + 3 - len[k]] = 0xff;
+            at += len[k] + 1;
+        }
+    }
+}
+
+/*
+ * The parts of lengths n0..n3 (1-3 each, the caller checked) of the dotted
+ * quad at whole[si..], inside a block whose 64 bytes may all be read: 16
+ * bytes are loaded from si, or from 48 when the token lies nearer the end
+ * (then every index moves by si - 48, staying below 16 as the token ends
+ * by byte 64; the zeroing indices keep their top bit).
+ */
+__attribute__((target("ssse3"))) static int quad_ssse3(const char *whole, unsigned si, unsigned n0,
+                                                       unsigned n1, unsigned n2, unsigned n3,
+                                                       uint32_t *a)
+{
+    unsigned id = ((n0 - 1) * 3 + n1 - 1) * 9 + (n2 - 1) * 3 + n3 - 1, at = si <= 48 ? si : 48;
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(whole + at)), x, d, q;
+
+    x = _mm_shuffle_epi8(
+        v, _mm_add_epi8(_mm_load_si128((const __m128i *)(const void *)quad_tab[id].shuf),
+                        _mm_set1_epi8((char)(si - at))));
+    /* a part of two or three digits starting with 0 */
+    if (_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('0')),
+                          _mm_load_si128((const __m128i *)(const void *)quad_tab[id].lead))))
+        return 0;
+    d = _mm_subs_epu8(x, _mm_set1_epi8('0')); /* the zeros stay zeros */
+    q = _mm_madd_epi16(_mm_maddubs_epi16(d, _mm_set1_epi32(0x00010a64)), _mm_set1_epi16(1));
+    if (_mm_movemask_epi8(_mm_cmpgt_epi32(q, _mm_set1_epi32(255))))
+        return 0;
+    q = _mm_packus_epi16(_mm_packs_epi32(q, q), q);
+    *a = __builtin_bswap32((uint32_t)_mm_cvtsi128_si32(q));
+    return 1;
+}
+#endif
+
 static void (*masks_fn)(const char *p, struct masks *m) = block_masks;
 
-/* The byte classes and the block classifier for this CPU, set up once
- * (pthread_once: scanning threads start together). */
+/*
+ * The byte classes and the block classifier for this CPU, set up once
+ * (pthread_once: scanning threads start together).  VIGIE_MATCH_ISA=avx2
+ * or sse2 caps the choice, so that the tests run the variants a CPU would
+ * not pick; they give the same masks.
+ */
 static void setup_classes(void)
 {
     init_classes();
 #if defined(HAVE_AVX2_VARIANT)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2"))
-        masks_fn = block_masks_avx2;
+    {
+        const char *cap = getenv("VIGIE_MATCH_ISA");
+        int top = cap == NULL ? 2 : strcmp(cap, "avx2") == 0 ? 1 : strcmp(cap, "sse2") == 0 ? 0 : 2;
+
+        __builtin_cpu_init();
+#if defined(HAVE_QUAD_SSSE3)
+        if (top >= 1 && __builtin_cpu_supports("ssse3")) {
+            quad_setup();
+            quad_ssse3_ok = 1;
+        }
+#endif
+        if (top >= 2 && __builtin_cpu_supports("avx512bw"))
+            masks_fn = block_masks_avx512;
+        else if (top >= 1 && __builtin_cpu_supports("avx2"))
+            masks_fn = block_masks_avx2;
+    }
 #endif
 }
 
@@ -271,6 +426,7 @@ struct scan {
     const char *lo;    /* where the current event may start: after what was taken */
     size_t lines;      /* newlines before the current block */
     const char *block; /* the current 64-byte block */
+    const char *whole; /* the block, when its 64 bytes may all be read; else NULL */
     uint64_t nl;       /* its newlines */
     vg_match_cb cb;
     void *ctx;
@@ -283,6 +439,13 @@ struct scan {
 static uint64_t below(unsigned n)
 {
     return ((1ull << (n & 63)) - 1) | (0 - (uint64_t)(n >> 6));
+}
+
+/* Bits lo to hi - 1, for lo < hi <= 64: two shifts where the scanner's hot
+ * paths used to pay for two below() and a complement. */
+static inline uint64_t span(unsigned lo, unsigned hi)
+{
+    return (~0ull >> (64 - hi)) & (~0ull << lo);
 }
 
 /* Set bits; lines are long, so a block holds few newlines. */
@@ -325,8 +488,10 @@ static void emit_ip4(struct scan *sc, const char *s, size_t n, uint32_t a)
     deliver(sc, &h, VG_OBS_IPV4, s, n, s, n);
 }
 
-/* A canonical URL whose host is host[0..hn) inside it. */
-static void emit_url(struct scan *sc, const char *s, size_t n, const char *host, size_t hn)
+/* A canonical URL whose host is host[0..hn) inside it; with dots, the host
+ * is a name whose dots those are (bit k for host[k]). */
+static void emit_url(struct scan *sc, const char *s, size_t n, const char *host, size_t hn,
+                     const uint64_t *dots)
 {
     struct vg_match_hit h;
 
@@ -334,7 +499,8 @@ static void emit_url(struct scan *sc, const char *s, size_t n, const char *host,
         return;
     h.hit.entry = VG_INDEX_NONE;
     h.hit.rule = VG_RULE_NONE;
-    if (sc->idx && !vg_index_lookup_url(sc->idx, s, n, host, hn, &h.hit))
+    if (sc->idx && !(dots ? vg_index_lookup_url_name(sc->idx, s, n, host, hn, *dots, &h.hit)
+                          : vg_index_lookup_url(sc->idx, s, n, host, hn, &h.hit)))
         return;
     deliver(sc, &h, VG_OBS_URL, s, n, s, n);
 }
@@ -545,8 +711,19 @@ static const char *url(struct scan *sc, const struct masks *m, const char *s, co
     const char *h = a + 3, *p = h, *stop, *e, *q, *base = sc->block;
     unsigned char any = 0, c, special = 0;
     int host = -1; /* the host is canonical: 1 yes, 0 no, -1 not known yet */
+    uint64_t hdots = 0;
+    int name = 0; /* the host is a name (not an address) whose dots are hdots */
     size_t n;
+    struct masks at_h;
 
+    /* An authority that runs past the block (a third of the URLs of a log:
+     * a block that would cut a token ends before it, and the host is that
+     * token): the masks of the 64 bytes from the host instead. */
+    if (!(h >= base && h < base + 64 && (~m->tok >> (h - base))) && sc->end - h >= 64) {
+        masks_fn(h, &at_h);
+        m = &at_h;
+        base = h;
+    }
     /* An authority inside the block: its end, classes and syntax from the masks. */
     if (h >= base && h < base + 64 && (~m->tok >> (h - base))) {
         unsigned si = (unsigned)(h - base), ei = si + (unsigned)__builtin_ctzll(~m->tok >> si);
@@ -569,6 +746,8 @@ static const char *url(struct scan *sc, const struct masks *m, const char *s, co
             if (host) {
                 in = below(ei) & ~below(64 - (unsigned)__builtin_clzll(dots));
                 host = (m->num & in) != in;
+                name = host;
+                hdots = dots >> si;
             }
         }
     } else {
@@ -594,7 +773,7 @@ static const char *url(struct scan *sc, const struct masks *m, const char *s, co
     if (stop < e && *stop == '/' && stop > h && !(any & (C_UPPER | C_HIGH)) && !special &&
         is_http(s, (size_t)(a - s)) &&
         (host == 1 || (host == -1 && url_host_ok(h, (size_t)(stop - h)))))
-        emit_url(sc, s, n, h, (size_t)(stop - h));
+        emit_url(sc, s, n, h, (size_t)(stop - h), name ? &hdots : NULL);
     else if (n <= VG_OBS_VALUE_MAX)
         emit_parsed(sc, VG_OBS_URL, s, n);
     else
@@ -661,42 +840,49 @@ static int ipv4_text(const char *s, size_t n, uint32_t *a)
     return 1;
 }
 
-/* One part of a dotted quad, p[0..n): 1-3 digits, no leading zero, <= 255. */
-static int quad_part(const char *p, unsigned n, uint32_t *v)
+/*
+ * One part of a dotted quad at p, of n = 1..3 digits (the caller checked
+ * the lengths): its value, or 256 when it has a leading zero.  p[0..2] are
+ * read whatever n is (the caller makes sure they are inside the token), and
+ * the value is picked without a branch: part lengths follow no pattern, and
+ * a mispredicted branch per part cost more than the arithmetic.
+ */
+static inline unsigned quad_part(const char *p, unsigned n)
 {
-    unsigned x;
+    unsigned a = (unsigned)(unsigned char)p[0] - '0', b = (unsigned)(unsigned char)p[1] - '0',
+             c = (unsigned)(unsigned char)p[2] - '0', x;
 
-    switch (n) {
-    case 1:
-        *v = *v << 8 | (unsigned)(p[0] - '0');
-        return 1;
-    case 2:
-        x = (unsigned)(p[0] - '0') * 10 + (unsigned)(p[1] - '0');
-        break;
-    case 3:
-        x = (unsigned)(p[0] - '0') * 100 + (unsigned)(p[1] - '0') * 10 + (unsigned)(p[2] - '0');
-        if (x > 255)
-            return 0;
-        break;
-    default:
-        return 0;
-    }
-    if (p[0] == '0')
-        return 0;
-    *v = *v << 8 | x;
-    return 1;
+    x = n == 1 ? a : n == 2 ? a * 10 + b : a * 100 + b * 10 + c;
+    return (n > 1 && a == 0) ? 256 : x;
+}
+
+/* The last part, which ends at e (e[-3..-1] lie inside the token). */
+static inline unsigned quad_last(const char *e, unsigned n)
+{
+    unsigned a = (unsigned)(unsigned char)e[-3] - '0', b = (unsigned)(unsigned char)e[-2] - '0',
+             c = (unsigned)(unsigned char)e[-1] - '0', x, lead;
+
+    x = n == 1 ? c : n == 2 ? b * 10 + c : a * 100 + b * 10 + c;
+    lead = n == 1 ? c : n == 2 ? b : a;
+    return (n > 1 && lead == 0) ? 256 : x;
 }
 
 /*
- * ipv4_text for digits and dots inside a block, where dots holds the dots
- * of base[si..ei): three dots and four parts, each cut by the mask.
+ * ipv4_text for a token base[si..ei) of digits and dots inside a block,
+ * trimmed (a digit at each end), where dots holds its dots: three dots, no
+ * two adjacent and no run of four digits - so four parts of 1-3 digits,
+ * each read without a branch on its length.
  */
-static int ipv4_dots(const char *base, unsigned si, unsigned ei, uint64_t dots, uint32_t *a)
+static int ipv4_dots(const char *base, const char *whole, unsigned si, unsigned ei, uint64_t dots,
+                     uint32_t *a)
 {
-    unsigned d1, d2, d3;
-    uint32_t v = 0;
+    uint64_t dg;
+    unsigned d1, d2, d3, p0, p1, p2, p3;
 
-    if (dots == 0)
+    if (ei - si < 7)
+        return 0;
+    dg = span(si, ei) & ~dots;
+    if ((dots & (dots >> 1)) || (dg & (dg >> 1) & (dg >> 2) & (dg >> 3)))
         return 0;
     d1 = (unsigned)__builtin_ctzll(dots);
     dots &= dots - 1;
@@ -707,12 +893,22 @@ static int ipv4_dots(const char *base, unsigned si, unsigned ei, uint64_t dots, 
     if (dots == 0)
         return 0;
     d3 = (unsigned)__builtin_ctzll(dots);
-    dots &= dots - 1;
-    if (dots != 0 || !quad_part(base + si, d1 - si, &v) ||
-        !quad_part(base + d1 + 1, d2 - d1 - 1, &v) || !quad_part(base + d2 + 1, d3 - d2 - 1, &v) ||
-        !quad_part(base + d3 + 1, ei - d3 - 1, &v))
+    if ((dots & (dots - 1)) != 0)
         return 0;
-    *a = v;
+#if defined(HAVE_QUAD_SSSE3)
+    if (whole && quad_ssse3_ok)
+        return quad_ssse3(whole, si, d1 - si, d2 - d1 - 1, d3 - d2 - 1, ei - d3 - 1, a);
+#else
+    (void)whole;
+#endif
+    /* parts 1-3 are followed by a dot and a digit, so p[0..2] is inside */
+    p0 = quad_part(base + si, d1 - si);
+    p1 = quad_part(base + d1 + 1, d2 - d1 - 1);
+    p2 = quad_part(base + d2 + 1, d3 - d2 - 1);
+    p3 = quad_last(base + ei, ei - d3 - 1);
+    if ((p0 | p1 | p2 | p3) > 255)
+        return 0;
+    *a = (uint32_t)p0 << 24 | p1 << 16 | p2 << 8 | p3;
     return 1;
 }
 
@@ -755,19 +951,38 @@ static int bare_url(struct scan *sc, const char *s, const char *e, int upper)
 }
 
 /*
- * A token with a dot.  checked: the caller has already trimmed it, found it
- * is not all digits and dots, and checked it as a host name (host_ok).
+ * A host name inside a block that on_dot has trimmed and checked as
+ * host_ok would (ASCII, upper case or not); dots holds its dots, bit k for
+ * s[k].  The index cuts the labels by the mask instead of scanning for them.
  */
+static void block_name(struct scan *sc, const char *s, const char *e, int upper, uint64_t dots)
+{
+    size_t n = (size_t)(e - s);
+    const char *canon = s;
+    struct vg_match_hit h;
+
+    if (e < sc->end && *e == '/' && bare_url(sc, s, e, upper))
+        return;
+    if (sc->stop)
+        return;
+    if (upper) {
+        lower(sc->tmp, s, n);
+        canon = sc->tmp;
+    }
+    h.hit.entry = VG_INDEX_NONE;
+    h.hit.rule = VG_RULE_NONE;
+    if (sc->idx && !vg_index_lookup_domain(sc->idx, canon, n, dots, &h.hit))
+        return;
+    deliver(sc, &h, VG_OBS_DOMAIN, s, n, canon, n);
+}
+
+/* A token with a dot, anywhere: trimmed, then taken as an address or a name. */
 static void token(struct scan *sc, const char *s, const char *e, unsigned char any,
-                  unsigned char all, int checked)
+                  unsigned char all)
 {
     size_t n;
     const char *last;
 
-    if (checked) {
-        n = (size_t)(e - s);
-        goto name;
-    }
     while (s < e && (*s == '.' || *s == '-'))
         s++;
     while (e > s && (e[-1] == '.' || e[-1] == '-'))
@@ -810,7 +1025,6 @@ static void token(struct scan *sc, const char *s, const char *e, unsigned char a
     }
     if (!(any & C_HIGH) && !host_ok(s, n))
         return;
-name:
     if (e < sc->end && *e == '/' && !(any & C_HIGH) && bare_url(sc, s, e, any & C_UPPER))
         return;
     if (any & C_HIGH) {
@@ -831,7 +1045,7 @@ static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
     const unsigned char *k = sc->cls;
     const char *s = q, *e = q + 1, *base = sc->block;
     unsigned i = (unsigned)(q - base);
-    uint64_t right = ~m->tok >> i, left = ~m->tok & below(i);
+    uint64_t right = ~m->tok >> i, left = ~m->tok & ((1ull << i) - 1); /* i < 64 */
     unsigned char any = 0, all = 0xff, c;
 
     /* Within the block, the masks give the token, its trimmed bounds, its
@@ -845,7 +1059,7 @@ static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
         s = base + si;
         e = base + ei;
         if (s >= sc->lo) {
-            uint64_t lead = ~dd & below(ei) & ~below(si), trail;
+            uint64_t lead = ~dd & span(si, ei), trail; /* si <= i < ei */
 
             if (lead == 0)
                 return e; /* dots and dashes only */
@@ -854,31 +1068,31 @@ static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
             ei = 64 - (unsigned)__builtin_clzll(trail);
             if (ei - si < 3)
                 return e;
-            r = below(ei) & ~below(si);
+            r = span(si, ei);
             if ((m->num & r) == r) { /* digits and dots: an address or nothing */
                 uint32_t a;
 
-                if (ei - si <= 15 && ipv4_dots(base, si, ei, m->dot & r, &a))
+                if (ei - si <= 15 && ipv4_dots(base, sc->whole, si, ei, m->dot & r, &a))
                     emit_ip4(sc, base + si, ei - si, a);
                 return e;
             }
             if (ei - si > 63 || (m->high & r)) {
                 any = C_TOK | C_DOT | ((m->upper & r) ? C_UPPER : 0) | ((m->high & r) ? C_HIGH : 0);
-                token(sc, base + si, base + ei, any, C_TOK, 0);
+                token(sc, base + si, base + ei, any, C_TOK);
                 return e;
             }
             /* no "..", "-." or ".-" inside; a dot; the last label not all digits */
-            in = below(ei - 1) & ~below(si);
+            in = span(si, ei - 1);
             pairs =
                 (m->dot & (m->dot >> 1)) | (m->dash & (m->dot >> 1)) | (m->dot & (m->dash >> 1));
             dots = m->dot & r;
             if ((pairs & in) || dots == 0)
                 return e;
-            in = below(ei) & ~below(64 - (unsigned)__builtin_clzll(dots));
+            /* the last label: after the last dot, which is not the last byte */
+            in = span(64 - (unsigned)__builtin_clzll(dots), ei);
             if ((m->num & in) == in)
                 return e;
-            token(sc, base + si, base + ei, C_TOK | C_DOT | ((m->upper & r) ? C_UPPER : 0), C_TOK,
-                  1);
+            block_name(sc, base + si, base + ei, (m->upper & r) != 0, dots >> si);
             return e;
         }
         s = q;
@@ -897,7 +1111,7 @@ static const char *on_dot(struct scan *sc, const struct masks *m, const char *q)
         all &= c;
         e++;
     }
-    token(sc, s, e, any, all, 0);
+    token(sc, s, e, any, all);
     return e;
 }
 
@@ -988,18 +1202,30 @@ size_t vg_match_scan(const struct vg_index *idx, const char *buf, size_t len, vg
             m.hex &= below((unsigned)left);
         }
         next = base + cut;
-        /* Runs of 32 hex digits, across the block boundary too. */
+        /*
+         * Runs of 32 hex digits, across the block boundary too.  Any 32
+         * bytes that end in this block cover one of its four aligned 16-byte
+         * lanes or the last 16 bytes before it: unless one of those is all
+         * hex (a lane of ~hex is zero), no run ends here.
+         */
         x = (unsigned __int128)m.hex << 64 | prev_hex;
+        run = 0;
+        if ((((~m.hex - 0x0001000100010001ull) & m.hex & 0x8000800080008000ull) ||
+             (prev_hex >> 48) == 0xffff)) {
+            unsigned __int128 y = x;
+
+            y &= y << 1;
+            y &= y << 2;
+            y &= y << 4;
+            y &= y << 8;
+            y &= y << 16;
+            run = (uint64_t)(y >> 64);
+        }
         prev_hex = (uint64_t)(x >> cut); /* the 64 bytes before the next block */
-        x &= x << 1;
-        x &= x << 2;
-        x &= x << 4;
-        x &= x << 8;
-        x &= x << 16;
-        run = (uint64_t)(x >> 64);
         sc.block = base;
+        sc.whole = left >= 64 ? base : NULL;
         sc.nl = m.nl;
-        ev = (m.dot | m.colon | run) & below(cut);
+        ev = (m.dot | m.colon | run) & (~0ull >> (64 - cut)); /* 1 <= cut <= 64 */
         while (ev) {
             unsigned i = (unsigned)__builtin_ctzll(ev);
             const char *q = base + i;
@@ -1009,10 +1235,16 @@ size_t vg_match_scan(const struct vg_index *idx, const char *buf, size_t len, vg
                 if (q >= hex_lo)
                     hex_lo = on_hex(&sc, q);
             } else if (q >= sc.lo) {
+                size_t off;
+
                 sc.lo = *q == '.' ? on_dot(&sc, &m, q) : on_colon(&sc, &m, q);
+                /* no dot or colon event before where the scan resumes (the
+                 * other three dots of an address, say) */
+                off = (size_t)(sc.lo - base);
+                ev &= (off < 64 ? ~0ull << off : 0) | run;
             }
         }
-        sc.lines += ones(m.nl & below(cut));
+        sc.lines += ones(m.nl & (~0ull >> (64 - cut)));
     }
     return sc.lines;
 }

@@ -159,6 +159,66 @@ static void test_rules(void **state)
     assert_string_equal(look(VG_OBS_CIDR4, "10.1.0.0/16"), "10.1.0.0/16/exact");
 }
 
+/* The dots of s, bit k for s[k] (len <= 64). */
+static uint64_t dots_of(const char *s)
+{
+    uint64_t d = 0;
+    size_t i;
+
+    for (i = 0; s[i]; i++)
+        if (s[i] == '.')
+            d |= 1ull << i;
+    return d;
+}
+
+/* The scanner's entry points (names with their dot mask, URLs whose host is
+ * such a name) answer as vg_index_lookup does. */
+static void test_with_dots(void **state)
+{
+    static const char *const names[] = {
+        "evil.com",
+        "a.b.evil.com",
+        "x.deep.sub.evil.com",
+        "sub.evil.com",
+        "notevil.com",
+        "evil.com.example.org",
+        "bbc.co.uk",
+        "dropper.org",
+        "www.dropper.org",
+        "a.b.c.d.e.f.g.h.evil.com",
+        "example.invalid",
+        "x.y",
+    };
+    static const char *const urls[] = {
+        "http://dropper.org/a.bin", "http://dropper.org/c.bin",     "http://x.evil.com/y",
+        "http://notevil.com/y",     "http://www.dropper.org/a.bin",
+    };
+    struct vg_index_hit a, b;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        size_t n = strlen(names[i]);
+        int x = vg_index_lookup(idx, VG_OBS_DOMAIN, names[i], n, &a),
+            y = vg_index_lookup_domain(idx, names[i], n, dots_of(names[i]), &b);
+
+        if (x != y || (x && (a.entry != b.entry || a.rule != b.rule)))
+            fail_msg("%s: %d/%d", names[i], x, y);
+    }
+    for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+        const char *h = urls[i] + 7, *e = strchr(h, '/');
+        char host[64];
+        int x, y;
+
+        snprintf(host, sizeof(host), "%.*s", (int)(e - h), h);
+        x = vg_index_lookup(idx, VG_OBS_URL, urls[i], strlen(urls[i]), &a);
+        y = vg_index_lookup_url_name(idx, urls[i], strlen(urls[i]), h, (size_t)(e - h),
+                                     dots_of(host), &b);
+        if (x != y || (x && (a.entry != b.entry || a.rule != b.rule)))
+            fail_msg("%s: %d/%d", urls[i], x, y);
+    }
+}
+
 static void test_context(void **state)
 {
     struct vg_index_hit hit;
@@ -399,15 +459,11 @@ static void test_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rules),
-        cmocka_unit_test(test_context),
-        cmocka_unit_test(test_builder_rejects),
-        cmocka_unit_test(test_empty),
-        cmocka_unit_test(test_every_byte_flipped),
-        cmocka_unit_test(test_truncated),
-        cmocka_unit_test(test_header_fields),
-        cmocka_unit_test(test_hostile_records),
-        cmocka_unit_test(test_file),
+        cmocka_unit_test(test_rules),           cmocka_unit_test(test_with_dots),
+        cmocka_unit_test(test_context),         cmocka_unit_test(test_builder_rejects),
+        cmocka_unit_test(test_empty),           cmocka_unit_test(test_every_byte_flipped),
+        cmocka_unit_test(test_truncated),       cmocka_unit_test(test_header_fields),
+        cmocka_unit_test(test_hostile_records), cmocka_unit_test(test_file),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

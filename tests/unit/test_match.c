@@ -305,6 +305,47 @@ static void test_candidates(void **state)
     expect_cands("12:34:56 00:11:22:33:44:55 a:b", "");
 }
 
+/*
+ * The scanner reads tokens from 64-byte blocks and parses dotted quads from
+ * a 16-byte load: the same text must give the same hits wherever it falls,
+ * across a block boundary, at the end of a block or at the end of the
+ * buffer.
+ */
+static void test_block_positions(void **state)
+{
+    static const struct {
+        const char *text, *hits;
+    } t[] = {
+        {"1.2.3.4", "1.2.3.4>1.2.3.4/exact;"},
+        {"203.0.113.77", "203.0.113.77>203.0.113.77/exact;"},
+        {"198.51.100.255", "198.51.100.255>198.51.100.0/24/in-range;"},
+        {"10.1.200.3", "10.1.200.3>10.1.0.0/16/in-range;"},
+        {"01.2.3.4 1.2.3.045 1.2.3.256 1.2.3.45 1.2.3", ""},
+        {"x.sub.phish.org", "x.sub.phish.org>sub.phish.org/subdomain;"},
+        {"A.Bad.Example.NET", "A.Bad.Example.NET>bad.example.net/subdomain;"},
+        {"http://a.bad.example.net/x", "http://a.bad.example.net/x>bad.example.net/subdomain;"},
+        {"GET http://dropper.org/payload.bin HTTP/1.1",
+         "http://dropper.org/payload.bin>http://dropper.org/payload.bin/exact;"},
+        {"http://notevil.com/ evil.com.example.org", ""},
+    };
+    char line[256];
+    size_t i, off;
+
+    (void)state;
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        for (off = 0; off < 140; off++) {
+            size_t n = strlen(t[i].text);
+
+            memset(line, off % 3 ? ' ' : '\t', off);
+            memcpy(line + off, t[i].text, n + 1);
+            expect_hits(line, t[i].hits);
+            /* and followed by more text, so that the buffer does not end there */
+            snprintf(line + off + n, sizeof(line) - off - n, " tail text of the line\n");
+            expect_hits(line, t[i].hits);
+        }
+    }
+}
+
 /* A callback that stops the scan: no more calls, lines still counted. */
 static int stop_cb(void *ctx, const struct vg_match_hit *h)
 {
@@ -376,9 +417,13 @@ static void test_fields(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_formats), cmocka_unit_test(test_near_misses),
-        cmocka_unit_test(test_lines),   cmocka_unit_test(test_candidates),
-        cmocka_unit_test(test_stop),    cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_formats),
+        cmocka_unit_test(test_near_misses),
+        cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_candidates),
+        cmocka_unit_test(test_stop),
+        cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_block_positions),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
