@@ -197,6 +197,14 @@ int vg_server_config_parse(const char *text, size_t len, const char *path, int r
                 else if (strcmp(lk, "retention_days") == 0 &&
                          limit_value(l, lk, 36500, &n, err) == 0)
                     s->so.stream_retention_days = (unsigned)n;
+                else if (strcmp(lk, "window_events") == 0 && json_is_integer(l) &&
+                         json_integer_value(l) == 0)
+                    s->so.stream_window_off = 1; /* no window: every subscriber reads the store */
+                else if (strcmp(lk, "window_events") == 0 &&
+                         limit_value(l, lk, 1 << 22, &n, err) == 0)
+                    s->so.stream_window_events = (unsigned)n;
+                else if (strcmp(lk, "window_mib") == 0 && limit_value(l, lk, 4096, &n, err) == 0)
+                    s->so.stream_window_mib = (unsigned)n;
                 else {
                     if (err->code == VG_OK)
                         vg_error_set(err, VG_INVALID, "config", "unknown setting stream.%s", lk);

@@ -28,7 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 
 #include "common/hash.h"
 #include "common/log.h"
@@ -37,6 +39,8 @@
 #include "internal.h"
 #include "model/obs.h"
 #include "model/uuid.h"
+#include "policy/policy.h"
+#include "stream_ring.h"
 
 #define BATCH 256              /* events read from the store per fill */
 #define BUF_SOFT (256u * 1024) /* a fill stops once the buffer holds this */
@@ -45,6 +49,9 @@
 #define NOTIFY_US 100000       /* the notifier's period */
 #define NOTES_MAX 64           /* watch-list notifications per fill */
 #define RANK_SHIFT 48          /* an id's sequence number: rank << 48 | seq */
+#define RING_EXAMINE 4096      /* ring entries looked at per fill */
+#define RING_EVENTS 65536      /* the window's default bounds */
+#define RING_MIB 32
 
 struct stream_state {
     pthread_mutex_t mu;
@@ -54,6 +61,7 @@ struct stream_state {
     int started, stopping;
     uint8_t id_key[16];
     int64_t heartbeat_us, retention_us;
+    struct http_ring ring; /* recent events, shared (stream_ring.c) */
 };
 
 struct sub {
@@ -89,23 +97,70 @@ struct sub {
 
 /* ---- opaque event ids --------------------------------------------------- */
 
-static int id_crypt(const uint8_t key[16], const uint8_t in[16], uint8_t out[16], int enc)
-{
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    int n = 0, ok;
+/*
+ * One cipher context per thread and direction, keyed once: a context per id
+ * cost an allocation and a key schedule for every event sent.  The
+ * contexts go with their thread (pthread key destructor).
+ */
+struct id_ctx {
+    EVP_CIPHER_CTX *c[2]; /* decrypt, encrypt */
+    uint8_t key[16];
+    int ready;
+};
 
-    if (c == NULL)
-        return -1;
-    ok = EVP_CipherInit_ex(c, EVP_aes_128_ecb(), NULL, key, NULL, enc) == 1 &&
-         EVP_CIPHER_CTX_set_padding(c, 0) == 1 && EVP_CipherUpdate(c, out, &n, in, 16) == 1 &&
-         n == 16;
-    EVP_CIPHER_CTX_free(c);
-    return ok ? 0 : -1;
+static pthread_key_t id_tls;
+static pthread_once_t id_once = PTHREAD_ONCE_INIT;
+
+static void id_ctx_free(void *p)
+{
+    struct id_ctx *x = p;
+
+    EVP_CIPHER_CTX_free(x->c[0]);
+    EVP_CIPHER_CTX_free(x->c[1]);
+    vg_wipe(x, sizeof(*x));
+    free(x);
 }
 
-static void id_make(const struct stream_state *ss, int64_t seq, int64_t org, int rank, char out[33])
+static void id_tls_make(void)
 {
-    uint8_t in[16], enc[16];
+    pthread_key_create(&id_tls, id_ctx_free);
+}
+
+static int id_crypt(const uint8_t key[16], const uint8_t in[16], uint8_t out[16], int enc)
+{
+    struct id_ctx *x;
+    int n = 0, i;
+
+    pthread_once(&id_once, id_tls_make);
+    if ((x = pthread_getspecific(id_tls)) == NULL) {
+        if ((x = calloc(1, sizeof(*x))) == NULL)
+            return -1;
+        if (pthread_setspecific(id_tls, x) != 0) {
+            free(x);
+            return -1;
+        }
+    }
+    if (!x->ready || CRYPTO_memcmp(x->key, key, 16) != 0) {
+        x->ready = 0;
+        for (i = 0; i < 2; i++) {
+            if (x->c[i] == NULL && (x->c[i] = EVP_CIPHER_CTX_new()) == NULL)
+                return -1;
+            if (EVP_CipherInit_ex(x->c[i], EVP_aes_128_ecb(), NULL, key, NULL, i) != 1 ||
+                EVP_CIPHER_CTX_set_padding(x->c[i], 0) != 1)
+                return -1;
+        }
+        memcpy(x->key, key, 16);
+        x->ready = 1;
+    }
+    /* ECB without padding keeps no state between whole blocks */
+    return EVP_CipherUpdate(x->c[enc ? 1 : 0], out, &n, in, 16) == 1 && n == 16 ? 0 : -1;
+}
+
+/* The encrypted id of (seq with rank, org); zeros if the cipher fails. */
+static void id_enc(const struct stream_state *ss, int64_t seq, int64_t org, int rank,
+                   uint8_t enc[16])
+{
+    uint8_t in[16];
     int i;
 
     seq |= (int64_t)rank << RANK_SHIFT;
@@ -114,9 +169,33 @@ static void id_make(const struct stream_state *ss, int64_t seq, int64_t org, int
         in[8 + i] = (uint8_t)((uint64_t)org >> (56 - 8 * i));
     }
     if (id_crypt(ss->id_key, in, enc, 1) != 0)
-        memset(enc, 0, sizeof(enc));
-    for (i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", enc[i]);
+        memset(enc, 0, 16);
+}
+
+static void id_hex(const uint8_t enc[16], char out[33])
+{
+    static const char hex[] = "0123456789abcdef";
+    int i;
+
+    for (i = 0; i < 16; i++) {
+        out[2 * i] = hex[enc[i] >> 4];
+        out[2 * i + 1] = hex[enc[i] & 15];
+    }
+    out[32] = '\0';
+}
+
+static void id_make(const struct stream_state *ss, int64_t seq, int64_t org, int rank, char out[33])
+{
+    uint8_t enc[16];
+
+    id_enc(ss, seq, org, rank, enc);
+    id_hex(enc, out);
+}
+
+/* An event's own id (rank 0), for the ring's cache. */
+static void id_event(const void *ctx, int64_t seq, int64_t org, uint8_t out[16])
+{
+    id_enc(ctx, seq, org, 0, out);
 }
 
 /* The sequence number inside an id of this organisation's, or -1; *rank
@@ -167,12 +246,17 @@ static void *notifier(void *arg)
             st = NULL;
         if (st != NULL && vg_store_head(st, &head, &err) != VG_OK)
             head = 0;
+        if (st != NULL && head > 0) /* each new event read once, for everyone */
+            http_ring_load(&ss->ring, st, head);
         now = vg_time_now_us();
         pthread_mutex_lock(&ss->mu);
         stop = ss->stopping;
         for (s = ss->waiting; s; s = nx) {
+            /* a subscriber inside the window waits for the window's head */
+            int64_t avail = ss->ring.on && s->cursor >= ss->ring.base ? ss->ring.head : head;
+
             nx = s->next;
-            if (stop || head > s->cursor || now >= s->next_heartbeat_us ||
+            if (stop || avail > s->cursor || now >= s->next_heartbeat_us ||
                 now >= s->next_check_us) {
                 if (s->prev)
                     s->prev->next = s->next;
@@ -212,6 +296,18 @@ enum vg_rc http_stream_start(struct server *srv, struct vg_error *err)
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     pthread_mutex_init(&ss->mu, NULL);
     pthread_cond_init(&ss->kick, NULL);
+    if (http_ring_init(
+            &ss->ring,
+            srv->opts->stream_window_off      ? 0
+            : srv->opts->stream_window_events ? srv->opts->stream_window_events
+                                              : RING_EVENTS,
+            (size_t)(srv->opts->stream_window_mib ? srv->opts->stream_window_mib : RING_MIB)
+                << 20) != VG_OK) {
+        pthread_cond_destroy(&ss->kick);
+        pthread_mutex_destroy(&ss->mu);
+        free(ss);
+        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    }
     ss->heartbeat_us =
         (int64_t)(srv->opts->stream_heartbeat_s ? srv->opts->stream_heartbeat_s : 15) * 1000000;
     ss->retention_us =
@@ -252,6 +348,7 @@ enum vg_rc http_stream_start(struct server *srv, struct vg_error *err)
     ss->started = 1;
     return VG_OK;
 fail:
+    http_ring_cleanup(&ss->ring);
     pthread_cond_destroy(&ss->kick);
     pthread_mutex_destroy(&ss->mu);
     free(ss);
@@ -277,6 +374,7 @@ void http_stream_free(struct server *srv)
 
     if (ss == NULL)
         return;
+    http_ring_cleanup(&ss->ring);
     pthread_cond_destroy(&ss->kick);
     pthread_mutex_destroy(&ss->mu);
     vg_wipe(ss->id_key, sizeof(ss->id_key));
@@ -299,7 +397,7 @@ void http_stream_kick(struct server *srv)
 
 /* ---- one subscriber -------------------------------------------------------- */
 
-static const char *event_name(enum vg_event_kind k)
+const char *http_stream_event_name(enum vg_event_kind k)
 {
     switch (k) {
     case VG_EV_ADDED:
@@ -334,6 +432,35 @@ static enum vg_rc put_data(struct vg_buf *b, const char *text, size_t len)
         i += n + 1;
     }
     return rc;
+}
+
+enum vg_rc http_stream_body(const struct vg_object_row *row, struct vg_buf *b)
+{
+    enum vg_rc rc;
+
+    if (row->event_kind == VG_EV_DELETED) {
+        /* what was deleted, never the tombstone's recorded audience */
+        json_t *t = json_loadb(row->json, row->json_len, 0, NULL), *d = json_array(), *v;
+        size_t i;
+        char *text;
+
+        json_array_foreach(json_object_get(t, "deleted"), i, v)
+        {
+            char ts[VG_TIME_TEXT_MAX];
+
+            vg_time_format_us(json_integer_value(v), ts);
+            json_array_append_new(d, json_string(ts));
+        }
+        json_decref(t);
+        text = json_dumps(json_pack("{s:s, s:s, s:o}", "type", row->type, "id", row->stix_id,
+                                    "deleted_versions", d),
+                          JSON_COMPACT);
+        rc = text ? put_data(b, text, strlen(text)) : VG_NOMEM;
+        free(text);
+    } else {
+        rc = put_data(b, row->json, row->json_len);
+    }
+    return rc == VG_OK ? vg_buf_putc(b, '\n') : rc;
 }
 
 struct fill {
@@ -390,37 +517,16 @@ static int event_cb(void *ctx, const struct vg_object_row *row)
     f->pos_rowid = row->seq;
     f->pos_rank = 0;
     id_make(s->srv->stream, row->seq, s->org_id, 0, id);
-    rc = vg_buf_printf(&s->out, "id: %s\nevent: %s\n", id, event_name(row->event_kind));
-    if (rc == VG_OK && row->event_kind == VG_EV_DELETED) {
-        /* what was deleted, never the tombstone's recorded audience */
-        json_t *t = json_loadb(row->json, row->json_len, 0, NULL), *d = json_array(), *v;
-        size_t i;
-        char *text;
-
-        json_array_foreach(json_object_get(t, "deleted"), i, v)
-        {
-            char ts[VG_TIME_TEXT_MAX];
-
-            vg_time_format_us(json_integer_value(v), ts);
-            json_array_append_new(d, json_string(ts));
-        }
-        json_decref(t);
-        text = json_dumps(json_pack("{s:s, s:s, s:o}", "type", row->type, "id", row->stix_id,
-                                    "deleted_versions", d),
-                          JSON_COMPACT);
-        rc = text ? put_data(&s->out, text, strlen(text)) : VG_NOMEM;
-        free(text);
-    } else if (rc == VG_OK) {
+    rc = vg_buf_printf(&s->out, "id: %s\nevent: %s\n", id, http_stream_event_name(row->event_kind));
+    if (rc == VG_OK && s->locations && row->event_kind != VG_EV_DELETED) {
         struct vg_error gerr;
 
         vg_error_clear(&gerr);
-        if (s->locations && http_geo_locations(f->st, row->rowid, &s->out, &gerr) != VG_OK)
+        if (http_geo_locations(f->st, row->rowid, &s->out, &gerr) != VG_OK)
             rc = gerr.code;
-        if (rc == VG_OK)
-            rc = put_data(&s->out, row->json, row->json_len);
     }
     if (rc == VG_OK)
-        rc = vg_buf_putc(&s->out, '\n');
+        rc = http_stream_body(row, &s->out);
     if (rc == VG_OK && s->out.len >= BUF_SOFT)
         f->full = 1;
     return rc != VG_OK || s->out.len >= BUF_SOFT;
@@ -503,6 +609,163 @@ static enum vg_rc fill(struct sub *s, struct vg_store *st, struct vg_error *err)
     return VG_OK;
 }
 
+/* ---- the shared window ------------------------------------------------------ */
+
+static int has_str(const char *const *list, size_t n, const char *v)
+{
+    size_t i;
+
+    for (i = 0; v && i < n; i++)
+        if (strcmp(list[i], v) == 0)
+            return 1;
+    return 0;
+}
+
+/* The subscriber's filters on a ring entry: the conditions
+ * vg_store_scan_objects adds to the events' SQL, one for one. */
+static int ring_match(const struct sub *s, const struct http_ring_ev *e, int64_t oldest_us)
+{
+    size_t i, j;
+    int ok;
+
+    if (e->date_added_us <= oldest_us) /* retention: added_after_us */
+        return 0;
+    if (s->ntypes && !has_str(s->types, s->ntypes, e->type))
+        return 0;
+    if (s->has_max_tlp && e->tlp > s->max_tlp)
+        return 0;
+    if (s->ncollections) {
+        for (ok = 0, i = 0; i < s->ncollections; i++)
+            ok |= s->collections[i] == e->collection_id;
+        if (!ok)
+            return 0;
+    }
+    if (s->nkinds && e->kind != VG_EV_DELETED) { /* deletions pass: their claims are erased */
+        for (ok = 0, i = 0; i < s->nkinds; i++)
+            ok |= (unsigned)s->kinds[i] < 32 && (e->kinds >> s->kinds[i] & 1);
+        if (!ok)
+            return 0;
+    }
+    if (s->nlabels && e->kind != VG_EV_DELETED) {
+        for (ok = 0, i = 0; !ok && i < e->nclaims; i++)
+            ok = has_str(s->labels, s->nlabels, e->labels[i]);
+        if (!ok)
+            return 0;
+    }
+    if (s->ngroups) { /* the audience (a deletion's recorded one) names one */
+        for (ok = 0, i = 0; !ok && i < s->ngroups; i++)
+            for (j = 0; !ok && j < e->naud; j++)
+                ok = s->groups[i] == e->aud[j];
+        if (!ok)
+            return 0;
+    }
+    if (s->geo.n && e->kind != VG_EV_DELETED) {
+        for (ok = 0, i = 0; !ok && i < e->nclaims; i++)
+            ok = has_str(s->geo.p, s->geo.n, e->countries[i]);
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+/* The owner's notifications of e from rank `after` on; 1 when the buffer
+ * is full (*rank: the last one sent) or on an error (*rc). */
+static int ring_notes(struct sub *s, struct vg_store *st, const struct http_ring_ev *e, int after,
+                      int *rank, enum vg_rc *rc, struct vg_error *err)
+{
+    size_t i;
+    char id[33];
+
+    for (i = 0; i < e->nnotes; i++) {
+        const struct http_ring_note *n = &e->notes[i];
+        struct http_note note;
+
+        if (n->org_id != s->org_id || n->rank <= after)
+            continue;
+        note.id = n->id;
+        note.rowid = e->seq;
+        note.rank = n->rank;
+        id_make(s->srv->stream, e->seq, s->org_id, n->rank, id);
+        if ((*rc = http_note_event(st, s->org_id, s->tok, s->ntok, &note, id, &s->out, err)) !=
+            VG_OK)
+            return 1;
+        *rank = n->rank;
+        if (s->out.len >= BUF_SOFT)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * The next events from the shared window.  0: the ring does not cover the
+ * cursor (read the store); 1: done, s->out holds what there was (maybe
+ * nothing: wait for the loader); -1: an error (err).
+ */
+static int fill_ring(struct sub *s, struct vg_store *st, int64_t now, int *more,
+                     struct vg_error *err)
+{
+    struct http_ring *r = &s->srv->stream->ring;
+    int64_t oldest = now - s->srv->stream->retention_us, seq = s->cursor;
+    int rank = s->cursor_rank, full = 0;
+    enum vg_rc rc = VG_OK;
+    size_t i, examined = 0;
+
+    http_ring_rdlock(r);
+    /* the cursor's own event must be there while some of its
+     * notifications remain to be sent */
+    if (!r->on || seq < r->base || (seq == r->base && rank >= 0)) {
+        http_ring_unlock(r);
+        return 0;
+    }
+    for (i = http_ring_find(r, seq); !full && i < r->count && examined < RING_EXAMINE; i++) {
+        struct http_ring_ev *e = http_ring_at(r, i);
+
+        if (e->seq == seq) { /* the cursor's event: what remains of its notifications */
+            if (rank >= 0 && (full = ring_notes(s, st, e, rank, &rank, &rc, err)) != 0)
+                break;
+            rank = -1;
+            continue;
+        }
+        examined++;
+        if (ring_match(s, e, oldest) && http_ring_visible(e, s->tok, s->ntok)) {
+            uint8_t enc[16];
+            char id[33];
+            size_t at = s->out.len;
+
+            http_ring_id(e, s->org_id, enc, id_event, s->srv->stream);
+            id_hex(enc, id);
+            rc = vg_buf_printf(&s->out, "id: %s\n", id);
+            if (rc == VG_OK)
+                rc = vg_buf_append(&s->out, e->text, e->event_len);
+            if (rc == VG_OK && s->locations && e->kind != VG_EV_DELETED &&
+                http_geo_locations(st, e->seq, &s->out, err) != VG_OK)
+                rc = err->code;
+            if (rc == VG_OK)
+                rc = vg_buf_append(&s->out, e->text + e->event_len, e->text_len - e->event_len);
+            if (rc != VG_OK) {
+                s->out.len = at;
+                break;
+            }
+        }
+        seq = e->seq;
+        rank = 0;
+        if ((full = ring_notes(s, st, e, 0, &rank, &rc, err)) != 0)
+            break;
+        rank = -1;
+        full = s->out.len >= BUF_SOFT;
+    }
+    *more = !full && examined == RING_EXAMINE && i < r->count;
+    http_ring_unlock(r);
+    if (rc != VG_OK) {
+        if (err->code == VG_OK)
+            vg_error_set(err, rc, NULL, "out of memory");
+        return -1;
+    }
+    s->cursor = seq;
+    s->cursor_rank = rank;
+    return 1;
+}
+
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct sub *s = cls;
@@ -510,6 +773,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
     struct vg_store *st;
     struct vg_error err;
     int64_t now;
+    int filled, more = 0;
 
     (void)pos;
     if (s->out.len > s->sent) {
@@ -541,8 +805,19 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
         s->ntok = vg_policy_tokens(&who.principal, s->tok);
         s->next_check_us = now + CHECK_US;
     }
-    if (fill(s, st, &err) != VG_OK)
+    do /* a window with nothing for this subscriber is passed over at once */
+        filled = fill_ring(s, st, now, &more, &err);
+    while (filled == 1 && more && s->out.len == 0);
+    switch (filled) {
+    case 0:
+        if (fill(s, st, &err) != VG_OK)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        break;
+    case 1:
+        break;
+    default:
         return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
     if (s->out.len == 0 && now >= s->next_heartbeat_us)
         vg_buf_puts(&s->out, ": keep-alive\n\n");
     if (s->out.len > 0) {
