@@ -50,6 +50,7 @@
 #define NOTES_MAX 64           /* watch-list notifications per fill */
 #define RANK_SHIFT 48          /* an id's sequence number: rank << 48 | seq */
 #define RING_EXAMINE 4096      /* ring entries looked at per fill */
+#define FILL_ROUNDS 8          /* fills per reader call while they find nothing to send */
 #define RING_EVENTS 65536      /* the window's default bounds */
 #define RING_MIB 32
 
@@ -92,6 +93,7 @@ struct sub {
     struct vg_buf out;
     size_t sent;
     int ending, suspended;
+    int in_ring; /* reads the shared window (else the store) */
     struct sub *next, *prev;
 };
 
@@ -551,6 +553,12 @@ static enum vg_rc fill(struct sub *s, struct vg_store *st, struct vg_error *err)
      * those of the cursor's event not yet sent); the window may shrink so
      * that each of its events has all of them */
     upto = head;
+    /* a catch-up stops where the window starts, and goes on from it */
+    http_ring_rdlock(&s->srv->stream->ring);
+    if (s->srv->stream->ring.on && s->cursor < s->srv->stream->ring.base &&
+        s->srv->stream->ring.base < upto)
+        upto = s->srv->stream->ring.base;
+    http_ring_unlock(&s->srv->stream->ring);
     if ((rc = http_notes_window(st, s->org_id, s->cursor,
                                 s->cursor_rank < 0 ? NOTES_MAX * 1024 : s->cursor_rank, &upto,
                                 fl->notes, NOTES_MAX, &fl->nnotes, err)) != VG_OK) {
@@ -622,7 +630,8 @@ static int has_str(const char *const *list, size_t n, const char *v)
 }
 
 /* The subscriber's filters on a ring entry: the conditions
- * vg_store_scan_objects adds to the events' SQL, one for one. */
+ * vg_store_scan_objects adds to the events' SQL, one for one (but
+ * jurisdiction, which reads the store: see fill_ring). */
 static int ring_match(const struct sub *s, const struct http_ring_ev *e, int64_t oldest_us)
 {
     size_t i, j;
@@ -656,12 +665,6 @@ static int ring_match(const struct sub *s, const struct http_ring_ev *e, int64_t
         for (ok = 0, i = 0; !ok && i < s->ngroups; i++)
             for (j = 0; !ok && j < e->naud; j++)
                 ok = s->groups[i] == e->aud[j];
-        if (!ok)
-            return 0;
-    }
-    if (s->geo.n && e->kind != VG_EV_DELETED) {
-        for (ok = 0, i = 0; !ok && i < e->nclaims; i++)
-            ok = has_str(s->geo.p, s->geo.n, e->countries[i]);
         if (!ok)
             return 0;
     }
@@ -701,8 +704,7 @@ static int ring_notes(struct sub *s, struct vg_store *st, const struct http_ring
  * cursor (read the store); 1: done, s->out holds what there was (maybe
  * nothing: wait for the loader); -1: an error (err).
  */
-static int fill_ring(struct sub *s, struct vg_store *st, int64_t now, int *more,
-                     struct vg_error *err)
+static int fill_ring(struct sub *s, struct vg_store *st, int64_t now, struct vg_error *err)
 {
     struct http_ring *r = &s->srv->stream->ring;
     int64_t oldest = now - s->srv->stream->retention_us, seq = s->cursor;
@@ -710,6 +712,11 @@ static int fill_ring(struct sub *s, struct vg_store *st, int64_t now, int *more,
     enum vg_rc rc = VG_OK;
     size_t i, examined = 0;
 
+    /* Where an observable is located changes after its event (an
+     * enrichment refresh): only the store knows it now, so a jurisdiction
+     * filter reads the store. */
+    if (s->geo.n)
+        return 0;
     http_ring_rdlock(r);
     /* the cursor's own event must be there while some of its
      * notifications remain to be sent */
@@ -754,7 +761,6 @@ static int fill_ring(struct sub *s, struct vg_store *st, int64_t now, int *more,
         rank = -1;
         full = s->out.len >= BUF_SOFT;
     }
-    *more = !full && examined == RING_EXAMINE && i < r->count;
     http_ring_unlock(r);
     if (rc != VG_OK) {
         if (err->code == VG_OK)
@@ -773,7 +779,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
     struct vg_store *st;
     struct vg_error err;
     int64_t now;
-    int filled, more = 0;
+    int filled, rounds;
 
     (void)pos;
     if (s->out.len > s->sent) {
@@ -805,18 +811,25 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
         s->ntok = vg_policy_tokens(&who.principal, s->tok);
         s->next_check_us = now + CHECK_US;
     }
-    do /* a window with nothing for this subscriber is passed over at once */
-        filled = fill_ring(s, st, now, &more, &err);
-    while (filled == 1 && more && s->out.len == 0);
-    switch (filled) {
-    case 0:
-        if (fill(s, st, &err) != VG_OK)
+    /* Events from the window, or from the store while the cursor is older
+     * than the window; stretches with nothing for this subscriber are
+     * passed over at once, and a catch-up that reaches the window goes on
+     * from it. */
+    for (rounds = 0; rounds < FILL_ROUNDS && s->out.len == 0; rounds++) {
+        int64_t was = s->cursor;
+        int was_rank = s->cursor_rank;
+
+        if ((filled = fill_ring(s, st, now, &err)) < 0)
             return MHD_CONTENT_READER_END_WITH_ERROR;
-        break;
-    case 1:
-        break;
-    default:
-        return MHD_CONTENT_READER_END_WITH_ERROR;
+        if ((filled == 1) != s->in_ring) {
+            s->in_ring = filled == 1;
+            vg_log(VG_LOG_INFO, "stream", "key=%s reads the %s after %" PRId64, s->key_id,
+                   s->in_ring ? "window" : "store", s->cursor);
+        }
+        if (filled == 0 && fill(s, st, &err) != VG_OK)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (s->cursor == was && s->cursor_rank == was_rank)
+            break; /* nothing more now */
     }
     if (s->out.len == 0 && now >= s->next_heartbeat_us)
         vg_buf_puts(&s->out, ": keep-alive\n\n");

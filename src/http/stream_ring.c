@@ -235,7 +235,7 @@ static struct http_ring_ev *ev_build(const struct vg_event_row *ev, struct vg_bu
     const struct vg_object_row *row = &ev->row;
     size_t need, sid = strlen(row->stix_id) + 1, typ = strlen(row->type) + 1, i, strs = 0;
     struct http_ring_ev *e;
-    const char **labels, **countries;
+    const char **labels;
     char *p;
 
     vg_buf_reset(text);
@@ -243,14 +243,11 @@ static struct http_ring_ev *ev_build(const struct vg_event_row *ev, struct vg_bu
         return NULL;
     if (!ev->erased && http_stream_body(row, text) != VG_OK)
         return NULL;
-    for (i = 0; i < ev->nclaims; i++) {
+    for (i = 0; i < ev->nclaims; i++)
         if (ev->claims[i].label)
             strs += strlen(ev->claims[i].label) + 1;
-        if (ev->claims[i].country)
-            strs += strlen(ev->claims[i].country) + 1;
-    }
-    need = align8(sizeof(*e)) + ev->naudience * sizeof(vg_token) +
-           2 * ev->nclaims * sizeof(char *) + sid + typ + strs + text->len + 1;
+    need = align8(sizeof(*e)) + ev->naudience * sizeof(vg_token) + ev->nclaims * sizeof(char *) +
+           sid + typ + strs + text->len + 1;
     if ((e = calloc(1, need)) == NULL)
         return NULL;
     p = (char *)e + align8(sizeof(*e));
@@ -266,27 +263,18 @@ static struct http_ring_ev *ev_build(const struct vg_event_row *ev, struct vg_bu
     memcpy(p, ev->audience, ev->naudience * sizeof(vg_token));
     p += ev->naudience * sizeof(vg_token);
     labels = (const char **)p;
-    countries = labels + ev->nclaims;
-    p += 2 * ev->nclaims * sizeof(char *);
+    p += ev->nclaims * sizeof(char *);
     e->labels = labels;
-    e->countries = countries;
     e->nclaims = ev->nclaims;
     for (i = 0; i < ev->nclaims; i++) {
         if ((unsigned)ev->claims[i].kind < 32)
             e->kinds |= (uint32_t)1 << ev->claims[i].kind;
-        labels[i] = countries[i] = NULL;
+        labels[i] = NULL;
         if (ev->claims[i].label) {
             size_t n = strlen(ev->claims[i].label) + 1;
 
             memcpy(p, ev->claims[i].label, n);
             labels[i] = p;
-            p += n;
-        }
-        if (ev->claims[i].country) {
-            size_t n = strlen(ev->claims[i].country) + 1;
-
-            memcpy(p, ev->claims[i].country, n);
-            countries[i] = p;
             p += n;
         }
     }

@@ -52,8 +52,7 @@ struct http_ring_ev {
     const char *stix_id, *type;
     const vg_token *aud; /* the audience as stored; a deletion's recorded one */
     size_t naud;
-    const char *const *labels;    /* one per claim, NULL: none */
-    const char *const *countries; /* one per claim, NULL: not located */
+    const char *const *labels; /* one per claim, NULL: none */
     size_t nclaims;
     struct http_ring_note *notes; /* in (organisation, rank) order of arrival */
     size_t nnotes;

@@ -269,13 +269,14 @@ typedef int (*vg_object_cb)(void *ctx, const struct vg_object_row *row);
  * vg_object_filter.events, so they must see the same facts: the audience as
  * stored (aud0 and the other tokens; for a deletion, the tokens recorded
  * in its JSON), whether a version has been erased since, and each claim's
- * observable kind, label and stored location.  Strings and arrays are
- * borrowed for the duration of the callback.
+ * observable kind and label.  (Not locations: enrichment changes after the
+ * event, when a refresh runs, so only the store can answer for them at the
+ * moment of sending.)  Strings and arrays are borrowed for the duration of
+ * the callback.
  */
 struct vg_event_claim {
     enum vg_obs_kind kind;
-    const char *label;   /* NULL: none */
-    const char *country; /* the observable's stored location (obs_geo), NULL: none */
+    const char *label; /* NULL: none */
 };
 struct vg_event_row {
     struct vg_object_row row; /* json: "" for an erased version */

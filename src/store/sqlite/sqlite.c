@@ -2073,7 +2073,7 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
  * row after `after`, with the facts event_visible_sql and the stream's
  * filters look at - the audience (aud0 and object_audience; a deletion's
  * recorded one through the same json_each as the SQL), the claims with
- * their kind, label and location, and for a deletion which of its object's
+ * their kind and label, and for a deletion which of its object's
  * versions are erased.  The main statement stays open while the others
  * run, so on one handle they all read the same snapshot.
  */
@@ -2081,7 +2081,7 @@ struct ev_scratch {
     vg_token *aud;
     size_t naud, capaud;
     struct vg_event_claim *claims;
-    size_t *at; /* label and country of claim i: offsets into text at 2i, 2i+1 (SIZE_MAX: NULL) */
+    size_t *at; /* label of claim i: offset into text (SIZE_MAX: NULL) */
     size_t nclaims, capclaims, capat;
     int64_t *erased;
     size_t nerased, caperased;
@@ -2125,8 +2125,8 @@ static enum vg_rc sq_scan_events(struct vg_store *st, int64_t after, size_t limi
         "ORDER BY rowid LIMIT ?2",
         "SELECT token FROM object_audience WHERE object_rowid = ?1",
         "SELECT j.value FROM json_each(?1, '$.audience') j",
-        "SELECT ob.kind, c.label, (SELECT g.country FROM obs_geo g WHERE g.obs_id = c.obs_id) "
-        "FROM claim c JOIN observable ob ON ob.id = c.obs_id WHERE c.object_rowid = ?1",
+        "SELECT ob.kind, c.label FROM claim c JOIN observable ob ON ob.id = c.obs_id WHERE "
+        "c.object_rowid = ?1",
         "SELECT rowid FROM object WHERE id_hash = ?1 AND stix_id = ?2 AND org_id = ?3 AND "
         "rowid >= ?4 AND rowid < ?5 AND aud0 = 0 AND event_kind <> ?6",
     };
@@ -2222,14 +2222,12 @@ static enum vg_rc sq_scan_events(struct vg_store *st, int64_t after, size_t limi
                 size_t n = x.nclaims;
 
                 if (grow((void **)&x.claims, &x.capclaims, n + 1, sizeof(*x.claims)) != 0 ||
-                    grow((void **)&x.at, &x.capat, 2 * n + 2, sizeof(*x.at)) != 0) {
+                    grow((void **)&x.at, &x.capat, n + 1, sizeof(*x.at)) != 0) {
                     rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
                     break;
                 }
                 x.claims[n].kind = (enum vg_obs_kind)sqlite3_column_int(q[3], 0);
-                if ((rc = ev_text(&x, q[3], 1, &x.at[2 * n])) == VG_OK)
-                    rc = ev_text(&x, q[3], 2, &x.at[2 * n + 1]);
-                if (rc != VG_OK)
+                if ((rc = ev_text(&x, q[3], 1, &x.at[n])) != VG_OK)
                     vg_error_set(err, rc, NULL, "out of memory");
                 x.nclaims++;
             }
@@ -2237,10 +2235,9 @@ static enum vg_rc sq_scan_events(struct vg_store *st, int64_t after, size_t limi
             if (rc == VG_OK && sr != SQLITE_DONE)
                 rc = db_error(s, err, "claims");
             for (i = 0; rc == VG_OK && i < x.nclaims; i++) {
-                size_t l = x.at[2 * i], c = x.at[2 * i + 1];
+                size_t l = x.at[i];
 
                 x.claims[i].label = l == SIZE_MAX ? NULL : x.text.data + l;
-                x.claims[i].country = c == SIZE_MAX ? NULL : x.text.data + c;
             }
         }
         if (rc != VG_OK)
