@@ -4,7 +4,9 @@
 // and resumes with Last-Event-ID half-way ("reconnect storm").  Prints one
 // JSON line: posted, expected and delivered deliveries, lost, duplicated,
 // latency p50/p99/max (from the POST being sent to the event arriving, so an
-// upper bound), achieved rate.  Node's standard library only.
+// upper bound), achieved rate.  After the writer stops, the subscribers
+// drain until their deliveries stop growing for 2 s (at most 60 s): what
+// is missing then is lost.  Node's standard library only.
 //
 // CONFIG: {base, writerKey, collections: [id...], rate, seconds, storm,
 //   workers, subs: [{key, collections: [i...] | null, kinds: [k...] | null}]}
@@ -23,7 +25,7 @@ const now = () => Number(process.hrtime.bigint() / 1000n) / 1000; // ms, one clo
 
 function subscriberThread({ base, subs, collections }) {
   const hist = new Uint32Array(NBUCKETS);
-  let maxLat = 0;
+  let maxLat = 0, lastAt = 0;
   class Sub {
     constructor(spec) {
       this.spec = spec;
@@ -70,7 +72,8 @@ function subscriberThread({ base, subs, collections }) {
         const sent = Number(ev.slice(n + 9, dash)), k = Number(ev.slice(dash + 1, end));
         this.last = ev.slice(4, ev.indexOf('\n'));
         if (!this.mark(k)) continue;
-        const l = now() - sent;
+        lastAt = now();
+        const l = lastAt - sent;
         if (l > maxLat) maxLat = l;
         hist[Math.min(NBUCKETS - 1, Math.max(0, Math.floor(l / BUCKET)))]++;
       }
@@ -81,7 +84,7 @@ function subscriberThread({ base, subs, collections }) {
   parentPort.on('message', (m) => {
     if (m === 'cut') for (const s of list) s.cut();
     if (m === 'report') {
-      parentPort.postMessage({ hist, maxLat, counts: list.map((s) => s.count), dups: list.reduce((a, s) => a + s.dups, 0) });
+      parentPort.postMessage({ hist, maxLat, lastAt, counts: list.map((s) => s.count), dups: list.reduce((a, s) => a + s.dups, 0) });
     }
   });
   parentPort.postMessage('ready');
@@ -147,11 +150,20 @@ if (!isMainThread) {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
   const elapsed = (now() - t0) / 1000;
-  await new Promise((r) => setTimeout(r, 3000)); // drain
+  // drain: until deliveries stop growing for 2 s (at most 60 s)
+  const report = () => Promise.all(workers.map((w) => new Promise((r) => { w.worker.once('message', r); w.worker.postMessage('report'); })));
+  let reps, last = -1, still = 0;
+  for (let t = 0; t < 60 && still < 2; t++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    reps = await report();
+    const got = reps.reduce((a, r) => a + r.counts.reduce((x, y) => x + y, 0), 0);
+    still = got === last ? still + 1 : 0;
+    last = got;
+  }
   const hist = new Float64Array(NBUCKETS);
   let maxLat = 0, delivered = 0, expected = 0, lost = 0, dups = 0;
-  for (const w of workers) {
-    const rep = await new Promise((r) => { w.worker.once('message', r); w.worker.postMessage('report'); });
+  for (const [wi, w] of workers.entries()) {
+    const rep = reps[wi];
     for (let b = 0; b < NBUCKETS; b++) hist[b] += rep.hist[b];
     maxLat = Math.max(maxLat, rep.maxLat);
     dups += rep.dups;
@@ -167,13 +179,14 @@ if (!isMainThread) {
     });
   }
   const n = hist.reduce((a, b) => a + b, 0);
+  const tEnd = Math.max(t0 + elapsed * 1000, ...reps.map((r) => r.lastAt)); // the last delivery
   const q = (p) => {
     let acc = 0;
     for (let b = 0; b < NBUCKETS; b++) if ((acc += hist[b]) > p * n) return ((b + 1) * BUCKET).toFixed(1);
     return 'n/a';
   };
   console.log(JSON.stringify({ subscribers: C.subs.length, target_rate: R, achieved_rate: Math.round(total / elapsed), posted: total,
-    expected, delivered, deliveries_per_s: Math.round(delivered / elapsed), lost, duplicated: dups,
+    expected, delivered, deliveries_per_s: Math.round(delivered / ((tEnd - t0) / 1000)), lost, duplicated: dups,
     p50_ms: q(0.5), p99_ms: q(0.99), max_ms: maxLat.toFixed(1), storm: !!STORM }));
   process.exit(0);
 }

@@ -44,6 +44,7 @@
 
 #define BATCH 256              /* events read from the store per fill */
 #define BUF_SOFT (256u * 1024) /* a fill stops once the buffer holds this */
+#define RING_SOFT (64u * 1024) /* the same from the window: refilled at memory speed */
 #define CHECK_US 1000000       /* the key is checked again this often */
 #define LIST_MAX 16            /* items per filter list */
 #define NOTIFY_US 100000       /* the notifier's period */
@@ -693,7 +694,7 @@ static int ring_notes(struct sub *s, struct vg_store *st, const struct http_ring
             VG_OK)
             return 1;
         *rank = n->rank;
-        if (s->out.len >= BUF_SOFT)
+        if (s->out.len >= RING_SOFT)
             return 1;
     }
     return 0;
@@ -741,8 +742,10 @@ static int fill_ring(struct sub *s, struct vg_store *st, int64_t now, struct vg_
 
             http_ring_id(e, s->org_id, enc, id_event, s->srv->stream);
             id_hex(enc, id);
-            rc = vg_buf_printf(&s->out, "id: %s\n", id);
-            if (rc == VG_OK)
+            id[32] = '\n';
+            if ((rc = vg_buf_reserve(&s->out, 5 + 32 + e->text_len)) == VG_OK &&
+                (rc = vg_buf_append(&s->out, "id: ", 4)) == VG_OK &&
+                (rc = vg_buf_append(&s->out, id, 33)) == VG_OK)
                 rc = vg_buf_append(&s->out, e->text, e->event_len);
             if (rc == VG_OK && s->locations && e->kind != VG_EV_DELETED &&
                 http_geo_locations(st, e->seq, &s->out, err) != VG_OK)
@@ -759,7 +762,7 @@ static int fill_ring(struct sub *s, struct vg_store *st, int64_t now, struct vg_
         if ((full = ring_notes(s, st, e, 0, &rank, &rc, err)) != 0)
             break;
         rank = -1;
-        full = s->out.len >= BUF_SOFT;
+        full = s->out.len >= RING_SOFT;
     }
     http_ring_unlock(r);
     if (rc != VG_OK) {
@@ -792,6 +795,10 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
     }
     s->out.len = 0;
     s->sent = 0;
+    if (s->out.cap > 2 * BUF_SOFT) { /* a big object went by: give its memory back */
+        vg_buf_cleanup(&s->out);
+        vg_buf_init(&s->out, 0);
+    }
     if (s->ending || ss->stopping)
         return MHD_CONTENT_READER_END_OF_STREAM;
     vg_error_clear(&err);
