@@ -455,9 +455,11 @@ enum vg_rc http_stream_body(const struct vg_object_row *row, struct vg_buf *b)
             json_array_append_new(d, json_string(ts));
         }
         json_decref(t);
-        text = json_dumps(json_pack("{s:s, s:s, s:o}", "type", row->type, "id", row->stix_id,
-                                    "deleted_versions", d),
-                          JSON_COMPACT);
+        /* the packed object owns d (s:o), and is ours to release */
+        t = json_pack("{s:s, s:s, s:o}", "type", row->type, "id", row->stix_id, "deleted_versions",
+                      d);
+        text = t ? json_dumps(t, JSON_COMPACT) : NULL;
+        json_decref(t);
         rc = text ? put_data(b, text, strlen(text)) : VG_NOMEM;
         free(text);
     } else {
