@@ -5,7 +5,7 @@
 // JSON line: posted, expected and delivered deliveries, lost, duplicated,
 // latency p50/p99/max (from the POST being sent to the event arriving, so an
 // upper bound), achieved rate.  After the writer stops, the subscribers
-// drain until their deliveries stop growing for 2 s (at most 60 s): what
+// drain until their deliveries stop growing for 2 s (at most 30 s): what
 // is missing then is lost.  Node's standard library only.
 //
 // CONFIG: {base, writerKey, collections: [id...], rate, seconds, storm,
@@ -150,10 +150,10 @@ if (!isMainThread) {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
   const elapsed = (now() - t0) / 1000;
-  // drain: until deliveries stop growing for 2 s (at most 60 s)
+  // drain: until deliveries stop growing for 2 s (at most 30 s)
   const report = () => Promise.all(workers.map((w) => new Promise((r) => { w.worker.once('message', r); w.worker.postMessage('report'); })));
   let reps, last = -1, still = 0;
-  for (let t = 0; t < 60 && still < 2; t++) {
+  for (let t = 0; t < 30 && still < 2; t++) {
     await new Promise((r) => setTimeout(r, 1000));
     reps = await report();
     const got = reps.reduce((a, r) => a + r.counts.reduce((x, y) => x + y, 0), 0);
