@@ -61,6 +61,7 @@ struct stream_state {
     struct sub *waiting; /* suspended subscribers */
     pthread_t notifier;
     int started, stopping;
+    unsigned long kicks, kicks_seen; /* commits signalled, and those the notifier has looked at */
     uint8_t id_key[16];
     int64_t heartbeat_us, retention_us;
     struct http_ring ring; /* recent events, shared (stream_ring.c) */
@@ -272,12 +273,15 @@ static void *notifier(void *arg)
                 MHD_resume_connection(s->conn);
             }
         }
-        if (!stop) { /* until the period ends or a commit here kicks */
+        /* until the period ends or a commit here kicks; one that came while
+         * the notifier was loading or resuming is not waited for */
+        if (!stop && ss->kicks == ss->kicks_seen) {
             struct timespec until;
 
             vg_time_deadline(NOTIFY_US, &until);
             pthread_cond_timedwait(&ss->kick, &ss->mu, &until);
         }
+        ss->kicks_seen = ss->kicks;
         pthread_mutex_unlock(&ss->mu);
         if (stop)
             break;
@@ -394,6 +398,7 @@ void http_stream_kick(struct server *srv)
     if (ss == NULL)
         return;
     pthread_mutex_lock(&ss->mu);
+    ss->kicks++;
     pthread_cond_signal(&ss->kick);
     pthread_mutex_unlock(&ss->mu);
 }
