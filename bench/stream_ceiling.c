@@ -121,6 +121,7 @@ int main(int argc, char **argv)
     }
     if (pipe(pipefd) != 0)
         return 1;
+    signal(SIGPIPE, SIG_IGN); /* the reader leaves first */
     pid = fork();
     if (pid == 0) { /* the reader: the load generator's share of the cores */
         struct epoll_event ev, evs[256];
