@@ -128,6 +128,8 @@ static const struct number_setting {
     {"limits", "burst_per_address", 1000000, OPT(burst_per_address)},
     {"stream", "heartbeat_s", 3600, OPT(stream_heartbeat_s)},
     {"stream", "retention_days", 36500, OPT(stream_retention_days)},
+    {"stream", "window_events", 1 << 22, OPT(stream_window_events)},
+    {"stream", "window_mib", 4096, OPT(stream_window_mib)},
     {"webhook", "timeout_s", 300, OPT(webhook_timeout_s)},
     {"webhook", "retry_base_ms", 3600000, OPT(webhook_retry_ms)},
 };
@@ -209,6 +211,12 @@ int vg_server_config_parse(const char *text, size_t len, const char *path, int r
             if (number_setting("", k, v, &s->so, err) != 1)
                 goto out;
         } else if ((strcmp(k, "limits") == 0 || strcmp(k, "stream") == 0) && json_is_object(v)) {
+            json_t *we = strcmp(k, "stream") == 0 ? json_object_get(v, "window_events") : NULL;
+
+            if (json_is_integer(we) && json_integer_value(we) == 0) {
+                s->so.stream_window_off = 1; /* no window: every subscriber reads the store */
+                json_object_del(v, "window_events");
+            }
             if (number_section(k, v, &s->so, err) != 0)
                 goto out;
         } else if (strcmp(k, "lookup") == 0 && json_is_object(v)) {

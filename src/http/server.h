@@ -44,6 +44,10 @@ struct vg_server_opts {
     size_t max_content_length;      /* largest request body; 0: VG_SERVER_MAX_CONTENT_LENGTH */
     unsigned stream_heartbeat_s;    /* 0: 15 */
     unsigned stream_retention_days; /* events older are not streamed; 0: 30 */
+    /* the stream's shared window of recent events (docs/stream.md) */
+    unsigned stream_window_events; /* 0: 65536 */
+    unsigned stream_window_mib;    /* 0: 32 */
+    int stream_window_off;         /* every subscriber reads the store */
     /* TLS (HTTPS) when both are set: PEM texts of the certificate chain and
      * of its private key, served through libmicrohttpd's TLS support. */
     const char *tls_cert_pem;

@@ -28,7 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 
 #include "common/hash.h"
 #include "common/log.h"
@@ -37,14 +39,21 @@
 #include "internal.h"
 #include "model/obs.h"
 #include "model/uuid.h"
+#include "policy/policy.h"
+#include "stream_ring.h"
 
 #define BATCH 256              /* events read from the store per fill */
 #define BUF_SOFT (256u * 1024) /* a fill stops once the buffer holds this */
+#define RING_SOFT (64u * 1024) /* the same from the window: refilled at memory speed */
 #define CHECK_US 1000000       /* the key is checked again this often */
 #define LIST_MAX 16            /* items per filter list */
 #define NOTIFY_US 100000       /* the notifier's period */
 #define NOTES_MAX 64           /* watch-list notifications per fill */
 #define RANK_SHIFT 48          /* an id's sequence number: rank << 48 | seq */
+#define RING_EXAMINE 4096      /* ring entries looked at per fill */
+#define FILL_ROUNDS 8          /* fills per reader call while they find nothing to send */
+#define RING_EVENTS 65536      /* the window's default bounds */
+#define RING_MIB 32
 
 struct stream_state {
     pthread_mutex_t mu;
@@ -52,9 +61,11 @@ struct stream_state {
     struct sub *waiting; /* suspended subscribers */
     pthread_t notifier;
     int started;
-    atomic_int stopping; /* read by the readers without mu */
+    atomic_int stopping;             /* read by the readers without mu */
+    unsigned long kicks, kicks_seen; /* commits signalled, and those the notifier has looked at */
     uint8_t id_key[16];
     int64_t heartbeat_us, retention_us;
+    struct http_ring ring; /* recent events, shared (stream_ring.c) */
 };
 
 struct sub {
@@ -85,28 +96,76 @@ struct sub {
     struct vg_buf out;
     size_t sent;
     int ending, suspended;
+    int in_ring; /* reads the shared window (else the store) */
     struct sub *next, *prev;
 };
 
 /* ---- opaque event ids --------------------------------------------------- */
 
-static int id_crypt(const uint8_t key[16], const uint8_t in[16], uint8_t out[16], int enc)
-{
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    int n = 0, ok;
+/*
+ * One cipher context per thread and direction, keyed once: a context per id
+ * cost an allocation and a key schedule for every event sent.  The
+ * contexts go with their thread (pthread key destructor).
+ */
+struct id_ctx {
+    EVP_CIPHER_CTX *c[2]; /* decrypt, encrypt */
+    uint8_t key[16];
+    int ready;
+};
 
-    if (c == NULL)
-        return -1;
-    ok = EVP_CipherInit_ex(c, EVP_aes_128_ecb(), NULL, key, NULL, enc) == 1 &&
-         EVP_CIPHER_CTX_set_padding(c, 0) == 1 && EVP_CipherUpdate(c, out, &n, in, 16) == 1 &&
-         n == 16;
-    EVP_CIPHER_CTX_free(c);
-    return ok ? 0 : -1;
+static pthread_key_t id_tls;
+static pthread_once_t id_once = PTHREAD_ONCE_INIT;
+
+static void id_ctx_free(void *p)
+{
+    struct id_ctx *x = p;
+
+    EVP_CIPHER_CTX_free(x->c[0]);
+    EVP_CIPHER_CTX_free(x->c[1]);
+    vg_wipe(x, sizeof(*x));
+    free(x);
 }
 
-static void id_make(const struct stream_state *ss, int64_t seq, int64_t org, int rank, char out[33])
+static void id_tls_make(void)
 {
-    uint8_t in[16], enc[16];
+    pthread_key_create(&id_tls, id_ctx_free);
+}
+
+static int id_crypt(const uint8_t key[16], const uint8_t in[16], uint8_t out[16], int enc)
+{
+    struct id_ctx *x;
+    int n = 0, i;
+
+    pthread_once(&id_once, id_tls_make);
+    if ((x = pthread_getspecific(id_tls)) == NULL) {
+        if ((x = calloc(1, sizeof(*x))) == NULL)
+            return -1;
+        if (pthread_setspecific(id_tls, x) != 0) {
+            free(x);
+            return -1;
+        }
+    }
+    if (!x->ready || CRYPTO_memcmp(x->key, key, 16) != 0) {
+        x->ready = 0;
+        for (i = 0; i < 2; i++) {
+            if (x->c[i] == NULL && (x->c[i] = EVP_CIPHER_CTX_new()) == NULL)
+                return -1;
+            if (EVP_CipherInit_ex(x->c[i], EVP_aes_128_ecb(), NULL, key, NULL, i) != 1 ||
+                EVP_CIPHER_CTX_set_padding(x->c[i], 0) != 1)
+                return -1;
+        }
+        memcpy(x->key, key, 16);
+        x->ready = 1;
+    }
+    /* ECB without padding keeps no state between whole blocks */
+    return EVP_CipherUpdate(x->c[enc ? 1 : 0], out, &n, in, 16) == 1 && n == 16 ? 0 : -1;
+}
+
+/* The encrypted id of (seq with rank, org); zeros if the cipher fails. */
+static void id_enc(const struct stream_state *ss, int64_t seq, int64_t org, int rank,
+                   uint8_t enc[16])
+{
+    uint8_t in[16];
     int i;
 
     seq |= (int64_t)rank << RANK_SHIFT;
@@ -115,9 +174,33 @@ static void id_make(const struct stream_state *ss, int64_t seq, int64_t org, int
         in[8 + i] = (uint8_t)((uint64_t)org >> (56 - 8 * i));
     }
     if (id_crypt(ss->id_key, in, enc, 1) != 0)
-        memset(enc, 0, sizeof(enc));
-    for (i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", enc[i]);
+        memset(enc, 0, 16);
+}
+
+static void id_hex(const uint8_t enc[16], char out[33])
+{
+    static const char hex[] = "0123456789abcdef";
+    int i;
+
+    for (i = 0; i < 16; i++) {
+        out[2 * i] = hex[enc[i] >> 4];
+        out[2 * i + 1] = hex[enc[i] & 15];
+    }
+    out[32] = '\0';
+}
+
+static void id_make(const struct stream_state *ss, int64_t seq, int64_t org, int rank, char out[33])
+{
+    uint8_t enc[16];
+
+    id_enc(ss, seq, org, rank, enc);
+    id_hex(enc, out);
+}
+
+/* An event's own id (rank 0), for the ring's cache. */
+static void id_event(const void *ctx, int64_t seq, int64_t org, uint8_t out[16])
+{
+    id_enc(ctx, seq, org, 0, out);
 }
 
 /* The sequence number inside an id of this organisation's, or -1; *rank
@@ -168,12 +251,17 @@ static void *notifier(void *arg)
             st = NULL;
         if (st != NULL && vg_store_head(st, &head, &err) != VG_OK)
             head = 0;
+        if (st != NULL && head > 0) /* each new event read once, for everyone */
+            http_ring_load(&ss->ring, st, head);
         now = vg_time_now_us();
         pthread_mutex_lock(&ss->mu);
         stop = ss->stopping;
         for (s = ss->waiting; s; s = nx) {
+            /* a subscriber inside the window waits for the window's head */
+            int64_t avail = ss->ring.on && s->cursor >= ss->ring.base ? ss->ring.head : head;
+
             nx = s->next;
-            if (stop || head > s->cursor || now >= s->next_heartbeat_us ||
+            if (stop || avail > s->cursor || now >= s->next_heartbeat_us ||
                 now >= s->next_check_us) {
                 if (s->prev)
                     s->prev->next = s->next;
@@ -186,12 +274,15 @@ static void *notifier(void *arg)
                 MHD_resume_connection(s->conn);
             }
         }
-        if (!stop) { /* until the period ends or a commit here kicks */
+        /* until the period ends or a commit here kicks; one that came while
+         * the notifier was loading or resuming is not waited for */
+        if (!stop && ss->kicks == ss->kicks_seen) {
             struct timespec until;
 
             vg_time_deadline(NOTIFY_US, &until);
             pthread_cond_timedwait(&ss->kick, &ss->mu, &until);
         }
+        ss->kicks_seen = ss->kicks;
         pthread_mutex_unlock(&ss->mu);
         if (stop)
             break;
@@ -213,6 +304,18 @@ enum vg_rc http_stream_start(struct server *srv, struct vg_error *err)
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     pthread_mutex_init(&ss->mu, NULL);
     pthread_cond_init(&ss->kick, NULL);
+    if (http_ring_init(
+            &ss->ring,
+            srv->opts->stream_window_off      ? 0
+            : srv->opts->stream_window_events ? srv->opts->stream_window_events
+                                              : RING_EVENTS,
+            (size_t)(srv->opts->stream_window_mib ? srv->opts->stream_window_mib : RING_MIB)
+                << 20) != VG_OK) {
+        pthread_cond_destroy(&ss->kick);
+        pthread_mutex_destroy(&ss->mu);
+        free(ss);
+        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    }
     ss->heartbeat_us =
         (int64_t)(srv->opts->stream_heartbeat_s ? srv->opts->stream_heartbeat_s : 15) * 1000000;
     ss->retention_us =
@@ -253,6 +356,7 @@ enum vg_rc http_stream_start(struct server *srv, struct vg_error *err)
     ss->started = 1;
     return VG_OK;
 fail:
+    http_ring_cleanup(&ss->ring);
     pthread_cond_destroy(&ss->kick);
     pthread_mutex_destroy(&ss->mu);
     free(ss);
@@ -278,6 +382,7 @@ void http_stream_free(struct server *srv)
 
     if (ss == NULL)
         return;
+    http_ring_cleanup(&ss->ring);
     pthread_cond_destroy(&ss->kick);
     pthread_mutex_destroy(&ss->mu);
     vg_wipe(ss->id_key, sizeof(ss->id_key));
@@ -294,13 +399,14 @@ void http_stream_kick(struct server *srv)
     if (ss == NULL)
         return;
     pthread_mutex_lock(&ss->mu);
+    ss->kicks++;
     pthread_cond_signal(&ss->kick);
     pthread_mutex_unlock(&ss->mu);
 }
 
 /* ---- one subscriber -------------------------------------------------------- */
 
-static const char *event_name(enum vg_event_kind k)
+const char *http_stream_event_name(enum vg_event_kind k)
 {
     switch (k) {
     case VG_EV_ADDED:
@@ -335,6 +441,37 @@ static enum vg_rc put_data(struct vg_buf *b, const char *text, size_t len)
         i += n + 1;
     }
     return rc;
+}
+
+enum vg_rc http_stream_body(const struct vg_object_row *row, struct vg_buf *b)
+{
+    enum vg_rc rc;
+
+    if (row->event_kind == VG_EV_DELETED) {
+        /* what was deleted, never the tombstone's recorded audience */
+        json_t *t = json_loadb(row->json, row->json_len, 0, NULL), *d = json_array(), *v;
+        size_t i;
+        char *text;
+
+        json_array_foreach(json_object_get(t, "deleted"), i, v)
+        {
+            char ts[VG_TIME_TEXT_MAX];
+
+            vg_time_format_us(json_integer_value(v), ts);
+            json_array_append_new(d, json_string(ts));
+        }
+        json_decref(t);
+        /* the packed object owns d (s:o), and is ours to release */
+        t = json_pack("{s:s, s:s, s:o}", "type", row->type, "id", row->stix_id, "deleted_versions",
+                      d);
+        text = t ? json_dumps(t, JSON_COMPACT) : NULL;
+        json_decref(t);
+        rc = text ? put_data(b, text, strlen(text)) : VG_NOMEM;
+        free(text);
+    } else {
+        rc = put_data(b, row->json, row->json_len);
+    }
+    return rc == VG_OK ? vg_buf_putc(b, '\n') : rc;
 }
 
 struct fill {
@@ -391,37 +528,16 @@ static int event_cb(void *ctx, const struct vg_object_row *row)
     f->pos_rowid = row->seq;
     f->pos_rank = 0;
     id_make(s->srv->stream, row->seq, s->org_id, 0, id);
-    rc = vg_buf_printf(&s->out, "id: %s\nevent: %s\n", id, event_name(row->event_kind));
-    if (rc == VG_OK && row->event_kind == VG_EV_DELETED) {
-        /* what was deleted, never the tombstone's recorded audience */
-        json_t *t = json_loadb(row->json, row->json_len, 0, NULL), *d = json_array(), *v;
-        size_t i;
-        char *text;
-
-        json_array_foreach(json_object_get(t, "deleted"), i, v)
-        {
-            char ts[VG_TIME_TEXT_MAX];
-
-            vg_time_format_us(json_integer_value(v), ts);
-            json_array_append_new(d, json_string(ts));
-        }
-        json_decref(t);
-        text = json_dumps(json_pack("{s:s, s:s, s:o}", "type", row->type, "id", row->stix_id,
-                                    "deleted_versions", d),
-                          JSON_COMPACT);
-        rc = text ? put_data(&s->out, text, strlen(text)) : VG_NOMEM;
-        free(text);
-    } else if (rc == VG_OK) {
+    rc = vg_buf_printf(&s->out, "id: %s\nevent: %s\n", id, http_stream_event_name(row->event_kind));
+    if (rc == VG_OK && s->locations && row->event_kind != VG_EV_DELETED) {
         struct vg_error gerr;
 
         vg_error_clear(&gerr);
-        if (s->locations && http_geo_locations(f->st, row->rowid, &s->out, &gerr) != VG_OK)
+        if (http_geo_locations(f->st, row->rowid, &s->out, &gerr) != VG_OK)
             rc = gerr.code;
-        if (rc == VG_OK)
-            rc = put_data(&s->out, row->json, row->json_len);
     }
     if (rc == VG_OK)
-        rc = vg_buf_putc(&s->out, '\n');
+        rc = http_stream_body(row, &s->out);
     if (rc == VG_OK && s->out.len >= BUF_SOFT)
         f->full = 1;
     return rc != VG_OK || s->out.len >= BUF_SOFT;
@@ -446,6 +562,12 @@ static enum vg_rc fill(struct sub *s, struct vg_store *st, struct vg_error *err)
      * those of the cursor's event not yet sent); the window may shrink so
      * that each of its events has all of them */
     upto = head;
+    /* a catch-up stops where the window starts, and goes on from it */
+    http_ring_rdlock(&s->srv->stream->ring);
+    if (s->srv->stream->ring.on && s->cursor < s->srv->stream->ring.base &&
+        s->srv->stream->ring.base < upto)
+        upto = s->srv->stream->ring.base;
+    http_ring_unlock(&s->srv->stream->ring);
     if ((rc = http_notes_window(st, s->org_id, s->cursor,
                                 s->cursor_rank < 0 ? NOTES_MAX * 1024 : s->cursor_rank, &upto,
                                 fl->notes, NOTES_MAX, &fl->nnotes, err)) != VG_OK) {
@@ -504,6 +626,163 @@ static enum vg_rc fill(struct sub *s, struct vg_store *st, struct vg_error *err)
     return VG_OK;
 }
 
+/* ---- the shared window ------------------------------------------------------ */
+
+static int has_str(const char *const *list, size_t n, const char *v)
+{
+    size_t i;
+
+    for (i = 0; v && i < n; i++)
+        if (strcmp(list[i], v) == 0)
+            return 1;
+    return 0;
+}
+
+/* The subscriber's filters on a ring entry: the conditions
+ * vg_store_scan_objects adds to the events' SQL, one for one (but
+ * jurisdiction, which reads the store: see fill_ring). */
+static int ring_match(const struct sub *s, const struct http_ring_ev *e, int64_t oldest_us)
+{
+    size_t i, j;
+    int ok;
+
+    if (e->date_added_us <= oldest_us) /* retention: added_after_us */
+        return 0;
+    if (s->ntypes && !has_str(s->types, s->ntypes, e->type))
+        return 0;
+    if (s->has_max_tlp && e->tlp > s->max_tlp)
+        return 0;
+    if (s->ncollections) {
+        for (ok = 0, i = 0; i < s->ncollections; i++)
+            ok |= s->collections[i] == e->collection_id;
+        if (!ok)
+            return 0;
+    }
+    if (s->nkinds && e->kind != VG_EV_DELETED) { /* deletions pass: their claims are erased */
+        for (ok = 0, i = 0; i < s->nkinds; i++)
+            ok |= (unsigned)s->kinds[i] < 32 && (e->kinds >> s->kinds[i] & 1);
+        if (!ok)
+            return 0;
+    }
+    if (s->nlabels && e->kind != VG_EV_DELETED) {
+        for (ok = 0, i = 0; !ok && i < e->nclaims; i++)
+            ok = has_str(s->labels, s->nlabels, e->labels[i]);
+        if (!ok)
+            return 0;
+    }
+    if (s->ngroups) { /* the audience (a deletion's recorded one) names one */
+        for (ok = 0, i = 0; !ok && i < s->ngroups; i++)
+            for (j = 0; !ok && j < e->naud; j++)
+                ok = s->groups[i] == e->aud[j];
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+/* The owner's notifications of e from rank `after` on; 1 when the buffer
+ * is full (*rank: the last one sent) or on an error (*rc). */
+static int ring_notes(struct sub *s, struct vg_store *st, const struct http_ring_ev *e, int after,
+                      int *rank, enum vg_rc *rc, struct vg_error *err)
+{
+    size_t i;
+    char id[33];
+
+    for (i = 0; i < e->nnotes; i++) {
+        const struct http_ring_note *n = &e->notes[i];
+        struct http_note note;
+
+        if (n->org_id != s->org_id || n->rank <= after)
+            continue;
+        note.id = n->id;
+        note.rowid = e->seq;
+        note.rank = n->rank;
+        id_make(s->srv->stream, e->seq, s->org_id, n->rank, id);
+        if ((*rc = http_note_event(st, s->org_id, s->tok, s->ntok, &note, id, &s->out, err)) !=
+            VG_OK)
+            return 1;
+        *rank = n->rank;
+        if (s->out.len >= RING_SOFT)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * The next events from the shared window.  0: the ring does not cover the
+ * cursor (read the store); 1: done, s->out holds what there was (maybe
+ * nothing: wait for the loader); -1: an error (err).
+ */
+static int fill_ring(struct sub *s, struct vg_store *st, int64_t now, struct vg_error *err)
+{
+    struct http_ring *r = &s->srv->stream->ring;
+    int64_t oldest = now - s->srv->stream->retention_us, seq = s->cursor;
+    int rank = s->cursor_rank, full = 0;
+    enum vg_rc rc = VG_OK;
+    size_t i, examined = 0;
+
+    /* Where an observable is located changes after its event (an
+     * enrichment refresh): only the store knows it now, so a jurisdiction
+     * filter reads the store. */
+    if (s->geo.n)
+        return 0;
+    http_ring_rdlock(r);
+    /* the cursor's own event must be there while some of its
+     * notifications remain to be sent */
+    if (!r->on || seq < r->base || (seq == r->base && rank >= 0)) {
+        http_ring_unlock(r);
+        return 0;
+    }
+    for (i = http_ring_find(r, seq); !full && i < r->count && examined < RING_EXAMINE; i++) {
+        struct http_ring_ev *e = http_ring_at(r, i);
+
+        if (e->seq == seq) { /* the cursor's event: what remains of its notifications */
+            if (rank >= 0 && (full = ring_notes(s, st, e, rank, &rank, &rc, err)) != 0)
+                break;
+            rank = -1;
+            continue;
+        }
+        examined++;
+        if (ring_match(s, e, oldest) && http_ring_visible(e, s->tok, s->ntok)) {
+            uint8_t enc[16];
+            char id[33];
+            size_t at = s->out.len;
+
+            http_ring_id(e, s->org_id, enc, id_event, s->srv->stream);
+            id_hex(enc, id);
+            id[32] = '\n';
+            if ((rc = vg_buf_reserve(&s->out, 5 + 32 + e->text_len)) == VG_OK &&
+                (rc = vg_buf_append(&s->out, "id: ", 4)) == VG_OK &&
+                (rc = vg_buf_append(&s->out, id, 33)) == VG_OK)
+                rc = vg_buf_append(&s->out, e->text, e->event_len);
+            if (rc == VG_OK && s->locations && e->kind != VG_EV_DELETED &&
+                http_geo_locations(st, e->seq, &s->out, err) != VG_OK)
+                rc = err->code;
+            if (rc == VG_OK)
+                rc = vg_buf_append(&s->out, e->text + e->event_len, e->text_len - e->event_len);
+            if (rc != VG_OK) {
+                s->out.len = at;
+                break;
+            }
+        }
+        seq = e->seq;
+        rank = 0;
+        if ((full = ring_notes(s, st, e, 0, &rank, &rc, err)) != 0)
+            break;
+        rank = -1;
+        full = s->out.len >= RING_SOFT;
+    }
+    http_ring_unlock(r);
+    if (rc != VG_OK) {
+        if (err->code == VG_OK)
+            vg_error_set(err, rc, NULL, "out of memory");
+        return -1;
+    }
+    s->cursor = seq;
+    s->cursor_rank = rank;
+    return 1;
+}
+
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct sub *s = cls;
@@ -511,6 +790,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
     struct vg_store *st;
     struct vg_error err;
     int64_t now;
+    int filled, rounds;
 
     (void)pos;
     if (s->out.len > s->sent) {
@@ -523,6 +803,10 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
     }
     s->out.len = 0;
     s->sent = 0;
+    if (s->out.cap > 2 * BUF_SOFT) { /* a big object went by: give its memory back */
+        vg_buf_cleanup(&s->out);
+        vg_buf_init(&s->out, 0);
+    }
     if (s->ending || ss->stopping)
         return MHD_CONTENT_READER_END_OF_STREAM;
     vg_error_clear(&err);
@@ -542,8 +826,26 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
         s->ntok = vg_policy_tokens(&who.principal, s->tok);
         s->next_check_us = now + CHECK_US;
     }
-    if (fill(s, st, &err) != VG_OK)
-        return MHD_CONTENT_READER_END_WITH_ERROR;
+    /* Events from the window, or from the store while the cursor is older
+     * than the window; stretches with nothing for this subscriber are
+     * passed over at once, and a catch-up that reaches the window goes on
+     * from it. */
+    for (rounds = 0; rounds < FILL_ROUNDS && s->out.len == 0; rounds++) {
+        int64_t was = s->cursor;
+        int was_rank = s->cursor_rank;
+
+        if ((filled = fill_ring(s, st, now, &err)) < 0)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        if ((filled == 1) != s->in_ring) {
+            s->in_ring = filled == 1;
+            vg_log(VG_LOG_INFO, "stream", "key=%s reads the %s after %" PRId64, s->key_id,
+                   s->in_ring ? "window" : "store", s->cursor);
+        }
+        if (filled == 0 && fill(s, st, &err) != VG_OK)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (s->cursor == was && s->cursor_rank == was_rank)
+            break; /* nothing more now */
+    }
     if (s->out.len == 0 && now >= s->next_heartbeat_us)
         vg_buf_puts(&s->out, ": keep-alive\n\n");
     if (s->out.len > 0) {

@@ -211,6 +211,13 @@ enum vg_rc vg_store_scan_objects(struct vg_store *st, const struct vg_object_fil
     return st->ops->scan_objects(st, f, cb, ctx, err);
 }
 
+enum vg_rc vg_store_scan_events(struct vg_store *st, int64_t after, size_t limit,
+                                int64_t erased_since, vg_event_cb cb, void *ctx,
+                                struct vg_error *err)
+{
+    return st->ops->scan_events(st, after, limit, erased_since, cb, ctx, err);
+}
+
 enum vg_rc vg_store_scan_observables(struct vg_store *st, const struct vg_obs_filter *f,
                                      vg_obs_cb cb, void *ctx, struct vg_error *err)
 {
@@ -394,6 +401,13 @@ enum vg_rc vg_store_notify_scan(struct vg_store *st, const struct vg_notify_filt
                                 vg_notify_cb cb, void *ctx, struct vg_error *err)
 {
     return st->ops->notify_scan(st, f, cb, ctx, err);
+}
+
+enum vg_rc vg_store_notify_positions(struct vg_store *st, int64_t after_id, int64_t upto_rowid,
+                                     size_t limit, vg_notify_position_cb cb, void *ctx,
+                                     struct vg_error *err)
+{
+    return st->ops->notify_positions(st, after_id, upto_rowid, limit, cb, ctx, err);
 }
 
 enum vg_rc vg_store_notify_pending(struct vg_store *st, int64_t now_us, const int64_t *skip,

@@ -262,6 +262,46 @@ struct vg_object_filter {
 typedef int (*vg_object_cb)(void *ctx, const struct vg_object_row *row);
 
 /*
+ * The event log as a shared in-memory window reads it (the live stream,
+ * docs/stream.md): every event in sequence order whoever may see it, with
+ * what deciding visibility and the stream's filters needs.  Reads of the
+ * window decide with vg_policy_visible() what the store decides with
+ * vg_object_filter.events, so they must see the same facts: the audience as
+ * stored (aud0 and the other tokens; for a deletion, the tokens recorded
+ * in its JSON), whether a version has been erased since, and each claim's
+ * observable kind and label.  (Not locations: enrichment changes after the
+ * event, when a refresh runs, so only the store can answer for them at the
+ * moment of sending.)  Strings and arrays are borrowed for the duration of
+ * the callback.
+ */
+struct vg_event_claim {
+    enum vg_obs_kind kind;
+    const char *label; /* NULL: none */
+};
+struct vg_event_row {
+    struct vg_object_row row; /* json: "" for an erased version */
+    int erased;               /* a version deleted since: no audience, no claims */
+    const vg_token *audience; /* who may see it; a deletion: who could see what it erased */
+    size_t naudience;
+    const struct vg_event_claim *claims;
+    size_t nclaims;
+    /* A deletion: the versions of its object (same id and contributor)
+     * numbered from erased_since up to it that are erased now. */
+    const int64_t *erased_rowids;
+    size_t nerased;
+};
+typedef int (*vg_event_cb)(void *ctx, const struct vg_event_row *ev);
+
+/* Where a watch-list notification sits in the event sequence: the event that
+ * caused it (vg_store_notify_positions). */
+struct vg_notify_position {
+    int64_t id; /* hub-wide, increasing with object_rowid */
+    int64_t org_id;
+    int64_t object_rowid;
+};
+typedef int (*vg_notify_position_cb)(void *ctx, const struct vg_notify_position *p);
+
+/*
  * Deleting versions of an object (TAXII "Delete an Object").  Only the
  * contributor's own versions go; which ones: those among the versions the
  * requester can see that match every filter given (all of them by default).
@@ -608,6 +648,9 @@ struct vg_store_ops {
                                 size_t *deleted, int64_t *seq, struct vg_error *err);
     enum vg_rc (*scan_objects)(struct vg_store *st, const struct vg_object_filter *f,
                                vg_object_cb cb, void *ctx, struct vg_error *err);
+    enum vg_rc (*scan_events)(struct vg_store *st, int64_t after, size_t limit,
+                              int64_t erased_since, vg_event_cb cb, void *ctx,
+                              struct vg_error *err);
     enum vg_rc (*scan_observables)(struct vg_store *st, const struct vg_obs_filter *f, vg_obs_cb cb,
                                    void *ctx, struct vg_error *err);
     enum vg_rc (*scan_sightings)(struct vg_store *st, const vg_token *tokens, size_t ntokens,
@@ -674,6 +717,9 @@ struct vg_store_ops {
                              struct vg_error *err);
     enum vg_rc (*notify_scan)(struct vg_store *st, const struct vg_notify_filter *f,
                               vg_notify_cb cb, void *ctx, struct vg_error *err);
+    enum vg_rc (*notify_positions)(struct vg_store *st, int64_t after_id, int64_t upto_rowid,
+                                   size_t limit, vg_notify_position_cb cb, void *ctx,
+                                   struct vg_error *err);
     enum vg_rc (*notify_pending)(struct vg_store *st, int64_t now_us, const int64_t *skip,
                                  size_t nskip, size_t limit, int64_t *ids, int64_t *orgs, size_t *n,
                                  struct vg_error *err);
@@ -784,6 +830,15 @@ enum vg_rc vg_store_delete_object(struct vg_store *st, const struct vg_delete_re
                                   size_t *deleted, int64_t *seq, struct vg_error *err);
 enum vg_rc vg_store_scan_objects(struct vg_store *st, const struct vg_object_filter *f,
                                  vg_object_cb cb, void *ctx, struct vg_error *err);
+/* Events numbered above `after`, at most limit (0: no limit), in order,
+ * each with its audience, claims and erasure (struct vg_event_row); a
+ * deletion lists the versions of its object from erased_since that are
+ * erased.  No policy applies: for the stream's window, which applies it to
+ * each event it sends.  Call inside a read snapshot (vg_store_read_begin) to
+ * see one state.  A non-zero return from cb stops the scan. */
+enum vg_rc vg_store_scan_events(struct vg_store *st, int64_t after, size_t limit,
+                                int64_t erased_since, vg_event_cb cb, void *ctx,
+                                struct vg_error *err);
 enum vg_rc vg_store_scan_observables(struct vg_store *st, const struct vg_obs_filter *f,
                                      vg_obs_cb cb, void *ctx, struct vg_error *err);
 /* Every value the hub holds numbered above `after`, in order, whoever
@@ -942,6 +997,13 @@ enum vg_rc vg_store_notify_add(struct vg_store *st, const struct vg_notify_new *
                                struct vg_error *err);
 enum vg_rc vg_store_notify_scan(struct vg_store *st, const struct vg_notify_filter *f,
                                 vg_notify_cb cb, void *ctx, struct vg_error *err);
+/* Every organisation's notifications with id above after_id caused by events
+ * up to upto_rowid, in id order (which is their events' order: a
+ * notification is written in its event's transaction), at most limit (0: no
+ * limit).  Positions only: nothing about the objects. */
+enum vg_rc vg_store_notify_positions(struct vg_store *st, int64_t after_id, int64_t upto_rowid,
+                                     size_t limit, vg_notify_position_cb cb, void *ctx,
+                                     struct vg_error *err);
 enum vg_rc vg_store_notify_pending(struct vg_store *st, int64_t now_us, const int64_t *skip,
                                    size_t nskip, size_t limit, int64_t *ids, int64_t *orgs,
                                    size_t *n, struct vg_error *err);

@@ -85,6 +85,9 @@ enum vg_rc sq_watch_hook_get(struct vg_store *st, int64_t org_id, struct vg_watc
 enum vg_rc sq_notify_add(struct vg_store *st, const struct vg_notify_new *n, struct vg_error *err);
 enum vg_rc sq_notify_scan(struct vg_store *st, const struct vg_notify_filter *f, vg_notify_cb cb,
                           void *ctx, struct vg_error *err);
+enum vg_rc sq_notify_positions(struct vg_store *st, int64_t after_id, int64_t upto_rowid,
+                               size_t limit, vg_notify_position_cb cb, void *ctx,
+                               struct vg_error *err);
 enum vg_rc sq_notify_pending(struct vg_store *st, int64_t now_us, const int64_t *skip, size_t nskip,
                              size_t limit, int64_t *ids, int64_t *orgs, size_t *n,
                              struct vg_error *err);

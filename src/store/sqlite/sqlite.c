@@ -2068,6 +2068,199 @@ static enum vg_rc sq_scan_objects(struct vg_store *st, const struct vg_object_fi
     return rc;
 }
 
+/*
+ * The event log for the stream's shared window (vg_store_scan_events): every
+ * row after `after`, with the facts event_visible_sql and the stream's
+ * filters look at - the audience (aud0 and object_audience; a deletion's
+ * recorded one through the same json_each as the SQL), the claims with
+ * their kind and label, and for a deletion which of its object's
+ * versions are erased.  The main statement stays open while the others
+ * run, so on one handle they all read the same snapshot.
+ */
+struct ev_scratch {
+    vg_token *aud;
+    size_t naud, capaud;
+    struct vg_event_claim *claims;
+    size_t *at; /* label of claim i: offset into text (SIZE_MAX: NULL) */
+    size_t nclaims, capclaims, capat;
+    int64_t *erased;
+    size_t nerased, caperased;
+    struct vg_buf text;
+};
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    size_t n = *cap ? *cap : 8;
+    void *q;
+
+    if (need <= *cap)
+        return 0;
+    while (n < need)
+        n *= 2;
+    if ((q = realloc(*p, n * size)) == NULL)
+        return -1;
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+static enum vg_rc ev_text(struct ev_scratch *x, sqlite3_stmt *q, int col, size_t *at)
+{
+    const unsigned char *t = sqlite3_column_text(q, col);
+
+    *at = SIZE_MAX;
+    if (t == NULL)
+        return VG_OK;
+    *at = x->text.len;
+    return vg_buf_append(&x->text, t, (size_t)sqlite3_column_bytes(q, col) + 1);
+}
+
+static enum vg_rc sq_scan_events(struct vg_store *st, int64_t after, size_t limit,
+                                 int64_t erased_since, vg_event_cb cb, void *ctx,
+                                 struct vg_error *err)
+{
+    static const char *const sql[] = {
+        "SELECT rowid, seq, stix_id, type, created_us, modified_us, date_added_us, revoked, tlp, "
+        "org_id, collection_id, json, event_kind, aud0, id_hash FROM object WHERE rowid > ?1 "
+        "ORDER BY rowid LIMIT ?2",
+        "SELECT token FROM object_audience WHERE object_rowid = ?1",
+        "SELECT j.value FROM json_each(?1, '$.audience') j",
+        "SELECT ob.kind, c.label FROM claim c JOIN observable ob ON ob.id = c.obs_id WHERE "
+        "c.object_rowid = ?1",
+        "SELECT rowid FROM object WHERE id_hash = ?1 AND stix_id = ?2 AND org_id = ?3 AND "
+        "rowid >= ?4 AND rowid < ?5 AND aud0 = 0 AND event_kind <> ?6",
+    };
+    struct sq *s = sq_of(st);
+    sqlite3_stmt *q[5];
+    struct ev_scratch x;
+    enum vg_rc rc = VG_OK;
+    size_t i;
+    int r = SQLITE_DONE, stop = 0;
+
+    for (i = 0; i < 5; i++)
+        if ((q[i] = prep(s, sql[i], err)) == NULL)
+            return err->code;
+    memset(&x, 0, sizeof(x));
+    vg_buf_init(&x.text, 0);
+    sqlite3_bind_int64(q[0], 1, after);
+    sqlite3_bind_int64(q[0], 2, limit ? (sqlite3_int64)limit : INT64_MAX);
+    while (!stop && rc == VG_OK && (r = sqlite3_step(q[0])) == SQLITE_ROW) {
+        struct vg_event_row ev;
+        struct vg_object_row *row = &ev.row;
+        int64_t aud0 = sqlite3_column_int64(q[0], 13);
+        int sr = SQLITE_DONE;
+
+        memset(&ev, 0, sizeof(ev));
+        row->rowid = sqlite3_column_int64(q[0], 0);
+        row->seq = sqlite3_column_int64(q[0], 1);
+        row->stix_id = (const char *)sqlite3_column_text(q[0], 2);
+        row->type = (const char *)sqlite3_column_text(q[0], 3);
+        row->created_us = sqlite3_column_int64(q[0], 4);
+        row->modified_us = sqlite3_column_int64(q[0], 5);
+        row->date_added_us = sqlite3_column_int64(q[0], 6);
+        row->revoked = sqlite3_column_int(q[0], 7);
+        row->tlp = (enum vg_tlp)sqlite3_column_int(q[0], 8);
+        row->org_id = sqlite3_column_int64(q[0], 9);
+        row->collection_id = sqlite3_column_int64(q[0], 10);
+        row->json = (const char *)sqlite3_column_text(q[0], 11);
+        row->json_len = (size_t)sqlite3_column_bytes(q[0], 11);
+        row->event_kind = (enum vg_event_kind)sqlite3_column_int(q[0], 12);
+        if (row->json == NULL)
+            row->json = "";
+        x.naud = x.nclaims = x.nerased = 0;
+        vg_buf_reset(&x.text);
+        if (row->event_kind == VG_EV_DELETED) {
+            /* who could see what it erased, as group_sql and
+             * event_visible_sql read it: integers of $.audience */
+            sqlite3_bind_text(q[2], 1, row->json, (int)row->json_len, SQLITE_STATIC);
+            while ((sr = sqlite3_step(q[2])) == SQLITE_ROW) {
+                if (sqlite3_column_type(q[2], 0) != SQLITE_INTEGER)
+                    continue;
+                if (grow((void **)&x.aud, &x.capaud, x.naud + 1, sizeof(*x.aud)) != 0) {
+                    rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+                    break;
+                }
+                x.aud[x.naud++] = (vg_token)sqlite3_column_int64(q[2], 0);
+            }
+            sqlite3_reset(q[2]);
+            if (rc == VG_OK && sr != SQLITE_DONE)
+                rc = db_error(s, err, "deletion audience");
+            sqlite3_bind_int64(q[4], 1, sqlite3_column_int64(q[0], 14));
+            sqlite3_bind_text(q[4], 2, row->stix_id, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(q[4], 3, row->org_id);
+            sqlite3_bind_int64(q[4], 4, erased_since);
+            sqlite3_bind_int64(q[4], 5, row->rowid);
+            sqlite3_bind_int(q[4], 6, (int)VG_EV_DELETED);
+            while (rc == VG_OK && (sr = sqlite3_step(q[4])) == SQLITE_ROW) {
+                if (grow((void **)&x.erased, &x.caperased, x.nerased + 1, sizeof(*x.erased)) != 0)
+                    rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+                else
+                    x.erased[x.nerased++] = sqlite3_column_int64(q[4], 0);
+            }
+            sqlite3_reset(q[4]);
+            if (rc == VG_OK && sr != SQLITE_DONE)
+                rc = db_error(s, err, "erased versions");
+        } else if (aud0 == 0) {
+            ev.erased = 1; /* no audience, no claims, no content */
+        } else {
+            if (grow((void **)&x.aud, &x.capaud, 1, sizeof(*x.aud)) != 0)
+                rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+            else
+                x.aud[x.naud++] = (vg_token)aud0;
+            sqlite3_bind_int64(q[1], 1, row->rowid);
+            while (rc == VG_OK && (sr = sqlite3_step(q[1])) == SQLITE_ROW) {
+                if (grow((void **)&x.aud, &x.capaud, x.naud + 1, sizeof(*x.aud)) != 0)
+                    rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+                else
+                    x.aud[x.naud++] = (vg_token)sqlite3_column_int64(q[1], 0);
+            }
+            sqlite3_reset(q[1]);
+            if (rc == VG_OK && sr != SQLITE_DONE)
+                rc = db_error(s, err, "audience");
+            sqlite3_bind_int64(q[3], 1, row->rowid);
+            while (rc == VG_OK && (sr = sqlite3_step(q[3])) == SQLITE_ROW) {
+                size_t n = x.nclaims;
+
+                if (grow((void **)&x.claims, &x.capclaims, n + 1, sizeof(*x.claims)) != 0 ||
+                    grow((void **)&x.at, &x.capat, n + 1, sizeof(*x.at)) != 0) {
+                    rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+                    break;
+                }
+                x.claims[n].kind = (enum vg_obs_kind)sqlite3_column_int(q[3], 0);
+                if ((rc = ev_text(&x, q[3], 1, &x.at[n])) != VG_OK)
+                    vg_error_set(err, rc, NULL, "out of memory");
+                x.nclaims++;
+            }
+            sqlite3_reset(q[3]);
+            if (rc == VG_OK && sr != SQLITE_DONE)
+                rc = db_error(s, err, "claims");
+            for (i = 0; rc == VG_OK && i < x.nclaims; i++) {
+                size_t l = x.at[i];
+
+                x.claims[i].label = l == SIZE_MAX ? NULL : x.text.data + l;
+            }
+        }
+        if (rc != VG_OK)
+            break;
+        ev.audience = x.aud;
+        ev.naudience = x.naud;
+        ev.claims = x.claims;
+        ev.nclaims = x.nclaims;
+        ev.erased_rowids = x.erased;
+        ev.nerased = x.nerased;
+        stop = cb(ctx, &ev);
+    }
+    if (rc == VG_OK && !stop && r != SQLITE_DONE)
+        rc = db_error(s, err, "scan events");
+    sqlite3_reset(q[0]);
+    free(x.aud);
+    free(x.claims);
+    free(x.at);
+    free(x.erased);
+    vg_buf_cleanup(&x.text);
+    return rc;
+}
+
 static enum vg_rc sq_scan_observables(struct vg_store *st, const struct vg_obs_filter *f,
                                       vg_obs_cb cb, void *ctx, struct vg_error *err)
 {
@@ -2689,6 +2882,7 @@ static const struct vg_store_ops sqlite_ops = {
     .put_object = sq_put_object,
     .delete_object = sq_delete_object,
     .scan_objects = sq_scan_objects,
+    .scan_events = sq_scan_events,
     .scan_observables = sq_scan_observables,
     .scan_sightings = sq_scan_sightings,
     .head = sq_head,
@@ -2721,6 +2915,7 @@ static const struct vg_store_ops sqlite_ops = {
     .watch_hook_get = sq_watch_hook_get,
     .notify_add = sq_notify_add,
     .notify_scan = sq_notify_scan,
+    .notify_positions = sq_notify_positions,
     .notify_pending = sq_notify_pending,
     .notify_attempt = sq_notify_attempt,
     .delivery_scan = sq_delivery_scan,

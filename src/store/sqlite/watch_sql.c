@@ -252,6 +252,38 @@ enum vg_rc sq_notify_add(struct vg_store *st, const struct vg_notify_new *n, str
     return done(s, q, err, "notification");
 }
 
+enum vg_rc sq_notify_positions(struct vg_store *st, int64_t after_id, int64_t upto_rowid,
+                               size_t limit, vg_notify_position_cb cb, void *ctx,
+                               struct vg_error *err)
+{
+    struct sq *s = (struct sq *)st;
+    sqlite3_stmt *q;
+    int r;
+
+    /* the primary key's order, which is the events' order (notifications
+     * are written in their event's transaction, after it) */
+    q = sq_prep(s,
+                "SELECT id, org_id, object_rowid FROM notification WHERE id > ?1 AND "
+                "object_rowid <= ?2 ORDER BY id LIMIT ?3",
+                err);
+    if (q == NULL)
+        return err->code;
+    sqlite3_bind_int64(q, 1, after_id);
+    sqlite3_bind_int64(q, 2, upto_rowid);
+    sqlite3_bind_int64(q, 3, limit ? (sqlite3_int64)limit : INT64_MAX);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        struct vg_notify_position p;
+
+        p.id = sqlite3_column_int64(q, 0);
+        p.org_id = sqlite3_column_int64(q, 1);
+        p.object_rowid = sqlite3_column_int64(q, 2);
+        if (cb(ctx, &p))
+            break;
+    }
+    sqlite3_reset(q);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? VG_OK : sq_db_error(s, err, "notifications");
+}
+
 #define NCOLS                                                                                      \
     "n.id, n.seq, n.org_id, n.asset_kind, n.asset, n.created_us, n.hook_state, n.attempts, "       \
     "n.next_attempt_us, n.obs_kind, n.obs_value, n.rule, o.stix_id, o.type, o.tlp, o.org_id, "     \

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The stream's shared window of recent events against the store's reads
+# (docs/stream.md): two servers on one hub, one with the window (W) and one
+# without (S, every subscriber reads the store), answer the same
+# subscriptions - every filter, two partners, notifications, versions that
+# tighten or widen an object, deletions of a later version - with the same
+# bytes, whether they start before the window (W reads the store, then joins
+# the window) or inside it.  Then policy at send time from the window: a
+# version already in the window is not sent once a later one hides it, and
+# a partner leaving a group stops receiving from it.
+source "$(dirname "$0")/lib/common.bash"
+command -v curl >/dev/null || skip_all "curl not installed"
+T="application/taxii+json;version=2.1"
+"$VIGIE" init --name op >/dev/null
+for o in A B C; do "$VIGIE" org add $o --kind vendor >/dev/null; done
+for g in g h; do "$VIGIE" group add $g >/dev/null; done
+"$VIGIE" group members g --add A >/dev/null
+"$VIGIE" group members g --add B >/dev/null
+"$VIGIE" group members h --add A >/dev/null
+"$VIGIE" group members h --add C >/dev/null
+key() { "$VIGIE" key create --org "$1" --scopes read,write --json | jq -r .secret; }
+kA=$(key A) kB=$(key B) kC=$(key C)
+feed=$("$VIGIE" collection add feed --read community --write org:A --json | jq -r .id)
+other=$("$VIGIE" collection add other --read community --write org:A --json | jq -r .id)
+"$VIGIE" watch add --org B network 198.18.7.0/24 >/dev/null
+"$VIGIE" watch add --org C network 198.18.7.0/26 >/dev/null
+
+n=0
+imp() { # imp VALUE [import options...]: one observable as a plain list
+  n=$((n + 1))
+  echo "$1" >"$TMP/v$n.txt"
+  "$VIGIE" import --as A "${@:2}" "$TMP/v$n.txt" >/dev/null 2>&1
+}
+ind() { # ind N MODIFIED TLP [options...]: an indicator (ipv4 198.18.3.N) with versions
+  printf '{"type":"indicator","spec_version":"2.1","id":"indicator--%08d-0000-4000-8000-000000000000","created":"2026-01-01T00:00:00Z","modified":"%s","pattern":"[ipv4-addr:value = '"'"'198.18.3.%d'"'"']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}' \
+    "$1" "$2" "$1" >"$TMP/i$1.json"
+  "$VIGIE" import --as A --tlp "$3" "${@:4}" "$TMP/i$1.json" >/dev/null 2>&1
+}
+workload() { # workload TAG: every kind of event the filters and the policy tell apart
+  local t=$1
+  imp "198.18.1.$t" --tlp clear --collection feed --label emotet
+  imp "evil-$t.com" --tlp green --collection other --label qakbot
+  imp "$(printf '%064d' "$t")" --tlp amber --group g --collection feed
+  imp "http://198.18.2.$t/x" --tlp amber --group h --collection feed --label emotet
+  imp "198.18.7.$t" --tlp clear --collection feed                   # notifies B and C
+  imp "198.18.7.$((t + 100))" --tlp red --share-with B --collection feed # notifies B
+  imp "198.18.4.$t" --tlp red --collection other                    # A's alone
+}
+
+workload 1 # before the servers: W reads these from the store
+ind 1 2026-01-01T00:00:00Z clear --collection feed
+start2() { # start2 NAME CONFIG: a server on a free port, its port in ${NAME}_PORT
+  "$VIGIE" serve --listen 127.0.0.1:0 --config "$2" >"$TMP/$1.out" 2>"$TMP/$1.log" &
+  eval "${1}_PID=$!"
+  for _ in $(seq 1 1200); do grep -q listening "$TMP/$1.out" 2>/dev/null && break; sleep 0.05; done
+  eval "${1}_PORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$TMP/$1.out")"
+}
+echo '{"stream": {"heartbeat_s": 1}}' >"$TMP/w.json"
+echo '{"stream": {"heartbeat_s": 1, "window_events": 0}}' >"$TMP/s.json"
+start2 W "$TMP/w.json"
+start2 S "$TMP/s.json"
+trap 'kill ${W_PID:-} ${S_PID:-} 2>/dev/null || true; rm -rf "$TMP"' EXIT
+[ -n "$W_PORT" ] && [ -n "$S_PORT" ] || { not_ok "both servers started"; finish; exit 1; }
+sleep 0.5 # the window starts at the head
+
+# while the window holds them: more of everything, and objects that change
+workload 2
+ind 1 2026-02-01T00:00:00Z amber --group g --collection feed # tightened: C loses every version
+ind 2 2026-01-01T00:00:00Z red --collection feed
+ind 2 2026-02-01T00:00:00Z clear --collection feed # widened: everyone, this version
+ind 3 2026-01-01T00:00:00Z clear --collection feed
+ind 3 2026-02-01T00:00:00Z red --collection feed # hides the first from B and C...
+ind 4 2026-01-01T00:00:00Z clear --collection other
+workload 3
+ind 4 2026-02-01T00:00:00Z amber --group h --collection other # tightened in the window: B loses it
+del() { # del ID MODIFIED: A deletes one version
+  curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Accept: $T" -H "Authorization: Bearer $kA" \
+    "http://127.0.0.1:$W_PORT/taxii2/root/collections/$feed/objects/$1/?match%5Bversion%5D=$2"
+}
+eq "a later version deleted" 200 "$(del indicator--00000003-0000-4000-8000-000000000000 2026-02-01T00:00:00.000Z)"
+workload 4 # ... until that one is deleted: then it is an event again
+
+# the same subscriptions on both servers, from the start and from the middle
+subs=("" "types=indicator" "kinds=ipv4" "kinds=domain,sha256" "max_tlp=green" "max_tlp=amber"
+  "collections=$feed" "collections=$other" "labels=emotet" "labels=qakbot,emotet"
+  "types=indicator&kinds=url&max_tlp=amber&labels=emotet")
+get() { # get PORT KEY QUERY [LAST-EVENT-ID] > file: the stream until it is idle, no comments
+  curl -sN --max-time 3 -H "Authorization: Bearer $2" ${4:+-H "Last-Event-ID: $4"} \
+    "http://127.0.0.1:$1/api/v1/stream?$3" | grep -v '^:' || true
+}
+i=0
+pids=()
+waitall() { [ ${#pids[@]} -eq 0 ] || wait "${pids[@]}"; pids=(); } # not the servers
+for k in A B C; do
+  eval "key=\$k$k"
+  for q in "${subs[@]}" "groups=g" "groups=h"; do
+    [ "$k$q" = "Bgroups=h" ] || [ "$k$q" = "Cgroups=g" ] && continue
+    i=$((i + 1))
+    get "$W_PORT" "$key" "from=0&$q" >"$TMP/w$i" &
+    pids+=($!)
+    get "$S_PORT" "$key" "from=0&$q" >"$TMP/s$i" &
+    pids+=($!)
+    echo "$k $q" >"$TMP/q$i"
+    [ -n "$q" ] || eval "all$k=$i" # the unfiltered one
+  done
+  waitall
+done
+same=0 events=0
+for j in $(seq 1 "$i"); do
+  if cmp -s "$TMP/w$j" "$TMP/s$j"; then
+    same=$((same + 1))
+  else
+    not_ok "window and store differ for $(cat "$TMP/q$j")"
+    diff "$TMP/w$j" "$TMP/s$j" | head -10 || true
+  fi
+  events=$((events + $(grep -c '^id: ' "$TMP/w$j" || true)))
+done
+eq "from the start: the window sends what the store sends, byte for byte ($i subscriptions)" "$i" "$same"
+check "... and those are many events ($events)" test "$events" -gt 200
+check "... the notifications among them" grep -q '^event: notification' "$TMP/w$allB"
+check "... and the deletion" grep -q '^event: deleted' "$TMP/w$allA"
+check "W read the window" grep -q 'reads the window' "$TMP/W.log"
+check "S never did" bash -c "! grep -q 'reads the window' '$TMP/S.log'"
+ids() { grep -o 'indicator--0000000[0-9]' "$1" | sort | uniq -c | xargs; }
+eq "C: neither version of an object tightened to g, the widened one's clear version" \
+  "1 indicator--00000002 1 indicator--00000003 2 indicator--00000004" "$(ids "$TMP/w$allC")"
+eq "B: neither version of the object tightened to h inside the window" \
+  "2 indicator--00000001 1 indicator--00000002 1 indicator--00000003" "$(ids "$TMP/w$allB")"
+
+# from every position of the middle (events and notifications), inside the window
+# B's ids after the first one inside the window, and the ones around notifications
+mids=$( (grep '^id: ' "$TMP/w$allB" | sed -n "20,\$p" | awk 'NR % 7 == 1'
+  grep -B2 '^event: notification' "$TMP/w$allB" | grep '^id: ') | cut -c5- | sort -u)
+same=0 m=0
+for id in $mids; do
+  m=$((m + 1))
+  get "$W_PORT" "$kB" "" "$id" >"$TMP/wm$m" &
+  pids+=($!)
+  get "$S_PORT" "$kB" "" "$id" >"$TMP/sm$m" &
+  pids+=($!)
+done
+waitall
+for j in $(seq 1 "$m"); do cmp -s "$TMP/wm$j" "$TMP/sm$j" && same=$((same + 1)); done
+eq "from the middle: the same ($m positions)" "$m" "$same"
+check "... one of them a notification's" bash -c \
+  "grep -B2 '^event: notification' '$TMP/w$allB' | grep '^id: ' | cut -c5- | grep -qxF -f <(echo '$mids' | tr ' ' '\n')"
+
+# --- policy at send time from the window
+# B stalls (reads nothing) after an event; a version that hides from B what is
+# after it then arrives: B, reading on, never gets what it hid.
+pos=$(grep '^id: ' "$TMP/w$allB" | tail -1 | cut -c5-)
+ind 5 2026-01-01T00:00:00Z clear --collection feed
+ind 6 2026-01-01T00:00:00Z clear --collection feed
+ind 5 2026-02-01T00:00:00Z red --collection feed
+sleep 0.5
+get "$W_PORT" "$kB" "" "$pos" >"$TMP/w_tight"
+eq "a version in the window, hidden by a later one: not sent" \
+  "1 indicator--00000006" "$(ids "$TMP/w_tight")"
+check "... read from the window" grep -q "reads the window" "$TMP/W.log"
+"$VIGIE" group members g --remove B >/dev/null
+sleep 1.2 # keys and groups are checked again every second
+get "$W_PORT" "$kB" "" "$pos" >"$TMP/w_after"
+get "$S_PORT" "$kB" "" "$pos" >"$TMP/s_after"
+eq "out of the group, from the window as from the store" "$(cat "$TMP/s_after")" "$(cat "$TMP/w_after")"
+get "$W_PORT" "$kB" "from=0" >"$TMP/w_all"
+get "$S_PORT" "$kB" "from=0" >"$TMP/s_all"
+check "B's whole history now, window and store alike" cmp -s "$TMP/w_all" "$TMP/s_all"
+check "... without the group's events" bash -c "! grep -q '0000000000000000000000000000000000000000000000000000000000000002' '$TMP/w_all'"
+kill -TERM "$W_PID" "$S_PID"
+wait "$W_PID" || true
+wait "$S_PID" || true
+finish
