@@ -101,47 +101,53 @@ enum vg_rc vg_buf_printf(struct vg_buf *b, const char *fmt, ...)
 
 enum vg_rc vg_buf_json_str(struct vg_buf *b, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    enum vg_rc rc;
-    size_t i;
+    static const char hex[] = "0123456789ABCDEF";
+    size_t i, from = 0, mark = b->len;
 
-    if ((rc = vg_buf_putc(b, '"')) != VG_OK)
-        return rc;
+    if (vg_buf_reserve(b, n + 2) != VG_OK)
+        return VG_NOMEM;
+    b->data[b->len++] = '"';
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        char esc[7];
-        const char *out = NULL;
-        size_t outlen = 2;
+        char esc[6] = {'\\', 0, '0', '0', 0, 0};
+        size_t elen = 2;
 
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
         switch (c) {
         case '"':
-            out = "\\\"";
-            break;
         case '\\':
-            out = "\\\\";
+            esc[1] = (char)c;
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
             break;
         case '\n':
-            out = "\\n";
+            esc[1] = 'n';
             break;
         case '\r':
-            out = "\\r";
+            esc[1] = 'r';
             break;
         case '\t':
-            out = "\\t";
+            esc[1] = 't';
             break;
         default:
-            if (c < 0x20) {
-                memcpy(esc, "\\u00", 4);
-                esc[4] = hex[c >> 4];
-                esc[5] = hex[c & 15];
-                esc[6] = '\0';
-                out = esc;
-                outlen = 6;
-            }
+            esc[1] = 'u';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            elen = 6;
         }
-        rc = out ? vg_buf_append(b, out, outlen) : vg_buf_putc(b, (char)c);
-        if (rc != VG_OK)
-            return rc;
+        if (vg_buf_append(b, s + from, i - from) != VG_OK || vg_buf_append(b, esc, elen) != VG_OK)
+            goto nomem;
+        from = i + 1;
     }
-    return vg_buf_putc(b, '"');
+    if (vg_buf_append(b, s + from, n - from) != VG_OK || vg_buf_putc(b, '"') != VG_OK)
+        goto nomem;
+    return VG_OK;
+nomem:
+    b->len = mark;
+    return VG_NOMEM;
 }

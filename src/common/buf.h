@@ -30,7 +30,10 @@ enum vg_rc vg_buf_puts(struct vg_buf *b, const char *s);
 enum vg_rc vg_buf_putc(struct vg_buf *b, char c);
 enum vg_rc vg_buf_printf(struct vg_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Append s as a JSON string literal, quotes included. s must be valid UTF-8. */
+/* Append s as a JSON string literal, quotes included, escaped as jansson
+ * escapes (\" \\ \b \f \n \r \t, other control characters as \u00XX in
+ * upper-case hex, the rest as is).  s must be valid UTF-8.  Nothing is
+ * appended on failure. */
 enum vg_rc vg_buf_json_str(struct vg_buf *b, const char *s, size_t n);
 
 #endif

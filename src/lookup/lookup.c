@@ -511,16 +511,14 @@ static int dump_to_buf(const char *p, size_t n, void *arg)
 
 /*
  * Append s[0..n) as a JSON string exactly as jansson writes it with
- * JSON_COMPACT (its escapes: \" \\ \b \f \n \r \t, other control characters
- * as \u00XX in upper-case hex, everything else as is), so that a line written
- * here and one jansson dumps are the same bytes.  Text with bytes above 0x7F
- * is handed to jansson itself (it checks the UTF-8).  0, -1 out of memory,
+ * JSON_COMPACT, so that a line written here and one jansson dumps are the
+ * same bytes: ASCII by vg_buf_json_str (jansson's escapes), text with bytes
+ * above 0x7F by jansson itself (it checks the UTF-8).  0, -1 out of memory,
  * 1 when jansson refuses it (not UTF-8): nothing appended.
  */
 static int put_string(struct vg_buf *out, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t i, from = 0, mark = out->len;
+    size_t i, mark = out->len;
 
     for (i = 0; i < n && (unsigned char)s[i] < 0x80; i++)
         ;
@@ -536,54 +534,7 @@ static int put_string(struct vg_buf *out, const char *s, size_t n)
             out->len = mark;
         return rc == 0 ? 0 : -1;
     }
-    if (vg_buf_reserve(out, n + 2) != VG_OK)
-        return -1;
-    out->data[out->len++] = '"';
-    for (i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        char esc[6] = {'\\', 0, '0', '0', 0, 0};
-        size_t elen = 2;
-
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
-            continue;
-        switch (ch) {
-        case '"':
-        case '\\':
-            esc[1] = (char)ch;
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        default:
-            esc[1] = 'u';
-            esc[4] = hex[ch >> 4];
-            esc[5] = hex[ch & 15];
-            elen = 6;
-        }
-        if (vg_buf_append(out, s + from, i - from) != VG_OK ||
-            vg_buf_append(out, esc, elen) != VG_OK) {
-            out->len = mark;
-            return -1;
-        }
-        from = i + 1;
-    }
-    if (vg_buf_append(out, s + from, n - from) != VG_OK || vg_buf_putc(out, '"') != VG_OK) {
-        out->len = mark;
-        return -1;
-    }
-    return 0;
+    return vg_buf_json_str(out, s, n) == VG_OK ? 0 : -1;
 }
 
 /*
