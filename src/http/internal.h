@@ -98,6 +98,10 @@ struct vg_store *http_worker_store(struct server *srv, struct vg_error *err);
 struct vg_store *http_writer_take(struct server *srv, struct vg_error *err);
 void http_writer_give(struct server *srv);
 
+/* Queue text[0..len) (malloc'ed; freed here, also on failure) as the
+ * answer, of the given media type. */
+enum MHD_Result http_send_text(struct MHD_Connection *conn, struct request *rq, unsigned status,
+                               const char *type, char *text, size_t len, const char *www_auth);
 /* Queue doc (reference stolen) as the answer, of the given media type. */
 enum MHD_Result http_send_doc(struct MHD_Connection *conn, struct request *rq, unsigned status,
                               const char *type, json_t *doc, const char *www_auth);

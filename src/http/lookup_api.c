@@ -407,7 +407,9 @@ static void batch_free(void *cls)
     free(b);
 }
 
-/* GET ?value=V: the key, the value set and the look-up in one snapshot. */
+/* GET ?value=V: the key, the value set, the warning lists and the look-up
+ * in one snapshot (http_lookup_begin); the answer is the line
+ * vg_lookup_line writes, without its line break. */
 static enum MHD_Result get_one(struct server *srv, struct vg_store *st, struct MHD_Connection *conn,
                                struct request *rq)
 {
@@ -415,28 +417,30 @@ static enum MHD_Result get_one(struct server *srv, struct vg_store *st, struct M
     vg_token tok[VG_POLICY_TOKENS_MAX];
     struct vg_auth who;
     struct vg_error err;
-    json_t *doc = NULL;
+    struct vg_lookup_opts opts;
+    struct vg_wl_set *wl;
+    struct vg_buf line;
     enum vg_rc rc;
 
-    /* synced before the snapshot is taken, so that the snapshot holds at
-     * least what the set does */
-    struct vg_lookup_opts opts = lookup_opts(srv, st, 0);
-
     vg_error_clear(&err);
-    if (vg_store_read_begin(st, &err) != VG_OK)
+    vg_buf_init(&line, 0);
+    if (http_lookup_begin(srv, st, 0, &opts, &wl, &err) != VG_OK)
         return http_send_error(conn, rq, &err);
     if ((rc = http_authenticate(st, conn, VG_SCOPE_READ, &who, &err)) == VG_OK && v == NULL)
         rc = vg_error_set(&err, VG_INVALID, "value", "give the value to look up: ?value=...");
     if (rc == VG_OK) {
         opts.requester_org = who.org.id;
         opts.requester_is_operator = who.org.is_operator;
-        rc = vg_lookup(st, &opts, tok, vg_policy_tokens(&who.principal, tok), v, strlen(v), &doc,
-                       &err);
+        rc = vg_lookup_line(st, &opts, tok, vg_policy_tokens(&who.principal, tok), v, strlen(v),
+                            &line, &err);
     }
-    vg_store_read_end(st);
-    if (rc != VG_OK)
+    http_lookup_end(st, wl);
+    if (rc != VG_OK) {
+        vg_buf_cleanup(&line);
         return http_send_error(conn, rq, &err);
-    return http_send_json(conn, rq, MHD_HTTP_OK, doc, NULL);
+    }
+    /* the buffer's bytes become the answer's */
+    return http_send_text(conn, rq, MHD_HTTP_OK, "application/json", line.data, line.len - 1, NULL);
 }
 
 enum MHD_Result http_lookup(struct server *srv, struct MHD_Connection *conn, struct request *rq,

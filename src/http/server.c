@@ -97,18 +97,16 @@ enum vg_rc http_authenticate(struct vg_store *st, struct MHD_Connection *conn, u
     return http_ratelimit_after_auth(conn, rc, rc == VG_OK ? who->key.id : NULL, err);
 }
 
-/* Answer doc (reference stolen) as JSON of the given media type. */
-enum MHD_Result http_send_doc(struct MHD_Connection *conn, struct request *rq, unsigned status,
-                              const char *type, json_t *doc, const char *www_auth)
+/* Answer text[0..len) (malloc'ed, ownership taken) as the given media type. */
+enum MHD_Result http_send_text(struct MHD_Connection *conn, struct request *rq, unsigned status,
+                               const char *type, char *text, size_t len, const char *www_auth)
 {
-    char *text = json_dumps(doc, JSON_COMPACT);
     struct MHD_Response *resp;
     enum MHD_Result r;
 
-    json_decref(doc);
     if (text == NULL)
         return MHD_NO; /* out of memory: libmicrohttpd closes the connection */
-    resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     if (resp == NULL) {
         free(text);
         return MHD_NO;
@@ -121,6 +119,16 @@ enum MHD_Result http_send_doc(struct MHD_Connection *conn, struct request *rq, u
     r = MHD_queue_response(conn, status, resp);
     MHD_destroy_response(resp);
     return r;
+}
+
+/* Answer doc (reference stolen) as JSON of the given media type. */
+enum MHD_Result http_send_doc(struct MHD_Connection *conn, struct request *rq, unsigned status,
+                              const char *type, json_t *doc, const char *www_auth)
+{
+    char *text = json_dumps(doc, JSON_COMPACT);
+
+    json_decref(doc);
+    return http_send_text(conn, rq, status, type, text, text ? strlen(text) : 0, www_auth);
 }
 
 enum MHD_Result http_send_json(struct MHD_Connection *conn, struct request *rq, unsigned status,

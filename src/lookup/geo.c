@@ -35,15 +35,20 @@ void vg_lookup_geo_note(struct vg_lookup_geo_best *b, const struct vg_obs_row *r
     b->source = row->geo_source;
 }
 
-json_t *vg_lookup_geo_json(const struct vg_lookup_geo_best *b)
+void vg_lookup_geo_put(const struct vg_lookup_geo_best *b, struct vg_lk_out *o)
 {
     static const char *const sources[] = {"", "mmdb", "cctld", "related"};
 
-    if (b->rank == 0)
-        return NULL;
-    return json_pack("{s:o, s:o, s:o, s:s}", "country",
-                     b->country[0] ? json_string(b->country) : json_null(), "asn",
-                     b->asn ? json_integer(b->asn) : json_null(), "as_name",
-                     b->as_name[0] ? json_string(b->as_name) : json_null(), "located_by",
-                     sources[b->source <= VG_GEO_RELATED ? b->source : 0]);
+    vg_lk_raw(o, "{\"country\":");
+    vg_lk_cstr(o, b->country[0] ? b->country : NULL);
+    vg_lk_raw(o, ",\"asn\":");
+    if (b->asn)
+        vg_lk_int(o, b->asn);
+    else
+        vg_lk_raw(o, "null");
+    vg_lk_raw(o, ",\"as_name\":");
+    vg_lk_cstr(o, b->as_name[0] ? b->as_name : NULL);
+    vg_lk_raw(o, ",\"located_by\":");
+    vg_lk_cstr(o, sources[b->source <= VG_GEO_RELATED ? b->source : 0]);
+    vg_lk_raw(o, "}");
 }

@@ -5,10 +5,9 @@
 #ifndef VG_LOOKUP_GEO_H
 #define VG_LOOKUP_GEO_H
 
-#include <jansson.h>
-
 #include "common/error.h"
 #include "store/store.h"
+#include "text.h"
 
 /* The best location among an indicator's observable rows: the databases'
  * over a related address's over a ccTLD's. */
@@ -24,7 +23,7 @@ struct vg_lookup_geo_best {
  * of its contributions: the location costs no query of its own). */
 void vg_lookup_geo_note(struct vg_lookup_geo_best *b, const struct vg_obs_row *row);
 
-/* The "location" object of b; NULL when it has none (or out of memory). */
-json_t *vg_lookup_geo_json(const struct vg_lookup_geo_best *b);
+/* Write the "location" object of b (one with rank above 0) to o. */
+void vg_lookup_geo_put(const struct vg_lookup_geo_best *b, struct vg_lk_out *o);
 
 #endif

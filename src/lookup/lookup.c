@@ -18,7 +18,9 @@
 
 #include <arpa/inet.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
@@ -38,18 +40,33 @@
 struct ctx {
     struct vg_store *st;
     const struct vg_lookup_opts *opts;
+    const struct vg_wl_set *wl; /* the warning lists (NULL: none) */
+    const vg_token *tokens;
+    size_t ntokens;
+    const struct vg_obs *query; /* the canonical queried value */
     int64_t now_us;
-    json_t *contributions;   /* of the candidate being read */
-    size_t ncontrib;         /* its visible contributions, listed or not */
+    struct vg_lk_out contrib; /* the listed contributions of the candidate being read */
+    size_t ncontrib;          /* its visible contributions, listed or not */
+    size_t nlisted;
     double factor;           /* of its rule: 1 for exact, else VG_LOOKUP_INDIRECT */
     double half_life_us;     /* of its kind */
     int counts;              /* its contributions count in corroboration and score */
     int64_t orgs[ORGS_MAX];  /* distinct contributing organisations */
     double weight[ORGS_MAX]; /* each one's strongest contribution (score) */
     size_t norgs;
-    json_t *labels;                /* distinct labels (malware families), at most LABELS_MAX */
-    struct vg_lookup_geo_best geo; /* of the candidate being read */
-    json_t *location;              /* of the exact match (the answer's) */
+    struct vg_lk_out matches; /* the matches' objects, comma-separated */
+    size_t nmatches;
+    /* the sightings of the queried value when one of the matches is the
+     * value itself (its bytes in matches, from, len: none when len is 0),
+     * and whether there is such a match */
+    size_t same_from, same_len;
+    int same;
+    struct vg_lk_out labels; /* distinct labels (malware families) as JSON strings */
+    struct vg_buf label_raw; /* the same, each NUL-terminated, for the comparison */
+    size_t nlabels;
+    const char *contents;               /* the answer's "contents" note, if any */
+    struct vg_lookup_geo_best geo;      /* of the candidate being read */
+    struct vg_lookup_geo_best location; /* of the exact match (the answer's): rank 0 none */
     struct vg_error *err;
     /* Probing only: the candidates' keys in the value set are collected
      * (keys), nothing is read; held counts those that could not be
@@ -90,16 +107,6 @@ static double weight(const struct ctx *c, const struct vg_obs_row *row, int expi
     return w * c->factor;
 }
 
-static json_t *time_or_null(int64_t us)
-{
-    char t[VG_TIME_TEXT_MAX];
-
-    if (us == 0)
-        return json_null();
-    vg_time_format_us(us, t);
-    return json_string(t);
-}
-
 /* The contributor's name as the requester may see it. */
 static const char *shown_name(const struct ctx *c, const struct vg_obs_row *row)
 {
@@ -116,7 +123,6 @@ static int contribution_cb(void *arg, const struct vg_obs_row *row)
     double w = weight(c, row, expired);
     size_t i, max = c->opts && c->opts->max_contributions ? c->opts->max_contributions
                                                           : VG_LOOKUP_MAX_CONTRIBUTIONS;
-    json_t *one;
 
     vg_lookup_geo_note(&c->geo, row);
     for (i = 0; c->counts && i < c->norgs && c->orgs[i] != row->org_id; i++)
@@ -129,31 +135,46 @@ static int contribution_cb(void *arg, const struct vg_obs_row *row)
     } else if (i < c->norgs && w > c->weight[i]) {
         c->weight[i] = w;
     }
-    if (c->counts && row->label && json_array_size(c->labels) < LABELS_MAX) {
-        json_t *l;
-        size_t k;
+    if (c->counts && row->label && c->nlabels < LABELS_MAX) {
+        const char *l = c->label_raw.data;
+        size_t k, n = strlen(row->label);
         int seen = 0;
 
-        json_array_foreach(c->labels, k, l)
-        {
-            seen |= strcmp(json_string_value(l), row->label) == 0;
+        for (k = 0; k < c->nlabels && !seen; k++, l += strlen(l) + 1)
+            seen = strcmp(l, row->label) == 0;
+        if (!seen && vg_buf_append(&c->label_raw, row->label, n + 1) == VG_OK) {
+            if (c->nlabels++ > 0)
+                vg_lk_raw(&c->labels, ",");
+            vg_lk_str(&c->labels, row->label, n);
+        } else if (!seen) {
+            c->labels.rc = VG_NOMEM;
         }
-        if (!seen)
-            json_array_append_new(c->labels, json_string(row->label));
     }
     if (c->ncontrib++ >= max)
         return 0; /* counted and scored, not listed: a value reported thousands of times */
-    one =
-        json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "organisation", shown_name(c, row),
-                  "object", row->stix_id, "tlp", vg_tlp_name(row->tlp), "confidence",
-                  row->confidence >= 0 ? json_integer(row->confidence) : json_null(), "first_seen",
-                  time_or_null(row->first_seen_us), "last_seen", time_or_null(row->last_seen_us),
-                  "label", row->label ? json_string(row->label) : json_null(), "added",
-                  time_or_null(row->date_added_us));
-    if (one && expired)
-        json_object_set_new(one, "expired", json_true());
-    json_array_append_new(c->contributions, one);
-    return 0;
+    if (c->nlisted++ > 0)
+        vg_lk_raw(&c->contrib, ",");
+    vg_lk_raw(&c->contrib, "{\"organisation\":");
+    vg_lk_cstr(&c->contrib, shown_name(c, row));
+    vg_lk_raw(&c->contrib, ",\"object\":");
+    vg_lk_cstr(&c->contrib, row->stix_id ? row->stix_id : "");
+    vg_lk_raw(&c->contrib, ",\"tlp\":");
+    vg_lk_cstr(&c->contrib, vg_tlp_name(row->tlp));
+    vg_lk_raw(&c->contrib, ",\"confidence\":");
+    if (row->confidence >= 0)
+        vg_lk_int(&c->contrib, row->confidence);
+    else
+        vg_lk_raw(&c->contrib, "null");
+    vg_lk_raw(&c->contrib, ",\"first_seen\":");
+    vg_lk_time(&c->contrib, row->first_seen_us);
+    vg_lk_raw(&c->contrib, ",\"last_seen\":");
+    vg_lk_time(&c->contrib, row->last_seen_us);
+    vg_lk_raw(&c->contrib, ",\"label\":");
+    vg_lk_cstr(&c->contrib, row->label);
+    vg_lk_raw(&c->contrib, ",\"added\":");
+    vg_lk_time(&c->contrib, row->date_added_us);
+    vg_lk_raw(&c->contrib, expired ? ",\"expired\":true}" : "}");
+    return c->contrib.rc != VG_OK;
 }
 
 /* A candidate's key, when probing (0: certainly not held). */
@@ -168,12 +189,13 @@ static void note_key(struct ctx *c, uint64_t key)
 }
 
 /* The visible contributions about one candidate; a match entry when any. */
-static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, const struct vg_obs *o,
-                            const char *rule, json_t *matches)
+static enum vg_rc candidate(struct ctx *c, const struct vg_obs *o, const char *rule)
 {
+    struct vg_lk_out *m = &c->matches;
     struct vg_obs_filter f;
     enum vg_rc rc;
-    json_t *m, *loc;
+    size_t from;
+    int exact = strcmp(rule, "exact") == 0;
 
     if (c->probe) {
         note_key(c, vg_values_key(c->opts->values, o->kind, o->value, o->len));
@@ -182,38 +204,62 @@ static enum vg_rc candidate(struct ctx *c, const vg_token *tok, size_t ntok, con
     if (c->opts && c->opts->values && !vg_values_has(c->opts->values, o->kind, o->value, o->len))
         return VG_OK; /* held by no one */
     memset(&f, 0, sizeof(f));
-    f.tokens = tok;
-    f.ntokens = ntok;
+    f.tokens = c->tokens;
+    f.ntokens = c->ntokens;
     f.kind = o->kind;
     f.value = o->value;
     f.value_len = o->len;
-    c->contributions = json_array();
-    if (c->contributions == NULL)
-        return vg_error_set(c->err, VG_NOMEM, NULL, "out of memory");
-    c->ncontrib = 0;
-    c->factor = strcmp(rule, "exact") == 0 ? 1.0 : VG_LOOKUP_INDIRECT;
+    vg_buf_reset(c->contrib.b);
+    c->contrib.rc = VG_OK;
+    c->ncontrib = c->nlisted = 0;
+    c->factor = exact ? 1.0 : VG_LOOKUP_INDIRECT;
     c->counts = strcmp(rule, "contains") != 0;
     c->half_life_us = vg_lookup_half_life_days(c->opts, o->kind) * US_PER_DAY;
     memset(&c->geo, 0, sizeof(c->geo));
-    if ((rc = vg_store_scan_observables(c->st, &f, contribution_cb, c, c->err)) != VG_OK) {
-        json_decref(c->contributions);
+    if ((rc = vg_store_scan_observables(c->st, &f, contribution_cb, c, c->err)) != VG_OK)
         return rc;
-    }
-    if (json_array_size(c->contributions) == 0) {
-        json_decref(c->contributions);
+    if (c->contrib.rc != VG_OK || c->labels.rc != VG_OK) {
+        m->rc = c->contrib.rc != VG_OK ? c->contrib.rc : c->labels.rc;
         return VG_OK;
     }
-    m = json_pack("{s:s, s:{s:s, s:s}, s:o}", "rule", rule, "indicator", "value", o->value, "kind",
-                  vg_obs_kind_name(o->kind), "contributions", c->contributions);
-    if (m && c->ncontrib > json_array_size(c->contributions))
-        json_object_set_new(m, "contributions_total", json_integer((json_int_t)c->ncontrib));
-    if (m && (loc = vg_lookup_geo_json(&c->geo)) != NULL) {
-        if (strcmp(rule, "exact") == 0 && c->location == NULL)
-            c->location = json_incref(loc);
-        json_object_set_new(m, "location", loc);
+    if (c->nlisted == 0)
+        return VG_OK;
+    if (c->nmatches++ > 0)
+        vg_lk_raw(m, ",");
+    vg_lk_raw(m, "{\"rule\":");
+    vg_lk_cstr(m, rule);
+    vg_lk_raw(m, ",\"indicator\":{\"value\":");
+    vg_lk_str(m, o->value, o->len);
+    vg_lk_raw(m, ",\"kind\":");
+    vg_lk_cstr(m, vg_obs_kind_name(o->kind));
+    vg_lk_raw(m, ",\"warninglists\":");
+    vg_lookup_warn_put(c->wl, o->kind, o->value, o->len, m);
+    vg_lk_raw(m, "},\"contributions\":[");
+    if (m->rc == VG_OK)
+        m->rc = vg_buf_append(m->b, c->contrib.b->data, c->contrib.b->len);
+    vg_lk_raw(m, "]");
+    if (c->ncontrib > c->nlisted) {
+        vg_lk_raw(m, ",\"contributions_total\":");
+        vg_lk_int(m, (int64_t)c->ncontrib);
     }
-    json_array_append_new(matches, m);
-    return VG_OK;
+    if (c->geo.rank > 0) {
+        if (exact && c->location.rank == 0)
+            c->location = c->geo;
+        vg_lk_raw(m, ",\"location\":");
+        vg_lookup_geo_put(&c->geo, m);
+    }
+    from = m->b->len;
+    rc =
+        vg_lookup_sightings_put(c->st, c->tokens, c->ntokens, o->kind, o->value, o->len, m, c->err);
+    if (rc == VG_OK && !c->same && o->kind == c->query->kind && o->len == c->query->len &&
+        memcmp(o->value, c->query->value, o->len) == 0) {
+        /* an exact match already holds the value's sightings: one query less */
+        c->same = 1;
+        c->same_from = from;
+        c->same_len = m->rc == VG_OK ? m->b->len - from : 0;
+    }
+    vg_lk_raw(m, "}");
+    return rc;
 }
 
 /* The key of the network of a[] (an address) with bits of prefix in the
@@ -244,8 +290,7 @@ static int held_net(const struct vg_values *vals, int v6, const uint8_t a[16], u
 
 /* Every range of the address's family that holds it (prefix lengths below
  * the full address). */
-static enum vg_rc ranges(struct ctx *c, const vg_token *tok, size_t ntok, const struct vg_obs *ip,
-                         json_t *matches)
+static enum vg_rc ranges(struct ctx *c, const struct vg_obs *ip)
 {
     int v6 = ip->kind == VG_OBS_IPV6, bits = v6 ? 128 : 32, len;
     char text[VG_OBS_VALUE_MAX + 8];
@@ -270,7 +315,7 @@ static enum vg_rc ranges(struct ctx *c, const vg_token *tok, size_t ntok, const 
         vg_error_clear(&perr);
         if (vg_obs_parse(v6 ? VG_OBS_CIDR6 : VG_OBS_CIDR4, text, (size_t)n, &net, &perr) != VG_OK)
             continue;
-        if ((rc = candidate(c, tok, ntok, &net, "in-range", matches)) != VG_OK)
+        if ((rc = candidate(c, &net, "in-range")) != VG_OK)
             return rc;
     }
     return VG_OK;
@@ -285,8 +330,7 @@ static enum vg_rc ranges(struct ctx *c, const vg_token *tok, size_t ntok, const 
  * of them, and are not reports about the range: they count neither in the
  * corroboration nor in the score.
  */
-static enum vg_rc contents(struct ctx *c, const vg_token *tok, size_t ntok,
-                           const struct vg_obs *range, json_t *matches, json_t *doc_flags)
+static enum vg_rc contents(struct ctx *c, const struct vg_obs *range)
 {
     int v6 = range->kind == VG_OBS_CIDR6;
     unsigned full = v6 ? 128 : 32, bits, len, i;
@@ -306,7 +350,7 @@ static enum vg_rc contents(struct ctx *c, const vg_token *tok, size_t ntok,
     if (inet_pton(v6 ? AF_INET6 : AF_INET, text, a) != 1 || bits >= full)
         return VG_OK;
     if (c->opts == NULL || c->opts->values == NULL || full - bits > VG_LOOKUP_CONTENTS_BITS) {
-        json_object_set_new(doc_flags, "contents", json_string("not listed: range too wide"));
+        c->contents = "not listed: range too wide";
         return VG_OK;
     }
     for (len = bits + 1; len <= full; len++) {
@@ -331,10 +375,10 @@ static enum vg_rc contents(struct ctx *c, const vg_token *tok, size_t ntok,
             if (vg_obs_parse(VG_OBS_NONE, text, strlen(text), &sub, &perr) != VG_OK)
                 continue;
             if (found++ == VG_LOOKUP_MAX_CONTRIBUTIONS) {
-                json_object_set_new(doc_flags, "contents", json_string("truncated"));
+                c->contents = "truncated";
                 return VG_OK;
             }
-            if ((rc = candidate(c, tok, ntok, &sub, "contains", matches)) != VG_OK)
+            if ((rc = candidate(c, &sub, "contains")) != VG_OK)
                 return rc;
         }
     }
@@ -342,8 +386,7 @@ static enum vg_rc contents(struct ctx *c, const vg_token *tok, size_t ntok,
 }
 
 /* The parent domains of a domain, down to two labels. */
-static enum vg_rc parents(struct ctx *c, const vg_token *tok, size_t ntok, const char *domain,
-                          json_t *matches)
+static enum vg_rc parents(struct ctx *c, const char *domain)
 {
     const char *p = strchr(domain, '.');
     struct vg_obs parent;
@@ -353,7 +396,7 @@ static enum vg_rc parents(struct ctx *c, const vg_token *tok, size_t ntok, const
         parent.kind = VG_OBS_DOMAIN;
         parent.len = strlen(p + 1);
         memcpy(parent.value, p + 1, parent.len + 1);
-        if ((rc = candidate(c, tok, ntok, &parent, "subdomain", matches)) != VG_OK)
+        if ((rc = candidate(c, &parent, "subdomain")) != VG_OK)
             return rc;
         p = strchr(p + 1, '.');
     }
@@ -386,227 +429,171 @@ static int url_host(const struct vg_obs *url, struct vg_obs *host)
 
 /* Every candidate indicator of the canonical value o, each read (or, when
  * probing, only counted) through candidate(). */
-static enum vg_rc candidates(struct ctx *c, const vg_token *tokens, size_t ntokens,
-                             const struct vg_obs *o, json_t *matches, json_t *extra)
+static enum vg_rc candidates(struct ctx *c, const struct vg_obs *o)
 {
     struct vg_obs host;
     enum vg_rc rc;
 
-    rc = candidate(c, tokens, ntokens, o, "exact", matches);
+    rc = candidate(c, o, "exact");
     if (rc == VG_OK && o->kind == VG_OBS_IPV6 && strncmp(o->value, "::ffff:", 7) == 0) {
         if (vg_obs_parse(VG_OBS_IPV4, o->value + 7, o->len - 7, &host, c->err) == VG_OK) {
             /* an IPv4-mapped address is that IPv4 address */
-            rc = candidate(c, tokens, ntokens, &host, "exact", matches);
+            rc = candidate(c, &host, "exact");
             if (rc == VG_OK)
-                rc = ranges(c, tokens, ntokens, &host, matches);
+                rc = ranges(c, &host);
         } else {
             vg_error_clear(c->err); /* not a mapped IPv4 after all: no error */
         }
     }
     if (rc == VG_OK && (o->kind == VG_OBS_IPV4 || o->kind == VG_OBS_IPV6))
-        rc = ranges(c, tokens, ntokens, o, matches);
+        rc = ranges(c, o);
     else if (rc == VG_OK && o->kind == VG_OBS_DOMAIN)
-        rc = parents(c, tokens, ntokens, o->value, matches);
+        rc = parents(c, o->value);
     else if (rc == VG_OK && (o->kind == VG_OBS_CIDR4 || o->kind == VG_OBS_CIDR6))
-        rc = contents(c, tokens, ntokens, o, matches, extra);
+        rc = contents(c, o);
     else if (rc == VG_OK && o->kind == VG_OBS_URL && url_host(o, &host) == 0) {
-        rc = candidate(c, tokens, ntokens, &host, "url-host", matches);
+        rc = candidate(c, &host, "url-host");
         if (rc == VG_OK && host.kind == VG_OBS_DOMAIN)
-            rc = parents(c, tokens, ntokens, host.value, matches);
+            rc = parents(c, host.value);
         else if (rc == VG_OK)
-            rc = ranges(c, tokens, ntokens, &host, matches);
+            rc = ranges(c, &host);
     }
     return rc;
 }
 
-/* The answer about o, the canonical form of in[0..len). */
+/*
+ * The answer about o, the canonical form of in[0..len), appended to out as
+ * one line.  The matches are written first into a buffer of their own, as
+ * their contributions are read: the corroboration and the score, which
+ * come before them in the answer, are known only at the end.
+ */
 static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
                          const vg_token *tokens, size_t ntokens, const char *in, size_t len,
-                         const struct vg_obs *qo, json_t **out, struct vg_error *err)
+                         const struct vg_obs *o, struct vg_buf *out, struct vg_error *err)
 {
-    struct vg_obs o = *qo;
-    struct ctx c;
-    json_t *matches, *doc, *extra = json_object();
+    struct vg_wl_set *mine = NULL;
+    struct vg_buf contrib, matches, labels;
+    struct vg_lk_out doc = {out, VG_OK};
+    size_t mark = out->len, i;
+    struct ctx *c;
     enum vg_rc rc;
     double miss = 1.0;
-    int score;
-    size_t i;
 
-    memset(&c, 0, sizeof(c));
-    c.st = st;
-    c.opts = opts;
-    c.now_us = opts && opts->now_us ? opts->now_us : vg_time_now_us();
-    c.err = err;
-    if ((matches = json_array()) == NULL || (c.labels = json_array()) == NULL || extra == NULL) {
-        json_decref(matches);
-        json_decref(c.labels);
-        json_decref(extra);
+    if ((c = malloc(sizeof(*c))) == NULL)
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
-    }
-    rc = candidates(&c, tokens, ntokens, &o, matches, extra);
-    if (rc != VG_OK) {
-        json_decref(matches);
-        json_decref(c.labels);
-        json_decref(extra);
-        json_decref(c.location);
-        return rc;
-    }
+    memset(c, 0, offsetof(struct ctx, keys));
+    c->st = st;
+    c->opts = opts;
+    c->tokens = tokens;
+    c->ntokens = ntokens;
+    c->query = o;
+    c->now_us = opts && opts->now_us ? opts->now_us : vg_time_now_us();
+    c->err = err;
+    vg_buf_init(&contrib, 0);
+    vg_buf_init(&matches, 0);
+    vg_buf_init(&labels, 0);
+    vg_buf_init(&c->label_raw, 0);
+    c->contrib.b = &contrib;
+    c->matches.b = &matches;
+    c->labels.b = &labels;
+    if (opts && opts->warninglists_acquired)
+        c->wl = opts->warninglists;
+    else if ((rc = vg_wl_acquire(st, &mine, err)) != VG_OK)
+        goto done;
+    else
+        c->wl = mine;
+    if ((rc = candidates(c, o)) != VG_OK)
+        goto done;
     /* independent organisations corroborate: the chance that all of them
      * are wrong is the product of theirs */
-    for (i = 0; i < c.norgs; i++)
-        miss *= 1.0 - (c.weight[i] < 1.0 ? c.weight[i] : 1.0);
-    score = (int)lround(100.0 * (1.0 - miss));
-    doc = json_pack("{s:s%, s:s, s:s, s:I, s:i}", "query", in, len, "value", o.value, "kind",
-                    vg_obs_kind_name(o.kind), "corroboration", (json_int_t)c.norgs, "score", score);
-    if (doc == NULL) {
-        json_decref(matches);
-        json_decref(c.labels);
-        json_decref(extra);
-        json_decref(c.location);
-        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    for (i = 0; i < c->norgs; i++)
+        miss *= 1.0 - (c->weight[i] < 1.0 ? c->weight[i] : 1.0);
+    vg_lk_raw(&doc, "{\"query\":");
+    vg_lk_str(&doc, in, len);
+    vg_lk_raw(&doc, ",\"value\":");
+    vg_lk_str(&doc, o->value, o->len);
+    vg_lk_raw(&doc, ",\"kind\":");
+    vg_lk_cstr(&doc, vg_obs_kind_name(o->kind));
+    vg_lk_raw(&doc, ",\"corroboration\":");
+    vg_lk_int(&doc, (int64_t)c->norgs);
+    vg_lk_raw(&doc, ",\"score\":");
+    vg_lk_int(&doc, lround(100.0 * (1.0 - miss)));
+    if (c->contents) {
+        vg_lk_raw(&doc, ",\"contents\":");
+        vg_lk_cstr(&doc, c->contents);
     }
-    json_object_update(doc, extra);
-    if (c.location)
-        json_object_set_new(doc, "location", c.location);
-    json_decref(extra);
-    if (json_array_size(c.labels))
-        json_object_set_new(doc, "labels", c.labels);
-    else
-        json_decref(c.labels);
-    if (json_array_size(matches))
-        json_object_set_new(doc, "matches", matches);
-    else
-        json_decref(matches);
+    if (c->location.rank > 0) {
+        vg_lk_raw(&doc, ",\"location\":");
+        vg_lookup_geo_put(&c->location, &doc);
+    }
+    if (c->nlabels > 0 && doc.rc == VG_OK) {
+        vg_lk_raw(&doc, ",\"labels\":[");
+        if (doc.rc == VG_OK)
+            doc.rc = vg_buf_append(out, labels.data, labels.len);
+        vg_lk_raw(&doc, "]");
+    }
+    if (doc.rc == VG_OK)
+        doc.rc = c->matches.rc;
+    if (c->nmatches > 0 && doc.rc == VG_OK) {
+        vg_lk_raw(&doc, ",\"matches\":[");
+        if (doc.rc == VG_OK)
+            doc.rc = vg_buf_append(out, matches.data, matches.len);
+        vg_lk_raw(&doc, "]");
+        if (c->same && c->same_len > 0 && doc.rc == VG_OK)
+            doc.rc = vg_buf_append(out, matches.data + c->same_from, c->same_len);
+        else if (!c->same && (opts == NULL || opts->values == NULL ||
+                              vg_values_has(opts->values, o->kind, o->value, o->len)))
+            rc = vg_lookup_sightings_put(st, tokens, ntokens, o->kind, o->value, o->len, &doc, err);
+    }
     /* warning lists: docs/warninglists.md */
-    if ((rc = vg_lookup_sightings(st, tokens, ntokens, doc, err)) != VG_OK ||
-        (rc = vg_lookup_warn(st, opts && opts->warninglists_acquired,
-                             opts ? opts->warninglists : NULL, &o, doc, err)) != VG_OK) {
-        json_decref(doc);
-        return rc;
-    }
-    *out = doc;
-    return VG_OK;
-}
-
-enum vg_rc vg_lookup(struct vg_store *st, const struct vg_lookup_opts *opts, const vg_token *tokens,
-                     size_t ntokens, const char *in, size_t len, json_t **out, struct vg_error *err)
-{
-    struct vg_obs o;
-    enum vg_rc rc;
-
-    if ((rc = vg_obs_parse_ex(VG_OBS_NONE, VG_OBS_F_LIST, in, len, &o, err)) != VG_OK)
-        return rc;
-    if ((rc = vg_store_read_begin(st, err)) != VG_OK)
-        return rc;
-    rc = answer(st, opts, tokens, ntokens, in, len, &o, out, err);
-    vg_store_read_end(st);
-    return rc;
-}
-
-/* Append to a vg_buf (json_dump_callback's writer). */
-static int dump_to_buf(const char *p, size_t n, void *arg)
-{
-    return vg_buf_append(arg, p, n) == VG_OK ? 0 : -1;
-}
-
-/*
- * Append s[0..n) as a JSON string exactly as jansson writes it with
- * JSON_COMPACT, so that a line written here and one jansson dumps are the
- * same bytes: ASCII by vg_buf_json_str (jansson's escapes), text with bytes
- * above 0x7F by jansson itself (it checks the UTF-8).  0, -1 out of memory,
- * 1 when jansson refuses it (not UTF-8): nothing appended.
- */
-static int put_string(struct vg_buf *out, const char *s, size_t n)
-{
-    size_t i, mark = out->len;
-
-    for (i = 0; i < n && (unsigned char)s[i] < 0x80; i++)
-        ;
-    if (i < n) {
-        json_t *j = json_stringn(s, n);
-        int rc;
-
-        if (j == NULL)
-            return 1;
-        rc = json_dump_callback(j, dump_to_buf, out, JSON_COMPACT | JSON_ENCODE_ANY);
-        json_decref(j);
-        if (rc != 0)
-            out->len = mark;
-        return rc == 0 ? 0 : -1;
-    }
-    return vg_buf_json_str(out, s, n) == VG_OK ? 0 : -1;
-}
-
-/*
- * The answer about a value none of whose candidates the value set holds,
- * written straight into out: what answer() gives when nothing matches (no
- * store read can find anything), key for key in the same order:
- * {"query","value","kind","corroboration":0,"score":0,"warninglists":[...]}.
- * 0, -1 out of memory, 1 when a string must go through jansson's checks
- * (the caller answers the slow way); out is left as it was unless 0.
- */
-static int miss_line(const struct vg_lookup_opts *opts, const char *in, size_t len,
-                     const struct vg_obs *o, struct vg_buf *out)
-{
-    uint32_t idx[VG_WL_LISTS_MAX];
-    size_t mark = out->len, nl, i;
-    const char *kind = vg_obs_kind_name(o->kind);
-    int rc;
-
-    nl = vg_wl_match(opts->warninglists, o->kind, o->value, o->len, idx, VG_WL_LISTS_MAX);
-    if (nl > VG_WL_LISTS_MAX)
-        nl = VG_WL_LISTS_MAX;
-    if (vg_buf_append(out, "{\"query\":", 9) != VG_OK)
-        return -1;
-    rc = put_string(out, in, len);
-    if (rc == 0 && vg_buf_append(out, ",\"value\":", 9) != VG_OK)
-        rc = -1;
-    if (rc == 0)
-        rc = put_string(out, o->value, o->len);
-    if (rc == 0 && vg_buf_append(out, ",\"kind\":", 8) != VG_OK)
-        rc = -1;
-    if (rc == 0)
-        rc = put_string(out, kind, strlen(kind));
-    if (rc == 0 && vg_buf_puts(out, ",\"corroboration\":0,\"score\":0,\"warninglists\":[") != VG_OK)
-        rc = -1;
-    for (i = 0; rc == 0 && i < nl; i++) {
-        const char *name = vg_wl_set_info(opts->warninglists, idx[i])->name;
-
-        if (i > 0 && vg_buf_putc(out, ',') != VG_OK)
-            rc = -1;
-        if (rc == 0)
-            rc = put_string(out, name, strlen(name));
-    }
-    if (rc == 0 && vg_buf_append(out, "]}\n", 3) != VG_OK)
-        rc = -1;
-    if (rc != 0)
+    vg_lk_raw(&doc, ",\"warninglists\":");
+    vg_lookup_warn_put(c->wl, o->kind, o->value, o->len, &doc);
+    vg_lk_raw(&doc, "}\n");
+    if (rc == VG_OK && doc.rc == VG_INVALID)
+        rc = vg_error_set(err, VG_INVALID, NULL, "the value is not valid UTF-8");
+    else if (rc == VG_OK && doc.rc != VG_OK)
+        rc = vg_error_set(err, doc.rc, NULL, "out of memory");
+done:
+    if (rc != VG_OK)
         out->len = mark;
+    if (out->data)
+        out->data[out->len] = '\0';
+    vg_wl_release(mine);
+    vg_buf_cleanup(&contrib);
+    vg_buf_cleanup(&matches);
+    vg_buf_cleanup(&labels);
+    vg_buf_cleanup(&c->label_raw);
+    free(c);
     return rc;
 }
 
-/* doc as compact JSON and a line break at the end of out, written in place
- * (json_dumpb: no copy, no call per token); 0 or -1. */
-static int dump_line(const json_t *doc, struct vg_buf *out)
+/*
+ * The answer about a value none of whose candidates the value set holds:
+ * what answer() gives when nothing matches (no store read can find
+ * anything), key for key in the same order, without the store.
+ */
+static enum vg_rc miss_line(const struct vg_lookup_opts *opts, const char *in, size_t len,
+                            const struct vg_obs *o, struct vg_buf *out, struct vg_error *err)
 {
-    size_t room, n;
+    struct vg_lk_out doc = {out, VG_OK};
+    size_t mark = out->len;
 
-    if (vg_buf_reserve(out, 4096) != VG_OK)
-        return -1;
-    room = out->cap - out->len - 1;
-    n = json_dumpb(doc, out->data + out->len, room, JSON_COMPACT);
-    if (n == 0)
-        return -1;
-    if (n >= room) { /* longer than the room: again, with enough */
-        if (vg_buf_reserve(out, n + 1) != VG_OK)
-            return -1;
-        room = out->cap - out->len - 1;
-        if (json_dumpb(doc, out->data + out->len, room, JSON_COMPACT) != n)
-            return -1;
-    }
-    out->len += n;
-    out->data[out->len++] = '\n';
-    out->data[out->len] = '\0';
-    return 0;
+    vg_lk_raw(&doc, "{\"query\":");
+    vg_lk_str(&doc, in, len);
+    vg_lk_raw(&doc, ",\"value\":");
+    vg_lk_str(&doc, o->value, o->len);
+    vg_lk_raw(&doc, ",\"kind\":");
+    vg_lk_cstr(&doc, vg_obs_kind_name(o->kind));
+    vg_lk_raw(&doc, ",\"corroboration\":0,\"score\":0,\"warninglists\":");
+    vg_lookup_warn_put(opts->warninglists, o->kind, o->value, o->len, &doc);
+    vg_lk_raw(&doc, "}\n");
+    if (doc.rc == VG_OK)
+        return VG_OK;
+    out->len = mark;
+    if (out->data)
+        out->data[out->len] = '\0';
+    return vg_error_set(err, doc.rc, NULL,
+                        doc.rc == VG_INVALID ? "the value is not valid UTF-8" : "out of memory");
 }
 
 enum vg_rc vg_lookup_line(struct vg_store *st, const struct vg_lookup_opts *opts,
@@ -614,9 +601,7 @@ enum vg_rc vg_lookup_line(struct vg_store *st, const struct vg_lookup_opts *opts
                           struct vg_buf *out, struct vg_error *err)
 {
     struct vg_obs o;
-    json_t *doc = NULL;
     enum vg_rc rc;
-    size_t mark = out->len;
 
     if ((rc = vg_obs_parse_ex(VG_OBS_NONE, VG_OBS_F_LIST, in, len, &o, err)) != VG_OK)
         return rc;
@@ -627,32 +612,40 @@ enum vg_rc vg_lookup_line(struct vg_store *st, const struct vg_lookup_opts *opts
         o.kind != VG_OBS_CIDR6) {
         struct ctx c;
         size_t i;
-        int r;
 
         /* probing reads only these (no memset of the whole context per value) */
         c.opts = opts;
         c.err = err;
         c.probe = 1;
         c.held = c.nkeys = 0;
-        if ((rc = candidates(&c, tokens, ntokens, &o, NULL, NULL)) != VG_OK)
+        if ((rc = candidates(&c, &o)) != VG_OK)
             return rc;
         /* every slot asked for first, then read: the misses overlap */
         for (i = 0; i < c.nkeys; i++)
             vg_values_prefetch(opts->values, c.keys[i]);
         for (i = 0; i < c.nkeys && c.held == 0; i++)
             c.held += vg_values_has_key(opts->values, c.keys[i]);
-        if (c.held == 0 && (r = miss_line(opts, in, len, &o, out)) <= 0)
-            return r == 0 ? VG_OK : vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+        if (c.held == 0)
+            return miss_line(opts, in, len, &o, out, err);
     }
     if ((rc = vg_store_read_begin(st, err)) != VG_OK)
         return rc;
-    rc = answer(st, opts, tokens, ntokens, in, len, &o, &doc, err);
+    rc = answer(st, opts, tokens, ntokens, in, len, &o, out, err);
     vg_store_read_end(st);
-    if (rc != VG_OK)
-        return rc;
-    rc = dump_line(doc, out) == 0 ? VG_OK : vg_error_set(err, VG_NOMEM, NULL, "out of memory");
-    json_decref(doc);
-    if (rc != VG_OK)
-        out->len = mark;
+    return rc;
+}
+
+enum vg_rc vg_lookup(struct vg_store *st, const struct vg_lookup_opts *opts, const vg_token *tokens,
+                     size_t ntokens, const char *in, size_t len, json_t **out, struct vg_error *err)
+{
+    struct vg_buf line;
+    json_error_t jerr;
+    enum vg_rc rc;
+
+    vg_buf_init(&line, 0);
+    if ((rc = vg_lookup_line(st, opts, tokens, ntokens, in, len, &line, err)) == VG_OK &&
+        (*out = json_loadb(line.data, line.len, JSON_ALLOW_NUL, &jerr)) == NULL)
+        rc = vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    vg_buf_cleanup(&line);
     return rc;
 }

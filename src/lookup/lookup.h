@@ -88,26 +88,24 @@ double vg_lookup_half_life_days(const struct vg_lookup_opts *opts, enum vg_obs_k
 
 /*
  * Look in[0..len) up for the requester holding tokens, with opts (may be
- * NULL: defaults, no value set).  VG_INVALID (with a
- * reason in err) when the value is no observable; VG_OK with *out (new
- * reference) otherwise, matches or not.
- */
-enum vg_rc vg_lookup(struct vg_store *st, const struct vg_lookup_opts *opts, const vg_token *tokens,
-                     size_t ntokens, const char *in, size_t len, json_t **out,
-                     struct vg_error *err);
-
-/*
- * The same answer as one line of compact JSON and a line break, appended to
- * out: byte for byte what vg_lookup's answer gives through json_dumps with
- * JSON_COMPACT.  For a batch (opts with a value set and the warning lists
- * acquired), a value none of whose candidates the set holds is answered
- * without the store and without building a JSON document: nothing could be
- * found, whoever asks.  VG_INVALID or VG_LIMIT (reason in err, out
- * untouched) when the value is no observable; another code, out untouched,
- * when the store or memory fails.
+ * NULL: defaults, no value set), and append the answer to out as one line
+ * of compact JSON and a line break: written straight into out, key by key,
+ * byte for byte what jansson's JSON_COMPACT gives for the same document
+ * (text.h), with no document built.  For a batch (opts with a value set
+ * and the warning lists acquired), a value none of whose candidates the
+ * set holds is answered without the store: nothing could be found, whoever
+ * asks.  VG_INVALID or VG_LIMIT (reason in err, out untouched) when the
+ * value is no observable; another code, out untouched, when the store or
+ * memory fails.
  */
 enum vg_rc vg_lookup_line(struct vg_store *st, const struct vg_lookup_opts *opts,
                           const vg_token *tokens, size_t ntokens, const char *in, size_t len,
                           struct vg_buf *out, struct vg_error *err);
+
+/* The same answer as a JSON document (*out, new reference): the line
+ * parsed, for callers that read its members (the CLI, sightings). */
+enum vg_rc vg_lookup(struct vg_store *st, const struct vg_lookup_opts *opts, const vg_token *tokens,
+                     size_t ntokens, const char *in, size_t len, json_t **out,
+                     struct vg_error *err);
 
 #endif

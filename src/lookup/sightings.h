@@ -2,9 +2,8 @@
 /*
  * sightings.h - the sightings part of a look-up answer.
  *
- * vg_lookup_sightings adds to a look-up answer (lookup.h), for the
- * requester holding tokens, what it may see of the sightings
- * (docs/sightings.md):
+ * A look-up answer (lookup.h) shows, for the requester holding tokens, what
+ * it may see of the sightings (docs/sightings.md):
  *   "sightings": {"count", "sightings", "first_seen", "last_seen",
  *                 "organisations": [{"organisation", "count", "sightings",
  *                                    "first_seen", "last_seen"}]}
@@ -20,12 +19,15 @@
 
 #include <stddef.h>
 
-#include <jansson.h>
-
 #include "common/error.h"
 #include "store/store.h"
+#include "text.h"
 
-enum vg_rc vg_lookup_sightings(struct vg_store *st, const vg_token *tokens, size_t ntokens,
-                               json_t *doc, struct vg_error *err);
+/* Write `,"sightings":{...}` for the canonical value (kind, value[0..len))
+ * to o when the requester may see any sighting of it; nothing otherwise.
+ * VG_OK (o may have failed: its rc), or the store's failure. */
+enum vg_rc vg_lookup_sightings_put(struct vg_store *st, const vg_token *tokens, size_t ntokens,
+                                   enum vg_obs_kind kind, const char *value, size_t len,
+                                   struct vg_lk_out *o, struct vg_error *err);
 
 #endif
