@@ -61,6 +61,7 @@ struct server {
     size_t nstores;
     pthread_mutex_t wmu;         /* held by the request using the writer */
     struct vg_store *writer;     /* the write connection (http_writer_take) */
+    int writer_deferred;         /* its commits defer their sync (http_writer_sync) */
     size_t max_content_length;   /* advertised and enforced (413) */
     int tls;                     /* answering over HTTPS */
     struct stream_state *stream; /* stream.c */
@@ -97,6 +98,11 @@ struct vg_store *http_worker_store(struct server *srv, struct vg_error *err);
  */
 struct vg_store *http_writer_take(struct server *srv, struct vg_error *err);
 void http_writer_give(struct server *srv);
+/* The write connection defers its sync to disk (vg_store_defer_sync): after
+ * a commit through it and http_writer_give, this makes the commit durable;
+ * nothing is acknowledged before it returns VG_OK.  Called without the
+ * connection held, so that the next writer commits meanwhile. */
+enum vg_rc http_writer_sync(struct server *srv, struct vg_error *err);
 
 /* Queue text[0..len) (malloc'ed; freed here, also on failure) as the
  * answer, of the given media type. */

@@ -73,12 +73,25 @@ struct vg_store *http_writer_take(struct server *srv, struct vg_error *err)
         pthread_mutex_unlock(&srv->wmu);
         return NULL;
     }
+    if (!srv->writer_deferred) {
+        if (vg_store_defer_sync(srv->writer, err) != VG_OK) {
+            pthread_mutex_unlock(&srv->wmu);
+            return NULL;
+        }
+        srv->writer_deferred = 1;
+    }
     return srv->writer;
 }
 
 void http_writer_give(struct server *srv)
 {
     pthread_mutex_unlock(&srv->wmu);
+}
+
+enum vg_rc http_writer_sync(struct server *srv, struct vg_error *err)
+{
+    /* set once under wmu, which this thread has taken and given since */
+    return vg_store_sync(srv->writer, err);
 }
 
 enum vg_rc http_authenticate(struct vg_store *st, struct MHD_Connection *conn, unsigned scope,

@@ -449,6 +449,8 @@ enum MHD_Result http_sightings(struct server *srv, struct MHD_Connection *conn, 
             goto fail;
         rc = store(w, &who, &b, pend, npend, &err);
         http_writer_give(srv);
+        if (rc == VG_OK)
+            rc = http_writer_sync(srv, &err); /* durable before the answer */
         if (rc != VG_OK)
             goto fail;
     }

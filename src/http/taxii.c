@@ -843,6 +843,9 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     ing = NULL;
     http_writer_give(srv);
     held = 0;
+    /* durable before the 202, the next envelope committing meanwhile */
+    if (http_writer_sync(srv, &err) != VG_OK)
+        goto fail;
     http_stream_kick(srv);
     vg_buf_cleanup(&okbuf);
     json_decref(bad);

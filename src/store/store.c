@@ -242,6 +242,16 @@ enum vg_rc vg_store_head(struct vg_store *st, int64_t *seq, struct vg_error *err
     return st->ops->head(st, seq, err);
 }
 
+enum vg_rc vg_store_defer_sync(struct vg_store *st, struct vg_error *err)
+{
+    return st->ops->defer_sync(st, err);
+}
+
+enum vg_rc vg_store_sync(struct vg_store *st, struct vg_error *err)
+{
+    return st->ops->sync(st, err);
+}
+
 enum vg_rc vg_store_seq_added_by(struct vg_store *st, int64_t us, int64_t *seq,
                                  struct vg_error *err)
 {

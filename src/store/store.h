@@ -657,6 +657,8 @@ struct vg_store_ops {
                                  enum vg_obs_kind kind, const char *value, size_t len,
                                  vg_sighting_cb cb, void *ctx, struct vg_error *err);
     enum vg_rc (*head)(struct vg_store *st, int64_t *seq, struct vg_error *err);
+    enum vg_rc (*defer_sync)(struct vg_store *st, struct vg_error *err);
+    enum vg_rc (*sync)(struct vg_store *st, struct vg_error *err);
     enum vg_rc (*scan_values)(struct vg_store *st, int64_t after, vg_value_cb cb, void *ctx,
                               struct vg_error *err);
     enum vg_rc (*seq_added_by)(struct vg_store *st, int64_t us, int64_t *seq, struct vg_error *err);
@@ -855,6 +857,20 @@ enum vg_rc vg_store_scan_sightings(struct vg_store *st, const vg_token *tokens, 
                                    vg_sighting_cb cb, void *ctx, struct vg_error *err);
 /* The last event's sequence number (0 for an empty hub). */
 enum vg_rc vg_store_head(struct vg_store *st, int64_t *seq, struct vg_error *err);
+/*
+ * Deferred sync, for a server's shared write handle: from now on a commit
+ * on st returns once its transaction is written (in the operating system's
+ * cache: it survives the process, not yet a power cut), and the caller
+ * makes it durable with vg_store_sync before acknowledging anything, after
+ * giving the handle back, so that the next writer commits while this one
+ * waits for the disk.  One sync covers every commit written before it, so
+ * concurrent writers' syncs overlap (group commit at the disk).  A failed
+ * sync is as fatal as a failed commit (every later write fails).
+ */
+enum vg_rc vg_store_defer_sync(struct vg_store *st, struct vg_error *err);
+/* Make every commit written so far durable (nothing to do when st does not
+ * defer).  Safe to call from any thread while another uses st. */
+enum vg_rc vg_store_sync(struct vg_store *st, struct vg_error *err);
 /* The last event added at or before us (0: none). */
 enum vg_rc vg_store_seq_added_by(struct vg_store *st, int64_t us, int64_t *seq,
                                  struct vg_error *err);

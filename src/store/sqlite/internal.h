@@ -59,6 +59,7 @@ struct sq {
     struct sq_ledger ledger;  /* the evidence ledger's state (ledger_sql.c) */
     sqlite3_stmt *geo_put;    /* enrichment upsert, prepared on first use (geo_sql.c) */
     sqlite3_stmt *geo_claims; /* an object's locations, prepared on first use (geo_sql.c) */
+    char *wal_path;           /* set when commits defer their sync (sq_defer_sync) */
 };
 
 /* sqlite.c, for the other files of the backend */

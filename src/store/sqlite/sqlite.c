@@ -20,12 +20,12 @@
  * anything.
  *
  * Durability: WAL with synchronous=FULL, so a committed transaction survives
- * a crash or kill -9.  Writers take BEGIN IMMEDIATE; the next event sequence
- * number and date_added are read once per transaction and advanced in memory
- * (there is a single writer while the transaction is open), which keeps
- * date_added strictly increasing over the store.  A put decides every
- * refusal before it writes; a failure after that rolls the transaction back
- * (see sq_put_object), so no object is ever half-stored.
+ * a crash or kill -9; a handle may defer its sync to the caller instead
+ * (sq_defer_sync, the server's shared writer).  Writers take BEGIN IMMEDIATE; the next event
+ * sequence number and date_added are read once per transaction and advanced in memory (there is a
+ * single writer while the transaction is open), which keeps date_added strictly increasing over the
+ * store.  A put decides every refusal before it writes; a failure after that rolls the transaction
+ * back (see sq_put_object), so no object is ever half-stored.
  *
  * Statements are prepared once per handle and cached by their SQL text; the
  * scans build their SQL from the filter (the token list needs one placeholder
@@ -43,12 +43,15 @@
 #include "model/uuid.h"
 #include "store/store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct sq *sq_of(struct vg_store *st)
 {
@@ -2529,6 +2532,58 @@ static enum vg_rc sq_head(struct vg_store *st, int64_t *seq, struct vg_error *er
     return r == SQLITE_ROW || r == SQLITE_DONE ? VG_OK : db_error(s, err, "head");
 }
 
+/*
+ * Deferred sync (store.h): the connection commits with synchronous=NORMAL
+ * (SQLite then syncs the WAL only before a checkpoint copies it, and the
+ * database after), and sq_sync syncs the WAL file through a descriptor of
+ * its own: fdatasync flushes the file, whoever wrote it.  A commit either
+ * is still in the WAL (flushed here) or was copied by a checkpoint, which
+ * synced the WAL first.  The server keeps its connections open, so the WAL
+ * file is not removed under it; if it is gone, a last connection's
+ * checkpoint has put everything into the synced database.
+ */
+static enum vg_rc sq_defer_sync(struct vg_store *st, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    const char *wal = sqlite3_filename_wal(sqlite3_db_filename(s->db, "main"));
+    enum vg_rc rc;
+
+    if (s->wal_path)
+        return VG_OK;
+    if (wal == NULL || (s->wal_path = strdup(wal)) == NULL)
+        return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    if ((rc = exec(s, "PRAGMA synchronous = NORMAL", err)) != VG_OK) {
+        free(s->wal_path);
+        s->wal_path = NULL;
+    }
+    return rc;
+}
+
+static enum vg_rc sq_sync(struct vg_store *st, struct vg_error *err)
+{
+    struct sq *s = sq_of(st);
+    int fd, r, e;
+
+    if (s->wal_path == NULL)
+        return VG_OK;
+    if (atomic_load(&sync_failed))
+        return vg_error_set(err, VG_IO, NULL,
+                            "the hub stopped writing after a failed sync to disk; restart it "
+                            "once the disk is sound");
+    if ((fd = open(s->wal_path, O_RDONLY | O_CLOEXEC)) < 0)
+        return errno == ENOENT ? VG_OK
+                               : vg_error_set(err, VG_IO, NULL, "cannot open %s: %s", s->wal_path,
+                                              strerror(errno));
+    r = fdatasync(fd);
+    e = errno;
+    close(fd);
+    if (r != 0) {
+        note_sync_failure(SQLITE_IOERR_FSYNC);
+        return vg_error_set(err, VG_IO, NULL, "a sync to disk failed: %s", strerror(e));
+    }
+    return VG_OK;
+}
+
 static enum vg_rc sq_seq_added_by(struct vg_store *st, int64_t us, int64_t *seq,
                                   struct vg_error *err)
 {
@@ -2631,6 +2686,7 @@ static void sq_close(struct vg_store *st)
     sqlite3_finalize(s->geo_put);
     sqlite3_finalize(s->geo_claims);
     sqlite3_close(s->db);
+    free(s->wal_path);
     free(s->seen.bits);
     free(s->ids.bits);
     free(s);
@@ -2886,6 +2942,8 @@ static const struct vg_store_ops sqlite_ops = {
     .scan_observables = sq_scan_observables,
     .scan_sightings = sq_scan_sightings,
     .head = sq_head,
+    .defer_sync = sq_defer_sync,
+    .sync = sq_sync,
     .scan_values = sq_scan_values,
     .seq_added_by = sq_seq_added_by,
     .stats = sq_stats,
