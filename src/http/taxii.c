@@ -6,6 +6,7 @@
  * Every read goes through the store's policy-filtered scans: what a partner
  * may not see answers exactly as what does not exist.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -619,8 +620,9 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, struct request *rq
 
 #define POST_CHUNK 1000
 
-static void free_items(struct vg_ingest_item **items)
+static void free_items(void *arg)
 {
+    struct vg_ingest_item **items = arg;
     size_t i;
 
     if (items == NULL)
@@ -628,6 +630,44 @@ static void free_items(struct vg_ingest_item **items)
     for (i = 0; i < POST_CHUNK; i++)
         vg_ingest_item_free(items[i]);
     free(items);
+}
+
+/* A chunk's items are the worker thread's, kept from one POST to the next
+ * (a POST runs on one thread from start to end): a thousand of them are
+ * not allocated, zeroed and freed per envelope.  Freed when the thread
+ * ends. */
+static pthread_key_t items_key;
+static pthread_once_t items_once = PTHREAD_ONCE_INIT;
+static int items_key_ok;
+
+static void items_key_make(void)
+{
+    items_key_ok = pthread_key_create(&items_key, free_items) == 0;
+}
+
+static struct vg_ingest_item **thread_items(void)
+{
+    struct vg_ingest_item **items;
+    size_t i;
+
+    pthread_once(&items_once, items_key_make);
+    if (!items_key_ok)
+        return NULL;
+    if ((items = pthread_getspecific(items_key)) != NULL)
+        return items;
+    if ((items = calloc(POST_CHUNK, sizeof(*items))) == NULL)
+        return NULL;
+    for (i = 0; i < POST_CHUNK; i++) {
+        if ((items[i] = vg_ingest_item_new()) == NULL) {
+            free_items(items);
+            return NULL;
+        }
+    }
+    if (pthread_setspecific(items_key, items) != 0) {
+        free_items(items);
+        return NULL;
+    }
+    return items;
 }
 
 static long body_read(void *ctx, char *buf, size_t cap)
@@ -659,7 +699,7 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     size_t nok = 0;
     char id[VG_UUID_TEXT_LEN + 1], sid[VG_UUID_TEXT_LEN + 1], now[VG_TIME_TEXT_MAX], *text = NULL;
     enum vg_rc rc;
-    size_t total = 0, i;
+    size_t total = 0;
     struct vg_ingest_item **items = NULL;
     static _Thread_local char versions[POST_CHUNK][VG_TIME_TEXT_MAX];
     struct vg_store *w = NULL; /* the write connection */
@@ -719,11 +759,8 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     /* Objects are prepared (parsed, validated) in chunks before any write:
      * the store's write lock is not held while this request parses, so
      * envelopes on other connections parse at the same time. */
-    if ((items = calloc(POST_CHUNK, sizeof(*items))) == NULL)
+    if ((items = thread_items()) == NULL)
         goto nomem;
-    for (i = 0; i < POST_CHUNK; i++)
-        if ((items[i] = vg_ingest_item_new()) == NULL)
-            goto nomem;
     for (done = 0; !done;) {
         size_t n = 0, k;
 
@@ -850,7 +887,6 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     vg_buf_cleanup(&okbuf);
     json_decref(bad);
     vg_stix_reader_free(rd);
-    free_items(items);
     return send_text(conn, rq, MHD_HTTP_ACCEPTED, text);
 nomem:
     vg_error_set(&err, VG_NOMEM, NULL, "out of memory");
@@ -863,7 +899,6 @@ fail:
     vg_ingest_free(ing); /* rolls back what was not flushed */
     if (held)
         http_writer_give(srv);
-    free_items(items);
     return http_send_error(conn, rq, &err);
 }
 
