@@ -461,6 +461,22 @@ static enum vg_rc candidates(struct ctx *c, const struct vg_obs *o)
     return rc;
 }
 
+/* An answer's first members: {"query","value","kind","corroboration","score" */
+static void put_head(struct vg_lk_out *doc, const char *in, size_t len, const struct vg_obs *o,
+                     size_t corroboration, int score)
+{
+    vg_lk_raw(doc, "{\"query\":");
+    vg_lk_str(doc, in, len);
+    vg_lk_raw(doc, ",\"value\":");
+    vg_lk_str(doc, o->value, o->len);
+    vg_lk_raw(doc, ",\"kind\":");
+    vg_lk_cstr(doc, vg_obs_kind_name(o->kind));
+    vg_lk_raw(doc, ",\"corroboration\":");
+    vg_lk_int(doc, (int64_t)corroboration);
+    vg_lk_raw(doc, ",\"score\":");
+    vg_lk_int(doc, score);
+}
+
 /*
  * The answer about o, the canonical form of in[0..len), appended to out as
  * one line.  The matches are written first into a buffer of their own, as
@@ -508,16 +524,7 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
      * are wrong is the product of theirs */
     for (i = 0; i < c->norgs; i++)
         miss *= 1.0 - (c->weight[i] < 1.0 ? c->weight[i] : 1.0);
-    vg_lk_raw(&doc, "{\"query\":");
-    vg_lk_str(&doc, in, len);
-    vg_lk_raw(&doc, ",\"value\":");
-    vg_lk_str(&doc, o->value, o->len);
-    vg_lk_raw(&doc, ",\"kind\":");
-    vg_lk_cstr(&doc, vg_obs_kind_name(o->kind));
-    vg_lk_raw(&doc, ",\"corroboration\":");
-    vg_lk_int(&doc, (int64_t)c->norgs);
-    vg_lk_raw(&doc, ",\"score\":");
-    vg_lk_int(&doc, lround(100.0 * (1.0 - miss)));
+    put_head(&doc, in, len, o, c->norgs, (int)lround(100.0 * (1.0 - miss)));
     if (c->contents) {
         vg_lk_raw(&doc, ",\"contents\":");
         vg_lk_cstr(&doc, c->contents);
@@ -578,13 +585,8 @@ static enum vg_rc miss_line(const struct vg_lookup_opts *opts, const char *in, s
     struct vg_lk_out doc = {out, VG_OK};
     size_t mark = out->len;
 
-    vg_lk_raw(&doc, "{\"query\":");
-    vg_lk_str(&doc, in, len);
-    vg_lk_raw(&doc, ",\"value\":");
-    vg_lk_str(&doc, o->value, o->len);
-    vg_lk_raw(&doc, ",\"kind\":");
-    vg_lk_cstr(&doc, vg_obs_kind_name(o->kind));
-    vg_lk_raw(&doc, ",\"corroboration\":0,\"score\":0,\"warninglists\":");
+    put_head(&doc, in, len, o, 0, 0);
+    vg_lk_raw(&doc, ",\"warninglists\":");
     vg_lookup_warn_put(opts->warninglists, o->kind, o->value, o->len, &doc);
     vg_lk_raw(&doc, "}\n");
     if (doc.rc == VG_OK)
