@@ -8,9 +8,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
+#include "common/vtime.h"
 #include "model/obs.h"
 #include "model/uuid.h"
 
@@ -240,6 +242,64 @@ static void test_uuid(void **state)
     assert_true(vg_stix_id_valid("x-acme-thing--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", 50));
 }
 
+/* Timestamps are written by arithmetic (no gmtime_r and its lock): the
+ * same text as gmtime_r gives, over leap days, century rules, the epoch and
+ * negative times, and parsed back to the same microseconds. */
+static void test_time_format(void **state_unused)
+{
+    static const int64_t fixed[] = {
+        0,
+        -1,
+        1,
+        86399999999,
+        86400000000,
+        -86400000000,
+        951782400000000 /* 2000-02-29 */,
+        951868800000000 /* 2000-03-01 */,
+        4107542400000000 /* 2100-03-01 */,
+        -2208988800000000 /* 1900-01-01 */,
+        253402300799999999 /* 9999-12-31T23:59:59 */,
+        1798761600123456 /* 2027-01-01 */,
+        -62135596800000000 /* 0001-01-01 */,
+    };
+    uint64_t x = 88172645463325252ull;
+    size_t i;
+
+    (void)state_unused;
+    for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]) + 200000; i++) {
+        int64_t us;
+        char mine[VG_TIME_TEXT_MAX], ref[64];
+        struct tm tm;
+        time_t t;
+        int64_t back = 0, secs, frac;
+
+        if (i < sizeof(fixed) / sizeof(fixed[0])) {
+            us = fixed[i];
+        } else { /* xorshift: years 1 to 9999 */
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            us = (int64_t)(x % 315537897600000000ull) - 62135596800000000;
+        }
+        vg_time_format_us(us, mine);
+        secs = us / 1000000;
+        frac = us % 1000000;
+        if (frac < 0) {
+            frac += 1000000;
+            secs--;
+        }
+        t = (time_t)secs;
+        assert_non_null(gmtime_r(&t, &tm));
+        snprintf(ref, sizeof(ref), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+        assert_string_equal(mine, ref);
+        if (us >= 0) {
+            assert_int_equal(vg_time_parse(mine, strlen(mine), &back), VG_OK);
+            assert_int_equal(back, us);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_email_and_hashes),
         cmocka_unit_test(test_limits_and_names),
         cmocka_unit_test(test_uuid),
+        cmocka_unit_test(test_time_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
