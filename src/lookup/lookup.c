@@ -18,6 +18,7 @@
 
 #include <arpa/inet.h>
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,12 +49,10 @@ struct ctx {
     struct vg_lk_out contrib; /* the listed contributions of the candidate being read */
     size_t ncontrib;          /* its visible contributions, listed or not */
     size_t nlisted;
-    double factor;           /* of its rule: 1 for exact, else VG_LOOKUP_INDIRECT */
-    double half_life_us;     /* of its kind */
-    int counts;              /* its contributions count in corroboration and score */
-    int64_t orgs[ORGS_MAX];  /* distinct contributing organisations */
-    double weight[ORGS_MAX]; /* each one's strongest contribution (score) */
-    size_t norgs;
+    double factor;            /* of its rule: 1 for exact, else VG_LOOKUP_INDIRECT */
+    double half_life_us;      /* of its kind */
+    int counts;               /* its contributions count in corroboration and score */
+    size_t norgs;             /* in orgs[] and weight[] */
     struct vg_lk_out matches; /* the matches' objects, comma-separated */
     size_t nmatches;
     /* the sightings of the queried value when one of the matches is the
@@ -61,8 +60,8 @@ struct ctx {
      * and whether there is such a match */
     size_t same_from, same_len;
     int same;
-    struct vg_lk_out labels; /* distinct labels (malware families) as JSON strings */
-    struct vg_buf label_raw; /* the same, each NUL-terminated, for the comparison */
+    struct vg_lk_out labels;  /* distinct labels (malware families) as JSON strings */
+    struct vg_buf *label_raw; /* the same, each NUL-terminated, for the comparison */
     size_t nlabels;
     const char *contents;               /* the answer's "contents" note, if any */
     struct vg_lookup_geo_best geo;      /* of the candidate being read */
@@ -73,8 +72,11 @@ struct ctx {
      * (see vg_lookup_line). */
     int probe;
     size_t held;
+    /* Not cleared per answer (answer() clears what is before keys). */
     uint64_t keys[PROBE_KEYS];
     size_t nkeys;
+    int64_t orgs[ORGS_MAX];  /* distinct contributing organisations */
+    double weight[ORGS_MAX]; /* each one's strongest contribution (score) */
 };
 
 static const double default_half_life_days[VG_OBS_KIND_COUNT] = {
@@ -136,13 +138,13 @@ static int contribution_cb(void *arg, const struct vg_obs_row *row)
         c->weight[i] = w;
     }
     if (c->counts && row->label && c->nlabels < LABELS_MAX) {
-        const char *l = c->label_raw.data;
+        const char *l = c->label_raw->data;
         size_t k, n = strlen(row->label);
         int seen = 0;
 
         for (k = 0; k < c->nlabels && !seen; k++, l += strlen(l) + 1)
             seen = strcmp(l, row->label) == 0;
-        if (!seen && vg_buf_append(&c->label_raw, row->label, n + 1) == VG_OK) {
+        if (!seen && vg_buf_append(c->label_raw, row->label, n + 1) == VG_OK) {
             if (c->nlabels++ > 0)
                 vg_lk_raw(&c->labels, ",");
             vg_lk_str(&c->labels, row->label, n);
@@ -461,6 +463,56 @@ static enum vg_rc candidates(struct ctx *c, const struct vg_obs *o)
     return rc;
 }
 
+/* A thread's scratch for answer(): the context and the buffers the answer
+ * is written through, kept from one look-up to the next (no allocation per
+ * answer once they have grown); freed when the thread ends. */
+struct scratch {
+    struct ctx c;
+    struct vg_buf contrib, matches, labels, label_raw;
+};
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static int scratch_key_ok;
+
+static void scratch_free(void *arg)
+{
+    struct scratch *sc = arg;
+
+    vg_buf_cleanup(&sc->contrib);
+    vg_buf_cleanup(&sc->matches);
+    vg_buf_cleanup(&sc->labels);
+    vg_buf_cleanup(&sc->label_raw);
+    free(sc);
+}
+
+static void scratch_key_make(void)
+{
+    scratch_key_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
+}
+
+static struct scratch *thread_scratch(void)
+{
+    struct scratch *sc;
+
+    pthread_once(&scratch_once, scratch_key_make);
+    if (!scratch_key_ok)
+        return NULL;
+    if ((sc = pthread_getspecific(scratch_key)) != NULL)
+        return sc;
+    if ((sc = malloc(sizeof(*sc))) == NULL)
+        return NULL;
+    vg_buf_init(&sc->contrib, 0);
+    vg_buf_init(&sc->matches, 0);
+    vg_buf_init(&sc->labels, 0);
+    vg_buf_init(&sc->label_raw, 0);
+    if (pthread_setspecific(scratch_key, sc) != 0) {
+        scratch_free(sc);
+        return NULL;
+    }
+    return sc;
+}
+
 /* An answer's first members: {"query","value","kind","corroboration","score" */
 static void put_head(struct vg_lk_out *doc, const char *in, size_t len, const struct vg_obs *o,
                      size_t corroboration, int score)
@@ -488,15 +540,16 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
                          const struct vg_obs *o, struct vg_buf *out, struct vg_error *err)
 {
     struct vg_wl_set *mine = NULL;
-    struct vg_buf contrib, matches, labels;
     struct vg_lk_out doc = {out, VG_OK};
     size_t mark = out->len, i;
+    struct scratch *sc = thread_scratch();
     struct ctx *c;
     enum vg_rc rc;
     double miss = 1.0;
 
-    if ((c = malloc(sizeof(*c))) == NULL)
+    if (sc == NULL)
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
+    c = &sc->c;
     memset(c, 0, offsetof(struct ctx, keys));
     c->st = st;
     c->opts = opts;
@@ -505,13 +558,14 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
     c->query = o;
     c->now_us = opts && opts->now_us ? opts->now_us : vg_time_now_us();
     c->err = err;
-    vg_buf_init(&contrib, 0);
-    vg_buf_init(&matches, 0);
-    vg_buf_init(&labels, 0);
-    vg_buf_init(&c->label_raw, 0);
-    c->contrib.b = &contrib;
-    c->matches.b = &matches;
-    c->labels.b = &labels;
+    vg_buf_reset(&sc->contrib);
+    vg_buf_reset(&sc->matches);
+    vg_buf_reset(&sc->labels);
+    vg_buf_reset(&sc->label_raw);
+    c->contrib.b = &sc->contrib;
+    c->matches.b = &sc->matches;
+    c->labels.b = &sc->labels;
+    c->label_raw = &sc->label_raw;
     if (opts && opts->warninglists_acquired)
         c->wl = opts->warninglists;
     else if ((rc = vg_wl_acquire(st, &mine, err)) != VG_OK)
@@ -536,7 +590,7 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
     if (c->nlabels > 0 && doc.rc == VG_OK) {
         vg_lk_raw(&doc, ",\"labels\":[");
         if (doc.rc == VG_OK)
-            doc.rc = vg_buf_append(out, labels.data, labels.len);
+            doc.rc = vg_buf_append(out, sc->labels.data, sc->labels.len);
         vg_lk_raw(&doc, "]");
     }
     if (doc.rc == VG_OK)
@@ -544,10 +598,10 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
     if (c->nmatches > 0 && doc.rc == VG_OK) {
         vg_lk_raw(&doc, ",\"matches\":[");
         if (doc.rc == VG_OK)
-            doc.rc = vg_buf_append(out, matches.data, matches.len);
+            doc.rc = vg_buf_append(out, sc->matches.data, sc->matches.len);
         vg_lk_raw(&doc, "]");
         if (c->same && c->same_len > 0 && doc.rc == VG_OK)
-            doc.rc = vg_buf_append(out, matches.data + c->same_from, c->same_len);
+            doc.rc = vg_buf_append(out, sc->matches.data + c->same_from, c->same_len);
         else if (!c->same && (opts == NULL || opts->values == NULL ||
                               vg_values_has(opts->values, o->kind, o->value, o->len)))
             rc = vg_lookup_sightings_put(st, tokens, ntokens, o->kind, o->value, o->len, &doc, err);
@@ -566,11 +620,6 @@ done:
     if (out->data)
         out->data[out->len] = '\0';
     vg_wl_release(mine);
-    vg_buf_cleanup(&contrib);
-    vg_buf_cleanup(&matches);
-    vg_buf_cleanup(&labels);
-    vg_buf_cleanup(&c->label_raw);
-    free(c);
     return rc;
 }
 
