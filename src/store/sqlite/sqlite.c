@@ -3034,7 +3034,7 @@ enum vg_rc vg_store_sqlite_open(const char *path, unsigned flags, struct vg_stor
     if ((rc = exec(s,
                    "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
                    "PRAGMA foreign_keys = ON; PRAGMA cache_size = -131072; "
-                   "PRAGMA temp_store = MEMORY; PRAGMA "
+                   "PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 2147418112; PRAGMA "
                    "wal_autocheckpoint = 65536; PRAGMA "
                    "journal_size_limit = 1073741824;",
                    err)) != VG_OK)
