@@ -21,6 +21,7 @@
  * for the event itself, k for the owner's k-th watch-list notification
  * caused by that event (stream_notify.c), sent right after it.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +235,8 @@ static int64_t id_read(const struct stream_state *ss, const char *text, int64_t 
 
 /* ---- the notifier -------------------------------------------------------- */
 
+static int ring_wake(struct sub *s, struct http_ring *r, int64_t oldest_us);
+
 static void *notifier(void *arg)
 {
     struct server *srv = arg;
@@ -256,13 +259,17 @@ static void *notifier(void *arg)
         now = vg_time_now_us();
         pthread_mutex_lock(&ss->mu);
         stop = ss->stopping;
+        http_ring_rdlock(&ss->ring);
         for (s = ss->waiting; s; s = nx) {
-            /* a subscriber inside the window waits for the window's head */
-            int64_t avail = ss->ring.on && s->cursor >= ss->ring.base ? ss->ring.head : head;
+            /* a subscriber inside the window waits for the window's head,
+             * and is woken only by entries it may be sent (ring_wake) */
+            int in_ring = ss->ring.on && s->cursor >= ss->ring.base;
+            int64_t avail = in_ring ? ss->ring.head : head;
 
             nx = s->next;
-            if (stop || avail > s->cursor || now >= s->next_heartbeat_us ||
-                now >= s->next_check_us) {
+            if (stop || now >= s->next_heartbeat_us || now >= s->next_check_us ||
+                (avail > s->cursor &&
+                 (!in_ring || ring_wake(s, &ss->ring, now - ss->retention_us)))) {
                 if (s->prev)
                     s->prev->next = s->next;
                 else
@@ -274,6 +281,7 @@ static void *notifier(void *arg)
                 MHD_resume_connection(s->conn);
             }
         }
+        http_ring_unlock(&ss->ring);
         /* until the period ends or a commit here kicks; one that came while
          * the notifier was loading or resuming is not waited for */
         if (!stop && ss->kicks == ss->kicks_seen) {
@@ -678,6 +686,40 @@ static int ring_match(const struct sub *s, const struct http_ring_ev *e, int64_t
             return 0;
     }
     return 1;
+}
+
+/*
+ * The notifier, with ss->mu and the window's read lock held, for a waiting
+ * subscriber whose cursor is inside the window and behind its head: does
+ * anything after the cursor call for waking it?  An entry that passes its
+ * filters does (whether the policy lets it through is decided when it is
+ * sent, by fill_ring), and so does a notification for its organisation.
+ * When nothing does, the cursor moves to the window's head here, as
+ * fill_ring would have moved it past the same entries, and the subscriber
+ * sleeps on: with partners following a collection and a kind each, a
+ * commit concerns a few of them, and waking all of them (a resume, a
+ * reader call and a suspend each) was most of the server's stream work.
+ * While it waits the subscriber is the notifier's alone (the reader
+ * touches it again only once resumed), so its cursor may be moved here.
+ */
+static int ring_wake(struct sub *s, struct http_ring *r, int64_t oldest_us)
+{
+    size_t i, j;
+
+    if (s->geo.n || s->cursor_rank >= 0)
+        return 1; /* reads the store; the cursor's own notifications remain */
+    for (i = http_ring_find(r, s->cursor + 1); i < r->count; i++) {
+        const struct http_ring_ev *e = http_ring_at(r, i);
+
+        if (ring_match(s, e, oldest_us))
+            return 1;
+        for (j = 0; j < e->nnotes; j++)
+            if (e->notes[j].org_id == s->org_id)
+                return 1;
+    }
+    assert(r->count == 0 || http_ring_at(r, r->count - 1)->seq == r->head);
+    s->cursor = r->head;
+    return 0;
 }
 
 /* The owner's notifications of e from rank `after` on; 1 when the buffer
