@@ -13,9 +13,15 @@
 // A subscriber with collections/kinds asks the server for those only
 // (collections=..&kinds=..) and expects exactly the objects posted to those
 // collections with those kinds.  Subscribers are spread over `workers`
-// threads; the writer runs in the main thread.
+// threads; the writer runs in the main thread.  With `client` (the path of
+// bench/stream_sub, CLIENT=c in bench/stream) the subscribers are read by
+// that C program instead (one epoll thread, the same counting, no JSON
+// parse), the writer and the accounting staying here.
 import http from 'node:http';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 const KINDS = ['ipv4', 'domain', 'sha256', 'url'];
@@ -98,7 +104,40 @@ if (!isMainThread) {
   const W = Math.max(1, C.workers || 1);
   const T = 'application/taxii+json;version=2.1';
   const workers = [];
-  for (let w = 0; w < W; w++) {
+  if (C.client) { // one C process reads every stream: a "worker" that answers the same messages
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stream-sub-')), 'subs');
+    const KIND = ['ipv4', 'domain', 'sha256', 'url'];
+    fs.writeFileSync(file, C.subs.map((s) => {
+      const q = [];
+      if (s.collections) q.push(`collections=${s.collections.map((i) => collections[i]).join(',')}`);
+      if (s.kinds) q.push(`kinds=${s.kinds.map((k) => KIND[k]).join(',')}`);
+      return `${s.key} /api/v1/stream${q.length ? '?' + q.join('&') : ''}\n`;
+    }).join(''));
+    const child = spawn(C.client, [new URL(base).port, file], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let pending = '', waiters = [];
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d) => {
+      pending += d;
+      let i;
+      while ((i = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, i);
+        pending = pending.slice(i + 1);
+        const w = waiters.shift();
+        if (!w) continue;
+        if (line === 'ready') { w(line); continue; }
+        const r = JSON.parse(line), hist = new Uint32Array(NBUCKETS);
+        for (const [b, c] of r.hist) hist[b] = c;
+        w({ hist, maxLat: r.maxLat, lastAt: r.lastAt, counts: r.counts, dups: r.dups });
+      }
+    });
+    const worker = {
+      once: (_, f) => waiters.push(f),
+      postMessage: (m) => child.stdin.write(`${m}\n`),
+    };
+    await new Promise((r) => worker.once('message', r));
+    workers.push({ worker, subs: C.subs });
+  }
+  for (let w = 0; w < (C.client ? 0 : W); w++) {
     const subs = C.subs.filter((_, i) => i % W === w);
     const worker = new Worker(new URL(import.meta.url), { workerData: { base, subs, collections } });
     await new Promise((r) => worker.once('message', r));
