@@ -66,6 +66,9 @@ struct stream_state {
     unsigned long kicks, kicks_seen; /* commits signalled, and those the notifier has looked at */
     uint8_t id_key[16];
     int64_t heartbeat_us, retention_us;
+    /* the notifier's: subscribers resumed, and waiting ones whose cursor it
+     * moved past window entries not for them without waking them */
+    atomic_ullong wakes, passes;
     struct http_ring ring; /* recent events, shared (stream_ring.c) */
 };
 
@@ -278,6 +281,7 @@ static void *notifier(void *arg)
                     s->next->prev = s->prev;
                 s->next = s->prev = NULL;
                 s->suspended = 0;
+                atomic_fetch_add_explicit(&ss->wakes, 1, memory_order_relaxed);
                 MHD_resume_connection(s->conn);
             }
         }
@@ -410,6 +414,23 @@ void http_stream_kick(struct server *srv)
     ss->kicks++;
     pthread_cond_signal(&ss->kick);
     pthread_mutex_unlock(&ss->mu);
+}
+
+void http_stream_metrics(struct server *srv, struct vg_buf *b)
+{
+    struct stream_state *ss = srv->stream;
+
+    if (ss == NULL)
+        return;
+    vg_buf_printf(b,
+                  "# HELP vigie_stream_wakes_total Live stream subscribers resumed by the "
+                  "notifier (events, heartbeat or key check due).\n"
+                  "# TYPE vigie_stream_wakes_total counter\nvigie_stream_wakes_total %llu\n"
+                  "# HELP vigie_stream_passes_total Waiting subscribers moved past new events "
+                  "that their filters exclude, without waking them.\n"
+                  "# TYPE vigie_stream_passes_total counter\nvigie_stream_passes_total %llu\n",
+                  (unsigned long long)atomic_load(&ss->wakes),
+                  (unsigned long long)atomic_load(&ss->passes));
 }
 
 /* ---- one subscriber -------------------------------------------------------- */
@@ -719,6 +740,7 @@ static int ring_wake(struct sub *s, struct http_ring *r, int64_t oldest_us)
     }
     assert(r->count == 0 || http_ring_at(r, r->count - 1)->seq == r->head);
     s->cursor = r->head;
+    atomic_fetch_add_explicit(&s->srv->stream->passes, 1, memory_order_relaxed);
     return 0;
 }
 
