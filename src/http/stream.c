@@ -55,6 +55,29 @@
 #define FILL_ROUNDS 8          /* fills per reader call while they find nothing to send */
 #define RING_EVENTS 65536      /* the window's default bounds */
 #define RING_MIB 32
+#define KEYS_MAX 256 /* keys whose last check the subscribers share */
+#define KEY_IDLE_US                                                                                \
+    (10 * (int64_t)CHECK_US) /* a key's check unused this long: its slot is free                   \
+                              */
+
+/*
+ * The last check of one key, shared by its subscribers: a partner follows
+ * many streams with one key, and each checking it every second was a store
+ * query per subscriber per second, and a wake of every waiting one, in a
+ * burst when they had connected together.  A subscriber takes a check made
+ * less than CHECK_US ago and is due again CHECK_US after it was made, so a
+ * revoked key's streams still end within CHECK_US (and a notifier pass);
+ * the notifier makes the checks of the keys in use before they are due,
+ * and gives waiting subscribers their tokens without waking them.
+ */
+struct key_check {
+    char key_id[VG_KEY_ID_MAX]; /* "": a free slot */
+    int64_t checked_us, used_us;
+    int ok;
+    char why[96]; /* when not ok */
+    vg_token tok[VG_POLICY_TOKENS_MAX];
+    size_t ntok;
+};
 
 struct stream_state {
     pthread_mutex_t mu;
@@ -69,7 +92,9 @@ struct stream_state {
     /* the notifier's: subscribers resumed, and waiting ones whose cursor it
      * moved past window entries not for them without waking them */
     atomic_ullong wakes, passes;
-    struct http_ring ring; /* recent events, shared (stream_ring.c) */
+    struct http_ring ring;   /* recent events, shared (stream_ring.c) */
+    pthread_mutex_t keys_mu; /* keys (taken after mu, never before it) */
+    struct key_check keys[KEYS_MAX];
 };
 
 struct sub {
@@ -100,7 +125,8 @@ struct sub {
     struct vg_buf out;
     size_t sent;
     int ending, suspended;
-    int in_ring; /* reads the shared window (else the store) */
+    int in_ring;  /* reads the shared window (else the store) */
+    int key_slot; /* its key's shared check in ss->keys, -1: not looked up yet */
     struct sub *next, *prev;
 };
 
@@ -239,6 +265,8 @@ static int64_t id_read(const struct stream_state *ss, const char *text, int64_t 
 /* ---- the notifier -------------------------------------------------------- */
 
 static int ring_wake(struct sub *s, struct http_ring *r, int64_t oldest_us);
+static void keys_refresh(struct stream_state *ss, struct vg_store *st, int64_t now);
+static int key_fresh(struct stream_state *ss, struct sub *s, int64_t now);
 
 static void *notifier(void *arg)
 {
@@ -260,6 +288,8 @@ static void *notifier(void *arg)
         if (st != NULL && head > 0) /* each new event read once, for everyone */
             http_ring_load(&ss->ring, st, head);
         now = vg_time_now_us();
+        if (st != NULL)
+            keys_refresh(ss, st, now);
         pthread_mutex_lock(&ss->mu);
         stop = ss->stopping;
         http_ring_rdlock(&ss->ring);
@@ -270,7 +300,8 @@ static void *notifier(void *arg)
             int64_t avail = in_ring ? ss->ring.head : head;
 
             nx = s->next;
-            if (stop || now >= s->next_heartbeat_us || now >= s->next_check_us ||
+            if (stop || now >= s->next_heartbeat_us ||
+                (now >= s->next_check_us && !key_fresh(ss, s, now)) ||
                 (avail > s->cursor &&
                  (!in_ring || ring_wake(s, &ss->ring, now - ss->retention_us)))) {
                 if (s->prev)
@@ -315,6 +346,7 @@ enum vg_rc http_stream_start(struct server *srv, struct vg_error *err)
     if (ss == NULL)
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     pthread_mutex_init(&ss->mu, NULL);
+    pthread_mutex_init(&ss->keys_mu, NULL);
     pthread_cond_init(&ss->kick, NULL);
     if (http_ring_init(
             &ss->ring,
@@ -324,6 +356,7 @@ enum vg_rc http_stream_start(struct server *srv, struct vg_error *err)
             (size_t)(srv->opts->stream_window_mib ? srv->opts->stream_window_mib : RING_MIB)
                 << 20) != VG_OK) {
         pthread_cond_destroy(&ss->kick);
+        pthread_mutex_destroy(&ss->keys_mu);
         pthread_mutex_destroy(&ss->mu);
         free(ss);
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
@@ -370,6 +403,7 @@ enum vg_rc http_stream_start(struct server *srv, struct vg_error *err)
 fail:
     http_ring_cleanup(&ss->ring);
     pthread_cond_destroy(&ss->kick);
+    pthread_mutex_destroy(&ss->keys_mu);
     pthread_mutex_destroy(&ss->mu);
     free(ss);
     return rc;
@@ -396,6 +430,7 @@ void http_stream_free(struct server *srv)
         return;
     http_ring_cleanup(&ss->ring);
     pthread_cond_destroy(&ss->kick);
+    pthread_mutex_destroy(&ss->keys_mu);
     pthread_mutex_destroy(&ss->mu);
     vg_wipe(ss->id_key, sizeof(ss->id_key));
     free(ss);
@@ -414,6 +449,140 @@ void http_stream_kick(struct server *srv)
     ss->kicks++;
     pthread_cond_signal(&ss->kick);
     pthread_mutex_unlock(&ss->mu);
+}
+
+/* ---- the keys' shared checks --------------------------------------------- */
+
+/* With keys_mu held: s's key's slot, or NULL. */
+static struct key_check *key_find(struct stream_state *ss, struct sub *s)
+{
+    int i;
+
+    if (s->key_slot >= 0 && strcmp(ss->keys[s->key_slot].key_id, s->key_id) == 0)
+        return &ss->keys[s->key_slot];
+    for (i = 0; i < KEYS_MAX; i++)
+        if (strcmp(ss->keys[i].key_id, s->key_id) == 0) {
+            s->key_slot = i;
+            return &ss->keys[i];
+        }
+    return NULL;
+}
+
+/*
+ * s's key checked at now: the shared check when it is younger than
+ * CHECK_US, else a new one made on st (and shared: in the key's slot, a
+ * free one, or the one unused the longest).  VG_OK with s's tokens set and
+ * *checked the time of the check; else err says why the key is refused
+ * (a refusal is shared too, a store failure is not).
+ */
+static enum vg_rc key_check(struct stream_state *ss, struct vg_store *st, struct sub *s,
+                            int64_t now, int64_t *checked, struct vg_error *err)
+{
+    struct key_check *k;
+    struct vg_auth who;
+    enum vg_rc rc;
+    int i;
+
+    pthread_mutex_lock(&ss->keys_mu);
+    if ((k = key_find(ss, s)) != NULL && now - k->checked_us < CHECK_US) {
+        k->used_us = now;
+        *checked = k->checked_us;
+        if (k->ok) {
+            memcpy(s->tok, k->tok, k->ntok * sizeof(*k->tok));
+            s->ntok = k->ntok;
+            rc = VG_OK;
+        } else {
+            rc = vg_error_set(err, VG_AUTH, NULL, "%s", k->why);
+        }
+        pthread_mutex_unlock(&ss->keys_mu);
+        return rc;
+    }
+    pthread_mutex_unlock(&ss->keys_mu);
+    rc = vg_auth_refresh(st, s->key_id, now, VG_SCOPE_READ, &who, err);
+    if (rc == VG_OK)
+        s->ntok = vg_policy_tokens(&who.principal, s->tok);
+    else if (rc != VG_AUTH && rc != VG_FORBIDDEN)
+        return rc;
+    *checked = now;
+    pthread_mutex_lock(&ss->keys_mu);
+    if ((k = key_find(ss, s)) == NULL) {
+        for (i = 0; i < KEYS_MAX; i++)
+            if (k == NULL || ss->keys[i].key_id[0] == '\0' ||
+                (k->key_id[0] != '\0' && ss->keys[i].used_us < k->used_us))
+                k = &ss->keys[i];
+        snprintf(k->key_id, sizeof(k->key_id), "%s", s->key_id);
+        s->key_slot = (int)(k - ss->keys);
+    }
+    k->checked_us = k->used_us = now;
+    k->ok = rc == VG_OK;
+    snprintf(k->why, sizeof(k->why), "%.95s", rc == VG_OK ? "" : err->msg);
+    memcpy(k->tok, s->tok, s->ntok * sizeof(*s->tok));
+    k->ntok = s->ntok;
+    pthread_mutex_unlock(&ss->keys_mu);
+    return rc;
+}
+
+/*
+ * The notifier, before it looks at the waiting subscribers: the keys in use
+ * whose check falls due within a pass are checked again now, on its own
+ * store handle and without mu, so that their subscribers find a fresh check
+ * (key_fresh) instead of waking to make it; slots unused for KEY_IDLE_US
+ * are freed.  A refused key is left as it is: its subscribers wake and end.
+ */
+static void keys_refresh(struct stream_state *ss, struct vg_store *st, int64_t now)
+{
+    int i;
+
+    for (i = 0; i < KEYS_MAX; i++) {
+        char id[VG_KEY_ID_MAX];
+        struct vg_auth who;
+        struct vg_error err;
+        struct key_check *k = &ss->keys[i];
+        enum vg_rc rc;
+
+        pthread_mutex_lock(&ss->keys_mu);
+        if (k->key_id[0] != '\0' && now - k->used_us >= KEY_IDLE_US)
+            k->key_id[0] = '\0';
+        if (k->key_id[0] == '\0' || !k->ok || now - k->checked_us < CHECK_US - NOTIFY_US) {
+            pthread_mutex_unlock(&ss->keys_mu);
+            continue;
+        }
+        memcpy(id, k->key_id, sizeof(id));
+        pthread_mutex_unlock(&ss->keys_mu);
+        vg_error_clear(&err);
+        rc = vg_auth_refresh(st, id, now, VG_SCOPE_READ, &who, &err);
+        if (rc != VG_OK && rc != VG_AUTH && rc != VG_FORBIDDEN)
+            continue; /* the store failed: the subscribers will try themselves */
+        pthread_mutex_lock(&ss->keys_mu);
+        if (strcmp(k->key_id, id) == 0) {
+            k->checked_us = now;
+            k->ok = rc == VG_OK;
+            snprintf(k->why, sizeof(k->why), "%.95s", rc == VG_OK ? "" : err.msg);
+            k->ntok = rc == VG_OK ? vg_policy_tokens(&who.principal, k->tok) : 0;
+        }
+        pthread_mutex_unlock(&ss->keys_mu);
+    }
+}
+
+/* The notifier, with mu held, for a waiting subscriber whose key check is
+ * due: 1 if its key's shared check is fresh and good (s now has its tokens
+ * and is due again CHECK_US after it), 0 if s must wake to check. */
+static int key_fresh(struct stream_state *ss, struct sub *s, int64_t now)
+{
+    struct key_check *k;
+    int fresh;
+
+    pthread_mutex_lock(&ss->keys_mu);
+    k = key_find(ss, s);
+    fresh = k != NULL && k->ok && now - k->checked_us < CHECK_US;
+    if (fresh) {
+        k->used_us = now;
+        memcpy(s->tok, k->tok, k->ntok * sizeof(*k->tok));
+        s->ntok = k->ntok;
+        s->next_check_us = k->checked_us + CHECK_US;
+    }
+    pthread_mutex_unlock(&ss->keys_mu);
+    return fresh;
 }
 
 void http_stream_metrics(struct server *srv, struct vg_buf *b)
@@ -878,17 +1047,16 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
         return MHD_CONTENT_READER_END_WITH_ERROR;
     now = vg_time_now_us();
     if (now >= s->next_check_us) { /* revoked, expired, disabled: the end */
-        struct vg_auth who;
+        int64_t checked;
 
-        if (vg_auth_refresh(st, s->key_id, now, VG_SCOPE_READ, &who, &err) != VG_OK) {
+        if (key_check(ss, st, s, now, &checked, &err) != VG_OK) {
             vg_log(VG_LOG_INFO, "stream", "key=%s ended: %s", s->key_id, err.msg);
             s->ending = 1;
             vg_buf_puts(&s->out,
                         "event: end\ndata: {\"reason\":\"credentials no longer valid\"}\n\n");
             goto send;
         }
-        s->ntok = vg_policy_tokens(&who.principal, s->tok);
-        s->next_check_us = now + CHECK_US;
+        s->next_check_us = checked + CHECK_US;
     }
     /* Events from the window, or from the store while the cursor is older
      * than the window; stretches with nothing for this subscriber are
@@ -1086,6 +1254,7 @@ enum MHD_Result http_stream(struct server *srv, struct MHD_Connection *conn, str
         return MHD_NO;
     s->srv = srv;
     s->conn = conn;
+    s->key_slot = -1;
     snprintf(s->key_id, sizeof(s->key_id), "%s", who.key.id);
     s->org_id = who.org.id;
     s->ntok = vg_policy_tokens(&who.principal, s->tok);
