@@ -46,6 +46,7 @@ enum { HEAD, CHUNK_SIZE, CHUNK_DATA, CHUNK_CRLF, RAW_BODY };
 struct sub {
     char *key, *path;
     int fd;
+    int connecting;
     int state, chunk_ext; /* chunk_ext: in the size line's extension or CR */
     size_t chunk_left;
     char *hdr; /* the response head so far */
@@ -62,6 +63,15 @@ static uint32_t hist[NBUCKETS];
 static double max_lat, last_at;
 static struct sockaddr_in addr;
 static int ep;
+
+static void sub_close(struct sub *s)
+{
+    if (s->fd >= 0) {
+        epoll_ctl(ep, EPOLL_CTL_DEL, s->fd, NULL);
+        close(s->fd);
+    }
+    s->fd = -1;
+}
 
 static double now_ms(void)
 {
@@ -80,23 +90,42 @@ static void *xrealloc(void *p, size_t n)
     return p;
 }
 
+/* Non-blocking, as node's: the loop goes on reading the others meanwhile;
+ * the request goes once the socket is writable (send_request). */
 static void sub_connect(struct sub *s)
 {
     struct epoll_event ev;
-    char req[1024];
-    int n;
 
     s->state = HEAD;
     s->hdr_len = s->len = 0;
-    if ((s->fd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
-        connect(s->fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+    s->connecting = 1;
+    if ((s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) < 0 ||
+        (connect(s->fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 && errno != EINPROGRESS)) {
         perror("stream_sub: connect");
         if (s->fd >= 0)
             close(s->fd);
         s->fd = -1;
         return;
     }
-    /* small enough for the socket's buffer: sent whole, then non-blocking */
+    ev.events = EPOLLOUT;
+    ev.data.ptr = s;
+    epoll_ctl(ep, EPOLL_CTL_ADD, s->fd, &ev);
+}
+
+static void send_request(struct sub *s)
+{
+    struct epoll_event ev;
+    char req[1024];
+    int n, e = 0;
+    socklen_t len = sizeof(e);
+
+    s->connecting = 0;
+    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0 || e != 0) {
+        fprintf(stderr, "stream_sub: connect: %s\n", strerror(e));
+        sub_close(s);
+        return;
+    }
+    /* small enough for an empty socket buffer: sent whole */
     n = snprintf(req, sizeof(req),
                  "GET %s HTTP/1.1\r\nHost: %s:%d\r\nAuthorization: Bearer %s\r\n"
                  "Accept: text/event-stream\r\n%s%s%sConnection: close\r\n\r\n",
@@ -104,23 +133,12 @@ static void sub_connect(struct sub *s)
                  s->last[0] ? "Last-Event-ID: " : "", s->last, s->last[0] ? "\r\n" : "");
     if (n <= 0 || (size_t)n >= sizeof(req) || send(s->fd, req, (size_t)n, 0) != n) {
         perror("stream_sub: request");
-        close(s->fd);
-        s->fd = -1;
+        sub_close(s);
         return;
     }
-    fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK);
     ev.events = EPOLLIN;
     ev.data.ptr = s;
-    epoll_ctl(ep, EPOLL_CTL_ADD, s->fd, &ev);
-}
-
-static void sub_close(struct sub *s)
-{
-    if (s->fd >= 0) {
-        epoll_ctl(ep, EPOLL_CTL_DEL, s->fd, NULL);
-        close(s->fd);
-    }
-    s->fd = -1;
+    epoll_ctl(ep, EPOLL_CTL_MOD, s->fd, &ev);
 }
 
 /* A new object number for s: 1, or 0 if it came before. */
@@ -358,11 +376,11 @@ int main(int argc, char **argv)
     printf("ready\n");
     fflush(stdout);
     for (;;) {
-        int k, nev = epoll_wait(ep, evs, 256, -1);
+        int k, cut, nev = epoll_wait(ep, evs, 256, -1);
 
         if (nev < 0 && errno != EINTR)
             return 1;
-        for (k = 0; k < nev; k++) {
+        for (k = 0, cut = 0; k < nev && !cut; k++) {
             struct sub *s = evs[k].data.ptr;
             ssize_t r;
 
@@ -376,6 +394,7 @@ int main(int argc, char **argv)
                 while ((nl = strchr(cmd, '\n')) != NULL) {
                     *nl = '\0';
                     if (strcmp(cmd, "cut") == 0) {
+                        cut = 1; /* the batch's other events are of closed sockets */
                         for (i = 0; i < nsubs; i++) {
                             sub_close(&subs[i]);
                             sub_connect(&subs[i]);
@@ -392,6 +411,11 @@ int main(int argc, char **argv)
             }
             if (s->fd < 0)
                 continue; /* closed by a cut in this same batch */
+            if (s->connecting) {
+                if (evs[k].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+                    send_request(s);
+                continue;
+            }
             r = recv(s->fd, raw, sizeof(raw), 0);
             if (r > 0) {
                 feed(s, raw, (size_t)r);
