@@ -22,12 +22,15 @@
  * caused by that event (stream_notify.c), sent right after it.
  */
 #include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sys/socket.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -92,8 +95,9 @@ struct stream_state {
     /* the notifier's: subscribers resumed, and waiting ones whose cursor it
      * moved past window entries not for them without waking them */
     atomic_ullong wakes, passes;
-    struct http_ring ring;   /* recent events, shared (stream_ring.c) */
-    pthread_mutex_t keys_mu; /* keys (taken after mu, never before it) */
+    atomic_llong subscribers; /* connected (their memory held) */
+    struct http_ring ring;    /* recent events, shared (stream_ring.c) */
+    pthread_mutex_t keys_mu;  /* keys (taken after mu, never before it) */
     struct key_check keys[KEYS_MAX];
 };
 
@@ -564,14 +568,46 @@ static void keys_refresh(struct stream_state *ss, struct vg_store *st, int64_t n
     }
 }
 
+/*
+ * s's connection, while it waits: 1 open and quiet, 0 something to read
+ * (for libmicrohttpd, which reads nothing of a suspended connection), -1
+ * its client has gone.  A subscriber sends nothing after its request, and
+ * libmicrohttpd notices a closed connection only when a send fails: one
+ * left in a reconnect, and never woken again by its filter, stayed
+ * suspended until its next heartbeat.
+ */
+static int peer(const struct sub *s)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(s->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    char c;
+    ssize_t n;
+
+    if (ci == NULL)
+        return 0;
+    n = recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return 1;
+    return n > 0 ? 0 : -1;
+}
+
 /* The notifier, with mu held, for a waiting subscriber whose key check is
  * due: 1 if its key's shared check is fresh and good (s now has its tokens
- * and is due again CHECK_US after it), 0 if s must wake to check. */
+ * and is due again CHECK_US after it) and its client is still there, 0 if
+ * s must wake - to check, to read what came, or to end (its client gone:
+ * within a second, not at its next heartbeat). */
 static int key_fresh(struct stream_state *ss, struct sub *s, int64_t now)
 {
     struct key_check *k;
     int fresh;
 
+    switch (peer(s)) {
+    case -1:
+        s->ending = 1;
+        return 0;
+    case 0:
+        return 0;
+    }
     pthread_mutex_lock(&ss->keys_mu);
     k = key_find(ss, s);
     fresh = k != NULL && k->ok && now - k->checked_us < CHECK_US;
@@ -597,9 +633,12 @@ void http_stream_metrics(struct server *srv, struct vg_buf *b)
                   "# TYPE vigie_stream_wakes_total counter\nvigie_stream_wakes_total %llu\n"
                   "# HELP vigie_stream_passes_total Waiting subscribers moved past new events "
                   "that their filters exclude, without waking them.\n"
-                  "# TYPE vigie_stream_passes_total counter\nvigie_stream_passes_total %llu\n",
+                  "# TYPE vigie_stream_passes_total counter\nvigie_stream_passes_total %llu\n"
+                  "# HELP vigie_stream_subscribers Live stream subscribers connected.\n"
+                  "# TYPE vigie_stream_subscribers gauge\nvigie_stream_subscribers %lld\n",
                   (unsigned long long)atomic_load(&ss->wakes),
-                  (unsigned long long)atomic_load(&ss->passes));
+                  (unsigned long long)atomic_load(&ss->passes),
+                  (long long)atomic_load(&ss->subscribers));
 }
 
 /* ---- one subscriber -------------------------------------------------------- */
@@ -1114,6 +1153,7 @@ static void sub_free(void *cls)
             s->next->prev = s->prev;
     }
     pthread_mutex_unlock(&ss->mu);
+    atomic_fetch_sub(&ss->subscribers, 1);
     vg_buf_cleanup(&s->out);
     free(s);
 }
@@ -1299,6 +1339,7 @@ enum MHD_Result http_stream(struct server *srv, struct MHD_Connection *conn, str
         free(s);
         return MHD_NO;
     }
+    atomic_fetch_add(&ss->subscribers, 1); /* sub_free takes it off */
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Accel-Buffering", "no");
