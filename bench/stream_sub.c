@@ -57,10 +57,11 @@ struct sub {
     size_t nseen;
     uint64_t count, dups;
     char last[ID_MAX];
+    double reopened; /* after a cut: when its stream's head came back (ms), 0 before */
 };
 
 static uint32_t hist[NBUCKETS];
-static double max_lat, last_at;
+static double max_lat, last_at, cut_at;
 static struct sockaddr_in addr;
 static int ep;
 
@@ -238,6 +239,8 @@ static void feed(struct sub *s, const char *p, size_t n)
             *e = '\0';
             if (strncmp(s->hdr, "HTTP/1.1 200", 12) != 0)
                 fprintf(stderr, "stream_sub: %.60s\n", s->hdr);
+            if (cut_at > 0)
+                s->reopened = now_ms();
             s->state = strcasestr(s->hdr, "\r\ntransfer-encoding: chunked") ? CHUNK_SIZE : RAW_BODY;
             s->chunk_left = 0;
             s->chunk_ext = 0;
@@ -308,11 +311,32 @@ static void feed(struct sub *s, const char *p, size_t n)
     }
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
 static void report(struct sub *subs, size_t n)
 {
     uint64_t dups = 0;
-    size_t i;
+    size_t i, nr = 0;
     int first = 1;
+    double *re = calloc(n ? n : 1, sizeof(*re));
+
+    /* on stderr: how long the streams took to come back after a cut */
+    for (i = 0; re && i < n; i++)
+        if (subs[i].reopened > 0)
+            re[nr++] = subs[i].reopened - cut_at;
+    if (nr > 0) {
+        qsort(re, nr, sizeof(*re), cmp_double);
+        fprintf(stderr,
+                "stream_sub: %zu of %zu streams back after the cut: p50 %.1f ms, p99 %.1f, "
+                "last %.1f\n",
+                nr, n, re[nr / 2], re[(nr * 99) / 100 < nr ? (nr * 99) / 100 : nr - 1], re[nr - 1]);
+    }
+    free(re);
 
     for (i = 0; i < n; i++)
         dups += subs[i].dups;
@@ -395,6 +419,7 @@ int main(int argc, char **argv)
                     *nl = '\0';
                     if (strcmp(cmd, "cut") == 0) {
                         cut = 1; /* the batch's other events are of closed sockets */
+                        cut_at = now_ms();
                         for (i = 0; i < nsubs; i++) {
                             sub_close(&subs[i]);
                             sub_connect(&subs[i]);
