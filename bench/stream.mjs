@@ -3,19 +3,31 @@
 // writer POSTs objects at a fixed rate; optionally every subscriber is cut
 // and resumes with Last-Event-ID half-way ("reconnect storm").  Prints one
 // JSON line: posted, expected and delivered deliveries, lost, duplicated,
-// latency p50/p99/max (from the POST being sent to the event arriving, so an
-// upper bound), achieved rate.  After the writer stops, the subscribers
+// latency p50/p99/max (from the object's POST being sent to the event
+// arriving, so an upper bound: it holds that POST's ingest and commit),
+// achieved rate.  Every 50 ms the writer POSTs one envelope per collection,
+// one after the other; with stamp "tick" (the instrument before
+// 2026-11-27 08:30 UTC) every object of a tick carries the tick's start
+// instead, so that an object of the 4th envelope also counts the commits of
+// the three before it.  After the writer stops, the subscribers
 // drain until their deliveries stop growing for 2 s (at most 30 s): what
 // is missing then is lost.  Node's standard library only.
 //
 // CONFIG: {base, writerKey, collections: [id...], rate, seconds, storm,
-//   workers, subs: [{key, collections: [i...] | null, kinds: [k...] | null}]}
+//   workers, client, stamp: "post" | "tick",
+//   subs: [{key, collections: [i...] | null, kinds: [k...] | null}]}
 // A subscriber with collections/kinds asks the server for those only
 // (collections=..&kinds=..) and expects exactly the objects posted to those
 // collections with those kinds.  Subscribers are spread over `workers`
-// threads; the writer runs in the main thread.
+// threads; the writer runs in the main thread.  With `client` (the path of
+// bench/stream_sub, CLIENT=c in bench/stream) the subscribers are read by
+// that C program instead (one epoll thread, the same counting, no JSON
+// parse), the writer and the accounting staying here.
 import http from 'node:http';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 const KINDS = ['ipv4', 'domain', 'sha256', 'url'];
@@ -96,9 +108,43 @@ if (!isMainThread) {
   const C = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
   const { base, writerKey, collections, rate: R, seconds: S, storm: STORM } = C;
   const W = Math.max(1, C.workers || 1);
+  const TICK_STAMP = C.stamp === 'tick';
   const T = 'application/taxii+json;version=2.1';
   const workers = [];
-  for (let w = 0; w < W; w++) {
+  if (C.client) { // one C process reads every stream: a "worker" that answers the same messages
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stream-sub-')), 'subs');
+    const KIND = ['ipv4', 'domain', 'sha256', 'url'];
+    fs.writeFileSync(file, C.subs.map((s) => {
+      const q = [];
+      if (s.collections) q.push(`collections=${s.collections.map((i) => collections[i]).join(',')}`);
+      if (s.kinds) q.push(`kinds=${s.kinds.map((k) => KIND[k]).join(',')}`);
+      return `${s.key} /api/v1/stream${q.length ? '?' + q.join('&') : ''}\n`;
+    }).join(''));
+    const child = spawn(C.client, [new URL(base).port, file], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let pending = '', waiters = [];
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d) => {
+      pending += d;
+      let i;
+      while ((i = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, i);
+        pending = pending.slice(i + 1);
+        const w = waiters.shift();
+        if (!w) continue;
+        if (line === 'ready') { w(line); continue; }
+        const r = JSON.parse(line), hist = new Uint32Array(NBUCKETS);
+        for (const [b, c] of r.hist) hist[b] = c;
+        w({ hist, maxLat: r.maxLat, lastAt: r.lastAt, counts: r.counts, dups: r.dups });
+      }
+    });
+    const worker = {
+      once: (_, f) => waiters.push(f),
+      postMessage: (m) => child.stdin.write(`${m}\n`),
+    };
+    await new Promise((r) => worker.once('message', r));
+    workers.push({ worker, subs: C.subs });
+  }
+  for (let w = 0; w < (C.client ? 0 : W); w++) {
     const subs = C.subs.filter((_, i) => i % W === w);
     const worker = new Worker(new URL(import.meta.url), { workerData: { base, subs, collections } });
     await new Promise((r) => worker.once('message', r));
@@ -134,12 +180,17 @@ if (!isMainThread) {
     for (let j = 0; j < per; j++, k++) {
       const c = Math.floor(k / 4) % collections.length;
       envs[c].push({ type: 'indicator', spec_version: '2.1', id: `indicator--${String(k).padStart(8, '0')}-0000-4000-8000-${String(Date.now() % 1e12).padStart(12, '0')}`,
-        created: '2026-01-01T00:00:00Z', modified: '2026-01-01T00:00:00Z', name: `b${start.toFixed(3)}-${k}`,
+        created: '2026-01-01T00:00:00Z', modified: '2026-01-01T00:00:00Z', name: `b${start.toFixed(3)}-${k}`, k,
         pattern: pattern(k), pattern_type: 'stix', valid_from: '2026-01-01T00:00:00Z',
         object_marking_refs: ['marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487'] });
       kinds[c][k % 4]++;
     }
     for (let c = 0; c < collections.length; c++) {
+      if (!TICK_STAMP) { // the object's own POST is sent now
+        const sent = now().toFixed(3);
+        for (const o of envs[c]) o.name = `b${sent}-${o.k}`;
+      }
+      for (const o of envs[c]) delete o.k;
       if (envs[c].length && (await post(c, envs[c])) === 202) {
         for (let x = 0; x < 4; x++) posted[c][x] += kinds[c][x];
         total += envs[c].length;

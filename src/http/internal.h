@@ -139,6 +139,8 @@ void http_stream_stop(struct server *srv);
 /* A commit happened on this server: wake the waiting subscribers now, and
  * tell look-ups their value set is behind.  Call it after every commit. */
 void http_stream_kick(struct server *srv);
+/* The stream's counters for GET /metrics, appended to b in Prometheus text. */
+void http_stream_metrics(struct server *srv, struct vg_buf *b);
 void http_stream_free(struct server *srv);
 /* The set of the hub's values, built at start (lookup_api.c). */
 enum vg_rc http_lookup_start(struct server *srv, struct vg_error *err);

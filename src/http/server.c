@@ -216,6 +216,7 @@ static enum MHD_Result metrics(struct server *srv, struct MHD_Connection *conn, 
                   (double)atomic_load(&srv->m.latency_sum_us) / 1e6,
                   (unsigned long long)atomic_load(&srv->m.latency_count), (long long)stats.versions,
                   (long long)stats.observables, (long long)stats.last_seq);
+    http_stream_metrics(srv, &b);
     if (b.data == NULL) {
         vg_buf_cleanup(&b);
         return MHD_NO;

@@ -21,12 +21,16 @@
  * for the event itself, k for the owner's k-th watch-list notification
  * caused by that event (stream_notify.c), sent right after it.
  */
+#include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sys/socket.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -54,6 +58,29 @@
 #define FILL_ROUNDS 8          /* fills per reader call while they find nothing to send */
 #define RING_EVENTS 65536      /* the window's default bounds */
 #define RING_MIB 32
+#define KEYS_MAX 256 /* keys whose last check the subscribers share */
+#define KEY_IDLE_US                                                                                \
+    (10 * (int64_t)CHECK_US) /* a key's check unused this long: its slot is free                   \
+                              */
+
+/*
+ * The last check of one key, shared by its subscribers: a partner follows
+ * many streams with one key, and each checking it every second was a store
+ * query per subscriber per second, and a wake of every waiting one, in a
+ * burst when they had connected together.  A subscriber takes a check made
+ * less than CHECK_US ago and is due again CHECK_US after it was made, so a
+ * revoked key's streams still end within CHECK_US (and a notifier pass);
+ * the notifier makes the checks of the keys in use before they are due,
+ * and gives waiting subscribers their tokens without waking them.
+ */
+struct key_check {
+    char key_id[VG_KEY_ID_MAX]; /* "": a free slot */
+    int64_t checked_us, used_us;
+    int ok;
+    char why[96]; /* when not ok */
+    vg_token tok[VG_POLICY_TOKENS_MAX];
+    size_t ntok;
+};
 
 struct stream_state {
     pthread_mutex_t mu;
@@ -65,7 +92,13 @@ struct stream_state {
     unsigned long kicks, kicks_seen; /* commits signalled, and those the notifier has looked at */
     uint8_t id_key[16];
     int64_t heartbeat_us, retention_us;
-    struct http_ring ring; /* recent events, shared (stream_ring.c) */
+    /* the notifier's: subscribers resumed, and waiting ones whose cursor it
+     * moved past window entries not for them without waking them */
+    atomic_ullong wakes, passes;
+    atomic_llong subscribers; /* connected (their memory held) */
+    struct http_ring ring;    /* recent events, shared (stream_ring.c) */
+    pthread_mutex_t keys_mu;  /* keys (taken after mu, never before it) */
+    struct key_check keys[KEYS_MAX];
 };
 
 struct sub {
@@ -96,7 +129,8 @@ struct sub {
     struct vg_buf out;
     size_t sent;
     int ending, suspended;
-    int in_ring; /* reads the shared window (else the store) */
+    int in_ring;  /* reads the shared window (else the store) */
+    int key_slot; /* its key's shared check in ss->keys, -1: not looked up yet */
     struct sub *next, *prev;
 };
 
@@ -234,6 +268,10 @@ static int64_t id_read(const struct stream_state *ss, const char *text, int64_t 
 
 /* ---- the notifier -------------------------------------------------------- */
 
+static int ring_wake(struct sub *s, struct http_ring *r, int64_t oldest_us);
+static void keys_refresh(struct stream_state *ss, struct vg_store *st, int64_t now);
+static int key_fresh(struct stream_state *ss, struct sub *s, int64_t now);
+
 static void *notifier(void *arg)
 {
     struct server *srv = arg;
@@ -254,15 +292,22 @@ static void *notifier(void *arg)
         if (st != NULL && head > 0) /* each new event read once, for everyone */
             http_ring_load(&ss->ring, st, head);
         now = vg_time_now_us();
+        if (st != NULL)
+            keys_refresh(ss, st, now);
         pthread_mutex_lock(&ss->mu);
         stop = ss->stopping;
+        http_ring_rdlock(&ss->ring);
         for (s = ss->waiting; s; s = nx) {
-            /* a subscriber inside the window waits for the window's head */
-            int64_t avail = ss->ring.on && s->cursor >= ss->ring.base ? ss->ring.head : head;
+            /* a subscriber inside the window waits for the window's head,
+             * and is woken only by entries it may be sent (ring_wake) */
+            int in_ring = ss->ring.on && s->cursor >= ss->ring.base;
+            int64_t avail = in_ring ? ss->ring.head : head;
 
             nx = s->next;
-            if (stop || avail > s->cursor || now >= s->next_heartbeat_us ||
-                now >= s->next_check_us) {
+            if (stop || now >= s->next_heartbeat_us ||
+                (now >= s->next_check_us && !key_fresh(ss, s, now)) ||
+                (avail > s->cursor &&
+                 (!in_ring || ring_wake(s, &ss->ring, now - ss->retention_us)))) {
                 if (s->prev)
                     s->prev->next = s->next;
                 else
@@ -271,9 +316,11 @@ static void *notifier(void *arg)
                     s->next->prev = s->prev;
                 s->next = s->prev = NULL;
                 s->suspended = 0;
+                atomic_fetch_add_explicit(&ss->wakes, 1, memory_order_relaxed);
                 MHD_resume_connection(s->conn);
             }
         }
+        http_ring_unlock(&ss->ring);
         /* until the period ends or a commit here kicks; one that came while
          * the notifier was loading or resuming is not waited for */
         if (!stop && ss->kicks == ss->kicks_seen) {
@@ -303,6 +350,7 @@ enum vg_rc http_stream_start(struct server *srv, struct vg_error *err)
     if (ss == NULL)
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
     pthread_mutex_init(&ss->mu, NULL);
+    pthread_mutex_init(&ss->keys_mu, NULL);
     pthread_cond_init(&ss->kick, NULL);
     if (http_ring_init(
             &ss->ring,
@@ -312,6 +360,7 @@ enum vg_rc http_stream_start(struct server *srv, struct vg_error *err)
             (size_t)(srv->opts->stream_window_mib ? srv->opts->stream_window_mib : RING_MIB)
                 << 20) != VG_OK) {
         pthread_cond_destroy(&ss->kick);
+        pthread_mutex_destroy(&ss->keys_mu);
         pthread_mutex_destroy(&ss->mu);
         free(ss);
         return vg_error_set(err, VG_NOMEM, NULL, "out of memory");
@@ -358,6 +407,7 @@ enum vg_rc http_stream_start(struct server *srv, struct vg_error *err)
 fail:
     http_ring_cleanup(&ss->ring);
     pthread_cond_destroy(&ss->kick);
+    pthread_mutex_destroy(&ss->keys_mu);
     pthread_mutex_destroy(&ss->mu);
     free(ss);
     return rc;
@@ -384,6 +434,7 @@ void http_stream_free(struct server *srv)
         return;
     http_ring_cleanup(&ss->ring);
     pthread_cond_destroy(&ss->kick);
+    pthread_mutex_destroy(&ss->keys_mu);
     pthread_mutex_destroy(&ss->mu);
     vg_wipe(ss->id_key, sizeof(ss->id_key));
     free(ss);
@@ -402,6 +453,192 @@ void http_stream_kick(struct server *srv)
     ss->kicks++;
     pthread_cond_signal(&ss->kick);
     pthread_mutex_unlock(&ss->mu);
+}
+
+/* ---- the keys' shared checks --------------------------------------------- */
+
+/* With keys_mu held: s's key's slot, or NULL. */
+static struct key_check *key_find(struct stream_state *ss, struct sub *s)
+{
+    int i;
+
+    if (s->key_slot >= 0 && strcmp(ss->keys[s->key_slot].key_id, s->key_id) == 0)
+        return &ss->keys[s->key_slot];
+    for (i = 0; i < KEYS_MAX; i++)
+        if (strcmp(ss->keys[i].key_id, s->key_id) == 0) {
+            s->key_slot = i;
+            return &ss->keys[i];
+        }
+    return NULL;
+}
+
+/*
+ * s's key checked at now: the shared check when it is younger than
+ * CHECK_US, else a new one made on st (and shared: in the key's slot, a
+ * free one, or the one unused the longest).  VG_OK with s's tokens set and
+ * *checked the time of the check; else err says why the key is refused
+ * (a refusal is shared too, a store failure is not).
+ */
+static enum vg_rc key_check(struct stream_state *ss, struct vg_store *st, struct sub *s,
+                            int64_t now, int64_t *checked, struct vg_error *err)
+{
+    struct key_check *k;
+    struct vg_auth who;
+    enum vg_rc rc;
+    int i;
+
+    pthread_mutex_lock(&ss->keys_mu);
+    if ((k = key_find(ss, s)) != NULL && now - k->checked_us < CHECK_US) {
+        k->used_us = now;
+        *checked = k->checked_us;
+        if (k->ok) {
+            memcpy(s->tok, k->tok, k->ntok * sizeof(*k->tok));
+            s->ntok = k->ntok;
+            rc = VG_OK;
+        } else {
+            rc = vg_error_set(err, VG_AUTH, NULL, "%s", k->why);
+        }
+        pthread_mutex_unlock(&ss->keys_mu);
+        return rc;
+    }
+    pthread_mutex_unlock(&ss->keys_mu);
+    rc = vg_auth_refresh(st, s->key_id, now, VG_SCOPE_READ, &who, err);
+    if (rc == VG_OK)
+        s->ntok = vg_policy_tokens(&who.principal, s->tok);
+    else if (rc != VG_AUTH && rc != VG_FORBIDDEN)
+        return rc;
+    *checked = now;
+    pthread_mutex_lock(&ss->keys_mu);
+    if ((k = key_find(ss, s)) == NULL) {
+        for (i = 0; i < KEYS_MAX; i++)
+            if (k == NULL || ss->keys[i].key_id[0] == '\0' ||
+                (k->key_id[0] != '\0' && ss->keys[i].used_us < k->used_us))
+                k = &ss->keys[i];
+        snprintf(k->key_id, sizeof(k->key_id), "%s", s->key_id);
+        s->key_slot = (int)(k - ss->keys);
+    }
+    k->checked_us = k->used_us = now;
+    k->ok = rc == VG_OK;
+    snprintf(k->why, sizeof(k->why), "%.95s", rc == VG_OK ? "" : err->msg);
+    memcpy(k->tok, s->tok, s->ntok * sizeof(*s->tok));
+    k->ntok = s->ntok;
+    pthread_mutex_unlock(&ss->keys_mu);
+    return rc;
+}
+
+/*
+ * The notifier, before it looks at the waiting subscribers: the keys in use
+ * whose check falls due within a pass are checked again now, on its own
+ * store handle and without mu, so that their subscribers find a fresh check
+ * (key_fresh) instead of waking to make it; slots unused for KEY_IDLE_US
+ * are freed.  A refused key is left as it is: its subscribers wake and end.
+ */
+static void keys_refresh(struct stream_state *ss, struct vg_store *st, int64_t now)
+{
+    int i;
+
+    for (i = 0; i < KEYS_MAX; i++) {
+        char id[VG_KEY_ID_MAX];
+        struct vg_auth who;
+        struct vg_error err;
+        struct key_check *k = &ss->keys[i];
+        enum vg_rc rc;
+
+        pthread_mutex_lock(&ss->keys_mu);
+        if (k->key_id[0] != '\0' && now - k->used_us >= KEY_IDLE_US)
+            k->key_id[0] = '\0';
+        if (k->key_id[0] == '\0' || !k->ok || now - k->checked_us < CHECK_US - NOTIFY_US) {
+            pthread_mutex_unlock(&ss->keys_mu);
+            continue;
+        }
+        memcpy(id, k->key_id, sizeof(id));
+        pthread_mutex_unlock(&ss->keys_mu);
+        vg_error_clear(&err);
+        rc = vg_auth_refresh(st, id, now, VG_SCOPE_READ, &who, &err);
+        if (rc != VG_OK && rc != VG_AUTH && rc != VG_FORBIDDEN)
+            continue; /* the store failed: the subscribers will try themselves */
+        pthread_mutex_lock(&ss->keys_mu);
+        if (strcmp(k->key_id, id) == 0) {
+            k->checked_us = now;
+            k->ok = rc == VG_OK;
+            snprintf(k->why, sizeof(k->why), "%.95s", rc == VG_OK ? "" : err.msg);
+            k->ntok = rc == VG_OK ? vg_policy_tokens(&who.principal, k->tok) : 0;
+        }
+        pthread_mutex_unlock(&ss->keys_mu);
+    }
+}
+
+/*
+ * s's connection, while it waits: 1 open and quiet, 0 something to read
+ * (for libmicrohttpd, which reads nothing of a suspended connection), -1
+ * its client has gone.  A subscriber sends nothing after its request, and
+ * libmicrohttpd notices a closed connection only when a send fails: one
+ * left in a reconnect, and never woken again by its filter, stayed
+ * suspended until its next heartbeat.
+ */
+static int peer(const struct sub *s)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(s->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    char c;
+    ssize_t n;
+
+    if (ci == NULL)
+        return 0;
+    n = recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return 1;
+    return n > 0 ? 0 : -1;
+}
+
+/* The notifier, with mu held, for a waiting subscriber whose key check is
+ * due: 1 if its key's shared check is fresh and good (s now has its tokens
+ * and is due again CHECK_US after it) and its client is still there, 0 if
+ * s must wake - to check, to read what came, or to end (its client gone:
+ * within a second, not at its next heartbeat). */
+static int key_fresh(struct stream_state *ss, struct sub *s, int64_t now)
+{
+    struct key_check *k;
+    int fresh;
+
+    switch (peer(s)) {
+    case -1:
+        s->ending = 1;
+        return 0;
+    case 0:
+        return 0;
+    }
+    pthread_mutex_lock(&ss->keys_mu);
+    k = key_find(ss, s);
+    fresh = k != NULL && k->ok && now - k->checked_us < CHECK_US;
+    if (fresh) {
+        k->used_us = now;
+        memcpy(s->tok, k->tok, k->ntok * sizeof(*k->tok));
+        s->ntok = k->ntok;
+        s->next_check_us = k->checked_us + CHECK_US;
+    }
+    pthread_mutex_unlock(&ss->keys_mu);
+    return fresh;
+}
+
+void http_stream_metrics(struct server *srv, struct vg_buf *b)
+{
+    struct stream_state *ss = srv->stream;
+
+    if (ss == NULL)
+        return;
+    vg_buf_printf(b,
+                  "# HELP vigie_stream_wakes_total Live stream subscribers resumed by the "
+                  "notifier (events, heartbeat or key check due).\n"
+                  "# TYPE vigie_stream_wakes_total counter\nvigie_stream_wakes_total %llu\n"
+                  "# HELP vigie_stream_passes_total Waiting subscribers moved past new events "
+                  "that their filters exclude, without waking them.\n"
+                  "# TYPE vigie_stream_passes_total counter\nvigie_stream_passes_total %llu\n"
+                  "# HELP vigie_stream_subscribers Live stream subscribers connected.\n"
+                  "# TYPE vigie_stream_subscribers gauge\nvigie_stream_subscribers %lld\n",
+                  (unsigned long long)atomic_load(&ss->wakes),
+                  (unsigned long long)atomic_load(&ss->passes),
+                  (long long)atomic_load(&ss->subscribers));
 }
 
 /* ---- one subscriber -------------------------------------------------------- */
@@ -680,6 +917,41 @@ static int ring_match(const struct sub *s, const struct http_ring_ev *e, int64_t
     return 1;
 }
 
+/*
+ * The notifier, with ss->mu and the window's read lock held, for a waiting
+ * subscriber whose cursor is inside the window and behind its head: does
+ * anything after the cursor call for waking it?  An entry that passes its
+ * filters does (whether the policy lets it through is decided when it is
+ * sent, by fill_ring), and so does a notification for its organisation.
+ * When nothing does, the cursor moves to the window's head here, as
+ * fill_ring would have moved it past the same entries, and the subscriber
+ * sleeps on: with partners following a collection and a kind each, a
+ * commit concerns a few of them, and waking all of them (a resume, a
+ * reader call and a suspend each) was most of the server's stream work.
+ * While it waits the subscriber is the notifier's alone (the reader
+ * touches it again only once resumed), so its cursor may be moved here.
+ */
+static int ring_wake(struct sub *s, struct http_ring *r, int64_t oldest_us)
+{
+    size_t i, j;
+
+    if (s->geo.n || s->cursor_rank >= 0)
+        return 1; /* reads the store; the cursor's own notifications remain */
+    for (i = http_ring_find(r, s->cursor + 1); i < r->count; i++) {
+        const struct http_ring_ev *e = http_ring_at(r, i);
+
+        if (ring_match(s, e, oldest_us))
+            return 1;
+        for (j = 0; j < e->nnotes; j++)
+            if (e->notes[j].org_id == s->org_id)
+                return 1;
+    }
+    assert(r->count == 0 || http_ring_at(r, r->count - 1)->seq == r->head);
+    s->cursor = r->head;
+    atomic_fetch_add_explicit(&s->srv->stream->passes, 1, memory_order_relaxed);
+    return 0;
+}
+
 /* The owner's notifications of e from rank `after` on; 1 when the buffer
  * is full (*rank: the last one sent) or on an error (*rc). */
 static int ring_notes(struct sub *s, struct vg_store *st, const struct http_ring_ev *e, int after,
@@ -814,17 +1086,16 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
         return MHD_CONTENT_READER_END_WITH_ERROR;
     now = vg_time_now_us();
     if (now >= s->next_check_us) { /* revoked, expired, disabled: the end */
-        struct vg_auth who;
+        int64_t checked;
 
-        if (vg_auth_refresh(st, s->key_id, now, VG_SCOPE_READ, &who, &err) != VG_OK) {
+        if (key_check(ss, st, s, now, &checked, &err) != VG_OK) {
             vg_log(VG_LOG_INFO, "stream", "key=%s ended: %s", s->key_id, err.msg);
             s->ending = 1;
             vg_buf_puts(&s->out,
                         "event: end\ndata: {\"reason\":\"credentials no longer valid\"}\n\n");
             goto send;
         }
-        s->ntok = vg_policy_tokens(&who.principal, s->tok);
-        s->next_check_us = now + CHECK_US;
+        s->next_check_us = checked + CHECK_US;
     }
     /* Events from the window, or from the store while the cursor is older
      * than the window; stretches with nothing for this subscriber are
@@ -882,6 +1153,7 @@ static void sub_free(void *cls)
             s->next->prev = s->prev;
     }
     pthread_mutex_unlock(&ss->mu);
+    atomic_fetch_sub(&ss->subscribers, 1);
     vg_buf_cleanup(&s->out);
     free(s);
 }
@@ -1022,6 +1294,7 @@ enum MHD_Result http_stream(struct server *srv, struct MHD_Connection *conn, str
         return MHD_NO;
     s->srv = srv;
     s->conn = conn;
+    s->key_slot = -1;
     snprintf(s->key_id, sizeof(s->key_id), "%s", who.key.id);
     s->org_id = who.org.id;
     s->ntok = vg_policy_tokens(&who.principal, s->tok);
@@ -1066,6 +1339,7 @@ enum MHD_Result http_stream(struct server *srv, struct MHD_Connection *conn, str
         free(s);
         return MHD_NO;
     }
+    atomic_fetch_add(&ss->subscribers, 1); /* sub_free takes it off */
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Accel-Buffering", "no");

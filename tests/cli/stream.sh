@@ -57,6 +57,11 @@ VIGIE_KEY=$kB timeout 60 "$VIGIE" follow "$U" >"$TMP/b_live" 2>"$TMP/b_live.err"
 fb=$!
 VIGIE_KEY=$kC timeout 60 "$VIGIE" follow "$U" >"$TMP/c_live" 2>"$TMP/c_live.err" &
 fc=$!
+# a second stream of each key: the key's check every second is shared
+VIGIE_KEY=$kB timeout 60 "$VIGIE" follow "$U" >"$TMP/b_live2" 2>/dev/null &
+fb2=$!
+VIGIE_KEY=$kC timeout 60 "$VIGIE" follow "$U" >"$TMP/c_live2" 2>"$TMP/c_live2.err" &
+fc2=$!
 sleep 1
 "$VIGIE" import --as A --tlp amber --group g --collection feed <(echo 198.18.9.10) >/dev/null
 ind 5 clear
@@ -70,10 +75,15 @@ for _ in $(seq 1 100); do [ "$(wc -l <"$TMP/b_live")" -ge 3 ] && break; sleep 0.
 sleep 0.5
 eq "B, out of the group, no longer gets its events" \
   "indicator--00000006-0000-4000-8000-000000000000" "$(tail -n +3 "$TMP/b_live" | jq -r .data.id)"
+for _ in $(seq 1 100); do [ "$(wc -l <"$TMP/b_live2")" -ge 3 ] && break; sleep 0.1; done
+eq "... on both of its streams" "$(jq -r .data.id "$TMP/b_live")" "$(jq -r .data.id "$TMP/b_live2")"
 "$VIGIE" key revoke "${kC%%.*}" >/dev/null
 wait $fc && st=0 || st=$?
 eq "a revoked key's stream ends at once, with an error" 1 "$st"
 check "... saying why" grep -q "no longer valid" "$TMP/c_live.err"
+wait $fc2 && st=0 || st=$?
+eq "... and so does its other stream" 1 "$st"
+check "... saying why" grep -q "no longer valid" "$TMP/c_live2.err"
 # a version made RED: C no longer gets any version of it from the start
 kC2=$(key C)
 ind 1 red 2026-02-01T00:00:00Z
@@ -103,7 +113,7 @@ eq "across the restart: all 9 events" "11 12 13 14 15 16 17 18 19" \
   "$(jq -r 'select(.event == "added") | .data.id' "$TMP/b_live" | sed -n 's/indicator--000000\(1[1-9]\)-.*/\1/p' | xargs)"
 eq "nothing twice" "$(wc -l <"$TMP/b_live")" "$(jq -r .id "$TMP/b_live" | sort -u | wc -l)"
 check "follow said it reconnected" grep -q reconnecting "$TMP/b_live.err"
-kill $fb 2>/dev/null || true
+kill $fb $fb2 2>/dev/null || true
 
 # --- past retention: events older than the window answer 410
 first=$(head -1 "$TMP/b_all" | jq -r .id)

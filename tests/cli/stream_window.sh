@@ -167,6 +167,70 @@ get "$W_PORT" "$kB" "from=0" >"$TMP/w_all"
 get "$S_PORT" "$kB" "from=0" >"$TMP/s_all"
 check "B's whole history now, window and store alike" cmp -s "$TMP/w_all" "$TMP/s_all"
 check "... without the group's events" bash -c "! grep -q '0000000000000000000000000000000000000000000000000000000000000002' '$TMP/w_all'"
+
+# --- a waiting subscriber is woken only by what it may be sent
+# B follows the collection `other` from now on both servers; events of
+# `feed` pass W's notifier without waking it (counted in /metrics), and it
+# still gets its heartbeats, a notification caused by an event its filter
+# excludes, and then its own event: the same as S, whose subscribers read
+# the store on every commit.
+kM=$("$VIGIE" key create --org A --scopes read,admin --json | jq -r .secret)
+passes() {
+  curl -s -H "Authorization: Bearer $kM" "http://127.0.0.1:$W_PORT/metrics" |
+    awk '$1 == "vigie_stream_passes_total" { print $2 }'
+}
+live() { # live PORT > file: B's stream of `other` from now, comments included
+  curl -sN --max-time 5 -H "Authorization: Bearer $kB" \
+    "http://127.0.0.1:$1/api/v1/stream?collections=$other" || true
+}
+live "$W_PORT" >"$TMP/w_live" &
+lw=$!
+live "$S_PORT" >"$TMP/s_live" &
+ls=$!
+sleep 0.5 # both connected and waiting at the head
+p0=$(passes)
+for t in 21 22 23; do imp "198.18.1.$t" --tlp clear --collection feed; done
+sleep 1.5 # a heartbeat falls due (every second here) while nothing is for B
+p1=$(passes)
+imp "198.18.7.24" --tlp clear --collection feed # not in B's filter, but notifies B
+imp "198.18.1.25" --tlp clear --collection other
+wait $lw $ls || true
+check "events outside the filter passed the waiting subscriber without waking it ($p0 -> $p1)" \
+  test "$p1" -gt "$p0"
+check "... which still got its heartbeats" grep -q '^: keep-alive' "$TMP/w_live"
+eq "... then the notification and its own event" "notification added" \
+  "$(grep '^event: ' "$TMP/w_live" | cut -c8- | xargs)"
+# (heartbeats, a comment and a blank line each, come as the clocks fall)
+eq "... as from the store" "$(grep -v -e '^:' -e '^$' "$TMP/s_live")" \
+  "$(grep -v -e '^:' -e '^$' "$TMP/w_live")"
+last=$(grep '^id: ' "$TMP/w_live" | sed -n 1p | cut -c5-)
+get "$W_PORT" "$kB" "collections=$other" "$last" >"$TMP/w_resume"
+eq "... and a resume after the notification gives the event once" "198.18.1.25" \
+  "$(grep -o '198\.18\.1\.25' "$TMP/w_resume" | sort -u)"
+eq "... once" 1 "$(grep -c '^id: ' "$TMP/w_resume")"
+
+
+# --- a waiting subscriber that is never woken by events (its filter
+# excludes them all) and whose client leaves is still let go within about
+# a second, not at its next heartbeat (15 s by default here): the notifier
+# looks at its connection when its key's check falls due
+echo '{}' >"$TMP/h.json"
+start2 H "$TMP/h.json"
+trap 'kill ${W_PID:-} ${S_PID:-} ${H_PID:-} 2>/dev/null || true; rm -rf "$TMP"' EXIT
+subscribers() {
+  curl -s -H "Authorization: Bearer $kM" "http://127.0.0.1:$H_PORT/metrics" |
+    awk '$1 == "vigie_stream_subscribers" { print $2 }'
+}
+curl -sN --max-time 1 -H "Authorization: Bearer $kB" \
+  "http://127.0.0.1:$H_PORT/api/v1/stream?collections=$other" >/dev/null &
+sleep 0.5
+eq "a subscriber connected" 1 "$(subscribers)"
+for t in 31 32 33 34 35 36; do imp "198.18.1.$t" --tlp clear --collection feed; done
+for _ in $(seq 1 60); do [ "$(subscribers)" = 0 ] && break; sleep 0.1; done
+eq "... gone with its client, though no event and no heartbeat woke it" 0 "$(subscribers)"
+kill -TERM "$H_PID"
+wait "$H_PID" || true
+
 kill -TERM "$W_PID" "$S_PID"
 wait "$W_PID" || true
 wait "$S_PID" || true
