@@ -401,7 +401,7 @@ static void evict_one(struct http_ring *r, struct http_ring_ev **gone)
     *gone = x;
 }
 
-static void ring_off(struct http_ring *r)
+void http_ring_off(struct http_ring *r)
 {
     pthread_rwlock_wrlock(&r->lock);
     r->on = 0;
@@ -485,7 +485,7 @@ void http_ring_load(struct http_ring *r, struct vg_store *st, int64_t store_head
                 ev_free(l.batch[i]);
             if (rc != VG_OK) {
                 vg_log(VG_LOG_WARN, "stream", "window switched off: %s", err.msg);
-                ring_off(r);
+                http_ring_off(r);
             }
             break;
         }

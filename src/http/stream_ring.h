@@ -91,6 +91,10 @@ void http_ring_cleanup(struct http_ring *r);
  * starts it again from the store's head: subscribers then read the store. */
 void http_ring_load(struct http_ring *r, struct vg_store *st, int64_t store_head);
 
+/* Switch the window off and drop its entries (the notifier's, when nobody
+ * has followed the stream for a while); the next load restarts it empty at
+ * the store's head. */
+void http_ring_off(struct http_ring *r);
 void http_ring_rdlock(struct http_ring *r);
 void http_ring_unlock(struct http_ring *r);
 /* With the read lock held: the index of the first entry numbered >= seq

@@ -231,6 +231,30 @@ eq "... gone with its client, though no event and no heartbeat woke it" 0 "$(sub
 kill -TERM "$H_PID"
 wait "$H_PID" || true
 
+# --- nobody follows, nothing is read back: a server no subscriber has
+# connected to does not load the window as objects arrive; the first
+# subscriber gets what is committed after it connects, and the window
+# loads from then on
+start2 N "$TMP/h.json"
+trap 'kill ${W_PID:-} ${S_PID:-} ${H_PID:-} ${N_PID:-} 2>/dev/null || true; rm -rf "$TMP"' EXIT
+metric() {
+  curl -s -H "Authorization: Bearer $kM" "http://127.0.0.1:$N_PORT/metrics" |
+    awk -v m="$1" '$1 == m { print $2 }'
+}
+for t in 41 42 43; do imp "198.18.1.$t" --tlp clear --collection feed; done
+sleep 0.5 # several of the notifier's periods
+eq "no subscriber: the window is not loaded" 0 "$(metric vigie_stream_window_loads_total)"
+curl -sN --max-time 3 -H "Authorization: Bearer $kB" \
+  "http://127.0.0.1:$N_PORT/api/v1/stream?collections=$feed" >"$TMP/n_live" & # from the head
+nl=$!
+sleep 0.5
+imp "198.18.1.44" --tlp clear --collection feed
+wait $nl || true
+check "a subscriber: it gets the object committed after it connected" grep -q '198\.18\.1\.44' "$TMP/n_live"
+check "... and the window loads again" test "$(metric vigie_stream_window_loads_total)" -gt 0
+kill -TERM "$N_PID"
+wait "$N_PID" || true
+
 kill -TERM "$W_PID" "$S_PID"
 wait "$W_PID" || true
 wait "$S_PID" || true
