@@ -643,6 +643,77 @@ static void test_version_selection(void **state)
     assert_int_equal(c.n, 0); /* every version is 2.1 */
 }
 
+/* The memo of keys, organisations, groups and settings (memo_sql.c): read
+ * twice in one snapshot, a row comes from the memo; a commit by another
+ * handle - a revocation, a new key, a disabled organisation, a membership,
+ * a setting - shows in the next snapshot of this one, never a stale row. */
+static void test_memo_follows_commits(void **state)
+{
+    struct fx *fx = *state;
+    struct vg_store *other;
+    struct vg_key k = {0}, got;
+    struct vg_org o;
+    struct vg_principal p;
+    uint8_t h[32], h2[32];
+    struct vg_error err;
+    char v[32];
+    int round;
+
+    snprintf(k.id, sizeof(k.id), "vk_memo000000000001");
+    k.org_id = fx->c.id;
+    k.scopes = VG_SCOPE_READ;
+    memset(h, 0x5a, sizeof(h));
+    assert_int_equal(vg_store_open(fx->dir, 0, &other, &err), VG_OK);
+    assert_int_equal(vg_store_meta_set(other, "memo.test", "one", &err), VG_OK);
+    for (round = 0; round < 2; round++) { /* the second round reads the memo */
+        assert_int_equal(vg_store_read_begin(fx->st, &err), VG_OK);
+        assert_int_equal(vg_store_meta_get(fx->st, "memo.test", v, sizeof(v), &err), VG_OK);
+        assert_string_equal(v, "one");
+        assert_int_equal(vg_store_key_get(fx->st, k.id, &got, h2, &err), VG_NOT_FOUND);
+        assert_int_equal(vg_store_principal(fx->st, fx->c.id, &p, &err), VG_OK);
+        assert_int_equal(p.ngroups, 0);
+        assert_true(p.good_standing);
+        vg_store_read_end(fx->st);
+    }
+    /* another handle commits: a key, a membership, a setting */
+    assert_int_equal(vg_store_key_add(other, &k, h, &err), VG_OK);
+    assert_int_equal(vg_store_group_member_add(other, fx->g.id, fx->c.id, &err), VG_OK);
+    assert_int_equal(vg_store_meta_set(other, "memo.test", "two", &err), VG_OK);
+    for (round = 0; round < 2; round++) {
+        assert_int_equal(vg_store_read_begin(fx->st, &err), VG_OK);
+        assert_int_equal(vg_store_meta_get(fx->st, "memo.test", v, sizeof(v), &err), VG_OK);
+        assert_string_equal(v, "two");
+        assert_int_equal(vg_store_key_get(fx->st, k.id, &got, h2, &err), VG_OK);
+        assert_memory_equal(h, h2, 32);
+        assert_false(got.revoked);
+        assert_int_equal(vg_store_principal(fx->st, fx->c.id, &p, &err), VG_OK);
+        assert_int_equal(p.ngroups, 1);
+        vg_store_read_end(fx->st);
+    }
+    /* revoked and disabled elsewhere: seen at the next snapshot */
+    assert_int_equal(vg_store_key_revoke(other, k.id, &err), VG_OK);
+    o = fx->c;
+    o.disabled = 1;
+    assert_int_equal(vg_store_org_update(other, &o, &err), VG_OK);
+    for (round = 0; round < 2; round++) {
+        assert_int_equal(vg_store_read_begin(fx->st, &err), VG_OK);
+        assert_int_equal(vg_store_key_get(fx->st, k.id, &got, h2, &err), VG_OK);
+        assert_true(got.revoked);
+        assert_int_equal(vg_store_org_get_by_id(fx->st, fx->c.id, &o, &err), VG_OK);
+        assert_true(o.disabled);
+        assert_int_equal(vg_store_principal(fx->st, fx->c.id, &p, &err), VG_OK);
+        assert_false(p.good_standing);
+        vg_store_read_end(fx->st);
+    }
+    /* and by this very handle, outside a snapshot (no memo there) */
+    assert_int_equal(vg_store_meta_set(fx->st, "memo.test", "three", &err), VG_OK);
+    assert_int_equal(vg_store_read_begin(fx->st, &err), VG_OK);
+    assert_int_equal(vg_store_meta_get(fx->st, "memo.test", v, sizeof(v), &err), VG_OK);
+    assert_string_equal(v, "three");
+    vg_store_read_end(fx->st);
+    vg_store_close(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -658,6 +729,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_added_after, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_version_selection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memo_follows_commits, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,6 +35,43 @@ struct bloom {
     int64_t begin_id; /* max_id when the transaction began (rollback) */
 };
 
+/*
+ * A handle's memo of what every authenticated request reads (memo_sql.c):
+ * a few keys (found or not), organisations and their groups, settings (the
+ * warning lists' generation is read by every look-up), each as the
+ * store held them at one data version.  It answers only inside a read (not
+ * write) transaction whose data version is the one it was filled at - the
+ * same database, so the same rows the queries would return - and is emptied
+ * as soon as the version moves (a commit by any connection or process).
+ */
+#define SQ_MEMO_SLOTS 8
+struct sq_memo {
+    int valid;
+    unsigned version;
+    struct {
+        char id[VG_KEY_ID_MAX];
+        int found;
+        struct vg_key key;
+        uint8_t hash[32];
+    } keys[SQ_MEMO_SLOTS];
+    struct {
+        int64_t id;
+        struct vg_org org;
+    } orgs[SQ_MEMO_SLOTS];
+    struct {
+        int64_t org_id;
+        size_t n;
+        int64_t ids[VG_PRINCIPAL_GROUPS_MAX];
+    } groups[SQ_MEMO_SLOTS];
+    struct {
+        char key[64];
+        int found;
+        char value[256];
+    } meta[SQ_MEMO_SLOTS];
+    size_t nkeys, norgs, ngroups, nmeta; /* slots in use; the next one replaced cycles */
+    size_t next_key, next_org, next_groups, next_meta;
+};
+
 struct sq {
     struct vg_store base;
     sqlite3 *db;
@@ -60,7 +97,27 @@ struct sq {
     sqlite3_stmt *geo_put;    /* enrichment upsert, prepared on first use (geo_sql.c) */
     sqlite3_stmt *geo_claims; /* an object's locations, prepared on first use (geo_sql.c) */
     char *wal_path;           /* set when commits defer their sync (sq_defer_sync) */
+    struct sq_memo *memo;     /* allocated on first use */
 };
+
+/* memo_sql.c: 1 when s->memo speaks for the snapshot now read (emptied
+ * first if the data version moved), 0 outside a read transaction or
+ * without memory. */
+int sq_memo_fresh(struct sq *s);
+/* The memo's answer for key id: 1 found (out and hash filled), 0 known to be
+ * absent, -1 not known; and the same for an organisation by id (found only)
+ * and an organisation's groups (-1 also when more than cap). */
+int sq_memo_key(struct sq *s, const char *id, struct vg_key *out, uint8_t hash[32]);
+void sq_memo_key_put(struct sq *s, const char *id, int found, const struct vg_key *k,
+                     const uint8_t hash[32]);
+int sq_memo_org(struct sq *s, int64_t id, struct vg_org *out);
+void sq_memo_org_put(struct sq *s, int64_t id, const struct vg_org *org);
+int sq_memo_groups(struct sq *s, int64_t org_id, int64_t *out, size_t cap, size_t *n);
+void sq_memo_groups_put(struct sq *s, int64_t org_id, const int64_t *ids, size_t n);
+/* A setting of the meta table (values shorter than 256 bytes): 1 found
+ * (copied into out as the query copies it), 0 known absent, -1 not known. */
+int sq_memo_meta(struct sq *s, const char *key, char *out, size_t cap);
+void sq_memo_meta_put(struct sq *s, const char *key, const char *value);
 
 /* sqlite.c, for the other files of the backend */
 sqlite3_stmt *sq_prep(struct sq *s, const char *sql, struct vg_error *err);

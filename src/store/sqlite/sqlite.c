@@ -725,21 +725,30 @@ static enum vg_rc sq_meta_get(struct vg_store *st, const char *key, char *out, s
                               struct vg_error *err)
 {
     struct sq *s = sq_of(st);
-    sqlite3_stmt *q = prep(s, "SELECT value FROM meta WHERE key = ?", err);
+    sqlite3_stmt *q;
     int r;
 
-    if (q == NULL)
+    if ((r = sq_memo_meta(s, key, out, cap)) == 1)
+        return VG_OK;
+    if (r == 0)
+        return vg_error_set(err, VG_NOT_FOUND, key, "no setting '%s'", key);
+    if ((q = prep(s, "SELECT value FROM meta WHERE key = ?", err)) == NULL)
         return err->code;
     bind_text(q, 1, key);
     r = sqlite3_step(q);
     if (r == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(q, 0);
+
         copy_col(q, 0, out, cap);
+        sq_memo_meta_put(s, key, t ? (const char *)t : "");
         sqlite3_reset(q);
         return VG_OK;
     }
     sqlite3_reset(q);
-    if (r == SQLITE_DONE)
+    if (r == SQLITE_DONE) {
+        sq_memo_meta_put(s, key, NULL);
         return vg_error_set(err, VG_NOT_FOUND, key, "no setting '%s'", key);
+    }
     return db_error(s, err, "meta");
 }
 
@@ -885,14 +894,19 @@ static enum vg_rc sq_org_get_by_id(struct vg_store *st, int64_t id, struct vg_or
                                    struct vg_error *err)
 {
     struct sq *s = sq_of(st);
-    sqlite3_stmt *q = prep(s, "SELECT " ORG_COLS " FROM org WHERE id = ?", err);
+    sqlite3_stmt *q;
     char what[32];
+    enum vg_rc rc;
 
-    if (q == NULL)
+    if (sq_memo_org(s, id, out) == 1)
+        return VG_OK;
+    if ((q = prep(s, "SELECT " ORG_COLS " FROM org WHERE id = ?", err)) == NULL)
         return err->code;
     sqlite3_bind_int64(q, 1, id);
     snprintf(what, sizeof(what), "#%lld", (long long)id);
-    return org_one(s, q, out, what, err);
+    if ((rc = org_one(s, q, out, what, err)) == VG_OK)
+        sq_memo_org_put(s, id, out);
+    return rc;
 }
 
 /* Run q and call cb with each organisation; q is not cached (may nest). */
@@ -932,11 +946,13 @@ static enum vg_rc sq_org_groups(struct vg_store *st, int64_t org_id, int64_t *ou
                                 size_t *n, struct vg_error *err)
 {
     struct sq *s = sq_of(st);
-    sqlite3_stmt *q = prep(s, "SELECT group_id FROM grp_member WHERE org_id = ?", err);
+    sqlite3_stmt *q;
     int r;
 
     *n = 0;
-    if (q == NULL)
+    if (sq_memo_groups(s, org_id, out, cap, n) == 1)
+        return VG_OK;
+    if ((q = prep(s, "SELECT group_id FROM grp_member WHERE org_id = ?", err)) == NULL)
         return err->code;
     sqlite3_bind_int64(q, 1, org_id);
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
@@ -948,7 +964,10 @@ static enum vg_rc sq_org_groups(struct vg_store *st, int64_t org_id, int64_t *ou
         out[(*n)++] = sqlite3_column_int64(q, 0);
     }
     sqlite3_reset(q);
-    return r == SQLITE_DONE ? VG_OK : db_error(s, err, "org groups");
+    if (r != SQLITE_DONE)
+        return db_error(s, err, "org groups");
+    sq_memo_groups_put(s, org_id, out, *n);
+    return VG_OK;
 }
 
 /* ---- keys -------------------------------------------------------------------- */
@@ -992,29 +1011,42 @@ static enum vg_rc sq_key_get(struct vg_store *st, const char *id, struct vg_key 
                              uint8_t secret_hash[32], struct vg_error *err)
 {
     struct sq *s = sq_of(st);
-    sqlite3_stmt *q = prep(s, "SELECT " KEY_COLS " FROM api_key WHERE id = ?", err);
+    sqlite3_stmt *q;
+    uint8_t hash[32];
     int r;
 
-    if (q == NULL)
+    /* known or unknown, a key asked for again is answered from the memo
+     * alike: no difference in time between the two */
+    if ((r = sq_memo_key(s, id, out, secret_hash)) == 1)
+        return VG_OK;
+    if (r == 0)
+        return vg_error_set(err, VG_NOT_FOUND, "key", "no key '%s'", id);
+    if ((q = prep(s, "SELECT " KEY_COLS " FROM api_key WHERE id = ?", err)) == NULL)
         return err->code;
     bind_text(q, 1, id);
     r = sqlite3_step(q);
     if (r == SQLITE_ROW) {
+        const void *h = sqlite3_column_blob(q, 7);
+
         key_row(q, out);
-        if (secret_hash) {
-            const void *h = sqlite3_column_blob(q, 7);
-            if (h == NULL || sqlite3_column_bytes(q, 7) != 32) {
-                sqlite3_reset(q);
-                return vg_error_set(err, VG_STORAGE, NULL, "key %s has a bad hash", id);
-            }
-            memcpy(secret_hash, h, 32);
+        if (h == NULL || sqlite3_column_bytes(q, 7) != 32) {
+            sqlite3_reset(q);
+            return secret_hash ? vg_error_set(err, VG_STORAGE, NULL, "key %s has a bad hash", id)
+                               : VG_OK;
         }
+        memcpy(hash, h, 32);
+        if (secret_hash)
+            memcpy(secret_hash, hash, 32);
         sqlite3_reset(q);
+        sq_memo_key_put(s, id, 1, out, hash);
+        vg_wipe(hash, sizeof(hash));
         return VG_OK;
     }
     sqlite3_reset(q);
-    if (r == SQLITE_DONE)
+    if (r == SQLITE_DONE) {
+        sq_memo_key_put(s, id, 0, NULL, NULL);
         return vg_error_set(err, VG_NOT_FOUND, "key", "no key '%s'", id);
+    }
     return db_error(s, err, "key get");
 }
 
@@ -2687,6 +2719,7 @@ static void sq_close(struct vg_store *st)
     sqlite3_finalize(s->geo_claims);
     sqlite3_close(s->db);
     free(s->wal_path);
+    free(s->memo);
     free(s->seen.bits);
     free(s->ids.bits);
     free(s);
