@@ -3,8 +3,8 @@
  * hash.c - thin wrappers over libcrypto so callers never see OpenSSL types.
  */
 #include "hash.h"
+#include "tls.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,10 +39,6 @@ struct sha_tls {
     EVP_MD_CTX *ctx;
 };
 
-static pthread_key_t sha_key;
-static pthread_once_t sha_once = PTHREAD_ONCE_INIT;
-static int sha_key_ok;
-
 static void sha_free(void *p)
 {
     struct sha_tls *t = p;
@@ -52,34 +48,26 @@ static void sha_free(void *p)
     free(t);
 }
 
-static void sha_key_init(void)
+static void *sha_make(void)
 {
-    sha_key_ok = pthread_key_create(&sha_key, sha_free) == 0;
-}
+    struct sha_tls *t = calloc(1, sizeof(*t));
 
-static struct sha_tls *sha_tls(void)
-{
-    struct sha_tls *t;
-
-    pthread_once(&sha_once, sha_key_init);
-    if (!sha_key_ok)
-        return NULL;
-    if ((t = pthread_getspecific(sha_key)) != NULL)
-        return t;
-    if ((t = calloc(1, sizeof(*t))) == NULL)
+    if (t == NULL)
         return NULL;
     t->md = EVP_MD_fetch(NULL, "SHA256", NULL);
     t->ctx = EVP_MD_CTX_new();
-    if (t->md == NULL || t->ctx == NULL || pthread_setspecific(sha_key, t) != 0) {
+    if (t->md == NULL || t->ctx == NULL) {
         sha_free(t);
         return NULL;
     }
     return t;
 }
 
+static struct vg_tls sha_slot = VG_TLS_INIT(sha_make, sha_free);
+
 void vg_sha256_2(const void *a, size_t na, const void *b, size_t nb, uint8_t out[VG_SHA256_LEN])
 {
-    struct sha_tls *t = sha_tls();
+    struct sha_tls *t = vg_tls_get(&sha_slot);
     unsigned int len = 0;
 
     if (t && EVP_DigestInit_ex2(t->ctx, t->md, NULL) == 1 && EVP_DigestUpdate(t->ctx, a, na) == 1 &&

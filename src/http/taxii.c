@@ -6,7 +6,6 @@
  * Every read goes through the store's policy-filtered scans: what a partner
  * may not see answers exactly as what does not exist.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "codec/stix_reader.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/tls.h"
 #include "common/vtime.h"
 #include "geo_filter.h"
 #include "ingest/ingest.h"
@@ -632,43 +632,24 @@ static void free_items(void *arg)
     free(items);
 }
 
-/* A chunk's items are the worker thread's, kept from one POST to the next
- * (a POST runs on one thread from start to end): a thousand of them are
- * not allocated, zeroed and freed per envelope.  Freed when the thread
- * ends. */
-static pthread_key_t items_key;
-static pthread_once_t items_once = PTHREAD_ONCE_INIT;
-static int items_key_ok;
-
-static void items_key_make(void)
+/* A chunk's items, the worker thread's, kept from one POST to the next (a
+ * POST runs on one thread from start to end): a thousand of them are not
+ * allocated, zeroed and freed per envelope. */
+static void *items_make(void)
 {
-    items_key_ok = pthread_key_create(&items_key, free_items) == 0;
-}
-
-static struct vg_ingest_item **thread_items(void)
-{
-    struct vg_ingest_item **items;
+    struct vg_ingest_item **items = calloc(POST_CHUNK, sizeof(*items));
     size_t i;
 
-    pthread_once(&items_once, items_key_make);
-    if (!items_key_ok)
-        return NULL;
-    if ((items = pthread_getspecific(items_key)) != NULL)
-        return items;
-    if ((items = calloc(POST_CHUNK, sizeof(*items))) == NULL)
-        return NULL;
-    for (i = 0; i < POST_CHUNK; i++) {
+    for (i = 0; items && i < POST_CHUNK; i++) {
         if ((items[i] = vg_ingest_item_new()) == NULL) {
             free_items(items);
             return NULL;
         }
     }
-    if (pthread_setspecific(items_key, items) != 0) {
-        free_items(items);
-        return NULL;
-    }
     return items;
 }
+
+static struct vg_tls items_slot = VG_TLS_INIT(items_make, free_items);
 
 static long body_read(void *ctx, char *buf, size_t cap)
 {
@@ -759,7 +740,7 @@ static enum MHD_Result post_objects(struct server *srv, struct vg_store *st,
     /* Objects are prepared (parsed, validated) in chunks before any write:
      * the store's write lock is not held while this request parses, so
      * envelopes on other connections parse at the same time. */
-    if ((items = thread_items()) == NULL)
+    if ((items = vg_tls_get(&items_slot)) == NULL)
         goto nomem;
     for (done = 0; !done;) {
         size_t n = 0, k;

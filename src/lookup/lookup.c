@@ -18,13 +18,13 @@
 
 #include <arpa/inet.h>
 #include <math.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/tls.h"
 #include "common/vtime.h"
 #include "geo.h"
 #include "model/obs.h"
@@ -471,10 +471,6 @@ struct scratch {
     struct vg_buf contrib, matches, labels, label_raw;
 };
 
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static int scratch_key_ok;
-
 static void scratch_free(void *arg)
 {
     struct scratch *sc = arg;
@@ -486,32 +482,20 @@ static void scratch_free(void *arg)
     free(sc);
 }
 
-static void scratch_key_make(void)
+static void *scratch_make(void)
 {
-    scratch_key_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
-}
+    struct scratch *sc = malloc(sizeof(*sc));
 
-static struct scratch *thread_scratch(void)
-{
-    struct scratch *sc;
-
-    pthread_once(&scratch_once, scratch_key_make);
-    if (!scratch_key_ok)
-        return NULL;
-    if ((sc = pthread_getspecific(scratch_key)) != NULL)
-        return sc;
-    if ((sc = malloc(sizeof(*sc))) == NULL)
-        return NULL;
-    vg_buf_init(&sc->contrib, 0);
-    vg_buf_init(&sc->matches, 0);
-    vg_buf_init(&sc->labels, 0);
-    vg_buf_init(&sc->label_raw, 0);
-    if (pthread_setspecific(scratch_key, sc) != 0) {
-        scratch_free(sc);
-        return NULL;
+    if (sc != NULL) {
+        vg_buf_init(&sc->contrib, 0);
+        vg_buf_init(&sc->matches, 0);
+        vg_buf_init(&sc->labels, 0);
+        vg_buf_init(&sc->label_raw, 0);
     }
     return sc;
 }
+
+static struct vg_tls scratch_slot = VG_TLS_INIT(scratch_make, scratch_free);
 
 /* An answer's first members: {"query","value","kind","corroboration","score" */
 static void put_head(struct vg_lk_out *doc, const char *in, size_t len, const struct vg_obs *o,
@@ -542,7 +526,7 @@ static enum vg_rc answer(struct vg_store *st, const struct vg_lookup_opts *opts,
     struct vg_wl_set *mine = NULL;
     struct vg_lk_out doc = {out, VG_OK};
     size_t mark = out->len, i;
-    struct scratch *sc = thread_scratch();
+    struct scratch *sc = vg_tls_get(&scratch_slot);
     struct ctx *c;
     enum vg_rc rc;
     double miss = 1.0;
