@@ -44,32 +44,19 @@ struct bloom {
  * same database, so the same rows the queries would return - and is emptied
  * as soon as the version moves (a commit by any connection or process).
  */
-#define SQ_MEMO_SLOTS 8
+#define SQ_MEMO_SLOTS 32
+enum sq_memo_kind { SQ_MEMO_KEY, SQ_MEMO_ORG, SQ_MEMO_GROUPS, SQ_MEMO_META };
 struct sq_memo {
     int valid;
     unsigned version;
     struct {
-        char id[VG_KEY_ID_MAX];
+        enum sq_memo_kind kind;
+        char name[64]; /* the key id, the setting, the organisation's id in decimal */
         int found;
-        struct vg_key key;
-        uint8_t hash[32];
-    } keys[SQ_MEMO_SLOTS];
-    struct {
-        int64_t id;
-        struct vg_org org;
-    } orgs[SQ_MEMO_SLOTS];
-    struct {
-        int64_t org_id;
-        size_t n;
-        int64_t ids[VG_PRINCIPAL_GROUPS_MAX];
-    } groups[SQ_MEMO_SLOTS];
-    struct {
-        char key[64];
-        int found;
-        char value[256];
-    } meta[SQ_MEMO_SLOTS];
-    size_t nkeys, norgs, ngroups, nmeta; /* slots in use; the next one replaced cycles */
-    size_t next_key, next_org, next_groups, next_meta;
+        size_t len, cap;
+        void *value; /* the row's bytes, as the caller gave them */
+    } e[SQ_MEMO_SLOTS];
+    size_t n, next; /* slots in use; the next one replaced cycles */
 };
 
 struct sq {
@@ -104,20 +91,16 @@ struct sq {
  * first if the data version moved), 0 outside a read transaction or
  * without memory. */
 int sq_memo_fresh(struct sq *s);
-/* The memo's answer for key id: 1 found (out and hash filled), 0 known to be
- * absent, -1 not known; and the same for an organisation by id (found only)
- * and an organisation's groups (-1 also when more than cap). */
-int sq_memo_key(struct sq *s, const char *id, struct vg_key *out, uint8_t hash[32]);
-void sq_memo_key_put(struct sq *s, const char *id, int found, const struct vg_key *k,
-                     const uint8_t hash[32]);
-int sq_memo_org(struct sq *s, int64_t id, struct vg_org *out);
-void sq_memo_org_put(struct sq *s, int64_t id, const struct vg_org *org);
-int sq_memo_groups(struct sq *s, int64_t org_id, int64_t *out, size_t cap, size_t *n);
-void sq_memo_groups_put(struct sq *s, int64_t org_id, const int64_t *ids, size_t n);
-/* A setting of the meta table (values shorter than 256 bytes): 1 found
- * (copied into out as the query copies it), 0 known absent, -1 not known. */
-int sq_memo_meta(struct sq *s, const char *key, char *out, size_t cap);
-void sq_memo_meta_put(struct sq *s, const char *key, const char *value);
+/* The memo's answer for (kind, name): 1 found (its bytes copied into out,
+ * their number in *len), 0 known to be absent, -1 not known (or longer
+ * than cap). */
+int sq_memo_get(struct sq *s, enum sq_memo_kind kind, const char *name, void *out, size_t cap,
+                size_t *len);
+/* Remember (kind, name) as value[0..len), or as absent when value is NULL;
+ * nothing outside a read transaction, or for a name of 64 bytes or more. */
+void sq_memo_put(struct sq *s, enum sq_memo_kind kind, const char *name, const void *value,
+                 size_t len);
+void sq_memo_free(struct sq *s);
 
 /* sqlite.c, for the other files of the backend */
 sqlite3_stmt *sq_prep(struct sq *s, const char *sql, struct vg_error *err);

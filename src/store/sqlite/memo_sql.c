@@ -15,7 +15,6 @@
  */
 #include "internal.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,139 +34,75 @@ int sq_memo_fresh(struct sq *s)
     if (!s->memo->valid || s->memo->version != v) {
         s->memo->valid = 1;
         s->memo->version = v;
-        s->memo->nkeys = s->memo->norgs = s->memo->ngroups = s->memo->nmeta = 0;
-        s->memo->next_key = s->memo->next_org = s->memo->next_groups = s->memo->next_meta = 0;
+        s->memo->n = s->memo->next = 0;
     }
     return 1;
 }
 
-/* The slot to fill next among n in use (cycling once all are). */
-static size_t slot(size_t *n, size_t *next)
-{
-    size_t i;
-
-    if (*n < SQ_MEMO_SLOTS)
-        return (*n)++;
-    i = *next;
-    *next = (*next + 1) % SQ_MEMO_SLOTS;
-    return i;
-}
-
-int sq_memo_key(struct sq *s, const char *id, struct vg_key *out, uint8_t hash[32])
+int sq_memo_get(struct sq *s, enum sq_memo_kind kind, const char *name, void *out, size_t cap,
+                size_t *len)
 {
     size_t i;
 
     if (!sq_memo_fresh(s))
         return -1;
-    for (i = 0; i < s->memo->nkeys; i++) {
-        if (strcmp(s->memo->keys[i].id, id) != 0)
+    for (i = 0; i < s->memo->n; i++) {
+        if (s->memo->e[i].kind != kind || strcmp(s->memo->e[i].name, name) != 0)
             continue;
-        if (!s->memo->keys[i].found)
+        if (!s->memo->e[i].found)
             return 0;
-        *out = s->memo->keys[i].key;
-        if (hash)
-            memcpy(hash, s->memo->keys[i].hash, 32);
+        if (s->memo->e[i].len > cap)
+            return -1;
+        memcpy(out, s->memo->e[i].value, s->memo->e[i].len);
+        *len = s->memo->e[i].len;
         return 1;
     }
     return -1;
 }
 
-void sq_memo_key_put(struct sq *s, const char *id, int found, const struct vg_key *k,
-                     const uint8_t hash[32])
+void sq_memo_put(struct sq *s, enum sq_memo_kind kind, const char *name, const void *value,
+                 size_t len)
 {
     size_t i;
 
-    if (strlen(id) >= VG_KEY_ID_MAX || !sq_memo_fresh(s))
+    if (strlen(name) >= sizeof(s->memo->e[0].name) || !sq_memo_fresh(s))
         return;
-    i = slot(&s->memo->nkeys, &s->memo->next_key);
-    strcpy(s->memo->keys[i].id, id);
-    s->memo->keys[i].found = found;
-    if (found) {
-        s->memo->keys[i].key = *k;
-        memcpy(s->memo->keys[i].hash, hash, 32);
+    if (s->memo->n < SQ_MEMO_SLOTS) {
+        i = s->memo->n++;
+    } else {
+        i = s->memo->next;
+        s->memo->next = (s->memo->next + 1) % SQ_MEMO_SLOTS;
     }
-}
+    s->memo->e[i].found = 0; /* until the value is in place */
+    if (value && len > s->memo->e[i].cap) {
+        void *p = realloc(s->memo->e[i].value, len);
 
-int sq_memo_org(struct sq *s, int64_t id, struct vg_org *out)
-{
-    size_t i;
-
-    if (!sq_memo_fresh(s))
-        return -1;
-    for (i = 0; i < s->memo->norgs; i++) {
-        if (s->memo->orgs[i].id == id) {
-            *out = s->memo->orgs[i].org;
-            return 1;
+        if (p == NULL) {
+            s->memo->e[i].name[0] = '\0';
+            s->memo->e[i].kind = (enum sq_memo_kind) - 1; /* matches nothing */
+            return;
         }
+        s->memo->e[i].value = p;
+        s->memo->e[i].cap = len;
     }
-    return -1;
-}
-
-void sq_memo_org_put(struct sq *s, int64_t id, const struct vg_org *org)
-{
-    size_t i;
-
-    if (!sq_memo_fresh(s))
-        return;
-    i = slot(&s->memo->norgs, &s->memo->next_org);
-    s->memo->orgs[i].id = id;
-    s->memo->orgs[i].org = *org;
-}
-
-int sq_memo_groups(struct sq *s, int64_t org_id, int64_t *out, size_t cap, size_t *n)
-{
-    size_t i;
-
-    if (!sq_memo_fresh(s))
-        return -1;
-    for (i = 0; i < s->memo->ngroups; i++) {
-        if (s->memo->groups[i].org_id != org_id || s->memo->groups[i].n > cap)
-            continue;
-        *n = s->memo->groups[i].n;
-        memcpy(out, s->memo->groups[i].ids, *n * sizeof(*out));
-        return 1;
+    s->memo->e[i].kind = kind;
+    strcpy(s->memo->e[i].name, name);
+    if (value) {
+        if (len)
+            memcpy(s->memo->e[i].value, value, len);
+        s->memo->e[i].len = len;
+        s->memo->e[i].found = 1;
     }
-    return -1;
 }
 
-void sq_memo_groups_put(struct sq *s, int64_t org_id, const int64_t *ids, size_t n)
+void sq_memo_free(struct sq *s)
 {
     size_t i;
 
-    if (n > VG_PRINCIPAL_GROUPS_MAX || !sq_memo_fresh(s))
+    if (s->memo == NULL)
         return;
-    i = slot(&s->memo->ngroups, &s->memo->next_groups);
-    s->memo->groups[i].org_id = org_id;
-    s->memo->groups[i].n = n;
-    memcpy(s->memo->groups[i].ids, ids, n * sizeof(*ids));
-}
-
-int sq_memo_meta(struct sq *s, const char *key, char *out, size_t cap)
-{
-    size_t i;
-
-    if (!sq_memo_fresh(s))
-        return -1;
-    for (i = 0; i < s->memo->nmeta; i++) {
-        if (strcmp(s->memo->meta[i].key, key) != 0)
-            continue;
-        if (!s->memo->meta[i].found)
-            return 0;
-        snprintf(out, cap, "%s", s->memo->meta[i].value);
-        return 1;
-    }
-    return -1;
-}
-
-void sq_memo_meta_put(struct sq *s, const char *key, const char *value)
-{
-    size_t i;
-
-    if (strlen(key) >= sizeof(s->memo->meta[0].key) ||
-        (value && strlen(value) >= sizeof(s->memo->meta[0].value)) || !sq_memo_fresh(s))
-        return;
-    i = slot(&s->memo->nmeta, &s->memo->next_meta);
-    strcpy(s->memo->meta[i].key, key);
-    s->memo->meta[i].found = value != NULL;
-    strcpy(s->memo->meta[i].value, value ? value : "");
+    for (i = 0; i < SQ_MEMO_SLOTS; i++)
+        free(s->memo->e[i].value);
+    free(s->memo);
+    s->memo = NULL;
 }

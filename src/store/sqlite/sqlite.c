@@ -728,8 +728,13 @@ static enum vg_rc sq_meta_get(struct vg_store *st, const char *key, char *out, s
     sqlite3_stmt *q;
     int r;
 
-    if ((r = sq_memo_meta(s, key, out, cap)) == 1)
+    char memo[256];
+    size_t n;
+
+    if ((r = sq_memo_get(s, SQ_MEMO_META, key, memo, sizeof(memo), &n)) == 1) {
+        snprintf(out, cap, "%s", memo); /* as copy_col copies it */
         return VG_OK;
+    }
     if (r == 0)
         return vg_error_set(err, VG_NOT_FOUND, key, "no setting '%s'", key);
     if ((q = prep(s, "SELECT value FROM meta WHERE key = ?", err)) == NULL)
@@ -737,16 +742,17 @@ static enum vg_rc sq_meta_get(struct vg_store *st, const char *key, char *out, s
     bind_text(q, 1, key);
     r = sqlite3_step(q);
     if (r == SQLITE_ROW) {
-        const unsigned char *t = sqlite3_column_text(q, 0);
+        const char *t = (const char *)sqlite3_column_text(q, 0);
 
         copy_col(q, 0, out, cap);
-        sq_memo_meta_put(s, key, t ? (const char *)t : "");
+        if (t && strlen(t) < sizeof(memo))
+            sq_memo_put(s, SQ_MEMO_META, key, t, strlen(t) + 1);
         sqlite3_reset(q);
         return VG_OK;
     }
     sqlite3_reset(q);
     if (r == SQLITE_DONE) {
-        sq_memo_meta_put(s, key, NULL);
+        sq_memo_put(s, SQ_MEMO_META, key, NULL, 0);
         return vg_error_set(err, VG_NOT_FOUND, key, "no setting '%s'", key);
     }
     return db_error(s, err, "meta");
@@ -898,14 +904,16 @@ static enum vg_rc sq_org_get_by_id(struct vg_store *st, int64_t id, struct vg_or
     char what[32];
     enum vg_rc rc;
 
-    if (sq_memo_org(s, id, out) == 1)
+    size_t n;
+
+    snprintf(what, sizeof(what), "#%lld", (long long)id);
+    if (sq_memo_get(s, SQ_MEMO_ORG, what, out, sizeof(*out), &n) == 1)
         return VG_OK;
     if ((q = prep(s, "SELECT " ORG_COLS " FROM org WHERE id = ?", err)) == NULL)
         return err->code;
     sqlite3_bind_int64(q, 1, id);
-    snprintf(what, sizeof(what), "#%lld", (long long)id);
     if ((rc = org_one(s, q, out, what, err)) == VG_OK)
-        sq_memo_org_put(s, id, out);
+        sq_memo_put(s, SQ_MEMO_ORG, what, out, sizeof(*out));
     return rc;
 }
 
@@ -949,9 +957,15 @@ static enum vg_rc sq_org_groups(struct vg_store *st, int64_t org_id, int64_t *ou
     sqlite3_stmt *q;
     int r;
 
+    char name[24];
+    size_t len;
+
     *n = 0;
-    if (sq_memo_groups(s, org_id, out, cap, n) == 1)
+    snprintf(name, sizeof(name), "%lld", (long long)org_id);
+    if (sq_memo_get(s, SQ_MEMO_GROUPS, name, out, cap * sizeof(*out), &len) == 1) {
+        *n = len / sizeof(*out);
         return VG_OK;
+    }
     if ((q = prep(s, "SELECT group_id FROM grp_member WHERE org_id = ?", err)) == NULL)
         return err->code;
     sqlite3_bind_int64(q, 1, org_id);
@@ -966,7 +980,7 @@ static enum vg_rc sq_org_groups(struct vg_store *st, int64_t org_id, int64_t *ou
     sqlite3_reset(q);
     if (r != SQLITE_DONE)
         return db_error(s, err, "org groups");
-    sq_memo_groups_put(s, org_id, out, *n);
+    sq_memo_put(s, SQ_MEMO_GROUPS, name, out, *n * sizeof(*out));
     return VG_OK;
 }
 
@@ -1012,13 +1026,23 @@ static enum vg_rc sq_key_get(struct vg_store *st, const char *id, struct vg_key 
 {
     struct sq *s = sq_of(st);
     sqlite3_stmt *q;
-    uint8_t hash[32];
     int r;
 
     /* known or unknown, a key asked for again is answered from the memo
      * alike: no difference in time between the two */
-    if ((r = sq_memo_key(s, id, out, secret_hash)) == 1)
+    struct {
+        struct vg_key key;
+        uint8_t hash[32];
+    } row;
+    size_t len;
+
+    if ((r = sq_memo_get(s, SQ_MEMO_KEY, id, &row, sizeof(row), &len)) == 1) {
+        *out = row.key;
+        if (secret_hash)
+            memcpy(secret_hash, row.hash, 32);
+        vg_wipe(&row, sizeof(row));
         return VG_OK;
+    }
     if (r == 0)
         return vg_error_set(err, VG_NOT_FOUND, "key", "no key '%s'", id);
     if ((q = prep(s, "SELECT " KEY_COLS " FROM api_key WHERE id = ?", err)) == NULL)
@@ -1034,17 +1058,18 @@ static enum vg_rc sq_key_get(struct vg_store *st, const char *id, struct vg_key 
             return secret_hash ? vg_error_set(err, VG_STORAGE, NULL, "key %s has a bad hash", id)
                                : VG_OK;
         }
-        memcpy(hash, h, 32);
+        row.key = *out;
+        memcpy(row.hash, h, 32);
         if (secret_hash)
-            memcpy(secret_hash, hash, 32);
+            memcpy(secret_hash, row.hash, 32);
         sqlite3_reset(q);
-        sq_memo_key_put(s, id, 1, out, hash);
-        vg_wipe(hash, sizeof(hash));
+        sq_memo_put(s, SQ_MEMO_KEY, id, &row, sizeof(row));
+        vg_wipe(&row, sizeof(row));
         return VG_OK;
     }
     sqlite3_reset(q);
     if (r == SQLITE_DONE) {
-        sq_memo_key_put(s, id, 0, NULL, NULL);
+        sq_memo_put(s, SQ_MEMO_KEY, id, NULL, 0);
         return vg_error_set(err, VG_NOT_FOUND, "key", "no key '%s'", id);
     }
     return db_error(s, err, "key get");
@@ -2719,7 +2744,7 @@ static void sq_close(struct vg_store *st)
     sqlite3_finalize(s->geo_claims);
     sqlite3_close(s->db);
     free(s->wal_path);
-    free(s->memo);
+    sq_memo_free(s);
     free(s->seen.bits);
     free(s->ids.bits);
     free(s);
