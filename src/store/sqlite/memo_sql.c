@@ -53,7 +53,8 @@ int sq_memo_get(struct sq *s, enum sq_memo_kind kind, const char *name, void *ou
             return 0;
         if (s->memo->e[i].len > cap)
             return -1;
-        memcpy(out, s->memo->e[i].value, s->memo->e[i].len);
+        if (s->memo->e[i].len) /* an empty value (no groups) has no bytes */
+            memcpy(out, s->memo->e[i].value, s->memo->e[i].len);
         *len = s->memo->e[i].len;
         return 1;
     }
